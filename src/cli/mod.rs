@@ -1,0 +1,62 @@
+//! The `kqlab` command line: argument parsing and dispatch to one file per
+//! subcommand. Exit codes: 0 no errors, 1 errors found, 2 bad usage or I/O failure.
+
+pub mod commands;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit code: the run found no errors.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the run found errors in the checked queries.
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code: bad usage or an I/O failure.
+pub const EXIT_FAILURE: i32 = 2;
+
+/// Write, test and verify Microsoft Sentinel KQL detections offline.
+#[derive(Debug, Parser)]
+#[command(name = "kqlab", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format for findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Rustc-style diagnostics for people.
+    Text,
+    /// One JSON object per line, for machines.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check KQL files (or folders of them) and report diagnostics.
+    Check(commands::check::CheckArgs),
+    /// Explain a diagnostic code, e.g. `kqlab explain KQL0012`.
+    Explain(commands::explain::ExplainArgs),
+}
+
+/// Parses the process arguments, runs the command and returns the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { EXIT_FAILURE } else { EXIT_OK };
+            let _ = error.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(args),
+        Command::Explain(args) => commands::explain::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            EXIT_FAILURE
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The one table of diagnostic codes.
+//!
+//! Every code is `KQL` plus four digits and is never reused. Blocks:
+//! 0001–0999 lexing and parsing, 1000–1999 names and schemas, 2000–2999 types
+//! and functions, 3000–3999 rule-folder checks, 4000–4999 execution.
+
+use crate::diagnostics::Severity;
+
+/// Declares the `Code` enum and its table from one list of rows.
+macro_rules! codes {
+    ($( $(#[doc = $doc:literal])* $variant:ident = ($number:literal, $name:literal, $severity:ident), )*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( $(#[doc = $doc])* $variant, )*
+        }
+
+        /// Every code with its number, name, default severity and documentation.
+        pub const TABLE: &[CodeInfo] = &[
+            $( CodeInfo {
+                code: Code::$variant,
+                number: $number,
+                name: $name,
+                severity: Severity::$severity,
+                doc: concat!($($doc, "\n",)*),
+            }, )*
+        ];
+    };
+}
+
+/// One row of the code table.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeInfo {
+    pub code: Code,
+    /// The number after `KQL`.
+    pub number: u16,
+    /// Kebab-case name of the problem, e.g. `unknown-column`.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// What it flags, why, and an example (printed by `kqlab explain`).
+    pub doc: &'static str,
+}
+
+codes! {
+    /// A character that cannot start any KQL token.
+    ///
+    /// Example: `T | where x == 1 § 2`.
+    /// Remove the character, or put it inside a string literal.
+    InvalidCharacter = (1, "invalid-character", Error),
+    /// A string literal is not closed before the end of its line (or, for
+    /// multi-line ```` ``` ```` strings, before the end of the query).
+    ///
+    /// Example: `T | where Name == "admin`.
+    /// Regular and verbatim (`@"..."`) strings cannot span lines; use a
+    /// ```` ```...``` ```` multi-line string for text with line breaks.
+    UnterminatedString = (2, "unterminated-string", Error),
+    /// A backslash escape that KQL does not define, inside a regular string.
+    ///
+    /// Example: `"C:\Windows"` (`\W` is not an escape). Kusto accepts only
+    /// `\\ \" \' \n \r \t` and a few others in regular strings.
+    /// Write `@"C:\Windows"` (verbatim: backslashes are literal) or `"C:\\Windows"`.
+    InvalidEscape = (3, "invalid-escape", Error),
+    /// A number literal that is malformed or does not fit its type.
+    ///
+    /// Example: `T | take 12abc`, `long(99999999999999999999)`.
+    InvalidNumber = (4, "invalid-number", Error),
+    /// A timespan literal with an unknown unit or malformed value.
+    ///
+    /// Example: `ago(3x)`. Units: `d`, `h`, `m`, `s`, `ms`, `microsecond`, `tick`
+    /// (and their long forms), or `timespan(1.02:03:04)`.
+    InvalidTimespan = (5, "invalid-timespan", Error),
+    /// A `datetime(...)` literal in a format Kusto does not accept.
+    ///
+    /// Example: `datetime(2023-13-45)`. Use ISO 8601 (`2023-01-31T10:00:00Z`),
+    /// `2023-01-31 10:00:00.123`, or RFC 822/850 forms.
+    InvalidDatetime = (6, "invalid-datetime", Error),
+    /// A `guid(...)` literal that is not a GUID.
+    ///
+    /// Example: `guid(1234)`. A GUID has the form `74be27de-1e4e-49d9-b579-fe0b331d3642`.
+    InvalidGuid = (7, "invalid-guid", Error),
+    /// A typed literal (`int(...)`, `long(...)`, `real(...)`, `decimal(...)`,
+    /// `bool(...)`) whose body is not a value of that type or `null`.
+    ///
+    /// Example: `bool(yes)`.
+    InvalidLiteral = (8, "invalid-literal", Error),
+    /// A token the grammar requires at this place is missing.
+    ///
+    /// Example: `T | summarize count() by` (a column is expected after `by`),
+    /// `T | where f(x` (a `)` is expected).
+    ExpectedToken = (10, "expected-token", Error),
+    /// An expression is required here but none was found, often after a
+    /// trailing comma.
+    ///
+    /// Example: `T | project a, b,`.
+    ExpectedExpression = (11, "expected-expression", Error),
+    /// A token that cannot appear at this place, for example an extra `)`.
+    ///
+    /// Example: `T | where (a > 1))`.
+    UnexpectedToken = (12, "unexpected-token", Error),
+    /// The word after `|` is not a KQL tabular operator.
+    ///
+    /// Example: `T | filterx a > 1`. Operators are lower-case: `where`,
+    /// `project`, `summarize`, `mv-expand`, ...
+    UnknownOperator = (13, "unknown-operator", Error),
+    /// A name (identifier) is required here.
+    ///
+    /// Example: `T | project-rename = Old`.
+    ExpectedName = (14, "expected-name", Error),
+    /// Two statements or expressions follow each other without `;` or `|`,
+    /// usually a missing operator or a missing `;` after a `let`.
+    ///
+    /// Example: `T | where DvcAction "user_create"` (missing `==`), or
+    /// `let x = 1 T | take x`.
+    ExpectedStatementEnd = (15, "expected-statement-end", Error),
+    /// A query statement starts with `|`: there is no input to pipe from.
+    ///
+    /// Example: `| where x > 1`, or a `;` left before a `| extend` line.
+    MissingQuerySource = (16, "missing-query-source", Error),
+    /// The query nests parentheses, brackets, sub-queries or operator chains
+    /// deeper than kqlab's limit; the excess is skipped.
+    ///
+    /// This protects the process from stack exhaustion on generated or
+    /// malicious input. No real query comes near the limit.
+    NestingTooDeep = (17, "nesting-too-deep", Error),
+    /// An operator parameter has a value the operator does not accept.
+    ///
+    /// Example: `T | join kind=outer (U) on Id` (`outer` is not a join kind:
+    /// use `fullouter`, `leftouter`, ...).
+    InvalidParameterValue = (18, "invalid-parameter-value", Error),
+    /// A type name that KQL does not define.
+    ///
+    /// Example: `datatable(x:integer)[1]`. Types: `bool`, `int`, `long`, `real`,
+    /// `decimal`, `string`, `datetime`, `timespan`, `guid`, `dynamic`.
+    UnknownType = (19, "unknown-type", Error),
+    /// A source file is not valid UTF-8; invalid bytes were replaced with U+FFFD.
+    ///
+    /// Save the file as UTF-8.
+    InvalidUtf8 = (21, "invalid-utf8", Error),
+    /// The word after `|` is missing: an empty pipe stage.
+    ///
+    /// Example: `T | | take 1`, or a query that ends with `|`.
+    ExpectedOperator = (22, "expected-operator", Error),
+    /// A `let` statement is not followed by a query: the query has no result.
+    ///
+    /// Kusto accepts this (it returns nothing), but a detection rule must end
+    /// with a tabular expression.
+    NoQueryStatement = (23, "no-query-statement", Warning),
+}
+
+impl Code {
+    /// The row of this code in [`TABLE`].
+    pub fn info(self) -> &'static CodeInfo {
+        TABLE
+            .iter()
+            .find(|info| info.code == self)
+            .expect("every Code variant has a row in TABLE")
+    }
+
+    /// The display form, e.g. `KQL0012`.
+    pub fn as_string(self) -> String {
+        format!("KQL{:04}", self.info().number)
+    }
+
+    /// Looks a code up by its display form (`KQL0012`, case-insensitive),
+    /// by number (`12`) or by name (`unexpected-token`).
+    pub fn lookup(text: &str) -> Option<Code> {
+        let text = text.trim();
+        let digits = text
+            .strip_prefix("KQL")
+            .or_else(|| text.strip_prefix("kql"))
+            .unwrap_or(text);
+        if let Ok(number) = digits.parse::<u16>() {
+            return TABLE.iter().find(|info| info.number == number).map(|info| info.code);
+        }
+        TABLE.iter().find(|info| info.name == text).map(|info| info.code)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KQL{:04}", self.info().number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_names_are_unique() {
+        let mut numbers: Vec<u16> = TABLE.iter().map(|info| info.number).collect();
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), TABLE.len());
+        let mut names: Vec<&str> = TABLE.iter().map(|info| info.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), TABLE.len());
+    }
+
+    #[test]
+    fn every_code_is_documented() {
+        for info in TABLE {
+            assert!(info.doc.trim().len() > 20, "{} needs documentation", info.name);
+        }
+    }
+
+    #[test]
+    fn lookup_accepts_code_number_and_name() {
+        assert_eq!(Code::lookup("KQL0012"), Some(Code::UnexpectedToken));
+        assert_eq!(Code::lookup("kql12"), Some(Code::UnexpectedToken));
+        assert_eq!(Code::lookup("unexpected-token"), Some(Code::UnexpectedToken));
+        assert_eq!(Code::lookup("KQL9999"), None);
+        assert_eq!(Code::UnexpectedToken.to_string(), "KQL0012");
+    }
+}
