@@ -127,7 +127,7 @@ pub fn check_bytes(name: &str, bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>) {
         let offset = offset as u32;
         diagnostics.insert(
             0,
-            Diagnostic::new(Code::InvalidUtf8, Span::new(offset, offset + 1), "the file is not valid UTF-8")
+            Diagnostic::new(Code::InvalidUtf8, Span::new(offset, offset + 3), "the file is not valid UTF-8")
                 .with_help("invalid bytes were replaced with U+FFFD; save the file as UTF-8"),
         );
     }

@@ -304,7 +304,25 @@ impl<'a> Parser<'a> {
 
     fn parse_postfix(&mut self) -> Expr {
         let mut expr = self.parse_primary();
+        let mut chain = 0u32;
         loop {
+            if matches!(self.kind(), TokenKind::Dot | TokenKind::OpenBracket) {
+                chain += 1;
+                if chain > MAX_CHAIN {
+                    // Keep the tree shallow: skip the rest of an absurd accessor chain.
+                    self.report_chain_too_long(self.peek().span);
+                    while matches!(self.kind(), TokenKind::Dot | TokenKind::OpenBracket | TokenKind::Ident) {
+                        if self.at(TokenKind::OpenBracket) {
+                            self.bump();
+                            self.skip_nested_region();
+                            self.eat(TokenKind::CloseBracket);
+                        } else {
+                            self.bump();
+                        }
+                    }
+                    return expr;
+                }
+            }
             match self.kind() {
                 TokenKind::Dot => {
                     let next = self.nth(1);
