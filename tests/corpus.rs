@@ -11,16 +11,24 @@ struct Record {
 }
 
 fn load_corpus() -> Vec<Record> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus/sentinel-queries.jsonl"))
-        .expect("the corpus is in the repository");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/corpus/sentinel-queries.jsonl"
+    ))
+    .expect("the corpus is in the repository");
     text.lines()
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
             let value: Value = serde_json::from_str(line).expect("each corpus line is JSON");
             Record {
                 id: value["id"].as_str().unwrap_or_default().to_string(),
-                query: value["query"].as_str().expect("each record has a query").to_string(),
-                oracle_syntax_ok: value["oracle_syntax_ok"].as_bool().expect("each record has a verdict"),
+                query: value["query"]
+                    .as_str()
+                    .expect("each record has a query")
+                    .to_string(),
+                oracle_syntax_ok: value["oracle_syntax_ok"]
+                    .as_bool()
+                    .expect("each record has a verdict"),
             }
         })
         .collect()
@@ -43,7 +51,10 @@ fn corpus_syntax_verdicts_agree_with_the_official_parser() {
                 record.id,
                 span
             );
-            assert!(record.query.is_char_boundary(span.start as usize) && record.query.is_char_boundary(span.end as usize));
+            assert!(
+                record.query.is_char_boundary(span.start as usize)
+                    && record.query.is_char_boundary(span.end as usize)
+            );
         }
         let ok = !kqlab::diagnostics::has_errors(&parse.diagnostics);
         if record.oracle_syntax_ok {
@@ -64,8 +75,15 @@ fn corpus_syntax_verdicts_agree_with_the_official_parser() {
         wrongly_accepted.len()
     );
     // Ratchet: today kqlab agrees on every query. The floor is 99.8% / 90%.
-    assert!(wrongly_rejected.is_empty(), "kqlab rejects queries the official parser accepts:\n{}", wrongly_rejected.join("\n"));
-    assert!(wrongly_accepted.is_empty(), "kqlab accepts queries the official parser rejects: {wrongly_accepted:?}");
+    assert!(
+        wrongly_rejected.is_empty(),
+        "kqlab rejects queries the official parser accepts:\n{}",
+        wrongly_rejected.join("\n")
+    );
+    assert!(
+        wrongly_accepted.is_empty(),
+        "kqlab accepts queries the official parser rejects: {wrongly_accepted:?}"
+    );
 }
 
 #[test]

@@ -26,8 +26,14 @@ fn assert_spans_inside(text: &str, diagnostics: &[Diagnostic]) {
     for diagnostic in diagnostics {
         let span = diagnostic.span;
         assert!(span.start <= span.end, "inverted span {span:?}");
-        assert!(span.end as usize <= text.len(), "span {span:?} past the end ({})", text.len());
-        assert!(text.is_char_boundary(span.start as usize) && text.is_char_boundary(span.end as usize));
+        assert!(
+            span.end as usize <= text.len(),
+            "span {span:?} past the end ({})",
+            text.len()
+        );
+        assert!(
+            text.is_char_boundary(span.start as usize) && text.is_char_boundary(span.end as usize)
+        );
     }
 }
 
@@ -48,18 +54,29 @@ fn hundred_thousand_nested_parentheses_give_a_diagnostic() {
     let depth = 100_000;
     let text = format!("print x = {}1{}", "(".repeat(depth), ")".repeat(depth));
     let diagnostics = parse_checked(&text);
-    assert!(has_code(&diagnostics, Code::NestingTooDeep), "{diagnostics:?}");
+    assert!(
+        has_code(&diagnostics, Code::NestingTooDeep),
+        "{diagnostics:?}"
+    );
 }
 
 #[test]
 fn deep_nesting_of_every_bracket_kind_is_bounded() {
     let cases = [
         format!("print {}1{}", "f(".repeat(50_000), ")".repeat(50_000)),
-        format!("print x = dynamic({}1{})", "[".repeat(50_000), "]".repeat(50_000)),
+        format!(
+            "print x = dynamic({}1{})",
+            "[".repeat(50_000),
+            "]".repeat(50_000)
+        ),
         format!("print x = a{}", "[0]".repeat(50_000)),
         format!("print x = a{}", ".b".repeat(200_000)),
         format!("print x = {}1", "-".repeat(100_000)),
-        format!("let f = () {{ {} T {} }}; f()", "let g = () { ".repeat(20_000), "}".repeat(20_000)),
+        format!(
+            "let f = () {{ {} T {} }}; f()",
+            "let g = () { ".repeat(20_000),
+            "}".repeat(20_000)
+        ),
         format!("T | where {}", "a or ".repeat(100_000) + "b"),
         format!("T{}", " | take 1".repeat(50_000)),
         format!("print x = {}", "1 + ".repeat(200_000) + "1"),
@@ -71,7 +88,11 @@ fn deep_nesting_of_every_bracket_kind_is_bounded() {
     ];
     for text in &cases {
         let diagnostics = parse_checked(text);
-        assert!(!diagnostics.is_empty() || text.contains("take 1"), "expected a diagnostic for {}", &text[..40]);
+        assert!(
+            !diagnostics.is_empty() || text.contains("take 1"),
+            "expected a diagnostic for {}",
+            &text[..40]
+        );
     }
 }
 
@@ -80,7 +101,11 @@ fn fifty_megabyte_string_literal_parses() {
     let body = "a\\\"b".repeat(50 * 1024 * 1024 / 4);
     let text = format!("print s = \"{body}\"");
     let diagnostics = parse_checked(&text);
-    assert!(diagnostics.is_empty(), "{:?}", &diagnostics[..diagnostics.len().min(3)]);
+    assert!(
+        diagnostics.is_empty(),
+        "{:?}",
+        &diagnostics[..diagnostics.len().min(3)]
+    );
     let unterminated = format!("print s = \"{body}");
     let diagnostics = parse_checked(&unterminated);
     assert!(has_code(&diagnostics, Code::UnterminatedString));
@@ -131,9 +156,49 @@ fn lexer_tokens_tile_the_input() {
 /// Applies a few random edits: delete, insert, duplicate, swap, truncate.
 fn mutate(text: &str, rng: &mut Rng) -> String {
     const PIECES: &[&str] = &[
-        "(", ")", "[", "]", "{", "}", "|", ";", ",", "\"", "'", "@\"", "```", "\\", "=", "==", "!", "~", "*", "..",
-        "-", "--> ", "let ", " by ", " on ", "where ", "summarize ", "datetime(", "dynamic(", "typeof(", "\n", " ",
-        "é", "\0", "in~", "!in", "between (", "1d", "0x", "$left.", "['", "h'", "\u{feff}",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        "|",
+        ";",
+        ",",
+        "\"",
+        "'",
+        "@\"",
+        "```",
+        "\\",
+        "=",
+        "==",
+        "!",
+        "~",
+        "*",
+        "..",
+        "-",
+        "--> ",
+        "let ",
+        " by ",
+        " on ",
+        "where ",
+        "summarize ",
+        "datetime(",
+        "dynamic(",
+        "typeof(",
+        "\n",
+        " ",
+        "é",
+        "\0",
+        "in~",
+        "!in",
+        "between (",
+        "1d",
+        "0x",
+        "$left.",
+        "['",
+        "h'",
+        "\u{feff}",
     ];
     let mut bytes: Vec<char> = text.chars().collect();
     for _ in 0..1 + rng.below(4) {
@@ -165,14 +230,17 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
 
 #[test]
 fn mutated_corpus_queries_never_panic() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus/sentinel-queries.jsonl"))
-        .expect("the corpus is in the repository");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/corpus/sentinel-queries.jsonl"
+    ))
+    .expect("the corpus is in the repository");
     let queries: Vec<String> = text
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter_map(|value| value["query"].as_str().map(str::to_string))
         .collect();
-    let mut rng = Rng(0xdecaf_bad);
+    let mut rng = Rng(0xdeca_fbad);
     for _ in 0..6_000 {
         let query = &queries[rng.below(queries.len())];
         let mutated = mutate(query, &mut rng);
@@ -183,18 +251,104 @@ fn mutated_corpus_queries_never_panic() {
 #[test]
 fn random_token_soup_never_panics() {
     const WORDS: &[&str] = &[
-        "T", "|", "where", "project", "summarize", "by", "join", "kind=inner", "on", "(", ")", "[", "]", "{", "}", ",",
-        ";", "let", "=", "==", "and", "or", "1", "1.5", "5m", "\"s\"", "'t'", "datetime(2020-01-01)", "dynamic(",
-        "mv-expand", "to", "typeof(", "long", ")", "extend", "x", ":", "*", "-", "+", "/", "%", "in", "!in~", "has_any",
-        "between", "..", "parse", "with", "make-series", "default", "step", "from", "scan", "step", "=>", "fork",
-        "facet", "partition", "evaluate", "bag_unpack(", "union", "datatable", "print", "range", "top-nested", "of",
-        "others", "render", "sort", "asc", "desc", "nulls", "first", "graph-match", "-->", "<-", "->", "declare",
-        "pattern", "set", "alias", "database", "restrict", "access", "view", "$left", ".", "search", "find", "in",
+        "T",
+        "|",
+        "where",
+        "project",
+        "summarize",
+        "by",
+        "join",
+        "kind=inner",
+        "on",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ";",
+        "let",
+        "=",
+        "==",
+        "and",
+        "or",
+        "1",
+        "1.5",
+        "5m",
+        "\"s\"",
+        "'t'",
+        "datetime(2020-01-01)",
+        "dynamic(",
+        "mv-expand",
+        "to",
+        "typeof(",
+        "long",
+        ")",
+        "extend",
+        "x",
+        ":",
+        "*",
+        "-",
+        "+",
+        "/",
+        "%",
+        "in",
+        "!in~",
+        "has_any",
+        "between",
+        "..",
+        "parse",
+        "with",
+        "make-series",
+        "default",
+        "step",
+        "from",
+        "scan",
+        "step",
+        "=>",
+        "fork",
+        "facet",
+        "partition",
+        "evaluate",
+        "bag_unpack(",
+        "union",
+        "datatable",
+        "print",
+        "range",
+        "top-nested",
+        "of",
+        "others",
+        "render",
+        "sort",
+        "asc",
+        "desc",
+        "nulls",
+        "first",
+        "graph-match",
+        "-->",
+        "<-",
+        "->",
+        "declare",
+        "pattern",
+        "set",
+        "alias",
+        "database",
+        "restrict",
+        "access",
+        "view",
+        "$left",
+        ".",
+        "search",
+        "find",
+        "in",
     ];
     let mut rng = Rng(42);
     for _ in 0..5_000 {
         let n_words = 1 + rng.below(40);
-        let text: Vec<&str> = (0..n_words).map(|_| WORDS[rng.below(WORDS.len())]).collect();
+        let text: Vec<&str> = (0..n_words)
+            .map(|_| WORDS[rng.below(WORDS.len())])
+            .collect();
         parse_checked(&text.join(" "));
     }
 }

@@ -171,9 +171,15 @@ impl Code {
             .or_else(|| text.strip_prefix("kql"))
             .unwrap_or(text);
         if let Ok(number) = digits.parse::<u16>() {
-            return TABLE.iter().find(|info| info.number == number).map(|info| info.code);
+            return TABLE
+                .iter()
+                .find(|info| info.number == number)
+                .map(|info| info.code);
         }
-        TABLE.iter().find(|info| info.name == text).map(|info| info.code)
+        TABLE
+            .iter()
+            .find(|info| info.name == text)
+            .map(|info| info.code)
     }
 }
 
@@ -202,7 +208,11 @@ mod tests {
     #[test]
     fn every_code_is_documented() {
         for info in TABLE {
-            assert!(info.doc.trim().len() > 20, "{} needs documentation", info.name);
+            assert!(
+                info.doc.trim().len() > 20,
+                "{} needs documentation",
+                info.name
+            );
         }
     }
 
@@ -210,7 +220,10 @@ mod tests {
     fn lookup_accepts_code_number_and_name() {
         assert_eq!(Code::lookup("KQL0012"), Some(Code::UnexpectedToken));
         assert_eq!(Code::lookup("kql12"), Some(Code::UnexpectedToken));
-        assert_eq!(Code::lookup("unexpected-token"), Some(Code::UnexpectedToken));
+        assert_eq!(
+            Code::lookup("unexpected-token"),
+            Some(Code::UnexpectedToken)
+        );
         assert_eq!(Code::lookup("KQL9999"), None);
         assert_eq!(Code::UnexpectedToken.to_string(), "KQL0012");
     }

@@ -64,15 +64,24 @@ const NEGATABLE_WORDS: &[&str] = &[
 
 /// Words that start a typed literal whose body is raw text up to `)`.
 const RAW_LITERAL_WORDS: &[&str] = &[
-    "datetime", "date", "timespan", "time", "guid", "uniqueid", "int", "int32", "long", "int64", "real", "double",
-    "decimal", "bool", "boolean",
+    "datetime", "date", "timespan", "time", "guid", "uniqueid", "int", "int32", "long", "int64",
+    "real", "double", "decimal", "bool", "boolean",
 ];
 
 /// Lexes `text` into tokens.
 pub fn lex(text: &str) -> Lexed {
-    let mut lexer = Lexer { text, bytes: text.as_bytes(), pos: 0, tokens: Vec::new(), diagnostics: Vec::new() };
+    let mut lexer = Lexer {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        tokens: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     lexer.run();
-    Lexed { tokens: lexer.tokens, diagnostics: lexer.diagnostics }
+    Lexed {
+        tokens: lexer.tokens,
+        diagnostics: lexer.diagnostics,
+    }
 }
 
 struct Lexer<'a> {
@@ -99,13 +108,21 @@ impl<'a> Lexer<'a> {
             space_before |= skipped;
             if self.pos >= self.bytes.len() {
                 let end = self.bytes.len() as u32;
-                self.tokens.push(Token { kind: TokenKind::Eof, span: Span::empty(end), space_before });
+                self.tokens.push(Token {
+                    kind: TokenKind::Eof,
+                    span: Span::empty(end),
+                    space_before,
+                });
                 return;
             }
             let start = self.pos;
             let kind = self.next_kind();
             debug_assert!(self.pos > start, "the lexer must always advance");
-            self.tokens.push(Token { kind, span: Span::new(start as u32, self.pos as u32), space_before });
+            self.tokens.push(Token {
+                kind,
+                span: Span::new(start as u32, self.pos as u32),
+                space_before,
+            });
             space_before = false;
         }
     }
@@ -115,7 +132,13 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         while self.pos < self.bytes.len() {
             let byte = self.bytes[self.pos];
-            if byte == b' ' || byte == b'\t' || byte == b'\n' || byte == b'\r' || byte == 0x0c || byte == 0x0b {
+            if byte == b' '
+                || byte == b'\t'
+                || byte == b'\n'
+                || byte == b'\r'
+                || byte == 0x0c
+                || byte == 0x0b
+            {
                 self.pos += 1;
             } else if byte == b'/' && self.peek_byte(1) == Some(b'/') {
                 while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
@@ -141,10 +164,19 @@ impl<'a> Lexer<'a> {
     }
 
     fn current_char(&self) -> char {
-        self.text[self.pos..].chars().next().expect("pos is inside the text")
+        self.text[self.pos..]
+            .chars()
+            .next()
+            .expect("pos is inside the text")
     }
 
-    fn error(&mut self, code: Code, start: usize, end: usize, message: impl Into<String>) -> Diagnostic {
+    fn error(
+        &mut self,
+        code: Code,
+        start: usize,
+        end: usize,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic::new(code, Span::new(start as u32, end as u32), message)
     }
 
@@ -158,8 +190,12 @@ impl<'a> Lexer<'a> {
         let next = self.peek_byte(1);
         match byte {
             b'"' | b'\'' => self.lex_string(false),
-            b'`' if next == Some(b'`') && self.peek_byte(2) == Some(b'`') => self.lex_multiline(b'`'),
-            b'~' if next == Some(b'~') && self.peek_byte(2) == Some(b'~') => self.lex_multiline(b'~'),
+            b'`' if next == Some(b'`') && self.peek_byte(2) == Some(b'`') => {
+                self.lex_multiline(b'`')
+            }
+            b'~' if next == Some(b'~') && self.peek_byte(2) == Some(b'~') => {
+                self.lex_multiline(b'~')
+            }
             b'@' if matches!(next, Some(b'"') | Some(b'\'')) => {
                 self.pos += 1;
                 self.lex_string(true)
@@ -214,7 +250,11 @@ impl<'a> Lexer<'a> {
                     self.lex_word()
                 } else {
                     self.pos += c.len_utf8();
-                    let shown = if c == '\0' { "\\0".to_string() } else { c.escape_debug().to_string() };
+                    let shown = if c == '\0' {
+                        "\\0".to_string()
+                    } else {
+                        c.escape_debug().to_string()
+                    };
                     let diagnostic = self.error(
                         Code::InvalidCharacter,
                         start,
@@ -282,7 +322,10 @@ impl<'a> Lexer<'a> {
                 if keyword.starts_with(word)
                     && keyword.len() > best
                     && rest.starts_with(keyword)
-                    && !rest[keyword.len()..].chars().next().is_some_and(is_ident_continue)
+                    && !rest[keyword.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(is_ident_continue)
                 {
                     best = keyword.len();
                 }
@@ -300,7 +343,10 @@ impl<'a> Lexer<'a> {
             }
             if look < self.bytes.len() && self.bytes[look] == b'(' {
                 let body_start = look + 1;
-                match self.bytes[body_start..].iter().position(|&b| b == b')' || b == b'\n' || b == b'(') {
+                match self.bytes[body_start..]
+                    .iter()
+                    .position(|&b| b == b')' || b == b'\n' || b == b'(')
+                {
                     Some(offset) if self.bytes[body_start + offset] == b')' => {
                         self.pos = body_start + offset + 1;
                         return TokenKind::TypedLiteral;
@@ -338,7 +384,12 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
             }
             if self.pos == start + 2 {
-                let diagnostic = self.error(Code::InvalidNumber, start, self.pos, "hexadecimal literal has no digits");
+                let diagnostic = self.error(
+                    Code::InvalidNumber,
+                    start,
+                    self.pos,
+                    "hexadecimal literal has no digits",
+                );
                 self.push_error(diagnostic);
             }
             return self.finish_number(start, TokenKind::Int);
@@ -347,7 +398,8 @@ impl<'a> Lexer<'a> {
         while self.pos < bytes.len() && bytes[self.pos].is_ascii_digit() {
             self.pos += 1;
         }
-        if self.peek_byte(0) == Some(b'.') && self.peek_byte(1).is_some_and(|b| b.is_ascii_digit()) {
+        if self.peek_byte(0) == Some(b'.') && self.peek_byte(1).is_some_and(|b| b.is_ascii_digit())
+        {
             kind = TokenKind::Real;
             self.pos += 1;
             while self.pos < bytes.len() && bytes[self.pos].is_ascii_digit() {
@@ -359,7 +411,10 @@ impl<'a> Lexer<'a> {
                 Some(b'+') | Some(b'-') => 2,
                 _ => 1,
             };
-            if self.peek_byte(digits_at).is_some_and(|b| b.is_ascii_digit()) {
+            if self
+                .peek_byte(digits_at)
+                .is_some_and(|b| b.is_ascii_digit())
+            {
                 kind = TokenKind::Real;
                 self.pos += digits_at;
                 while self.pos < bytes.len() && bytes[self.pos].is_ascii_digit() {
@@ -408,12 +463,26 @@ impl<'a> Lexer<'a> {
             if byte == b'\\' && !verbatim {
                 let escape_start = self.pos;
                 match self.peek_byte(1) {
-                    Some(b'\\' | b'"' | b'\'' | b'n' | b'r' | b't' | b'a' | b'b' | b'f' | b'v' | b'0'..=b'7') => {
+                    Some(
+                        b'\\'
+                        | b'"'
+                        | b'\''
+                        | b'n'
+                        | b'r'
+                        | b't'
+                        | b'a'
+                        | b'b'
+                        | b'f'
+                        | b'v'
+                        | b'0'..=b'7',
+                    ) => {
                         self.pos += 2;
                     }
                     Some(b'x') | Some(b'u') | Some(b'U') => {
                         self.pos += 2;
-                        while self.pos < self.bytes.len() && self.bytes[self.pos].is_ascii_hexdigit() {
+                        while self.pos < self.bytes.len()
+                            && self.bytes[self.pos].is_ascii_hexdigit()
+                        {
                             self.pos += 1;
                         }
                     }
@@ -443,7 +512,12 @@ impl<'a> Lexer<'a> {
             }
         }
         let diagnostic = self
-            .error(Code::UnterminatedString, start, self.pos, "unterminated string literal")
+            .error(
+                Code::UnterminatedString,
+                start,
+                self.pos,
+                "unterminated string literal",
+            )
             .with_help(format!(
                 "close it with {} on the same line, or use ``` for a multi-line string",
                 quote as char
@@ -457,7 +531,10 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         self.pos += 3;
         let closing = [fence, fence, fence];
-        match self.bytes[self.pos..].windows(3).position(|window| window == closing) {
+        match self.bytes[self.pos..]
+            .windows(3)
+            .position(|window| window == closing)
+        {
             Some(offset) => {
                 self.pos += offset + 3;
             }
@@ -483,20 +560,47 @@ mod tests {
     fn kinds(text: &str) -> Vec<(TokenKind, &str)> {
         let lexed = lex(text);
         assert!(lexed.diagnostics.is_empty(), "{:?}", lexed.diagnostics);
-        lexed.tokens[..lexed.tokens.len() - 1].iter().map(|t| (t.kind, &text[t.span.range()])).collect()
+        lexed.tokens[..lexed.tokens.len() - 1]
+            .iter()
+            .map(|t| (t.kind, &text[t.span.range()]))
+            .collect()
     }
 
     #[test]
     fn hyphenated_keywords_are_one_token() {
         let tokens = kinds("T | project-away a | mv-expand b | graph-to-table x-y");
         let words: Vec<&str> = tokens.iter().map(|(_, text)| *text).collect();
-        assert_eq!(words, ["T", "|", "project-away", "a", "|", "mv-expand", "b", "|", "graph-to-table", "x", "-", "y"]);
+        assert_eq!(
+            words,
+            [
+                "T",
+                "|",
+                "project-away",
+                "a",
+                "|",
+                "mv-expand",
+                "b",
+                "|",
+                "graph-to-table",
+                "x",
+                "-",
+                "y"
+            ]
+        );
     }
 
     #[test]
     fn negated_operators_and_in_tilde() {
-        let words: Vec<&str> = kinds("a !has b !in~ (c) in~ ! x != y !~ z").iter().map(|(_, t)| *t).collect();
-        assert_eq!(words, ["a", "!has", "b", "!in~", "(", "c", ")", "in~", "!", "x", "!=", "y", "!~", "z"]);
+        let words: Vec<&str> = kinds("a !has b !in~ (c) in~ ! x != y !~ z")
+            .iter()
+            .map(|(_, t)| *t)
+            .collect();
+        assert_eq!(
+            words,
+            [
+                "a", "!has", "b", "!in~", "(", "c", ")", "in~", "!", "x", "!=", "y", "!~", "z"
+            ]
+        );
     }
 
     #[test]
@@ -519,8 +623,10 @@ mod tests {
 
     #[test]
     fn string_forms() {
-        let tokens = kinds(r#""a\"b" 'c' @"d""e" h"secret" ```multi
-line``` "#);
+        let tokens = kinds(
+            r#""a\"b" 'c' @"d""e" h"secret" ```multi
+line``` "#,
+        );
         assert!(tokens.iter().all(|(kind, _)| *kind == TokenKind::String));
         assert_eq!(tokens.len(), 5);
     }
@@ -528,7 +634,10 @@ line``` "#);
     #[test]
     fn typed_literals_take_their_raw_body() {
         let tokens = kinds("datetime(2020-01-01T10:00:00Z) guid(null) long (12) typeof(datetime)");
-        assert_eq!(tokens[0], (TokenKind::TypedLiteral, "datetime(2020-01-01T10:00:00Z)"));
+        assert_eq!(
+            tokens[0],
+            (TokenKind::TypedLiteral, "datetime(2020-01-01T10:00:00Z)")
+        );
         assert_eq!(tokens[1], (TokenKind::TypedLiteral, "guid(null)"));
         assert_eq!(tokens[2], (TokenKind::TypedLiteral, "long (12)"));
         assert_eq!(tokens[3].0, TokenKind::Ident);

@@ -83,7 +83,10 @@ pub enum ParameterType {
     Scalar(TypeName),
     /// `(*)` (any columns) when `columns` is empty and `open` is true, or
     /// `(col:type, ...)`, or `(col:type, *)`.
-    Tabular { columns: Vec<ColumnDecl>, open: bool },
+    Tabular {
+        columns: Vec<ColumnDecl>,
+        open: bool,
+    },
 }
 
 /// A column declaration `name: type`.
@@ -196,24 +199,60 @@ pub enum ExprKind {
     Star,
     /// `( expr )`.
     Paren(Box<Expr>),
-    Unary { op: UnaryOp, operand: Box<Expr> },
-    Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     /// `left in (items)`, `left has_any (items)`, ...
-    List { op: ListOp, left: Box<Expr>, items: Vec<Expr> },
+    List {
+        op: ListOp,
+        left: Box<Expr>,
+        items: Vec<Expr>,
+    },
     /// `expr [!]between (low .. high)`.
-    Between { negated: bool, expr: Box<Expr>, low: Box<Expr>, high: Box<Expr> },
+    Between {
+        negated: bool,
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+    },
     /// `name(args)`, or `target.name(args)` for `cluster(..).database(..)`.
-    Call { target: Option<Box<Expr>>, name: Ident, args: Vec<Expr> },
+    Call {
+        target: Option<Box<Expr>>,
+        name: Ident,
+        args: Vec<Expr>,
+    },
     /// `name = value` inside a call's argument list.
-    NamedArg { name: Ident, value: Box<Expr> },
+    NamedArg {
+        name: Ident,
+        value: Box<Expr>,
+    },
     /// `target.name` (also `target.['name']`).
-    Member { target: Box<Expr>, name: Ident },
+    Member {
+        target: Box<Expr>,
+        name: Ident,
+    },
     /// `target[index]`.
-    Index { target: Box<Expr>, index: Box<Expr> },
+    Index {
+        target: Box<Expr>,
+        index: Box<Expr>,
+    },
     /// `typeof(type)` or `typeof(col:type, ..., *)`.
-    TypeOf { columns: Vec<ColumnDecl>, scalar: Option<TypeName>, open: bool },
+    TypeOf {
+        columns: Vec<ColumnDecl>,
+        scalar: Option<TypeName>,
+        open: bool,
+    },
     /// `input | operator`.
-    Pipe { input: Box<Expr>, operator: Box<Operator> },
+    Pipe {
+        input: Box<Expr>,
+        operator: Box<Operator>,
+    },
     /// An operator that produces a table by itself: `print`, `range`,
     /// `datatable`, `union`, `find`, `search`, `externaldata`, `evaluate`.
     Source(Box<Operator>),
@@ -221,7 +260,10 @@ pub enum ExprKind {
     /// `partition` or a `scan`/`as` context (zero-width).
     ContextualInput,
     /// `search` predicate `Column:"term"`.
-    SearchField { column: Ident, term: Box<Expr> },
+    SearchField {
+        column: Ident,
+        term: Box<Expr>,
+    },
     /// Input that could not be parsed as an expression.
     Error,
 }
@@ -456,6 +498,9 @@ impl Expr {
 
     /// An error node.
     pub fn error(span: Span) -> Expr {
-        Expr { kind: ExprKind::Error, span }
+        Expr {
+            kind: ExprKind::Error,
+            span,
+        }
     }
 }

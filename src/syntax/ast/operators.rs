@@ -82,7 +82,11 @@ pub enum SeriesRange {
     /// `in range(start, stop, step)`
     InRange { start: Expr, stop: Expr, step: Expr },
     /// `[from start] [to end] step step`
-    FromTo { from: Option<Expr>, to: Option<Expr>, step: Expr },
+    FromTo {
+        from: Option<Expr>,
+        to: Option<Expr>,
+        step: Expr,
+    },
 }
 
 /// One aggregate of `make-series`: `[name =] agg [default = value]`.
@@ -127,7 +131,12 @@ pub enum GraphPatternPart {
     /// `(name)` or `(name:Label)`.
     Node { name: Option<Ident>, span: Span },
     /// `-[name*min..max]->`, `<-[e]-`, `-[e]-`, `-->`, `--`.
-    Edge { name: Option<Ident>, direction: EdgeDirection, range: Option<(Expr, Expr)>, span: Span },
+    Edge {
+        name: Option<Ident>,
+        direction: EdgeDirection,
+        range: Option<(Expr, Expr)>,
+        span: Span,
+    },
 }
 
 /// Direction of a graph edge in a pattern.
@@ -141,16 +150,38 @@ pub enum EdgeDirection {
 /// The operators.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OperatorKind {
-    As { params: Vec<NamedParameter>, name: Ident },
-    Consume { params: Vec<NamedParameter> },
+    As {
+        params: Vec<NamedParameter>,
+        name: Ident,
+    },
+    Consume {
+        params: Vec<NamedParameter>,
+    },
     Count,
-    DataTable { params: Vec<NamedParameter>, columns: Vec<ColumnDecl>, values: Vec<Expr> },
+    DataTable {
+        params: Vec<NamedParameter>,
+        columns: Vec<ColumnDecl>,
+        values: Vec<Expr>,
+    },
     /// `distinct *` has a single `Star` expression.
-    Distinct { params: Vec<NamedParameter>, columns: Vec<Expr> },
-    Evaluate { params: Vec<NamedParameter>, call: Expr },
+    Distinct {
+        params: Vec<NamedParameter>,
+        columns: Vec<Expr>,
+    },
+    Evaluate {
+        params: Vec<NamedParameter>,
+        call: Expr,
+    },
     Extend(Vec<Assignment>),
-    ExternalData { columns: Vec<ColumnDecl>, uris: Vec<Expr>, properties: Vec<NamedParameter> },
-    Facet { columns: Vec<Expr>, with: Option<Expr> },
+    ExternalData {
+        columns: Vec<ColumnDecl>,
+        uris: Vec<Expr>,
+        properties: Vec<NamedParameter>,
+    },
+    Facet {
+        columns: Vec<Expr>,
+        with: Option<Expr>,
+    },
     Find {
         params: Vec<NamedParameter>,
         tables: Option<Vec<Expr>>,
@@ -162,8 +193,17 @@ pub enum OperatorKind {
     Fork(Vec<ForkBranch>),
     GetSchema,
     Invoke(Expr),
-    Join { params: Vec<NamedParameter>, right: Expr, on: Vec<Expr>, where_: Option<Expr> },
-    Lookup { params: Vec<NamedParameter>, right: Expr, on: Vec<Expr> },
+    Join {
+        params: Vec<NamedParameter>,
+        right: Expr,
+        on: Vec<Expr>,
+        where_: Option<Expr>,
+    },
+    Lookup {
+        params: Vec<NamedParameter>,
+        right: Expr,
+        on: Vec<Expr>,
+    },
     MakeGraph {
         params: Vec<NamedParameter>,
         source: Expr,
@@ -182,7 +222,10 @@ pub enum OperatorKind {
     },
     /// `graph-merge`, `graph-to-table`, `graph-shortest-paths`,
     /// `graph-mark-components`: kept as their tokens' text for now.
-    GraphOther { name: Ident, text: String },
+    GraphOther {
+        name: Ident,
+        text: String,
+    },
     MakeSeries {
         params: Vec<NamedParameter>,
         aggregates: Vec<SeriesAggregate>,
@@ -197,10 +240,28 @@ pub enum OperatorKind {
         /// `on (subquery)`
         subquery: Expr,
     },
-    MvExpand { params: Vec<NamedParameter>, items: Vec<ExpandItem>, limit: Option<Expr> },
-    Parse { is_where: bool, params: Vec<NamedParameter>, source: Expr, pattern: Vec<ParsePart> },
-    ParseKv { source: Expr, keys: Vec<ColumnDecl>, with: Vec<NamedParameter> },
-    Partition { params: Vec<NamedParameter>, by: Expr, subquery: Expr, legacy_braces: bool },
+    MvExpand {
+        params: Vec<NamedParameter>,
+        items: Vec<ExpandItem>,
+        limit: Option<Expr>,
+    },
+    Parse {
+        is_where: bool,
+        params: Vec<NamedParameter>,
+        source: Expr,
+        pattern: Vec<ParsePart>,
+    },
+    ParseKv {
+        source: Expr,
+        keys: Vec<ColumnDecl>,
+        with: Vec<NamedParameter>,
+    },
+    Partition {
+        params: Vec<NamedParameter>,
+        by: Expr,
+        subquery: Expr,
+        legacy_braces: bool,
+    },
     Print(Vec<Assignment>),
     Project(Vec<Assignment>),
     ProjectAway(Vec<Expr>),
@@ -208,29 +269,76 @@ pub enum OperatorKind {
     /// `new = old` pairs; `old` should be a column name (the analyzer checks).
     ProjectRename(Vec<(Ident, Expr)>),
     ProjectReorder(Vec<(Expr, Option<SortOrder>)>),
-    Range { column: Ident, from: Expr, to: Expr, step: Expr },
-    Reduce { params: Vec<NamedParameter>, by: Expr, with: Vec<NamedParameter> },
-    Render { chart: Ident, with: Vec<NamedParameter> },
-    Sample { params: Vec<NamedParameter>, count: Expr },
-    SampleDistinct { params: Vec<NamedParameter>, count: Expr, column: Expr },
+    Range {
+        column: Ident,
+        from: Expr,
+        to: Expr,
+        step: Expr,
+    },
+    Reduce {
+        params: Vec<NamedParameter>,
+        by: Expr,
+        with: Vec<NamedParameter>,
+    },
+    Render {
+        chart: Ident,
+        with: Vec<NamedParameter>,
+    },
+    Sample {
+        params: Vec<NamedParameter>,
+        count: Expr,
+    },
+    SampleDistinct {
+        params: Vec<NamedParameter>,
+        count: Expr,
+        column: Expr,
+    },
     Scan {
         params: Vec<NamedParameter>,
         declare: Vec<(ColumnDecl, Option<Expr>)>,
         steps: Vec<ScanStep>,
     },
-    Search { params: Vec<NamedParameter>, tables: Option<Vec<Expr>>, predicate: Expr },
+    Search {
+        params: Vec<NamedParameter>,
+        tables: Option<Vec<Expr>>,
+        predicate: Expr,
+    },
     Serialize(Vec<Assignment>),
-    Sort { params: Vec<NamedParameter>, keys: Vec<SortKey> },
-    Summarize { params: Vec<NamedParameter>, aggregates: Vec<Assignment>, by: Vec<Assignment> },
-    Take { params: Vec<NamedParameter>, count: Expr },
-    Top { params: Vec<NamedParameter>, count: Expr, key: SortKey },
-    TopHitters { count: Expr, of: Expr, by: Option<Expr> },
+    Sort {
+        params: Vec<NamedParameter>,
+        keys: Vec<SortKey>,
+    },
+    Summarize {
+        params: Vec<NamedParameter>,
+        aggregates: Vec<Assignment>,
+        by: Vec<Assignment>,
+    },
+    Take {
+        params: Vec<NamedParameter>,
+        count: Expr,
+    },
+    Top {
+        params: Vec<NamedParameter>,
+        count: Expr,
+        key: SortKey,
+    },
+    TopHitters {
+        count: Expr,
+        of: Expr,
+        by: Option<Expr>,
+    },
     TopNested(Vec<TopNestedClause>),
-    Union { params: Vec<NamedParameter>, tables: Vec<Expr> },
+    Union {
+        params: Vec<NamedParameter>,
+        tables: Vec<Expr>,
+    },
     Where(Expr),
     /// `macro-expand`, `assert-schema`, `execute-and-cache`, `project-by-names`:
     /// recognised and kept as text.
-    Other { name: Ident, text: String },
+    Other {
+        name: Ident,
+        text: String,
+    },
     /// A body of statements in braces, used by the legacy `partition` form.
     Block(Vec<Statement>),
     /// An operator that could not be parsed.

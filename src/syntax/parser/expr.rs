@@ -16,9 +16,12 @@ fn is_source_start(parser: &Parser<'_>) -> bool {
     let next = parser.nth_kind(1);
     match parser.current_text() {
         "print" => true,
-        "union" | "search" | "find" => next != TokenKind::OpenParen || parser.current_text() != "find",
+        "union" | "search" | "find" => {
+            next != TokenKind::OpenParen || parser.current_text() != "find"
+        }
         "datatable" | "externaldata" | "external_data" => {
-            next == TokenKind::OpenParen || (next == TokenKind::Ident && parser.nth_is_word(1, "with"))
+            next == TokenKind::OpenParen
+                || (next == TokenKind::Ident && parser.nth_is_word(1, "with"))
         }
         "range" => next == TokenKind::Ident && parser.nth_is_word(2, "from"),
         "evaluate" => next == TokenKind::Ident,
@@ -56,7 +59,13 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let span = input.span.to(operator.span);
-            input = Expr::new(ExprKind::Pipe { input: Box::new(input), operator: Box::new(operator) }, span);
+            input = Expr::new(
+                ExprKind::Pipe {
+                    input: Box::new(input),
+                    operator: Box::new(operator),
+                },
+                span,
+            );
         }
         input
     }
@@ -71,10 +80,18 @@ impl<'a> Parser<'a> {
         let input = Expr::new(ExprKind::ContextualInput, Span::empty(start));
         let expr = if self.at(TokenKind::Pipe) {
             self.parse_pipe_chain(input)
-        } else if self.at(TokenKind::Ident) && super::operators::is_operator_word(self.current_text()) {
+        } else if self.at(TokenKind::Ident)
+            && super::operators::is_operator_word(self.current_text())
+        {
             let operator = self.parse_operator();
             let span = Span::new(start, operator.span.end);
-            let first = Expr::new(ExprKind::Pipe { input: Box::new(input), operator: Box::new(operator) }, span);
+            let first = Expr::new(
+                ExprKind::Pipe {
+                    input: Box::new(input),
+                    operator: Box::new(operator),
+                },
+                span,
+            );
             self.parse_pipe_chain(first)
         } else {
             // A sub-query may also be a full tabular expression (`(T | ...)`).
@@ -108,7 +125,14 @@ impl<'a> Parser<'a> {
             return left;
         }
         let span = left.span.to(right.span);
-        Expr::new(ExprKind::Binary { op, left: Box::new(left), right: Box::new(right) }, span)
+        Expr::new(
+            ExprKind::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+            },
+            span,
+        )
     }
 
     fn parse_or(&mut self) -> Expr {
@@ -203,7 +227,14 @@ impl<'a> Parser<'a> {
             self.expect(TokenKind::CloseParen);
         }
         let span = self.span_from(left.span.start);
-        Expr::new(ExprKind::List { op, left: Box::new(left), items }, span)
+        Expr::new(
+            ExprKind::List {
+                op,
+                left: Box::new(left),
+                items,
+            },
+            span,
+        )
     }
 
     /// `expr between (low .. high)`; the operator is consumed.
@@ -222,7 +253,12 @@ impl<'a> Parser<'a> {
             self.expect(TokenKind::CloseParen);
         }
         Expr::new(
-            ExprKind::Between { negated, expr: Box::new(expr), low: Box::new(low), high: Box::new(high) },
+            ExprKind::Between {
+                negated,
+                expr: Box::new(expr),
+                low: Box::new(low),
+                high: Box::new(high),
+            },
             self.span_from(start),
         )
     }
@@ -235,11 +271,24 @@ impl<'a> Parser<'a> {
         let column = match left.kind {
             ExprKind::Name(ident) => ident,
             _ => {
-                self.report(Diagnostic::new(Code::ExpectedName, left.span, "expected a column name before `:`"));
-                Ident { name: String::new(), span: left.span }
+                self.report(Diagnostic::new(
+                    Code::ExpectedName,
+                    left.span,
+                    "expected a column name before `:`",
+                ));
+                Ident {
+                    name: String::new(),
+                    span: left.span,
+                }
             }
         };
-        Expr::new(ExprKind::SearchField { column, term: Box::new(term) }, span)
+        Expr::new(
+            ExprKind::SearchField {
+                column,
+                term: Box::new(term),
+            },
+            span,
+        )
     }
 
     pub(super) fn parse_additive(&mut self) -> Expr {
@@ -286,20 +335,26 @@ impl<'a> Parser<'a> {
         let operand = self.parse_unary();
         self.leave();
         // Fold `-5` into a negative literal so that `long.MinValue` parses.
-        if op == UnaryOp::Minus {
-            if let ExprKind::Literal(literal) = &operand.kind {
-                let negated = match literal {
-                    Literal::Long(Some(v)) => Some(Literal::Long(Some(v.wrapping_neg()))),
-                    Literal::Real(Some(v)) => Some(Literal::Real(Some(-v))),
-                    Literal::TimeSpan(Some(v)) => Some(Literal::TimeSpan(Some(-v))),
-                    _ => None,
-                };
-                if let Some(negated) = negated {
-                    return Expr::new(ExprKind::Literal(negated), self.span_from(start));
-                }
+        if op == UnaryOp::Minus
+            && let ExprKind::Literal(literal) = &operand.kind
+        {
+            let negated = match literal {
+                Literal::Long(Some(v)) => Some(Literal::Long(Some(v.wrapping_neg()))),
+                Literal::Real(Some(v)) => Some(Literal::Real(Some(-v))),
+                Literal::TimeSpan(Some(v)) => Some(Literal::TimeSpan(Some(-v))),
+                _ => None,
+            };
+            if let Some(negated) = negated {
+                return Expr::new(ExprKind::Literal(negated), self.span_from(start));
             }
         }
-        Expr::new(ExprKind::Unary { op, operand: Box::new(operand) }, self.span_from(start))
+        Expr::new(
+            ExprKind::Unary {
+                op,
+                operand: Box::new(operand),
+            },
+            self.span_from(start),
+        )
     }
 
     fn parse_postfix(&mut self) -> Expr {
@@ -311,7 +366,10 @@ impl<'a> Parser<'a> {
                 if chain > MAX_CHAIN {
                     // Keep the tree shallow: skip the rest of an absurd accessor chain.
                     self.report_chain_too_long(self.peek().span);
-                    while matches!(self.kind(), TokenKind::Dot | TokenKind::OpenBracket | TokenKind::Ident) {
+                    while matches!(
+                        self.kind(),
+                        TokenKind::Dot | TokenKind::OpenBracket | TokenKind::Ident
+                    ) {
                         if self.at(TokenKind::OpenBracket) {
                             self.bump();
                             self.skip_nested_region();
@@ -329,24 +387,52 @@ impl<'a> Parser<'a> {
                     if next.kind == TokenKind::Ident {
                         self.bump();
                         let name_token = self.bump();
-                        let name = Ident { name: self.token_text(name_token).to_string(), span: name_token.span };
+                        let name = Ident {
+                            name: self.token_text(name_token).to_string(),
+                            span: name_token.span,
+                        };
                         if self.at(TokenKind::OpenParen) {
                             let args = self.parse_call_args();
                             let span = self.span_from(expr.span.start);
-                            expr = Expr::new(ExprKind::Call { target: Some(Box::new(expr)), name, args }, span);
+                            expr = Expr::new(
+                                ExprKind::Call {
+                                    target: Some(Box::new(expr)),
+                                    name,
+                                    args,
+                                },
+                                span,
+                            );
                         } else {
                             let span = self.span_from(expr.span.start);
-                            expr = Expr::new(ExprKind::Member { target: Box::new(expr), name }, span);
+                            expr = Expr::new(
+                                ExprKind::Member {
+                                    target: Box::new(expr),
+                                    name,
+                                },
+                                span,
+                            );
                         }
-                    } else if next.kind == TokenKind::OpenBracket && self.nth_kind(2) != TokenKind::String {
+                    } else if next.kind == TokenKind::OpenBracket
+                        && self.nth_kind(2) != TokenKind::String
+                    {
                         // `a.[0]` is the same as `a[0]`.
                         self.bump();
                         continue;
-                    } else if next.kind == TokenKind::OpenBracket && self.nth_kind(2) == TokenKind::String {
+                    } else if next.kind == TokenKind::OpenBracket
+                        && self.nth_kind(2) == TokenKind::String
+                    {
                         self.bump();
-                        let Some(name) = self.parse_bracketed_name() else { return expr };
+                        let Some(name) = self.parse_bracketed_name() else {
+                            return expr;
+                        };
                         let span = self.span_from(expr.span.start);
-                        expr = Expr::new(ExprKind::Member { target: Box::new(expr), name }, span);
+                        expr = Expr::new(
+                            ExprKind::Member {
+                                target: Box::new(expr),
+                                name,
+                            },
+                            span,
+                        );
                     } else {
                         return expr;
                     }
@@ -361,7 +447,13 @@ impl<'a> Parser<'a> {
                     self.leave();
                     self.expect(TokenKind::CloseBracket);
                     let span = self.span_from(expr.span.start);
-                    expr = Expr::new(ExprKind::Index { target: Box::new(expr), index: Box::new(index) }, span);
+                    expr = Expr::new(
+                        ExprKind::Index {
+                            target: Box::new(expr),
+                            index: Box::new(index),
+                        },
+                        span,
+                    );
                 }
                 _ => return expr,
             }
@@ -380,10 +472,19 @@ impl<'a> Parser<'a> {
             if self.at(TokenKind::Ident) && self.nth_kind(1) == TokenKind::Assign {
                 let name_token = self.bump();
                 self.bump(); // =
-                let name = Ident { name: self.token_text(name_token).to_string(), span: name_token.span };
+                let name = Ident {
+                    name: self.token_text(name_token).to_string(),
+                    span: name_token.span,
+                };
                 let value = self.parse_expr();
                 let span = name.span.to(value.span);
-                args.push(Expr::new(ExprKind::NamedArg { name, value: Box::new(value) }, span));
+                args.push(Expr::new(
+                    ExprKind::NamedArg {
+                        name,
+                        value: Box::new(value),
+                    },
+                    span,
+                ));
             } else {
                 args.push(self.parse_expr());
             }
@@ -409,20 +510,28 @@ impl<'a> Parser<'a> {
             TokenKind::Int => {
                 self.bump();
                 let text = self.token_text(token);
-                let value = if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+                let value = if let Some(hex) =
+                    text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))
+                {
                     u64::from_str_radix(hex, 16).ok().map(|v| v as i64)
                 } else {
                     text.parse::<i64>().ok()
                 };
                 match value {
-                    Some(value) => Expr::new(ExprKind::Literal(Literal::Long(Some(value))), token.span),
+                    Some(value) => {
+                        Expr::new(ExprKind::Literal(Literal::Long(Some(value))), token.span)
+                    }
                     None => match text.parse::<f64>() {
                         // Kusto treats integer literals beyond `long` as real.
                         Ok(value) if !text.starts_with("0x") => {
                             Expr::new(ExprKind::Literal(Literal::Real(Some(value))), token.span)
                         }
                         _ => {
-                            self.report(Diagnostic::new(Code::InvalidNumber, token.span, format!("invalid number `{text}`")));
+                            self.report(Diagnostic::new(
+                                Code::InvalidNumber,
+                                token.span,
+                                format!("invalid number `{text}`"),
+                            ));
                             Expr::error(token.span)
                         }
                     },
@@ -437,9 +546,16 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let text = self.token_text(token);
                 match literal::parse_timespan(text) {
-                    Some(ticks) => Expr::new(ExprKind::Literal(Literal::TimeSpan(Some(ticks))), token.span),
+                    Some(ticks) => Expr::new(
+                        ExprKind::Literal(Literal::TimeSpan(Some(ticks))),
+                        token.span,
+                    ),
                     None => {
-                        self.report(Diagnostic::new(Code::InvalidTimespan, token.span, format!("invalid timespan `{text}`")));
+                        self.report(Diagnostic::new(
+                            Code::InvalidTimespan,
+                            token.span,
+                            format!("invalid timespan `{text}`"),
+                        ));
                         Expr::error(token.span)
                     }
                 }
@@ -459,10 +575,19 @@ impl<'a> Parser<'a> {
                 Expr::new(ExprKind::Paren(Box::new(inner)), self.span_from(start))
             }
             TokenKind::OpenBracket if self.nth_kind(1) == TokenKind::String => {
-                let Some(name) = self.parse_bracketed_name() else { return Expr::error(token.span) };
+                let Some(name) = self.parse_bracketed_name() else {
+                    return Expr::error(token.span);
+                };
                 if self.at(TokenKind::OpenParen) {
                     let args = self.parse_call_args();
-                    return Expr::new(ExprKind::Call { target: None, name, args }, self.span_from(start));
+                    return Expr::new(
+                        ExprKind::Call {
+                            target: None,
+                            name,
+                            args,
+                        },
+                        self.span_from(start),
+                    );
                 }
                 let span = name.span;
                 Expr::new(ExprKind::Name(name), span)
@@ -474,11 +599,19 @@ impl<'a> Parser<'a> {
             TokenKind::Ident => self.parse_word_primary(),
             _ => {
                 let message = format!("expected an expression, found {}", self.describe_current());
-                self.report(Diagnostic::new(Code::ExpectedExpression, Span::new(start, token.span.end), message));
+                self.report(Diagnostic::new(
+                    Code::ExpectedExpression,
+                    Span::new(start, token.span.end),
+                    message,
+                ));
                 // Consume tokens that can never continue a query, so recovery advances.
                 if matches!(
                     token.kind,
-                    TokenKind::Unknown | TokenKind::Bang | TokenKind::Question | TokenKind::At | TokenKind::Assign
+                    TokenKind::Unknown
+                        | TokenKind::Bang
+                        | TokenKind::Question
+                        | TokenKind::At
+                        | TokenKind::Assign
                 ) {
                     self.bump();
                 }
@@ -494,7 +627,10 @@ impl<'a> Parser<'a> {
         match word {
             "true" | "false" | "True" | "False" | "TRUE" | "FALSE" => {
                 self.bump();
-                Expr::new(ExprKind::Literal(Literal::Bool(Some(word.eq_ignore_ascii_case("true")))), token.span)
+                Expr::new(
+                    ExprKind::Literal(Literal::Bool(Some(word.eq_ignore_ascii_case("true")))),
+                    token.span,
+                )
             }
             "dynamic" if next == TokenKind::OpenParen => self.parse_dynamic_literal(),
             "typeof" if next == TokenKind::OpenParen => self.parse_typeof(),
@@ -505,10 +641,20 @@ impl<'a> Parser<'a> {
             }
             _ => {
                 self.bump();
-                let name = Ident { name: word.to_string(), span: token.span };
+                let name = Ident {
+                    name: word.to_string(),
+                    span: token.span,
+                };
                 if self.at(TokenKind::OpenParen) {
                     let args = self.parse_call_args();
-                    return Expr::new(ExprKind::Call { target: None, name, args }, self.span_from(token.span.start));
+                    return Expr::new(
+                        ExprKind::Call {
+                            target: None,
+                            name,
+                            args,
+                        },
+                        self.span_from(token.span.start),
+                    );
                 }
                 Expr::new(ExprKind::Name(name), token.span)
             }
@@ -529,7 +675,10 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Expr::new(ExprKind::Literal(Literal::String(value)), self.span_from(start))
+        Expr::new(
+            ExprKind::Literal(Literal::String(value)),
+            self.span_from(start),
+        )
     }
 
     /// `datetime(...)`, `timespan(...)`, `guid(...)`, `long(...)`, ... (one token).
@@ -549,16 +698,32 @@ impl<'a> Parser<'a> {
             },
             "timespan" | "time" => literal::parse_timespan_body(body).map(Literal::TimeSpan),
             "guid" | "uniqueid" => {
-                if is_null { Some(Literal::Guid(None)) } else { literal::parse_guid(body).map(|g| Literal::Guid(Some(g))) }
+                if is_null {
+                    Some(Literal::Guid(None))
+                } else {
+                    literal::parse_guid(body).map(|g| Literal::Guid(Some(g)))
+                }
             }
             "int" | "int32" => {
-                if is_null { Some(Literal::Int(None)) } else { parse_int32(body).map(|v| Literal::Int(Some(v))) }
+                if is_null {
+                    Some(Literal::Int(None))
+                } else {
+                    parse_int32(body).map(|v| Literal::Int(Some(v)))
+                }
             }
             "long" | "int64" => {
-                if is_null { Some(Literal::Long(None)) } else { parse_integer(body).map(|v| Literal::Long(Some(v))) }
+                if is_null {
+                    Some(Literal::Long(None))
+                } else {
+                    parse_integer(body).map(|v| Literal::Long(Some(v)))
+                }
             }
             "real" | "double" => {
-                if is_null { Some(Literal::Real(None)) } else { parse_real(body).map(|v| Literal::Real(Some(v))) }
+                if is_null {
+                    Some(Literal::Real(None))
+                } else {
+                    parse_real(body).map(|v| Literal::Real(Some(v)))
+                }
             }
             "decimal" => {
                 if is_null {
@@ -596,12 +761,19 @@ impl<'a> Parser<'a> {
         let start = self.start();
         self.bump(); // dynamic
         self.bump(); // (
-        let value = if self.at(TokenKind::CloseParen) { Dynamic::Null } else { self.parse_dynamic_value() };
+        let value = if self.at(TokenKind::CloseParen) {
+            Dynamic::Null
+        } else {
+            self.parse_dynamic_value()
+        };
         if self.expect(TokenKind::CloseParen).is_none() {
             self.skip_until(&[TokenKind::CloseParen, TokenKind::Semicolon]);
             self.eat(TokenKind::CloseParen);
         }
-        Expr::new(ExprKind::Literal(Literal::Dynamic(value)), self.span_from(start))
+        Expr::new(
+            ExprKind::Literal(Literal::Dynamic(value)),
+            self.span_from(start),
+        )
     }
 
     fn parse_dynamic_value(&mut self) -> Dynamic {
@@ -659,13 +831,22 @@ impl<'a> Parser<'a> {
                 self.expect(TokenKind::CloseBrace);
                 Dynamic::Object(entries)
             }
-            TokenKind::Minus | TokenKind::Plus | TokenKind::Int | TokenKind::Real | TokenKind::Timespan
-            | TokenKind::String | TokenKind::TypedLiteral => {
+            TokenKind::Minus
+            | TokenKind::Plus
+            | TokenKind::Int
+            | TokenKind::Real
+            | TokenKind::Timespan
+            | TokenKind::String
+            | TokenKind::TypedLiteral => {
                 let expr = self.parse_unary();
                 match expr.kind {
                     ExprKind::Literal(literal) => dynamic_from_literal(literal),
                     _ => {
-                        self.report(Diagnostic::new(Code::InvalidLiteral, expr.span, "expected a constant inside `dynamic(...)`"));
+                        self.report(Diagnostic::new(
+                            Code::InvalidLiteral,
+                            expr.span,
+                            "expected a constant inside `dynamic(...)`",
+                        ));
                         Dynamic::Null
                     }
                 }
@@ -681,7 +862,9 @@ impl<'a> Parser<'a> {
                         self.report(Diagnostic::new(
                             Code::InvalidLiteral,
                             token.span,
-                            format!("`{word}` is not a constant; `dynamic(...)` takes JSON-like values"),
+                            format!(
+                                "`{word}` is not a constant; `dynamic(...)` takes JSON-like values"
+                            ),
                         ));
                         Dynamic::Null
                     }
@@ -702,10 +885,24 @@ impl<'a> Parser<'a> {
             self.bump(); // (
             let ty = self.parse_type_name();
             self.expect(TokenKind::CloseParen);
-            return Expr::new(ExprKind::TypeOf { columns: Vec::new(), scalar: Some(ty), open: false }, self.span_from(start));
+            return Expr::new(
+                ExprKind::TypeOf {
+                    columns: Vec::new(),
+                    scalar: Some(ty),
+                    open: false,
+                },
+                self.span_from(start),
+            );
         }
         let (columns, open) = self.parse_schema_list();
-        Expr::new(ExprKind::TypeOf { columns, scalar: None, open }, self.span_from(start))
+        Expr::new(
+            ExprKind::TypeOf {
+                columns,
+                scalar: None,
+                open,
+            },
+            self.span_from(start),
+        )
     }
 
     /// A name pattern with `*` (`Sec*`, `*Logs`, `*`) or any expression; used
@@ -720,7 +917,12 @@ impl<'a> Parser<'a> {
             loop {
                 let token = self.nth(idx);
                 let adjacent = idx == 0 || !token.space_before;
-                if !adjacent || !matches!(token.kind, TokenKind::Ident | TokenKind::Star | TokenKind::Int) {
+                if !adjacent
+                    || !matches!(
+                        token.kind,
+                        TokenKind::Ident | TokenKind::Star | TokenKind::Int
+                    )
+                {
                     break;
                 }
                 has_star |= token.kind == TokenKind::Star;
@@ -735,7 +937,11 @@ impl<'a> Parser<'a> {
                     | TokenKind::CloseParen
                     | TokenKind::CloseBrace
                     | TokenKind::Eof
-            ) || (next.kind == TokenKind::Ident && matches!(self.token_text(next), "asc" | "desc" | "granny-asc" | "granny-desc"));
+            ) || (next.kind == TokenKind::Ident
+                && matches!(
+                    self.token_text(next),
+                    "asc" | "desc" | "granny-asc" | "granny-desc"
+                ));
             if has_star && ends_operand && !(idx == 1 && self.at(TokenKind::Star)) {
                 let mut name = String::new();
                 for _ in 0..idx {
