@@ -48,6 +48,18 @@ impl<'a> Parser<'a> {
                 break;
             }
             let token = self.peek();
+            if matches!(
+                token.kind,
+                TokenKind::CloseParen | TokenKind::CloseBracket | TokenKind::CloseBrace
+            ) {
+                let message = format!("unexpected {}: it closes nothing", token.kind.describe());
+                self.report(
+                    Diagnostic::new(Code::UnexpectedToken, token.span, message)
+                        .with_help("remove it, or add the matching opening bracket"),
+                );
+                self.bump();
+                continue;
+            }
             let message = format!("expected `;` or `|` before {}", self.describe_current());
             self.report(
                 Diagnostic::new(Code::ExpectedStatementEnd, token.span, message).with_help(

@@ -1,0 +1,146 @@
+//! CLI tests: run the `kqlab` binary in a temporary folder and check its
+//! output and exit codes (0 no errors, 1 errors found, 2 usage or I/O failure).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn kqlab(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kqlab"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running kqlab")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn check_reports_a_located_diagnostic_and_exits_1() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("bad.kql"),
+        "SigninLogs\n| where (ResultType == \"0\"))\n",
+    )
+    .expect("write");
+    let output = kqlab(dir.path(), &["check", "bad.kql", "--no-color"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains("error[KQL0012]: unexpected `)`: it closes nothing"),
+        "{text}"
+    );
+    assert!(text.contains("bad.kql:2:28"), "{text}");
+    assert!(
+        text.contains("checked 1 file: 1 error, 0 warnings"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_of_a_clean_folder_exits_0() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("rules")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("rules/a.kql"),
+        "SecurityEvent | where EventID == 4625 | count",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("rules/notes.txt"), "not KQL (").expect("write");
+    let output = kqlab(dir.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("checked 1 file: 0 errors"));
+}
+
+#[test]
+fn check_json_format_gives_one_object_per_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("q.kql"), "T | project a,").expect("write");
+    let output = kqlab(dir.path(), &["check", "--format", "json", "q.kql"]);
+    assert_eq!(output.status.code(), Some(1));
+    let record: serde_json::Value =
+        serde_json::from_str(stdout(&output).trim()).expect("one JSON line");
+    assert_eq!(record["ok"], false);
+    let diagnostic = &record["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "KQL0011");
+    assert_eq!(diagnostic["line"], 1);
+    assert_eq!(diagnostic["start"], 14);
+}
+
+#[test]
+fn batch_mode_prints_one_line_per_record() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let batch = concat!(
+        "{\"id\": \"good\", \"query\": \"T | take 1\"}\n",
+        "{\"id\": 7, \"query\": \"| where x\"}\n",
+        "\n",
+        "{\"id\": \"str\", \"query\": \"print \\\"é\\\" ) \"}\n"
+    );
+    std::fs::write(dir.path().join("q.jsonl"), batch).expect("write");
+    let output = kqlab(dir.path(), &["check", "--queries", "q.jsonl"]);
+    assert_eq!(output.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["id"], "good");
+    assert_eq!(lines[0]["ok"], true);
+    assert_eq!(lines[0]["diagnostics"].as_array().map(Vec::len), Some(0));
+    assert_eq!(lines[1]["id"], 7);
+    assert_eq!(lines[1]["diagnostics"][0]["code"], "KQL0016");
+    // Offsets are bytes: `)` comes after the two-byte `é`.
+    assert_eq!(lines[2]["diagnostics"][0]["start"], 11);
+}
+
+#[test]
+fn batch_mode_rejects_malformed_lines_with_exit_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("q.jsonl"), "{\"id\": 1}\n").expect("write");
+    let output = kqlab(dir.path(), &["check", "--queries", "q.jsonl"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("line 1"));
+}
+
+#[test]
+fn missing_path_and_bad_usage_exit_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert_eq!(
+        kqlab(dir.path(), &["check", "nope.kql"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        kqlab(dir.path(), &["check", "--format", "yaml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(kqlab(dir.path(), &["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn explain_prints_the_documentation_of_a_code() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = kqlab(dir.path(), &["explain", "KQL0015"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("KQL0015 expected-statement-end (error)"),
+        "{text}"
+    );
+    assert!(text.contains("DvcAction \"user_create\""), "{text}");
+    let output = kqlab(dir.path(), &["explain", "KQL9999"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = kqlab(dir.path(), &["explain", "--list"]);
+    assert!(stdout(&output).lines().count() >= 20);
+}
+
+#[test]
+fn invalid_utf8_file_is_diagnosed_not_fatal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("bin.kql"), b"T | where x == \"\xff\"").expect("write");
+    let output = kqlab(dir.path(), &["check", "bin.kql", "--no-color"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("KQL0021"));
+}
