@@ -59,7 +59,14 @@ pub fn run() -> i32 {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // A closed pipe (`kqlab check | head`) is not a failure worth reporting.
+            let broken_pipe = error
+                .chain()
+                .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+                .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe);
+            if !broken_pipe {
+                eprintln!("error: {error:#}");
+            }
             EXIT_FAILURE
         }
     }
