@@ -11,10 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn main() {
-    let corpus_path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/corpus/sentinel-queries.jsonl"
-    );
+    let corpus_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus/sentinel-queries.jsonl");
     let corpus = std::fs::read_to_string(corpus_path).expect("the corpus is in the repository");
     let queries: Vec<String> = corpus
         .lines()
@@ -26,9 +23,7 @@ fn main() {
     // Warm up, then take the best of several timed passes.
     let mut n_errors = 0;
     for query in &queries {
-        n_errors += usize::from(kqlab::diagnostics::has_errors(
-            &kqlab::parse(query).diagnostics,
-        ));
+        n_errors += usize::from(kqlab::diagnostics::has_errors(&kqlab::parse(query).diagnostics));
     }
     let mut best = Duration::MAX;
     for _ in 0..10 {
@@ -39,12 +34,7 @@ fn main() {
         best = best.min(start.elapsed());
     }
     let per_query_us = best.as_secs_f64() * 1e6 / queries.len() as f64;
-    println!(
-        "corpus: {} queries, {:.2} MB, {} with syntax errors",
-        queries.len(),
-        total_bytes as f64 / 1e6,
-        n_errors
-    );
+    println!("corpus: {} queries, {:.2} MB, {} with syntax errors", queries.len(), total_bytes as f64 / 1e6, n_errors);
     println!(
         "kqlab parse:   {:>10.1} queries/s  {:>8.1} MB/s  {:>8.1} µs/query  (best of 10 passes: {:.1} ms)",
         queries.len() as f64 / best.as_secs_f64(),
@@ -65,10 +55,7 @@ fn main() {
                 ms * 1e3,
                 1e3 / ms
             );
-            println!(
-                "ratio: kqlab is {:.0}x faster than the official parser",
-                ms * 1e3 / per_query_us
-            );
+            println!("ratio: kqlab is {:.0}x faster than the official parser", ms * 1e3 / per_query_us);
         }
         None => println!("official parser: failed to run (is node installed and `npm ci` done?)"),
     }

@@ -5,11 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn kqlab(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kqlab"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("running kqlab")
+    Command::new(env!("CARGO_BIN_EXE_kqlab")).args(args).current_dir(dir).output().expect("running kqlab")
 }
 
 fn stdout(output: &Output) -> String {
@@ -19,34 +15,20 @@ fn stdout(output: &Output) -> String {
 #[test]
 fn check_reports_a_located_diagnostic_and_exits_1() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("bad.kql"),
-        "SigninLogs\n| where (ResultType == \"0\"))\n",
-    )
-    .expect("write");
+    std::fs::write(dir.path().join("bad.kql"), "SigninLogs\n| where (ResultType == \"0\"))\n").expect("write");
     let output = kqlab(dir.path(), &["check", "bad.kql", "--no-color"]);
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    assert!(
-        text.contains("error[KQL0012]: unexpected `)`: it closes nothing"),
-        "{text}"
-    );
+    assert!(text.contains("error[KQL0012]: unexpected `)`: it closes nothing"), "{text}");
     assert!(text.contains("bad.kql:2:28"), "{text}");
-    assert!(
-        text.contains("checked 1 file: 1 error, 0 warnings"),
-        "{text}"
-    );
+    assert!(text.contains("checked 1 file: 1 error, 0 warnings"), "{text}");
 }
 
 #[test]
 fn check_of_a_clean_folder_exits_0() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir(dir.path().join("rules")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("rules/a.kql"),
-        "SecurityEvent | where EventID == 4625 | count",
-    )
-    .expect("write");
+    std::fs::write(dir.path().join("rules/a.kql"), "SecurityEvent | where EventID == 4625 | count").expect("write");
     std::fs::write(dir.path().join("rules/notes.txt"), "not KQL (").expect("write");
     let output = kqlab(dir.path(), &["check"]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
@@ -59,8 +41,7 @@ fn check_json_format_gives_one_object_per_file() {
     std::fs::write(dir.path().join("q.kql"), "T | project a,").expect("write");
     let output = kqlab(dir.path(), &["check", "--format", "json", "q.kql"]);
     assert_eq!(output.status.code(), Some(1));
-    let record: serde_json::Value =
-        serde_json::from_str(stdout(&output).trim()).expect("one JSON line");
+    let record: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("one JSON line");
     assert_eq!(record["ok"], false);
     let diagnostic = &record["diagnostics"][0];
     assert_eq!(diagnostic["code"], "KQL0011");
@@ -80,10 +61,8 @@ fn batch_mode_prints_one_line_per_record() {
     std::fs::write(dir.path().join("q.jsonl"), batch).expect("write");
     let output = kqlab(dir.path(), &["check", "--queries", "q.jsonl"]);
     assert_eq!(output.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = stdout(&output)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("JSON line"))
-        .collect();
+    let lines: Vec<serde_json::Value> =
+        stdout(&output).lines().map(|line| serde_json::from_str(line).expect("JSON line")).collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["id"], "good");
     assert_eq!(lines[0]["ok"], true);
@@ -106,16 +85,8 @@ fn batch_mode_rejects_malformed_lines_with_exit_2() {
 #[test]
 fn missing_path_and_bad_usage_exit_2() {
     let dir = tempfile::tempdir().expect("temp dir");
-    assert_eq!(
-        kqlab(dir.path(), &["check", "nope.kql"]).status.code(),
-        Some(2)
-    );
-    assert_eq!(
-        kqlab(dir.path(), &["check", "--format", "yaml"])
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(kqlab(dir.path(), &["check", "nope.kql"]).status.code(), Some(2));
+    assert_eq!(kqlab(dir.path(), &["check", "--format", "yaml"]).status.code(), Some(2));
     assert_eq!(kqlab(dir.path(), &["frobnicate"]).status.code(), Some(2));
 }
 
@@ -125,10 +96,7 @@ fn explain_prints_the_documentation_of_a_code() {
     let output = kqlab(dir.path(), &["explain", "KQL0015"]);
     assert_eq!(output.status.code(), Some(0));
     let text = stdout(&output);
-    assert!(
-        text.starts_with("KQL0015 expected-statement-end (error)"),
-        "{text}"
-    );
+    assert!(text.starts_with("KQL0015 expected-statement-end (error)"), "{text}");
     assert!(text.contains("DvcAction \"user_create\""), "{text}");
     let output = kqlab(dir.path(), &["explain", "KQL9999"]);
     assert_eq!(output.status.code(), Some(2));

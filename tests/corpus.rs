@@ -11,24 +11,17 @@ struct Record {
 }
 
 fn load_corpus() -> Vec<Record> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/corpus/sentinel-queries.jsonl"
-    ))
-    .expect("the corpus is in the repository");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus/sentinel-queries.jsonl"))
+            .expect("the corpus is in the repository");
     text.lines()
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
             let value: Value = serde_json::from_str(line).expect("each corpus line is JSON");
             Record {
                 id: value["id"].as_str().unwrap_or_default().to_string(),
-                query: value["query"]
-                    .as_str()
-                    .expect("each record has a query")
-                    .to_string(),
-                oracle_syntax_ok: value["oracle_syntax_ok"]
-                    .as_bool()
-                    .expect("each record has a verdict"),
+                query: value["query"].as_str().expect("each record has a query").to_string(),
+                oracle_syntax_ok: value["oracle_syntax_ok"].as_bool().expect("each record has a verdict"),
             }
         })
         .collect()
@@ -52,8 +45,7 @@ fn corpus_syntax_verdicts_agree_with_the_official_parser() {
                 span
             );
             assert!(
-                record.query.is_char_boundary(span.start as usize)
-                    && record.query.is_char_boundary(span.end as usize)
+                record.query.is_char_boundary(span.start as usize) && record.query.is_char_boundary(span.end as usize)
             );
         }
         let ok = !kqlab::diagnostics::has_errors(&parse.diagnostics);
@@ -80,10 +72,7 @@ fn corpus_syntax_verdicts_agree_with_the_official_parser() {
         "kqlab rejects queries the official parser accepts:\n{}",
         wrongly_rejected.join("\n")
     );
-    assert!(
-        wrongly_accepted.is_empty(),
-        "kqlab accepts queries the official parser rejects: {wrongly_accepted:?}"
-    );
+    assert!(wrongly_accepted.is_empty(), "kqlab accepts queries the official parser rejects: {wrongly_accepted:?}");
 }
 
 #[test]

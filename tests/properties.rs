@@ -26,14 +26,8 @@ fn assert_spans_inside(text: &str, diagnostics: &[Diagnostic]) {
     for diagnostic in diagnostics {
         let span = diagnostic.span;
         assert!(span.start <= span.end, "inverted span {span:?}");
-        assert!(
-            span.end as usize <= text.len(),
-            "span {span:?} past the end ({})",
-            text.len()
-        );
-        assert!(
-            text.is_char_boundary(span.start as usize) && text.is_char_boundary(span.end as usize)
-        );
+        assert!(span.end as usize <= text.len(), "span {span:?} past the end ({})", text.len());
+        assert!(text.is_char_boundary(span.start as usize) && text.is_char_boundary(span.end as usize));
     }
 }
 
@@ -54,29 +48,18 @@ fn hundred_thousand_nested_parentheses_give_a_diagnostic() {
     let depth = 100_000;
     let text = format!("print x = {}1{}", "(".repeat(depth), ")".repeat(depth));
     let diagnostics = parse_checked(&text);
-    assert!(
-        has_code(&diagnostics, Code::NestingTooDeep),
-        "{diagnostics:?}"
-    );
+    assert!(has_code(&diagnostics, Code::NestingTooDeep), "{diagnostics:?}");
 }
 
 #[test]
 fn deep_nesting_of_every_bracket_kind_is_bounded() {
     let cases = [
         format!("print {}1{}", "f(".repeat(50_000), ")".repeat(50_000)),
-        format!(
-            "print x = dynamic({}1{})",
-            "[".repeat(50_000),
-            "]".repeat(50_000)
-        ),
+        format!("print x = dynamic({}1{})", "[".repeat(50_000), "]".repeat(50_000)),
         format!("print x = a{}", "[0]".repeat(50_000)),
         format!("print x = a{}", ".b".repeat(200_000)),
         format!("print x = {}1", "-".repeat(100_000)),
-        format!(
-            "let f = () {{ {} T {} }}; f()",
-            "let g = () { ".repeat(20_000),
-            "}".repeat(20_000)
-        ),
+        format!("let f = () {{ {} T {} }}; f()", "let g = () { ".repeat(20_000), "}".repeat(20_000)),
         format!("T | where {}", "a or ".repeat(100_000) + "b"),
         format!("T{}", " | take 1".repeat(50_000)),
         format!("print x = {}", "1 + ".repeat(200_000) + "1"),
@@ -88,11 +71,7 @@ fn deep_nesting_of_every_bracket_kind_is_bounded() {
     ];
     for text in &cases {
         let diagnostics = parse_checked(text);
-        assert!(
-            !diagnostics.is_empty() || text.contains("take 1"),
-            "expected a diagnostic for {}",
-            &text[..40]
-        );
+        assert!(!diagnostics.is_empty() || text.contains("take 1"), "expected a diagnostic for {}", &text[..40]);
     }
 }
 
@@ -101,11 +80,7 @@ fn fifty_megabyte_string_literal_parses() {
     let body = "a\\\"b".repeat(50 * 1024 * 1024 / 4);
     let text = format!("print s = \"{body}\"");
     let diagnostics = parse_checked(&text);
-    assert!(
-        diagnostics.is_empty(),
-        "{:?}",
-        &diagnostics[..diagnostics.len().min(3)]
-    );
+    assert!(diagnostics.is_empty(), "{:?}", &diagnostics[..diagnostics.len().min(3)]);
     let unterminated = format!("print s = \"{body}");
     let diagnostics = parse_checked(&unterminated);
     assert!(has_code(&diagnostics, Code::UnterminatedString));
@@ -142,10 +117,7 @@ fn lexer_tokens_tile_the_input() {
         let mut end = 0usize;
         for token in &lexed.tokens {
             let gap = text[end..token.span.start as usize].replace('\u{feff}', " ");
-            assert!(
-                gap.trim().is_empty() || gap.trim_start().starts_with("//"),
-                "unexpected gap {gap:?} in {text:?}"
-            );
+            assert!(gap.trim().is_empty() || gap.trim_start().starts_with("//"), "unexpected gap {gap:?} in {text:?}");
             end = token.span.end as usize;
         }
         assert_eq!(lexed.tokens.last().map(|t| t.kind), Some(TokenKind::Eof));
@@ -230,11 +202,9 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
 
 #[test]
 fn mutated_corpus_queries_never_panic() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/corpus/sentinel-queries.jsonl"
-    ))
-    .expect("the corpus is in the repository");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus/sentinel-queries.jsonl"))
+            .expect("the corpus is in the repository");
     let queries: Vec<String> = text
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
@@ -346,9 +316,7 @@ fn random_token_soup_never_panics() {
     let mut rng = Rng(42);
     for _ in 0..5_000 {
         let n_words = 1 + rng.below(40);
-        let text: Vec<&str> = (0..n_words)
-            .map(|_| WORDS[rng.below(WORDS.len())])
-            .collect();
+        let text: Vec<&str> = (0..n_words).map(|_| WORDS[rng.below(WORDS.len())]).collect();
         parse_checked(&text.join(" "));
     }
 }

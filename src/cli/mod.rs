@@ -43,11 +43,7 @@ pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let code = if error.use_stderr() {
-                EXIT_FAILURE
-            } else {
-                EXIT_OK
-            };
+            let code = if error.use_stderr() { EXIT_FAILURE } else { EXIT_OK };
             let _ = error.print();
             return code;
         }

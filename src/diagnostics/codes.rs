@@ -146,15 +146,22 @@ codes! {
     /// Kusto accepts this (it returns nothing), but a detection rule must end
     /// with a tabular expression.
     NoQueryStatement = (23, "no-query-statement", Warning),
+    /// A KQL keyword is used as a plain name. Kusto requires keywords used as
+    /// column or variable names to be bracketed.
+    ///
+    /// Example: `T | project by, title` → `T | project ['by'], ['title']`.
+    KeywordAsName = (24, "keyword-as-name", Error),
+    /// Comparison operators (`==`, `<`, `has`, `in`, `between`, ...) cannot be
+    /// chained: `a == b == c` is not `a == b and b == c` in KQL, it is an error.
+    ///
+    /// Example: `print 1 < 2 < 3`. Write `1 < 2 and 2 < 3`.
+    ChainedComparison = (25, "chained-comparison", Error),
 }
 
 impl Code {
     /// The row of this code in [`TABLE`].
     pub fn info(self) -> &'static CodeInfo {
-        TABLE
-            .iter()
-            .find(|info| info.code == self)
-            .expect("every Code variant has a row in TABLE")
+        TABLE.iter().find(|info| info.code == self).expect("every Code variant has a row in TABLE")
     }
 
     /// The display form, e.g. `KQL0012`.
@@ -166,20 +173,11 @@ impl Code {
     /// by number (`12`) or by name (`unexpected-token`).
     pub fn lookup(text: &str) -> Option<Code> {
         let text = text.trim();
-        let digits = text
-            .strip_prefix("KQL")
-            .or_else(|| text.strip_prefix("kql"))
-            .unwrap_or(text);
+        let digits = text.strip_prefix("KQL").or_else(|| text.strip_prefix("kql")).unwrap_or(text);
         if let Ok(number) = digits.parse::<u16>() {
-            return TABLE
-                .iter()
-                .find(|info| info.number == number)
-                .map(|info| info.code);
+            return TABLE.iter().find(|info| info.number == number).map(|info| info.code);
         }
-        TABLE
-            .iter()
-            .find(|info| info.name == text)
-            .map(|info| info.code)
+        TABLE.iter().find(|info| info.name == text).map(|info| info.code)
     }
 }
 
@@ -208,11 +206,7 @@ mod tests {
     #[test]
     fn every_code_is_documented() {
         for info in TABLE {
-            assert!(
-                info.doc.trim().len() > 20,
-                "{} needs documentation",
-                info.name
-            );
+            assert!(info.doc.trim().len() > 20, "{} needs documentation", info.name);
         }
     }
 
@@ -220,10 +214,7 @@ mod tests {
     fn lookup_accepts_code_number_and_name() {
         assert_eq!(Code::lookup("KQL0012"), Some(Code::UnexpectedToken));
         assert_eq!(Code::lookup("kql12"), Some(Code::UnexpectedToken));
-        assert_eq!(
-            Code::lookup("unexpected-token"),
-            Some(Code::UnexpectedToken)
-        );
+        assert_eq!(Code::lookup("unexpected-token"), Some(Code::UnexpectedToken));
         assert_eq!(Code::lookup("KQL9999"), None);
         assert_eq!(Code::UnexpectedToken.to_string(), "KQL0012");
     }

@@ -26,37 +26,21 @@ pub fn render_text(diagnostic: &Diagnostic, source: &SourceFile, color: bool) ->
         }
         start..end
     };
-    let mut primary =
-        AnnotationKind::Primary.span(clamp(diagnostic.span.start, diagnostic.span.end));
+    let mut primary = AnnotationKind::Primary.span(clamp(diagnostic.span.start, diagnostic.span.end));
     if let Some(label) = &diagnostic.label {
         primary = primary.label(label.as_str());
     }
-    let mut snippet = Snippet::source(source.text.as_str())
-        .path(source.name.as_str())
-        .annotation(primary);
+    let mut snippet = Snippet::source(source.text.as_str()).path(source.name.as_str()).annotation(primary);
     for label in &diagnostic.labels {
         snippet = snippet.annotation(
-            AnnotationKind::Context
-                .span(clamp(label.span.start, label.span.end))
-                .label(label.message.as_str()),
+            AnnotationKind::Context.span(clamp(label.span.start, label.span.end)).label(label.message.as_str()),
         );
     }
-    let mut report = vec![
-        level
-            .primary_title(diagnostic.message.as_str())
-            .id(code.as_str())
-            .element(snippet),
-    ];
+    let mut report = vec![level.primary_title(diagnostic.message.as_str()).id(code.as_str()).element(snippet)];
     if let Some(help) = &diagnostic.help {
-        report.push(Group::with_title(
-            Level::HELP.secondary_title(help.as_str()),
-        ));
+        report.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
     }
-    let renderer = if color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     renderer.render(&report)
 }
 
@@ -104,9 +88,8 @@ mod tests {
     #[test]
     fn text_rendering_points_at_the_span() {
         let source = SourceFile::new("q.kql", "T\n| where (a > 1))\n");
-        let diagnostic =
-            Diagnostic::new(Code::UnexpectedToken, Span::new(17, 18), "unexpected `)`")
-                .with_help("remove the extra `)`");
+        let diagnostic = Diagnostic::new(Code::UnexpectedToken, Span::new(17, 18), "unexpected `)`")
+            .with_help("remove the extra `)`");
         let text = render_text(&diagnostic, &source, false);
         assert!(text.starts_with("error[KQL0012]: unexpected `)`"), "{text}");
         assert!(text.contains("q.kql:2:16"), "{text}");
@@ -116,11 +99,7 @@ mod tests {
     #[test]
     fn spans_past_the_end_do_not_panic() {
         let source = SourceFile::new("q", "é");
-        let diagnostic = Diagnostic::new(
-            Code::ExpectedExpression,
-            Span::new(1, 40),
-            "expected an expression",
-        );
+        let diagnostic = Diagnostic::new(Code::ExpectedExpression, Span::new(1, 40), "expected an expression");
         let text = render_text(&diagnostic, &source, false);
         assert!(text.contains("KQL0011"));
     }

@@ -64,24 +64,15 @@ const NEGATABLE_WORDS: &[&str] = &[
 
 /// Words that start a typed literal whose body is raw text up to `)`.
 const RAW_LITERAL_WORDS: &[&str] = &[
-    "datetime", "date", "timespan", "time", "guid", "uniqueid", "int", "int32", "long", "int64",
-    "real", "double", "decimal", "bool", "boolean",
+    "datetime", "date", "timespan", "time", "guid", "uniqueid", "int", "int32", "long", "int64", "real", "double",
+    "decimal", "bool", "boolean",
 ];
 
 /// Lexes `text` into tokens.
 pub fn lex(text: &str) -> Lexed {
-    let mut lexer = Lexer {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        tokens: Vec::new(),
-        diagnostics: Vec::new(),
-    };
+    let mut lexer = Lexer { text, bytes: text.as_bytes(), pos: 0, tokens: Vec::new(), diagnostics: Vec::new() };
     lexer.run();
-    Lexed {
-        tokens: lexer.tokens,
-        diagnostics: lexer.diagnostics,
-    }
+    Lexed { tokens: lexer.tokens, diagnostics: lexer.diagnostics }
 }
 
 struct Lexer<'a> {
@@ -108,21 +99,13 @@ impl<'a> Lexer<'a> {
             space_before |= skipped;
             if self.pos >= self.bytes.len() {
                 let end = self.bytes.len() as u32;
-                self.tokens.push(Token {
-                    kind: TokenKind::Eof,
-                    span: Span::empty(end),
-                    space_before,
-                });
+                self.tokens.push(Token { kind: TokenKind::Eof, span: Span::empty(end), space_before });
                 return;
             }
             let start = self.pos;
             let kind = self.next_kind();
             debug_assert!(self.pos > start, "the lexer must always advance");
-            self.tokens.push(Token {
-                kind,
-                span: Span::new(start as u32, self.pos as u32),
-                space_before,
-            });
+            self.tokens.push(Token { kind, span: Span::new(start as u32, self.pos as u32), space_before });
             space_before = false;
         }
     }
@@ -132,13 +115,7 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         while self.pos < self.bytes.len() {
             let byte = self.bytes[self.pos];
-            if byte == b' '
-                || byte == b'\t'
-                || byte == b'\n'
-                || byte == b'\r'
-                || byte == 0x0c
-                || byte == 0x0b
-            {
+            if byte == b' ' || byte == b'\t' || byte == b'\n' || byte == b'\r' || byte == 0x0c || byte == 0x0b {
                 self.pos += 1;
             } else if byte == b'/' && self.peek_byte(1) == Some(b'/') {
                 while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
@@ -164,19 +141,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn current_char(&self) -> char {
-        self.text[self.pos..]
-            .chars()
-            .next()
-            .expect("pos is inside the text")
+        self.text[self.pos..].chars().next().expect("pos is inside the text")
     }
 
-    fn error(
-        &mut self,
-        code: Code,
-        start: usize,
-        end: usize,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    fn error(&mut self, code: Code, start: usize, end: usize, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(code, Span::new(start as u32, end as u32), message)
     }
 
@@ -190,12 +158,8 @@ impl<'a> Lexer<'a> {
         let next = self.peek_byte(1);
         match byte {
             b'"' | b'\'' => self.lex_string(false),
-            b'`' if next == Some(b'`') && self.peek_byte(2) == Some(b'`') => {
-                self.lex_multiline(b'`')
-            }
-            b'~' if next == Some(b'~') && self.peek_byte(2) == Some(b'~') => {
-                self.lex_multiline(b'~')
-            }
+            b'`' if next == Some(b'`') && self.peek_byte(2) == Some(b'`') => self.lex_multiline(b'`'),
+            b'~' if next == Some(b'~') && self.peek_byte(2) == Some(b'~') => self.lex_multiline(b'~'),
             b'@' if matches!(next, Some(b'"') | Some(b'\'')) => {
                 self.pos += 1;
                 self.lex_string(true)
@@ -250,17 +214,9 @@ impl<'a> Lexer<'a> {
                     self.lex_word()
                 } else {
                     self.pos += c.len_utf8();
-                    let shown = if c == '\0' {
-                        "\\0".to_string()
-                    } else {
-                        c.escape_debug().to_string()
-                    };
-                    let diagnostic = self.error(
-                        Code::InvalidCharacter,
-                        start,
-                        self.pos,
-                        format!("invalid character `{shown}`"),
-                    );
+                    let shown = if c == '\0' { "\\0".to_string() } else { c.escape_debug().to_string() };
+                    let diagnostic =
+                        self.error(Code::InvalidCharacter, start, self.pos, format!("invalid character `{shown}`"));
                     self.push_error(diagnostic);
                     TokenKind::Unknown
                 }
@@ -322,10 +278,7 @@ impl<'a> Lexer<'a> {
                 if keyword.starts_with(word)
                     && keyword.len() > best
                     && rest.starts_with(keyword)
-                    && !rest[keyword.len()..]
-                        .chars()
-                        .next()
-                        .is_some_and(is_ident_continue)
+                    && !rest[keyword.len()..].chars().next().is_some_and(is_ident_continue)
                 {
                     best = keyword.len();
                 }
@@ -343,10 +296,7 @@ impl<'a> Lexer<'a> {
             }
             if look < self.bytes.len() && self.bytes[look] == b'(' {
                 let body_start = look + 1;
-                match self.bytes[body_start..]
-                    .iter()
-                    .position(|&b| b == b')' || b == b'\n' || b == b'(')
-                {
+                match self.bytes[body_start..].iter().position(|&b| b == b')' || b == b'\n' || b == b'(') {
                     Some(offset) if self.bytes[body_start + offset] == b')' => {
                         self.pos = body_start + offset + 1;
                         return TokenKind::TypedLiteral;
@@ -384,12 +334,7 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
             }
             if self.pos == start + 2 {
-                let diagnostic = self.error(
-                    Code::InvalidNumber,
-                    start,
-                    self.pos,
-                    "hexadecimal literal has no digits",
-                );
+                let diagnostic = self.error(Code::InvalidNumber, start, self.pos, "hexadecimal literal has no digits");
                 self.push_error(diagnostic);
             }
             return self.finish_number(start, TokenKind::Int);
@@ -398,8 +343,18 @@ impl<'a> Lexer<'a> {
         while self.pos < bytes.len() && bytes[self.pos].is_ascii_digit() {
             self.pos += 1;
         }
-        if self.peek_byte(0) == Some(b'.') && self.peek_byte(1).is_some_and(|b| b.is_ascii_digit())
+        // `1.` is a real too, unless `..` (a range) or a member name follows.
+        if self.peek_byte(0) == Some(b'.')
+            && !self.peek_byte(1).is_some_and(|b| b.is_ascii_digit())
+            && self.peek_byte(1) != Some(b'.')
+            && (!self.peek_byte(1).is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                || (matches!(self.peek_byte(1), Some(b'e') | Some(b'E'))
+                    && self.peek_byte(2).is_some_and(|b| b.is_ascii_digit() || b == b'+' || b == b'-')))
         {
+            kind = TokenKind::Real;
+            self.pos += 1;
+        }
+        if self.peek_byte(0) == Some(b'.') && self.peek_byte(1).is_some_and(|b| b.is_ascii_digit()) {
             kind = TokenKind::Real;
             self.pos += 1;
             while self.pos < bytes.len() && bytes[self.pos].is_ascii_digit() {
@@ -411,10 +366,7 @@ impl<'a> Lexer<'a> {
                 Some(b'+') | Some(b'-') => 2,
                 _ => 1,
             };
-            if self
-                .peek_byte(digits_at)
-                .is_some_and(|b| b.is_ascii_digit())
-            {
+            if self.peek_byte(digits_at).is_some_and(|b| b.is_ascii_digit()) {
                 kind = TokenKind::Real;
                 self.pos += digits_at;
                 while self.pos < bytes.len() && bytes[self.pos].is_ascii_digit() {
@@ -463,27 +415,28 @@ impl<'a> Lexer<'a> {
             if byte == b'\\' && !verbatim {
                 let escape_start = self.pos;
                 match self.peek_byte(1) {
-                    Some(
-                        b'\\'
-                        | b'"'
-                        | b'\''
-                        | b'n'
-                        | b'r'
-                        | b't'
-                        | b'a'
-                        | b'b'
-                        | b'f'
-                        | b'v'
-                        | b'0'..=b'7',
-                    ) => {
+                    Some(b'\\' | b'"' | b'\'' | b'n' | b'r' | b't' | b'a' | b'b' | b'f' | b'v' | b'0'..=b'7') => {
                         self.pos += 2;
                     }
-                    Some(b'x') | Some(b'u') | Some(b'U') => {
-                        self.pos += 2;
-                        while self.pos < self.bytes.len()
-                            && self.bytes[self.pos].is_ascii_hexdigit()
-                        {
-                            self.pos += 1;
+                    Some(letter @ (b'x' | b'u' | b'U')) => {
+                        // Exactly 2, 4 or 8 hex digits, as Kusto requires.
+                        let digits = match letter {
+                            b'x' => 2,
+                            b'u' => 4,
+                            _ => 8,
+                        };
+                        let hex_end = escape_start + 2 + digits;
+                        let valid = hex_end <= self.bytes.len()
+                            && self.bytes[escape_start + 2..hex_end].iter().all(u8::is_ascii_hexdigit);
+                        if valid {
+                            self.pos = hex_end;
+                        } else {
+                            self.pos = escape_start + 2;
+                            let message = format!("`\\{}` needs exactly {digits} hex digits", letter as char);
+                            let diagnostic = self
+                                .error(Code::InvalidEscape, escape_start, self.pos, message)
+                                .with_help("e.g. \\x41, \\u00e9, \\U0001F600");
+                            self.push_error(diagnostic);
                         }
                     }
                     _ => {
@@ -512,16 +465,8 @@ impl<'a> Lexer<'a> {
             }
         }
         let diagnostic = self
-            .error(
-                Code::UnterminatedString,
-                start,
-                self.pos,
-                "unterminated string literal",
-            )
-            .with_help(format!(
-                "close it with {} on the same line, or use ``` for a multi-line string",
-                quote as char
-            ));
+            .error(Code::UnterminatedString, start, self.pos, "unterminated string literal")
+            .with_help(format!("close it with {} on the same line, or use ``` for a multi-line string", quote as char));
         self.push_error(diagnostic);
         TokenKind::String
     }
@@ -531,21 +476,14 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         self.pos += 3;
         let closing = [fence, fence, fence];
-        match self.bytes[self.pos..]
-            .windows(3)
-            .position(|window| window == closing)
-        {
+        match self.bytes[self.pos..].windows(3).position(|window| window == closing) {
             Some(offset) => {
                 self.pos += offset + 3;
             }
             None => {
                 self.pos = self.bytes.len();
-                let diagnostic = self.error(
-                    Code::UnterminatedString,
-                    start,
-                    self.pos,
-                    "unterminated multi-line string literal",
-                );
+                let diagnostic =
+                    self.error(Code::UnterminatedString, start, self.pos, "unterminated multi-line string literal");
                 self.push_error(diagnostic);
             }
         }
@@ -560,47 +498,20 @@ mod tests {
     fn kinds(text: &str) -> Vec<(TokenKind, &str)> {
         let lexed = lex(text);
         assert!(lexed.diagnostics.is_empty(), "{:?}", lexed.diagnostics);
-        lexed.tokens[..lexed.tokens.len() - 1]
-            .iter()
-            .map(|t| (t.kind, &text[t.span.range()]))
-            .collect()
+        lexed.tokens[..lexed.tokens.len() - 1].iter().map(|t| (t.kind, &text[t.span.range()])).collect()
     }
 
     #[test]
     fn hyphenated_keywords_are_one_token() {
         let tokens = kinds("T | project-away a | mv-expand b | graph-to-table x-y");
         let words: Vec<&str> = tokens.iter().map(|(_, text)| *text).collect();
-        assert_eq!(
-            words,
-            [
-                "T",
-                "|",
-                "project-away",
-                "a",
-                "|",
-                "mv-expand",
-                "b",
-                "|",
-                "graph-to-table",
-                "x",
-                "-",
-                "y"
-            ]
-        );
+        assert_eq!(words, ["T", "|", "project-away", "a", "|", "mv-expand", "b", "|", "graph-to-table", "x", "-", "y"]);
     }
 
     #[test]
     fn negated_operators_and_in_tilde() {
-        let words: Vec<&str> = kinds("a !has b !in~ (c) in~ ! x != y !~ z")
-            .iter()
-            .map(|(_, t)| *t)
-            .collect();
-        assert_eq!(
-            words,
-            [
-                "a", "!has", "b", "!in~", "(", "c", ")", "in~", "!", "x", "!=", "y", "!~", "z"
-            ]
-        );
+        let words: Vec<&str> = kinds("a !has b !in~ (c) in~ ! x != y !~ z").iter().map(|(_, t)| *t).collect();
+        assert_eq!(words, ["a", "!has", "b", "!in~", "(", "c", ")", "in~", "!", "x", "!=", "y", "!~", "z"]);
     }
 
     #[test]
@@ -634,10 +545,7 @@ line``` "#,
     #[test]
     fn typed_literals_take_their_raw_body() {
         let tokens = kinds("datetime(2020-01-01T10:00:00Z) guid(null) long (12) typeof(datetime)");
-        assert_eq!(
-            tokens[0],
-            (TokenKind::TypedLiteral, "datetime(2020-01-01T10:00:00Z)")
-        );
+        assert_eq!(tokens[0], (TokenKind::TypedLiteral, "datetime(2020-01-01T10:00:00Z)"));
         assert_eq!(tokens[1], (TokenKind::TypedLiteral, "guid(null)"));
         assert_eq!(tokens[2], (TokenKind::TypedLiteral, "long (12)"));
         assert_eq!(tokens[3].0, TokenKind::Ident);

@@ -91,7 +91,7 @@ pub fn unescape_string(token: &str) -> Option<String> {
             }
             'x' | 'u' | 'U' => {
                 let max_digits = match escaped {
-                    'x' => 4,
+                    'x' => 2,
                     'u' => 4,
                     _ => 8,
                 };
@@ -136,27 +136,17 @@ pub fn parse_timespan(text: &str) -> Option<i64> {
         Some(rest) => (true, rest.trim_start()),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    let ticks = if rest.contains(':') {
-        parse_clock_timespan(rest)?
-    } else {
-        parse_unit_timespan(rest)?
-    };
+    let ticks = if rest.contains(':') { parse_clock_timespan(rest)? } else { parse_unit_timespan(rest)? };
     Some(if negative { -ticks } else { ticks })
 }
 
 fn parse_unit_timespan(text: &str) -> Option<i64> {
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     if number.is_empty() {
         return None;
     }
-    let per_unit = if unit.is_empty() {
-        TICKS_PER_DAY as f64
-    } else {
-        timespan_unit_ticks(unit.trim())?
-    };
+    let per_unit = if unit.is_empty() { TICKS_PER_DAY as f64 } else { timespan_unit_ticks(unit.trim())? };
     if let Ok(whole) = number.parse::<i64>()
         && per_unit >= 1.0
     {
@@ -187,9 +177,7 @@ fn parse_clock_timespan(text: &str) -> Option<i64> {
         return None;
     }
     let total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds;
-    total
-        .checked_mul(TICKS_PER_SECOND)?
-        .checked_add(fraction_ticks)
+    total.checked_mul(TICKS_PER_SECOND)?.checked_add(fraction_ticks)
 }
 
 /// `ss[.fffffff]` → (seconds, ticks of the fraction); digits past the 7th are dropped.
@@ -198,10 +186,7 @@ fn parse_seconds(text: &str) -> Option<(i64, i64)> {
         Some((whole, fraction)) => (whole, fraction),
         None => (text, ""),
     };
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !fraction.bytes().all(|b| b.is_ascii_digit())
-    {
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let seconds: i64 = whole.parse().ok()?;
@@ -218,11 +203,7 @@ fn parse_seconds(text: &str) -> Option<(i64, i64)> {
 /// Days from 0001-01-01 to `year-month-day` (proleptic Gregorian), or `None`
 /// when the date does not exist.
 pub fn days_from_civil(year: i64, month: i64, day: i64) -> Option<i64> {
-    if !(1..=9999).contains(&year)
-        || !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-    {
+    if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
     let year_before = year - 1;
@@ -265,11 +246,7 @@ pub fn datetime_ticks(
         return None;
     }
     let days = days_from_civil(year, month, day)?;
-    Some(
-        days * TICKS_PER_DAY
-            + ((hour * 60 + minute) * 60 + second) * TICKS_PER_SECOND
-            + fraction_ticks,
-    )
+    Some(days * TICKS_PER_DAY + ((hour * 60 + minute) * 60 + second) * TICKS_PER_SECOND + fraction_ticks)
 }
 
 /// What a `datetime(…)` body means.
@@ -293,8 +270,7 @@ pub fn parse_datetime_body(body: &str) -> Option<DatetimeBody> {
         return Some(DatetimeBody::Null);
     }
     if body.len() >= 2
-        && (body.starts_with('"') && body.ends_with('"')
-            || body.starts_with('\'') && body.ends_with('\''))
+        && (body.starts_with('"') && body.ends_with('"') || body.starts_with('\'') && body.ends_with('\''))
     {
         body = &body[1..body.len() - 1];
     }
@@ -308,9 +284,7 @@ pub fn parse_datetime_body(body: &str) -> Option<DatetimeBody> {
 pub fn parse_time_of_day(text: &str) -> Option<i64> {
     let text = text.trim();
     let (clock, meridiem) = match text.rsplit_once(' ') {
-        Some((clock, meridiem))
-            if meridiem.eq_ignore_ascii_case("AM") || meridiem.eq_ignore_ascii_case("PM") =>
-        {
+        Some((clock, meridiem)) if meridiem.eq_ignore_ascii_case("AM") || meridiem.eq_ignore_ascii_case("PM") => {
             (clock.trim(), Some(meridiem.eq_ignore_ascii_case("PM")))
         }
         _ => (text, None),
@@ -383,10 +357,7 @@ fn parse_iso_datetime(text: &str) -> Option<i64> {
     if rest.is_empty() {
         return datetime_ticks(year, month, day, 0, 0, 0, 0);
     }
-    let rest = rest
-        .strip_prefix('T')
-        .or_else(|| rest.strip_prefix(' '))
-        .or_else(|| rest.strip_prefix('t'))?;
+    let rest = rest.strip_prefix('T').or_else(|| rest.strip_prefix(' ')).or_else(|| rest.strip_prefix('t'))?;
     let rest = rest.trim_start();
     let (hour, rest) = parse_one_or_two_digits(rest)?;
     let rest = rest.strip_prefix(':')?;
@@ -394,9 +365,7 @@ fn parse_iso_datetime(text: &str) -> Option<i64> {
     let mut second = 0;
     let mut fraction = 0;
     if let Some(after) = rest.strip_prefix(':') {
-        let end = after
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(after.len());
+        let end = after.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(after.len());
         let (seconds, fraction_ticks) = parse_seconds(&after[..end])?;
         second = seconds;
         fraction = fraction_ticks;
@@ -405,9 +374,7 @@ fn parse_iso_datetime(text: &str) -> Option<i64> {
     let ticks = datetime_ticks(year, month, day, hour, minute, second, fraction)?;
     let offset = parse_zone(rest.trim())?;
     let adjusted = ticks - offset;
-    (0..=MAX_DATETIME_TICKS)
-        .contains(&adjusted)
-        .then_some(adjusted)
+    (0..=MAX_DATETIME_TICKS).contains(&adjusted).then_some(adjusted)
 }
 
 fn parse_one_or_two_digits(text: &str) -> Option<(i64, &str)> {
@@ -442,11 +409,7 @@ fn parse_zone(text: &str) -> Option<i64> {
         return None;
     }
     let hours: i64 = digits[..2].parse().ok()?;
-    let minutes: i64 = if digits.len() == 4 {
-        digits[2..].parse().ok()?
-    } else {
-        0
-    };
+    let minutes: i64 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
     if hours > 14 || minutes > 59 {
         return None;
     }
@@ -470,9 +433,7 @@ fn parse_us_datetime(text: &str) -> Option<i64> {
         return datetime_ticks(year, month, day, 0, 0, 0, 0);
     }
     let (clock, meridiem) = match time.rsplit_once(' ') {
-        Some((clock, meridiem))
-            if meridiem.eq_ignore_ascii_case("AM") || meridiem.eq_ignore_ascii_case("PM") =>
-        {
+        Some((clock, meridiem)) if meridiem.eq_ignore_ascii_case("AM") || meridiem.eq_ignore_ascii_case("PM") => {
             (clock.trim(), Some(meridiem.eq_ignore_ascii_case("PM")))
         }
         _ => (time, None),
@@ -493,9 +454,7 @@ fn parse_us_datetime(text: &str) -> Option<i64> {
     datetime_ticks(year, month, day, hour, minute, second, fraction)
 }
 
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
+const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 /// RFC 822 (`Sat, 8 Nov 14 15:05:02 GMT`) and RFC 850 (`Saturday, 08-Nov-14 15:05:02 GMT`).
 fn parse_rfc_datetime(text: &str) -> Option<i64> {
@@ -550,10 +509,7 @@ fn parse_rfc_datetime(text: &str) -> Option<i64> {
 /// Parses a GUID in the `8-4-4-4-12` form (optionally in braces) or as 32 hex digits.
 pub fn parse_guid(text: &str) -> Option<u128> {
     let text = text.trim();
-    let text = text
-        .strip_prefix('{')
-        .and_then(|t| t.strip_suffix('}'))
-        .unwrap_or(text);
+    let text = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')).unwrap_or(text);
     let hex: String = if text.len() == 36 {
         let bytes = text.as_bytes();
         if bytes[8] != b'-' || bytes[13] != b'-' || bytes[18] != b'-' || bytes[23] != b'-' {
@@ -582,58 +538,28 @@ mod tests {
         // The docs: 31241376000000000 ticks is 0100-01-01 midnight.
         assert_eq!(ticks(100, 1, 1, 0, 0, 0), 31_241_376_000_000_000);
         assert_eq!(ticks(1970, 1, 1, 0, 0, 0), UNIX_EPOCH_TICKS);
-        assert_eq!(
-            datetime_ticks(9999, 12, 31, 23, 59, 59, 9_999_999),
-            Some(MAX_DATETIME_TICKS)
-        );
+        assert_eq!(datetime_ticks(9999, 12, 31, 23, 59, 59, 9_999_999), Some(MAX_DATETIME_TICKS));
     }
 
     #[test]
     fn iso_forms() {
         let expected = ticks(2014, 5, 25, 8, 20, 3) + 1_234_560;
-        assert_eq!(
-            parse_datetime("2014-05-25T08:20:03.123456Z"),
-            Some(expected)
-        );
+        assert_eq!(parse_datetime("2014-05-25T08:20:03.123456Z"), Some(expected));
         assert_eq!(parse_datetime("2014-05-25T08:20:03.123456"), Some(expected));
-        assert_eq!(
-            parse_datetime("2014-05-25 08:20"),
-            Some(ticks(2014, 5, 25, 8, 20, 0))
-        );
-        assert_eq!(
-            parse_datetime("2014-11-08"),
-            Some(ticks(2014, 11, 8, 0, 0, 0))
-        );
-        assert_eq!(
-            parse_datetime("2014-11-08T10:00:00+01:00"),
-            Some(ticks(2014, 11, 8, 9, 0, 0))
-        );
-        assert_eq!(
-            parse_datetime("20141108"),
-            Some(ticks(2014, 11, 8, 0, 0, 0))
-        );
+        assert_eq!(parse_datetime("2014-05-25 08:20"), Some(ticks(2014, 5, 25, 8, 20, 0)));
+        assert_eq!(parse_datetime("2014-11-08"), Some(ticks(2014, 11, 8, 0, 0, 0)));
+        assert_eq!(parse_datetime("2014-11-08T10:00:00+01:00"), Some(ticks(2014, 11, 8, 9, 0, 0)));
+        assert_eq!(parse_datetime("20141108"), Some(ticks(2014, 11, 8, 0, 0, 0)));
         assert_eq!(parse_datetime("2014-02-30"), None);
         assert_eq!(parse_datetime("garbage"), None);
     }
 
     #[test]
     fn rfc_and_us_forms() {
-        assert_eq!(
-            parse_datetime("Sat, 8 Nov 14 15:05:02 GMT"),
-            Some(ticks(2014, 11, 8, 15, 5, 2))
-        );
-        assert_eq!(
-            parse_datetime("Saturday, 08-Nov-14 15:05:02 GMT"),
-            Some(ticks(2014, 11, 8, 15, 5, 2))
-        );
-        assert_eq!(
-            parse_datetime("8 Nov 14 15:05 EST"),
-            Some(ticks(2014, 11, 8, 20, 5, 0))
-        );
-        assert_eq!(
-            parse_datetime("10/27/2020 3:04:05 PM"),
-            Some(ticks(2020, 10, 27, 15, 4, 5))
-        );
+        assert_eq!(parse_datetime("Sat, 8 Nov 14 15:05:02 GMT"), Some(ticks(2014, 11, 8, 15, 5, 2)));
+        assert_eq!(parse_datetime("Saturday, 08-Nov-14 15:05:02 GMT"), Some(ticks(2014, 11, 8, 15, 5, 2)));
+        assert_eq!(parse_datetime("8 Nov 14 15:05 EST"), Some(ticks(2014, 11, 8, 20, 5, 0)));
+        assert_eq!(parse_datetime("10/27/2020 3:04:05 PM"), Some(ticks(2020, 10, 27, 15, 4, 5)));
     }
 
     #[test]
@@ -641,10 +567,7 @@ mod tests {
         assert_eq!(parse_timespan("1.5d"), Some(TICKS_PER_DAY * 3 / 2));
         assert_eq!(parse_timespan("-30m"), Some(-30 * 60 * TICKS_PER_SECOND));
         assert_eq!(parse_timespan("2"), Some(2 * TICKS_PER_DAY));
-        assert_eq!(
-            parse_timespan("1.02:03:04.5"),
-            Some(((26 * 60 + 3) * 60 + 4) * TICKS_PER_SECOND + 5_000_000)
-        );
+        assert_eq!(parse_timespan("1.02:03:04.5"), Some(((26 * 60 + 3) * 60 + 4) * TICKS_PER_SECOND + 5_000_000));
         assert_eq!(parse_timespan("00:10:00"), Some(600 * TICKS_PER_SECOND));
         assert_eq!(parse_timespan("100ms"), Some(1_000_000));
         assert_eq!(parse_timespan("1tick"), Some(1));
@@ -656,29 +579,17 @@ mod tests {
     fn strings_decode_every_form() {
         assert_eq!(unescape_string(r#""a\"b\n""#).as_deref(), Some("a\"b\n"));
         assert_eq!(unescape_string(r#"'it\'s'"#).as_deref(), Some("it's"));
-        assert_eq!(
-            unescape_string(r#"@"C:\dir\""x""""#).as_deref(),
-            Some(r#"C:\dir\"x""#)
-        );
+        assert_eq!(unescape_string(r#"@"C:\dir\""x""""#).as_deref(), Some(r#"C:\dir\"x""#));
         assert_eq!(unescape_string(r#"h'secret'"#).as_deref(), Some("secret"));
         assert_eq!(unescape_string("```a\nb```").as_deref(), Some("a\nb"));
-        assert_eq!(
-            unescape_string(r#""\x41\u00e9\101""#).as_deref(),
-            Some("AéA")
-        );
+        assert_eq!(unescape_string(r#""\x41\u00e9\101""#).as_deref(), Some("AéA"));
         assert_eq!(unescape_string(r#""\q""#), None);
     }
 
     #[test]
     fn guids() {
-        assert_eq!(
-            parse_guid("74be27de-1e4e-49d9-b579-fe0b331d3642"),
-            Some(0x74be27de1e4e49d9b579fe0b331d3642)
-        );
-        assert_eq!(
-            parse_guid("{74be27de-1e4e-49d9-b579-fe0b331d3642}"),
-            Some(0x74be27de1e4e49d9b579fe0b331d3642)
-        );
+        assert_eq!(parse_guid("74be27de-1e4e-49d9-b579-fe0b331d3642"), Some(0x74be27de1e4e49d9b579fe0b331d3642));
+        assert_eq!(parse_guid("{74be27de-1e4e-49d9-b579-fe0b331d3642}"), Some(0x74be27de1e4e49d9b579fe0b331d3642));
         assert_eq!(parse_guid("1234"), None);
     }
 }

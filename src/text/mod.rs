@@ -20,18 +20,12 @@ impl Span {
 
     /// An empty span at `offset`.
     pub fn empty(offset: u32) -> Span {
-        Span {
-            start: offset,
-            end: offset,
-        }
+        Span { start: offset, end: offset }
     }
 
     /// The smallest span covering both `self` and `other`.
     pub fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 
     /// Length in bytes.
@@ -71,11 +65,7 @@ impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
         let line_index = LineIndex::new(&text);
-        SourceFile {
-            name: name.into(),
-            text,
-            line_index,
-        }
+        SourceFile { name: name.into(), text, line_index }
     }
 
     /// Line and column (both 1-based, column counted in characters) of a byte offset.
@@ -122,10 +112,7 @@ impl LineIndex {
             end -= 1;
         }
         let column = text[line_start..end].chars().count() as u32 + 1;
-        LineCol {
-            line: line_idx as u32 + 1,
-            column,
-        }
+        LineCol { line: line_idx as u32 + 1, column }
     }
 }
 
@@ -164,13 +151,7 @@ mod tests {
         assert_eq!(file.line_col(2), LineCol { line: 2, column: 1 });
         // The `a` of `and` comes after a two-byte character.
         let and_offset = file.text.find("and").unwrap() as u32;
-        assert_eq!(
-            file.line_col(and_offset),
-            LineCol {
-                line: 2,
-                column: 18
-            }
-        );
+        assert_eq!(file.line_col(and_offset), LineCol { line: 2, column: 18 });
     }
 
     #[test]

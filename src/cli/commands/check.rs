@@ -36,38 +36,25 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     if let Some(batch) = &args.queries {
         return run_batch(batch);
     }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("rules")]
-    } else {
-        args.paths.clone()
-    };
+    let paths = if args.paths.is_empty() { vec![PathBuf::from("rules")] } else { args.paths.clone() };
     let mut files = Vec::new();
     for path in &paths {
         if !path.exists() {
             eprintln!("error: `{}` does not exist", path.display());
             return Ok(EXIT_FAILURE);
         }
-        collect_kql_files(path, &mut files)
-            .with_context(|| format!("reading `{}`", path.display()))?;
+        collect_kql_files(path, &mut files).with_context(|| format!("reading `{}`", path.display()))?;
     }
     files.sort();
-    let color = args.format == Format::Text
-        && !args.no_color
-        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let color = args.format == Format::Text && !args.no_color && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let (mut n_errors, mut n_warnings) = (0usize, 0usize);
     for file in &files {
         let bytes = std::fs::read(file).with_context(|| format!("reading `{}`", file.display()))?;
         let (source, diagnostics) = check_bytes(&file.display().to_string(), &bytes);
-        n_errors += diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        n_warnings += diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count();
+        n_errors += diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        n_warnings += diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
         match args.format {
             Format::Text => {
                 for diagnostic in &diagnostics {
@@ -78,10 +65,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
                 let record = FileRecord {
                     path: &source.name,
                     ok: !crate::diagnostics::has_errors(&diagnostics),
-                    diagnostics: diagnostics
-                        .iter()
-                        .map(|d| JsonDiagnostic::new(d, &source))
-                        .collect(),
+                    diagnostics: diagnostics.iter().map(|d| JsonDiagnostic::new(d, &source)).collect(),
                 };
                 writeln!(out, "{}", serde_json::to_string(&record)?)?;
             }
@@ -135,10 +119,7 @@ fn collect_kql_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<(
 pub fn check_bytes(name: &str, bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>) {
     let (text, utf8_error) = match std::str::from_utf8(bytes) {
         Ok(text) => (text.to_string(), None),
-        Err(error) => (
-            String::from_utf8_lossy(bytes).into_owned(),
-            Some(error.valid_up_to()),
-        ),
+        Err(error) => (String::from_utf8_lossy(bytes).into_owned(), Some(error.valid_up_to())),
     };
     let source = SourceFile::new(name, text);
     let mut diagnostics = check_text(&source.text);
@@ -146,12 +127,8 @@ pub fn check_bytes(name: &str, bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>) {
         let offset = offset as u32;
         diagnostics.insert(
             0,
-            Diagnostic::new(
-                Code::InvalidUtf8,
-                Span::new(offset, offset + 3),
-                "the file is not valid UTF-8",
-            )
-            .with_help("invalid bytes were replaced with U+FFFD; save the file as UTF-8"),
+            Diagnostic::new(Code::InvalidUtf8, Span::new(offset, offset + 3), "the file is not valid UTF-8")
+                .with_help("invalid bytes were replaced with U+FFFD; save the file as UTF-8"),
         );
     }
     (source, diagnostics)
@@ -194,8 +171,7 @@ struct BatchResult {
 
 /// `--queries FILE.jsonl`: one JSON result line per input line.
 fn run_batch(path: &Path) -> anyhow::Result<i32> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+    let file = std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
     let reader = std::io::BufReader::new(file);
     let mut any_errors = false;
     // One big-stack thread for the whole batch.
@@ -211,10 +187,7 @@ fn run_batch(path: &Path) -> anyhow::Result<i32> {
                         continue;
                     }
                     let record: BatchRecord = serde_json::from_str(&line).with_context(|| {
-                        format!(
-                            "line {}: expected {{\"id\": ..., \"query\": \"...\"}}",
-                            line_idx + 1
-                        )
+                        format!("line {}: expected {{\"id\": ..., \"query\": \"...\"}}", line_idx + 1)
                     })?;
                     let diagnostics = crate::syntax::parse(&record.query).diagnostics;
                     let ok = !crate::diagnostics::has_errors(&diagnostics);

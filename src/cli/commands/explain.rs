@@ -21,12 +21,7 @@ pub struct ExplainArgs {
 pub fn run(args: ExplainArgs) -> anyhow::Result<i32> {
     if args.list || args.code.is_none() {
         for info in TABLE {
-            println!(
-                "KQL{:04}  {:<8} {}",
-                info.number,
-                info.severity.as_str(),
-                info.name
-            );
+            println!("KQL{:04}  {:<8} {}", info.number, info.severity.as_str(), info.name);
         }
         return Ok(EXIT_OK);
     }

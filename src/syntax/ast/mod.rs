@@ -498,9 +498,6 @@ impl Expr {
 
     /// An error node.
     pub fn error(span: Span) -> Expr {
-        Expr {
-            kind: ExprKind::Error,
-            span,
-        }
+        Expr { kind: ExprKind::Error, span }
     }
 }

@@ -82,11 +82,7 @@ pub enum SeriesRange {
     /// `in range(start, stop, step)`
     InRange { start: Expr, stop: Expr, step: Expr },
     /// `[from start] [to end] step step`
-    FromTo {
-        from: Option<Expr>,
-        to: Option<Expr>,
-        step: Expr,
-    },
+    FromTo { from: Option<Expr>, to: Option<Expr>, step: Expr },
 }
 
 /// One aggregate of `make-series`: `[name =] agg [default = value]`.
@@ -131,12 +127,7 @@ pub enum GraphPatternPart {
     /// `(name)` or `(name:Label)`.
     Node { name: Option<Ident>, span: Span },
     /// `-[name*min..max]->`, `<-[e]-`, `-[e]-`, `-->`, `--`.
-    Edge {
-        name: Option<Ident>,
-        direction: EdgeDirection,
-        range: Option<(Expr, Expr)>,
-        span: Span,
-    },
+    Edge { name: Option<Ident>, direction: EdgeDirection, range: Option<(Expr, Expr)>, span: Span },
 }
 
 /// Direction of a graph edge in a pattern.

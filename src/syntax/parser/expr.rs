@@ -8,6 +8,113 @@ use crate::syntax::parser::{MAX_CHAIN, Parser};
 use crate::syntax::token::TokenKind;
 use crate::text::Span;
 
+/// Keywords that Kusto does not accept as bare names (a column called `by`
+/// must be written `['by']`). Established by probing Microsoft's parser.
+pub const RESERVED_WORDS: &[&str] = &[
+    "accumulate",
+    "and",
+    "anomalychart",
+    "areachart",
+    "as",
+    "asc",
+    "assert-schema",
+    "bagexpansion",
+    "barchart",
+    "between",
+    "boolean",
+    "by",
+    "card",
+    "columnchart",
+    "contains",
+    "contains_cs",
+    "cycles",
+    "datatable",
+    "date",
+    "datetime",
+    "decimal",
+    "decodeblocks",
+    "desc",
+    "double",
+    "dynamic",
+    "endswith",
+    "execute-and-cache",
+    "external_data",
+    "externaldata",
+    "find",
+    "first",
+    "flags",
+    "granny-asc",
+    "granny-desc",
+    "graph-mark-components",
+    "graph-match",
+    "graph-shortest-paths",
+    "graph-to-table",
+    "has",
+    "has_all",
+    "has_any",
+    "has_cs",
+    "hasprefix",
+    "hassuffix",
+    "in",
+    "int",
+    "int32",
+    "int64",
+    "invoke",
+    "isfuzzy",
+    "ladderchart",
+    "last",
+    "like",
+    "linechart",
+    "long",
+    "macro-expand",
+    "make-graph",
+    "make-series",
+    "materialize",
+    "mv-apply",
+    "mv-expand",
+    "notlike",
+    "of",
+    "or",
+    "others",
+    "parse-kv",
+    "parse-where",
+    "piechart",
+    "pivotchart",
+    "print",
+    "project",
+    "project-away",
+    "project-by-names",
+    "project-keep",
+    "project-rename",
+    "project-reorder",
+    "project-smart",
+    "real",
+    "relaxed",
+    "sample",
+    "sample-distinct",
+    "scatterchart",
+    "search",
+    "set",
+    "simple",
+    "stackedareachart",
+    "startswith",
+    "string",
+    "time",
+    "timechart",
+    "timepivot",
+    "timespan",
+    "title",
+    "to",
+    "top-hitters",
+    "top-nested",
+    "toscalar",
+    "treemap",
+    "union",
+    "uniqueid",
+    "where",
+    "with_itemindex",
+];
+
 /// Words that start a source operator when followed as the grammar requires.
 fn is_source_start(parser: &Parser<'_>) -> bool {
     if parser.kind() != TokenKind::Ident {
@@ -16,12 +123,9 @@ fn is_source_start(parser: &Parser<'_>) -> bool {
     let next = parser.nth_kind(1);
     match parser.current_text() {
         "print" => true,
-        "union" | "search" | "find" => {
-            next != TokenKind::OpenParen || parser.current_text() != "find"
-        }
+        "union" | "search" | "find" => next != TokenKind::OpenParen || parser.current_text() != "find",
         "datatable" | "externaldata" | "external_data" => {
-            next == TokenKind::OpenParen
-                || (next == TokenKind::Ident && parser.nth_is_word(1, "with"))
+            next == TokenKind::OpenParen || (next == TokenKind::Ident && parser.nth_is_word(1, "with"))
         }
         "range" => next == TokenKind::Ident && parser.nth_is_word(2, "from"),
         "evaluate" => next == TokenKind::Ident,
@@ -59,13 +163,7 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let span = input.span.to(operator.span);
-            input = Expr::new(
-                ExprKind::Pipe {
-                    input: Box::new(input),
-                    operator: Box::new(operator),
-                },
-                span,
-            );
+            input = Expr::new(ExprKind::Pipe { input: Box::new(input), operator: Box::new(operator) }, span);
         }
         input
     }
@@ -80,18 +178,10 @@ impl<'a> Parser<'a> {
         let input = Expr::new(ExprKind::ContextualInput, Span::empty(start));
         let expr = if self.at(TokenKind::Pipe) {
             self.parse_pipe_chain(input)
-        } else if self.at(TokenKind::Ident)
-            && super::operators::is_operator_word(self.current_text())
-        {
+        } else if self.at(TokenKind::Ident) && super::operators::is_operator_word(self.current_text()) {
             let operator = self.parse_operator();
             let span = Span::new(start, operator.span.end);
-            let first = Expr::new(
-                ExprKind::Pipe {
-                    input: Box::new(input),
-                    operator: Box::new(operator),
-                },
-                span,
-            );
+            let first = Expr::new(ExprKind::Pipe { input: Box::new(input), operator: Box::new(operator) }, span);
             self.parse_pipe_chain(first)
         } else {
             // A sub-query may also be a full tabular expression (`(T | ...)`).
@@ -125,14 +215,7 @@ impl<'a> Parser<'a> {
             return left;
         }
         let span = left.span.to(right.span);
-        Expr::new(
-            ExprKind::Binary {
-                op,
-                left: Box::new(left),
-                right: Box::new(right),
-            },
-            span,
-        )
+        Expr::new(ExprKind::Binary { op, left: Box::new(left), right: Box::new(right) }, span)
     }
 
     fn parse_or(&mut self) -> Expr {
@@ -161,6 +244,13 @@ impl<'a> Parser<'a> {
         let mut left = self.parse_additive();
         let mut chain = 0;
         loop {
+            if chain == 1 && self.at_comparison_operator() {
+                let token = self.peek();
+                self.report(
+                    Diagnostic::new(Code::ChainedComparison, token.span, "comparison operators cannot be chained")
+                        .with_help("combine the comparisons with `and`, or add parentheses"),
+                );
+            }
             let op = match self.kind() {
                 TokenKind::Eq => Some(BinaryOp::Eq),
                 TokenKind::NotEq => Some(BinaryOp::NotEq),
@@ -208,10 +298,36 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// True at `==`, `<`, `has`, `in`, `between`, `matches regex`, ...
+    fn at_comparison_operator(&self) -> bool {
+        match self.kind() {
+            TokenKind::Eq
+            | TokenKind::NotEq
+            | TokenKind::EqTilde
+            | TokenKind::NotEqTilde
+            | TokenKind::Lt
+            | TokenKind::Le
+            | TokenKind::Gt
+            | TokenKind::Ge => true,
+            TokenKind::Ident => {
+                let word = self.current_text();
+                BinaryOp::from_word(word).is_some()
+                    || ListOp::from_word(word).is_some()
+                    || word == "between"
+                    || word == "!between"
+                    || (word == "matches" && self.nth_is_word(1, "regex"))
+            }
+            _ => false,
+        }
+    }
+
     /// `left in (a, b, T | project x)`; the operator is consumed.
     fn parse_list_operand(&mut self, left: Expr, op: ListOp) -> Expr {
         let mut items = Vec::new();
         if self.expect(TokenKind::OpenParen).is_some() {
+            if self.at(TokenKind::CloseParen) {
+                self.error_expected("an expression (the list is empty)");
+            }
             if self.enter() {
                 while !self.at(TokenKind::CloseParen) && !self.at_eof() {
                     items.push(self.parse_expr());
@@ -227,14 +343,7 @@ impl<'a> Parser<'a> {
             self.expect(TokenKind::CloseParen);
         }
         let span = self.span_from(left.span.start);
-        Expr::new(
-            ExprKind::List {
-                op,
-                left: Box::new(left),
-                items,
-            },
-            span,
-        )
+        Expr::new(ExprKind::List { op, left: Box::new(left), items }, span)
     }
 
     /// `expr between (low .. high)`; the operator is consumed.
@@ -253,12 +362,7 @@ impl<'a> Parser<'a> {
             self.expect(TokenKind::CloseParen);
         }
         Expr::new(
-            ExprKind::Between {
-                negated,
-                expr: Box::new(expr),
-                low: Box::new(low),
-                high: Box::new(high),
-            },
+            ExprKind::Between { negated, expr: Box::new(expr), low: Box::new(low), high: Box::new(high) },
             self.span_from(start),
         )
     }
@@ -271,24 +375,11 @@ impl<'a> Parser<'a> {
         let column = match left.kind {
             ExprKind::Name(ident) => ident,
             _ => {
-                self.report(Diagnostic::new(
-                    Code::ExpectedName,
-                    left.span,
-                    "expected a column name before `:`",
-                ));
-                Ident {
-                    name: String::new(),
-                    span: left.span,
-                }
+                self.report(Diagnostic::new(Code::ExpectedName, left.span, "expected a column name before `:`"));
+                Ident { name: String::new(), span: left.span }
             }
         };
-        Expr::new(
-            ExprKind::SearchField {
-                column,
-                term: Box::new(term),
-            },
-            span,
-        )
+        Expr::new(ExprKind::SearchField { column, term: Box::new(term) }, span)
     }
 
     pub(super) fn parse_additive(&mut self) -> Expr {
@@ -332,6 +423,10 @@ impl<'a> Parser<'a> {
         if !self.enter() {
             return Expr::error(self.span_from(start));
         }
+        // Kusto does not stack signs (`- - 1` is an error).
+        if matches!(self.kind(), TokenKind::Minus | TokenKind::Plus) {
+            self.error_expected("an expression");
+        }
         let operand = self.parse_unary();
         self.leave();
         // Fold `-5` into a negative literal so that `long.MinValue` parses.
@@ -348,13 +443,7 @@ impl<'a> Parser<'a> {
                 return Expr::new(ExprKind::Literal(negated), self.span_from(start));
             }
         }
-        Expr::new(
-            ExprKind::Unary {
-                op,
-                operand: Box::new(operand),
-            },
-            self.span_from(start),
-        )
+        Expr::new(ExprKind::Unary { op, operand: Box::new(operand) }, self.span_from(start))
     }
 
     fn parse_postfix(&mut self) -> Expr {
@@ -366,10 +455,7 @@ impl<'a> Parser<'a> {
                 if chain > MAX_CHAIN {
                     // Keep the tree shallow: skip the rest of an absurd accessor chain.
                     self.report_chain_too_long(self.peek().span);
-                    while matches!(
-                        self.kind(),
-                        TokenKind::Dot | TokenKind::OpenBracket | TokenKind::Ident
-                    ) {
+                    while matches!(self.kind(), TokenKind::Dot | TokenKind::OpenBracket | TokenKind::Ident) {
                         if self.at(TokenKind::OpenBracket) {
                             self.bump();
                             self.skip_nested_region();
@@ -387,52 +473,33 @@ impl<'a> Parser<'a> {
                     if next.kind == TokenKind::Ident {
                         self.bump();
                         let name_token = self.bump();
-                        let name = Ident {
-                            name: self.token_text(name_token).to_string(),
-                            span: name_token.span,
-                        };
+                        let name = Ident { name: self.token_text(name_token).to_string(), span: name_token.span };
                         if self.at(TokenKind::OpenParen) {
                             let args = self.parse_call_args();
                             let span = self.span_from(expr.span.start);
-                            expr = Expr::new(
-                                ExprKind::Call {
-                                    target: Some(Box::new(expr)),
-                                    name,
-                                    args,
-                                },
-                                span,
-                            );
+                            expr = Expr::new(ExprKind::Call { target: Some(Box::new(expr)), name, args }, span);
                         } else {
                             let span = self.span_from(expr.span.start);
-                            expr = Expr::new(
-                                ExprKind::Member {
-                                    target: Box::new(expr),
-                                    name,
-                                },
-                                span,
-                            );
+                            expr = Expr::new(ExprKind::Member { target: Box::new(expr), name }, span);
                         }
-                    } else if next.kind == TokenKind::OpenBracket
-                        && self.nth_kind(2) != TokenKind::String
-                    {
+                    } else if next.kind == TokenKind::Star {
+                        // `database("db").*`: every table of a database.
+                        self.bump();
+                        let star = self.bump();
+                        let name = Ident { name: "*".to_string(), span: star.span };
+                        let span = self.span_from(expr.span.start);
+                        expr = Expr::new(ExprKind::Member { target: Box::new(expr), name }, span);
+                    } else if next.kind == TokenKind::OpenBracket && self.nth_kind(2) != TokenKind::String {
                         // `a.[0]` is the same as `a[0]`.
                         self.bump();
                         continue;
-                    } else if next.kind == TokenKind::OpenBracket
-                        && self.nth_kind(2) == TokenKind::String
-                    {
+                    } else if next.kind == TokenKind::OpenBracket && self.nth_kind(2) == TokenKind::String {
                         self.bump();
                         let Some(name) = self.parse_bracketed_name() else {
                             return expr;
                         };
                         let span = self.span_from(expr.span.start);
-                        expr = Expr::new(
-                            ExprKind::Member {
-                                target: Box::new(expr),
-                                name,
-                            },
-                            span,
-                        );
+                        expr = Expr::new(ExprKind::Member { target: Box::new(expr), name }, span);
                     } else {
                         return expr;
                     }
@@ -447,13 +514,7 @@ impl<'a> Parser<'a> {
                     self.leave();
                     self.expect(TokenKind::CloseBracket);
                     let span = self.span_from(expr.span.start);
-                    expr = Expr::new(
-                        ExprKind::Index {
-                            target: Box::new(expr),
-                            index: Box::new(index),
-                        },
-                        span,
-                    );
+                    expr = Expr::new(ExprKind::Index { target: Box::new(expr), index: Box::new(index) }, span);
                 }
                 _ => return expr,
             }
@@ -472,19 +533,10 @@ impl<'a> Parser<'a> {
             if self.at(TokenKind::Ident) && self.nth_kind(1) == TokenKind::Assign {
                 let name_token = self.bump();
                 self.bump(); // =
-                let name = Ident {
-                    name: self.token_text(name_token).to_string(),
-                    span: name_token.span,
-                };
+                let name = Ident { name: self.token_text(name_token).to_string(), span: name_token.span };
                 let value = self.parse_expr();
                 let span = name.span.to(value.span);
-                args.push(Expr::new(
-                    ExprKind::NamedArg {
-                        name,
-                        value: Box::new(value),
-                    },
-                    span,
-                ));
+                args.push(Expr::new(ExprKind::NamedArg { name, value: Box::new(value) }, span));
             } else {
                 args.push(self.parse_expr());
             }
@@ -510,17 +562,13 @@ impl<'a> Parser<'a> {
             TokenKind::Int => {
                 self.bump();
                 let text = self.token_text(token);
-                let value = if let Some(hex) =
-                    text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))
-                {
+                let value = if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
                     u64::from_str_radix(hex, 16).ok().map(|v| v as i64)
                 } else {
                     text.parse::<i64>().ok()
                 };
                 match value {
-                    Some(value) => {
-                        Expr::new(ExprKind::Literal(Literal::Long(Some(value))), token.span)
-                    }
+                    Some(value) => Expr::new(ExprKind::Literal(Literal::Long(Some(value))), token.span),
                     None => match text.parse::<f64>() {
                         // Kusto treats integer literals beyond `long` as real.
                         Ok(value) if !text.starts_with("0x") => {
@@ -546,10 +594,7 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let text = self.token_text(token);
                 match literal::parse_timespan(text) {
-                    Some(ticks) => Expr::new(
-                        ExprKind::Literal(Literal::TimeSpan(Some(ticks))),
-                        token.span,
-                    ),
+                    Some(ticks) => Expr::new(ExprKind::Literal(Literal::TimeSpan(Some(ticks))), token.span),
                     None => {
                         self.report(Diagnostic::new(
                             Code::InvalidTimespan,
@@ -580,14 +625,7 @@ impl<'a> Parser<'a> {
                 };
                 if self.at(TokenKind::OpenParen) {
                     let args = self.parse_call_args();
-                    return Expr::new(
-                        ExprKind::Call {
-                            target: None,
-                            name,
-                            args,
-                        },
-                        self.span_from(start),
-                    );
+                    return Expr::new(ExprKind::Call { target: None, name, args }, self.span_from(start));
                 }
                 let span = name.span;
                 Expr::new(ExprKind::Name(name), span)
@@ -599,19 +637,11 @@ impl<'a> Parser<'a> {
             TokenKind::Ident => self.parse_word_primary(),
             _ => {
                 let message = format!("expected an expression, found {}", self.describe_current());
-                self.report(Diagnostic::new(
-                    Code::ExpectedExpression,
-                    Span::new(start, token.span.end),
-                    message,
-                ));
+                self.report(Diagnostic::new(Code::ExpectedExpression, Span::new(start, token.span.end), message));
                 // Consume tokens that can never continue a query, so recovery advances.
                 if matches!(
                     token.kind,
-                    TokenKind::Unknown
-                        | TokenKind::Bang
-                        | TokenKind::Question
-                        | TokenKind::At
-                        | TokenKind::Assign
+                    TokenKind::Unknown | TokenKind::Bang | TokenKind::Question | TokenKind::At | TokenKind::Assign
                 ) {
                     self.bump();
                 }
@@ -627,10 +657,7 @@ impl<'a> Parser<'a> {
         match word {
             "true" | "false" | "True" | "False" | "TRUE" | "FALSE" => {
                 self.bump();
-                Expr::new(
-                    ExprKind::Literal(Literal::Bool(Some(word.eq_ignore_ascii_case("true")))),
-                    token.span,
-                )
+                Expr::new(ExprKind::Literal(Literal::Bool(Some(word.eq_ignore_ascii_case("true")))), token.span)
             }
             "dynamic" if next == TokenKind::OpenParen => self.parse_dynamic_literal(),
             "typeof" if next == TokenKind::OpenParen => self.parse_typeof(),
@@ -641,20 +668,17 @@ impl<'a> Parser<'a> {
             }
             _ => {
                 self.bump();
-                let name = Ident {
-                    name: word.to_string(),
-                    span: token.span,
-                };
-                if self.at(TokenKind::OpenParen) {
-                    let args = self.parse_call_args();
-                    return Expr::new(
-                        ExprKind::Call {
-                            target: None,
-                            name,
-                            args,
-                        },
-                        self.span_from(token.span.start),
+                let name = Ident { name: word.to_string(), span: token.span };
+                let is_call = self.at(TokenKind::OpenParen);
+                if (!is_call || word == "string") && RESERVED_WORDS.binary_search(&word).is_ok() {
+                    self.report(
+                        Diagnostic::new(Code::KeywordAsName, token.span, format!("`{word}` is a keyword, not a name"))
+                            .with_help(format!("to use it as a column or variable name, write ['{word}']")),
                     );
+                }
+                if is_call {
+                    let args = self.parse_call_args();
+                    return Expr::new(ExprKind::Call { target: None, name, args }, self.span_from(token.span.start));
                 }
                 Expr::new(ExprKind::Name(name), token.span)
             }
@@ -675,10 +699,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Expr::new(
-            ExprKind::Literal(Literal::String(value)),
-            self.span_from(start),
-        )
+        Expr::new(ExprKind::Literal(Literal::String(value)), self.span_from(start))
     }
 
     /// `datetime(...)`, `timespan(...)`, `guid(...)`, `long(...)`, ... (one token).
@@ -762,6 +783,7 @@ impl<'a> Parser<'a> {
         self.bump(); // dynamic
         self.bump(); // (
         let value = if self.at(TokenKind::CloseParen) {
+            self.error_expected("a JSON value (use `dynamic(null)` for null)");
             Dynamic::Null
         } else {
             self.parse_dynamic_value()
@@ -770,10 +792,7 @@ impl<'a> Parser<'a> {
             self.skip_until(&[TokenKind::CloseParen, TokenKind::Semicolon]);
             self.eat(TokenKind::CloseParen);
         }
-        Expr::new(
-            ExprKind::Literal(Literal::Dynamic(value)),
-            self.span_from(start),
-        )
+        Expr::new(ExprKind::Literal(Literal::Dynamic(value)), self.span_from(start))
     }
 
     fn parse_dynamic_value(&mut self) -> Dynamic {
@@ -795,6 +814,9 @@ impl<'a> Parser<'a> {
                     items.push(self.parse_dynamic_value());
                     if self.eat(TokenKind::Comma).is_none() {
                         break;
+                    }
+                    if self.at(TokenKind::CloseBracket) {
+                        self.error_expected("a JSON value after `,`");
                     }
                 }
                 self.expect(TokenKind::CloseBracket);
@@ -826,6 +848,9 @@ impl<'a> Parser<'a> {
                     entries.push((key, value));
                     if self.eat(TokenKind::Comma).is_none() {
                         break;
+                    }
+                    if self.at(TokenKind::CloseBrace) {
+                        self.error_expected("a `\"key\": value` pair after `,`");
                     }
                 }
                 self.expect(TokenKind::CloseBrace);
@@ -862,9 +887,7 @@ impl<'a> Parser<'a> {
                         self.report(Diagnostic::new(
                             Code::InvalidLiteral,
                             token.span,
-                            format!(
-                                "`{word}` is not a constant; `dynamic(...)` takes JSON-like values"
-                            ),
+                            format!("`{word}` is not a constant; `dynamic(...)` takes JSON-like values"),
                         ));
                         Dynamic::Null
                     }
@@ -886,23 +909,12 @@ impl<'a> Parser<'a> {
             let ty = self.parse_type_name();
             self.expect(TokenKind::CloseParen);
             return Expr::new(
-                ExprKind::TypeOf {
-                    columns: Vec::new(),
-                    scalar: Some(ty),
-                    open: false,
-                },
+                ExprKind::TypeOf { columns: Vec::new(), scalar: Some(ty), open: false },
                 self.span_from(start),
             );
         }
         let (columns, open) = self.parse_schema_list();
-        Expr::new(
-            ExprKind::TypeOf {
-                columns,
-                scalar: None,
-                open,
-            },
-            self.span_from(start),
-        )
+        Expr::new(ExprKind::TypeOf { columns, scalar: None, open }, self.span_from(start))
     }
 
     /// A name pattern with `*` (`Sec*`, `*Logs`, `*`) or any expression; used
@@ -917,12 +929,7 @@ impl<'a> Parser<'a> {
             loop {
                 let token = self.nth(idx);
                 let adjacent = idx == 0 || !token.space_before;
-                if !adjacent
-                    || !matches!(
-                        token.kind,
-                        TokenKind::Ident | TokenKind::Star | TokenKind::Int
-                    )
-                {
+                if !adjacent || !matches!(token.kind, TokenKind::Ident | TokenKind::Star | TokenKind::Int) {
                     break;
                 }
                 has_star |= token.kind == TokenKind::Star;
@@ -938,10 +945,7 @@ impl<'a> Parser<'a> {
                     | TokenKind::CloseBrace
                     | TokenKind::Eof
             ) || (next.kind == TokenKind::Ident
-                && matches!(
-                    self.token_text(next),
-                    "asc" | "desc" | "granny-asc" | "granny-desc"
-                ));
+                && matches!(self.token_text(next), "asc" | "desc" | "granny-asc" | "granny-desc"));
             if has_star && ends_operand && !(idx == 1 && self.at(TokenKind::Star)) {
                 let mut name = String::new();
                 for _ in 0..idx {

@@ -32,10 +32,7 @@ pub(crate) fn parse_text(text: &str) -> Parse {
         in_search: false,
     };
     let statements = parser.parse_statements(false);
-    let query = Query {
-        statements,
-        span: Span::new(0, text.len() as u32),
-    };
+    let query = Query { statements, span: Span::new(0, text.len() as u32) };
     let mut diagnostics = parser.diagnostics;
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     Parse { query, diagnostics }
@@ -108,28 +105,16 @@ impl<'a> Parser<'a> {
     }
 
     fn eat(&mut self, kind: TokenKind) -> Option<Token> {
-        if self.at(kind) {
-            Some(self.bump())
-        } else {
-            None
-        }
+        if self.at(kind) { Some(self.bump()) } else { None }
     }
 
     fn eat_word(&mut self, word: &str) -> Option<Token> {
-        if self.at_word(word) {
-            Some(self.bump())
-        } else {
-            None
-        }
+        if self.at_word(word) { Some(self.bump()) } else { None }
     }
 
     /// End offset of the last consumed token.
     fn last_end(&self) -> u32 {
-        if self.pos == 0 {
-            0
-        } else {
-            self.tokens[self.pos - 1].span.end
-        }
+        if self.pos == 0 { 0 } else { self.tokens[self.pos - 1].span.end }
     }
 
     /// Span from `start` to the end of the last consumed token.
@@ -160,18 +145,10 @@ impl<'a> Parser<'a> {
         match token.kind {
             TokenKind::Ident => format!("`{}`", self.token_text(token)),
             TokenKind::Eof => "the end of the query".to_string(),
-            TokenKind::String
-            | TokenKind::Int
-            | TokenKind::Real
-            | TokenKind::Timespan
-            | TokenKind::TypedLiteral => {
+            TokenKind::String | TokenKind::Int | TokenKind::Real | TokenKind::Timespan | TokenKind::TypedLiteral => {
                 let text = self.token_text(token);
                 if text.len() > 30 {
-                    format!(
-                        "{} `{}…`",
-                        token.kind.describe(),
-                        &text[..text.floor_char_boundary(30)]
-                    )
+                    format!("{} `{}…`", token.kind.describe(), &text[..text.floor_char_boundary(30)])
                 } else {
                     format!("{} `{}`", token.kind.describe(), text)
                 }
@@ -209,10 +186,7 @@ impl<'a> Parser<'a> {
     fn parse_ident(&mut self) -> Option<Ident> {
         if self.at(TokenKind::Ident) {
             let token = self.bump();
-            return Some(Ident {
-                name: self.token_text(token).to_string(),
-                span: token.span,
-            });
+            return Some(Ident { name: self.token_text(token).to_string(), span: token.span });
         }
         if self.at(TokenKind::OpenBracket) && self.nth_kind(1) == TokenKind::String {
             return self.parse_bracketed_name();
@@ -227,19 +201,14 @@ impl<'a> Parser<'a> {
     fn parse_bracketed_name(&mut self) -> Option<Ident> {
         let open = self.bump();
         let string = self.bump();
-        let name =
-            crate::syntax::literal::unescape_string(self.token_text(string)).unwrap_or_default();
+        let name = crate::syntax::literal::unescape_string(self.token_text(string)).unwrap_or_default();
         self.expect(TokenKind::CloseBracket);
-        Some(Ident {
-            name,
-            span: self.span_from(open.span.start),
-        })
+        Some(Ident { name, span: self.span_from(open.span.start) })
     }
 
     /// True when the current token starts a name (`x` or `['x']`).
     fn at_name(&self) -> bool {
-        self.at(TokenKind::Ident)
-            || (self.at(TokenKind::OpenBracket) && self.nth_kind(1) == TokenKind::String)
+        self.at(TokenKind::Ident) || (self.at(TokenKind::OpenBracket) && self.nth_kind(1) == TokenKind::String)
     }
 
     // ---- nesting guard ----------------------------------------------------

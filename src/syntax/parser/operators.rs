@@ -3,9 +3,8 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::operators::{
-    Assignment, EdgeDirection, ExpandItem, ForkBranch, GraphPatternPart, NamedParameter,
-    NullsOrder, ParsePart, ScanStep, SeriesAggregate, SeriesRange, SortKey, SortOrder,
-    TopNestedClause,
+    Assignment, EdgeDirection, ExpandItem, ForkBranch, GraphPatternPart, NamedParameter, NullsOrder, ParsePart,
+    ScanStep, SeriesAggregate, SeriesRange, SortKey, SortOrder, TopNestedClause,
 };
 use crate::syntax::ast::{ColumnDecl, Expr, ExprKind, Ident, Operator, OperatorKind};
 use crate::syntax::parser::Parser;
@@ -81,6 +80,112 @@ pub fn is_operator_word(word: &str) -> bool {
     OPERATOR_WORDS.contains(&word)
 }
 
+/// Keywords that cannot be the target of `name = value` without brackets
+/// (a different set from bare names: `extend by = 1` is fine, `extend kind = 1`
+/// is not). Established by probing Microsoft's parser.
+const RESERVED_ASSIGNMENT_TARGETS: &[&str] = &[
+    "and",
+    "anomalychart",
+    "areachart",
+    "asc",
+    "assert-schema",
+    "bagexpansion",
+    "barchart",
+    "between",
+    "boolean",
+    "card",
+    "columnchart",
+    "contains_cs",
+    "cycles",
+    "date",
+    "datetime",
+    "decimal",
+    "decodeblocks",
+    "desc",
+    "double",
+    "dynamic",
+    "endswith",
+    "execute-and-cache",
+    "external_data",
+    "false",
+    "first",
+    "flags",
+    "granny-asc",
+    "granny-desc",
+    "graph-mark-components",
+    "graph-match",
+    "graph-merge",
+    "graph-shortest-paths",
+    "graph-to-table",
+    "has_all",
+    "has_any",
+    "has_cs",
+    "hasprefix",
+    "hassuffix",
+    "int",
+    "int32",
+    "int64",
+    "isfuzzy",
+    "kind",
+    "ladderchart",
+    "last",
+    "like",
+    "linechart",
+    "long",
+    "macro-expand",
+    "make-graph",
+    "make-series",
+    "mv-apply",
+    "mv-expand",
+    "notlike",
+    "or",
+    "others",
+    "parse-kv",
+    "parse-where",
+    "piechart",
+    "pivotchart",
+    "project",
+    "project-away",
+    "project-by-names",
+    "project-keep",
+    "project-rename",
+    "project-reorder",
+    "project-smart",
+    "real",
+    "relaxed",
+    "scatterchart",
+    "simple",
+    "stackedareachart",
+    "startswith",
+    "string",
+    "time",
+    "timechart",
+    "timepivot",
+    "timespan",
+    "treemap",
+    "true",
+    "union",
+    "uniqueid",
+    "with_itemindex",
+    "withsource",
+];
+
+/// Operators that take `hint.*=value` parameters (as Microsoft's parser has it).
+const HINT_OPERATORS: &[&str] = &[
+    "summarize",
+    "join",
+    "lookup",
+    "make-series",
+    "partition",
+    "distinct",
+    "evaluate",
+    "as",
+    "union",
+    "sort",
+    "order",
+    "sample-distinct",
+];
+
 /// Accepted values of `kind=` per operator.
 fn allowed_kinds(operator: &str) -> &'static [&'static str] {
     match operator {
@@ -115,43 +220,26 @@ impl<'a> Parser<'a> {
         let start = self.start();
         if !self.at(TokenKind::Ident) {
             let token = self.peek();
-            let message = format!(
-                "expected a query operator after `|`, found {}",
-                self.describe_current()
-            );
+            let message = format!("expected a query operator after `|`, found {}", self.describe_current());
             self.report(Diagnostic::new(Code::ExpectedOperator, token.span, message));
             if !matches!(
                 token.kind,
-                TokenKind::Pipe
-                    | TokenKind::Semicolon
-                    | TokenKind::Eof
-                    | TokenKind::CloseParen
-                    | TokenKind::CloseBrace
+                TokenKind::Pipe | TokenKind::Semicolon | TokenKind::Eof | TokenKind::CloseParen | TokenKind::CloseBrace
             ) {
                 self.skip_until(&[TokenKind::Pipe, TokenKind::Semicolon]);
             }
-            return Operator {
-                kind: OperatorKind::Error,
-                span: self.span_from(start),
-            };
+            return Operator { kind: OperatorKind::Error, span: self.span_from(start) };
         }
         let word = self.current_text();
         if !is_operator_word(word) {
             let token = self.peek();
             self.report(
-                Diagnostic::new(
-                    Code::UnknownOperator,
-                    token.span,
-                    format!("unknown query operator `{word}`"),
-                )
-                .with_help(suggest_operator(word)),
+                Diagnostic::new(Code::UnknownOperator, token.span, format!("unknown query operator `{word}`"))
+                    .with_help(suggest_operator(word)),
             );
             self.bump();
             self.skip_until(&[TokenKind::Pipe, TokenKind::Semicolon]);
-            return Operator {
-                kind: OperatorKind::Error,
-                span: self.span_from(start),
-            };
+            return Operator { kind: OperatorKind::Error, span: self.span_from(start) };
         }
         self.bump();
         let kind = match word {
@@ -177,65 +265,41 @@ impl<'a> Parser<'a> {
             }
             "take" | "limit" => {
                 let params = self.parse_params(word, &[]);
-                OperatorKind::Take {
-                    params,
-                    count: self.parse_scalar(),
-                }
+                OperatorKind::Take { params, count: self.parse_scalar() }
             }
             "sample" => {
                 let params = self.parse_params(word, &[]);
-                OperatorKind::Sample {
-                    params,
-                    count: self.parse_scalar(),
-                }
+                OperatorKind::Sample { params, count: self.parse_scalar() }
             }
             "sample-distinct" => {
                 let params = self.parse_params(word, &[]);
                 let count = self.parse_scalar();
                 self.expect_word("of");
-                OperatorKind::SampleDistinct {
-                    params,
-                    count,
-                    column: self.parse_scalar(),
-                }
+                OperatorKind::SampleDistinct { params, count, column: self.parse_scalar() }
             }
             "top" => self.parse_top(),
             "top-hitters" => {
                 let count = self.parse_scalar();
                 self.expect_word("of");
                 let of = self.parse_scalar();
-                let by = if self.eat_word("by").is_some() {
-                    Some(self.parse_scalar())
-                } else {
-                    None
-                };
+                let by = if self.eat_word("by").is_some() { Some(self.parse_scalar()) } else { None };
                 OperatorKind::TopHitters { count, of, by }
             }
             "top-nested" => self.parse_top_nested(),
             "sort" | "order" => {
                 let params = self.parse_params(word, &[]);
                 self.expect_word("by");
-                OperatorKind::Sort {
-                    params,
-                    keys: self.parse_sort_keys(),
-                }
+                OperatorKind::Sort { params, keys: self.parse_sort_keys() }
             }
             "serialize" => {
-                let assignments = if self.at_operand_end() {
-                    Vec::new()
-                } else {
-                    self.parse_assignments()
-                };
+                let assignments = if self.at_operand_end() { Vec::new() } else { self.parse_assignments() };
                 OperatorKind::Serialize(assignments)
             }
             "join" => self.parse_join(),
             "lookup" => self.parse_lookup(),
             "union" => {
                 let params = self.parse_params(word, &["kind", "withsource", "isfuzzy"]);
-                OperatorKind::Union {
-                    params,
-                    tables: self.parse_table_list(),
-                }
+                OperatorKind::Union { params, tables: self.parse_table_list() }
             }
             "as" => {
                 let params = self.parse_params(word, &[]);
@@ -244,38 +308,21 @@ impl<'a> Parser<'a> {
                     None => OperatorKind::Error,
                 }
             }
-            "consume" => OperatorKind::Consume {
-                params: self.parse_params(word, &["decodeblocks"]),
-            },
-            "print" => OperatorKind::Print(if self.at_operand_end() {
-                Vec::new()
-            } else {
-                self.parse_assignments()
-            }),
+            "consume" => OperatorKind::Consume { params: self.parse_params(word, &["decodeblocks"]) },
+            "print" => OperatorKind::Print(if self.at_operand_end() { Vec::new() } else { self.parse_assignments() }),
             "range" => self.parse_range(),
             "datatable" => self.parse_datatable(),
             "externaldata" | "external_data" => self.parse_externaldata(),
             "evaluate" => {
                 let params = self.parse_params(word, &[]);
-                OperatorKind::Evaluate {
-                    params,
-                    call: self.parse_unary(),
-                }
+                OperatorKind::Evaluate { params, call: self.parse_unary() }
             }
             "invoke" => OperatorKind::Invoke(self.parse_unary()),
             "mv-expand" | "mvexpand" => {
                 let params = self.parse_params(word, &["bagexpansion", "kind", "with_itemindex"]);
                 let items = self.parse_expand_items();
-                let limit = if self.eat_word("limit").is_some() {
-                    Some(self.parse_scalar())
-                } else {
-                    None
-                };
-                OperatorKind::MvExpand {
-                    params,
-                    items,
-                    limit,
-                }
+                let limit = if self.eat_word("limit").is_some() { Some(self.parse_scalar()) } else { None };
+                OperatorKind::MvExpand { params, items, limit }
             }
             "mv-apply" | "mvapply" => self.parse_mv_apply(),
             "parse" | "parse-where" => self.parse_parse(word == "parse-where"),
@@ -286,22 +333,14 @@ impl<'a> Parser<'a> {
                 let params = self.parse_params(word, &["kind"]);
                 self.expect_word("by");
                 let by = self.parse_scalar();
-                let with = if self.eat_word("with").is_some() {
-                    self.parse_loose_params()
-                } else {
-                    Vec::new()
-                };
+                let with = if self.eat_word("with").is_some() { self.parse_loose_params() } else { Vec::new() };
                 OperatorKind::Reduce { params, by, with }
             }
             "render" => {
                 let Some(chart) = self.parse_ident() else {
                     return self.finish_error(start);
                 };
-                let with = if self.eat_word("with").is_some() {
-                    self.parse_paren_params()
-                } else {
-                    Vec::new()
-                };
+                let with = if self.eat_word("with").is_some() { self.parse_paren_params() } else { Vec::new() };
                 OperatorKind::Render { chart, with }
             }
             "scan" => self.parse_scan(),
@@ -312,30 +351,15 @@ impl<'a> Parser<'a> {
             "make-graph" => self.parse_make_graph(),
             "graph-match" => self.parse_graph_match(),
             "graph-merge" | "graph-to-table" | "graph-shortest-paths" | "graph-mark-components" => {
-                let name = Ident {
-                    name: word.to_string(),
-                    span: Span::new(start, self.last_end()),
-                };
-                OperatorKind::GraphOther {
-                    name,
-                    text: self.take_raw_operand(),
-                }
+                let name = Ident { name: word.to_string(), span: Span::new(start, self.last_end()) };
+                OperatorKind::GraphOther { name, text: self.take_raw_operand() }
             }
             _ => {
-                let name = Ident {
-                    name: word.to_string(),
-                    span: Span::new(start, self.last_end()),
-                };
-                OperatorKind::Other {
-                    name,
-                    text: self.take_raw_operand(),
-                }
+                let name = Ident { name: word.to_string(), span: Span::new(start, self.last_end()) };
+                OperatorKind::Other { name, text: self.take_raw_operand() }
             }
         };
-        Operator {
-            kind,
-            span: self.span_from(start),
-        }
+        Operator { kind, span: self.span_from(start) }
     }
 
     /// A `where` predicate. Kusto's grammar also accepts `name = value` here
@@ -344,40 +368,24 @@ impl<'a> Parser<'a> {
         if self.at(TokenKind::Ident) && self.nth_kind(1) == TokenKind::Assign {
             let token = self.bump();
             self.bump(); // =
-            let name = Ident {
-                name: self.token_text(token).to_string(),
-                span: token.span,
-            };
+            let name = Ident { name: self.token_text(token).to_string(), span: token.span };
             let value = self.parse_scalar();
             let span = name.span.to(value.span);
-            return Expr::new(
-                ExprKind::NamedArg {
-                    name,
-                    value: Box::new(value),
-                },
-                span,
-            );
+            return Expr::new(ExprKind::NamedArg { name, value: Box::new(value) }, span);
         }
         self.parse_scalar()
     }
 
     fn finish_error(&mut self, start: u32) -> Operator {
         self.skip_until(&[TokenKind::Pipe, TokenKind::Semicolon]);
-        Operator {
-            kind: OperatorKind::Error,
-            span: self.span_from(start),
-        }
+        Operator { kind: OperatorKind::Error, span: self.span_from(start) }
     }
 
     /// True at a token that ends an operator's operands.
     fn at_operand_end(&self) -> bool {
         matches!(
             self.kind(),
-            TokenKind::Pipe
-                | TokenKind::Semicolon
-                | TokenKind::CloseParen
-                | TokenKind::CloseBrace
-                | TokenKind::Eof
+            TokenKind::Pipe | TokenKind::Semicolon | TokenKind::CloseParen | TokenKind::CloseBrace | TokenKind::Eof
         )
     }
 
@@ -401,6 +409,7 @@ impl<'a> Parser<'a> {
             let word = self.current_text();
             let start = self.start();
             let name = if word == "hint"
+                && HINT_OPERATORS.contains(&operator)
                 && self.nth_kind(1) == TokenKind::Dot
                 && self.nth_kind(2) == TokenKind::Ident
             {
@@ -417,10 +426,7 @@ impl<'a> Parser<'a> {
             } else {
                 break;
             };
-            let name = Ident {
-                name,
-                span: self.span_from(start),
-            };
+            let name = Ident { name, span: self.span_from(start) };
             self.bump(); // =
             let value = self.parse_param_value();
             let kinds = allowed_kinds(operator);
@@ -433,33 +439,21 @@ impl<'a> Parser<'a> {
                     Diagnostic::new(
                         Code::InvalidParameterValue,
                         value.span,
-                        format!(
-                            "`{}` is not a valid `kind` for `{operator}`",
-                            value_name.name
-                        ),
+                        format!("`{}` is not a valid `kind` for `{operator}`", value_name.name),
                     )
                     .with_help(format!("valid kinds: {}", kinds.join(", "))),
                 );
             }
-            params.push(NamedParameter {
-                span: self.span_from(start),
-                name,
-                value,
-            });
+            params.push(NamedParameter { span: self.span_from(start), name, value });
         }
         params
     }
 
     /// The value of `name=value`: a bare word (never a call), or a literal.
     fn parse_param_value(&mut self) -> Expr {
-        if self.at(TokenKind::Ident)
-            && !matches!(self.current_text(), "true" | "false" | "dynamic" | "typeof")
-        {
+        if self.at(TokenKind::Ident) && !matches!(self.current_text(), "true" | "false" | "dynamic" | "typeof") {
             let token = self.bump();
-            let name = Ident {
-                name: self.token_text(token).to_string(),
-                span: token.span,
-            };
+            let name = Ident { name: self.token_text(token).to_string(), span: token.span };
             return Expr::new(ExprKind::Name(name), token.span);
         }
         self.parse_unary()
@@ -485,17 +479,10 @@ impl<'a> Parser<'a> {
         while self.at(TokenKind::Ident) && self.nth_kind(1) == TokenKind::Assign {
             let start = self.start();
             let name_token = self.bump();
-            let name = Ident {
-                name: self.token_text(name_token).to_string(),
-                span: name_token.span,
-            };
+            let name = Ident { name: self.token_text(name_token).to_string(), span: name_token.span };
             self.bump(); // =
             let value = self.parse_scalar();
-            params.push(NamedParameter {
-                name: name.clone(),
-                value,
-                span: self.span_from(start),
-            });
+            params.push(NamedParameter { name: name.clone(), value, span: self.span_from(start) });
             while self.at(TokenKind::Comma) {
                 if self.nth_kind(1) == TokenKind::Ident && self.nth_kind(2) == TokenKind::Assign {
                     self.bump();
@@ -503,11 +490,7 @@ impl<'a> Parser<'a> {
                 }
                 self.bump();
                 let value = self.parse_scalar();
-                params.push(NamedParameter {
-                    name: name.clone(),
-                    value,
-                    span: self.span_from(start),
-                });
+                params.push(NamedParameter { name: name.clone(), value, span: self.span_from(start) });
             }
         }
         params
@@ -535,6 +518,14 @@ impl<'a> Parser<'a> {
         let start = self.start();
         let mut names = Vec::new();
         if self.at_name() && self.assign_follows_name() {
+            if self.at(TokenKind::Ident) && RESERVED_ASSIGNMENT_TARGETS.binary_search(&self.current_text()).is_ok() {
+                let token = self.peek();
+                let word = self.current_text();
+                self.report(
+                    Diagnostic::new(Code::KeywordAsName, token.span, format!("`{word}` is a keyword, not a name"))
+                        .with_help(format!("to use it as a column name, write ['{word}']")),
+                );
+            }
             if let Some(name) = self.parse_ident() {
                 names.push(name);
             }
@@ -551,11 +542,7 @@ impl<'a> Parser<'a> {
             self.expect(TokenKind::Assign);
         }
         let value = self.parse_scalar();
-        Assignment {
-            names,
-            value,
-            span: self.span_from(start),
-        }
+        Assignment { names, value, span: self.span_from(start) }
     }
 
     /// At a name: true when `=` follows it.
@@ -649,12 +636,7 @@ impl<'a> Parser<'a> {
                 self.error_expected("`first` or `last`");
             }
         }
-        SortKey {
-            expr,
-            order,
-            nulls,
-            span: self.span_from(start),
-        }
+        SortKey { expr, order, nulls, span: self.span_from(start) }
     }
 
     fn parse_sort_keys(&mut self) -> Vec<SortKey> {
@@ -698,21 +680,10 @@ impl<'a> Parser<'a> {
 
     fn parse_summarize(&mut self) -> OperatorKind {
         let params = self.parse_params("summarize", &[]);
-        let aggregates = if self.at_word("by") || self.at_operand_end() {
-            Vec::new()
-        } else {
-            self.parse_assignments()
-        };
-        let by = if self.eat_word("by").is_some() {
-            self.parse_assignments()
-        } else {
-            Vec::new()
-        };
-        OperatorKind::Summarize {
-            params,
-            aggregates,
-            by,
-        }
+        let aggregates =
+            if self.at_word("by") || self.at_operand_end() { Vec::new() } else { self.parse_assignments() };
+        let by = if self.eat_word("by").is_some() { self.parse_assignments() } else { Vec::new() };
+        OperatorKind::Summarize { params, aggregates, by }
     }
 
     fn parse_top(&mut self) -> OperatorKind {
@@ -735,11 +706,7 @@ impl<'a> Parser<'a> {
         let mut clauses = Vec::new();
         loop {
             let start = self.start();
-            let count = if self.at_word("of") {
-                None
-            } else {
-                Some(self.parse_scalar())
-            };
+            let count = if self.at_word("of") { None } else { Some(self.parse_scalar()) };
             self.expect_word("of");
             let of = self.parse_assignment();
             let mut others = None;
@@ -752,14 +719,7 @@ impl<'a> Parser<'a> {
             self.expect_word("by");
             let by = self.parse_assignment();
             let order = self.parse_sort_order();
-            clauses.push(TopNestedClause {
-                count,
-                of,
-                others,
-                by,
-                order,
-                span: self.span_from(start),
-            });
+            clauses.push(TopNestedClause { count, of, others, by, order, span: self.span_from(start) });
             if self.at(TokenKind::Comma) && self.nth_is_word(1, "top-nested") {
                 self.bump();
                 self.bump();
@@ -777,17 +737,8 @@ impl<'a> Parser<'a> {
         if self.eat_word("on").is_some() {
             on = self.parse_expr_list();
         }
-        let where_ = if self.eat_word("where").is_some() {
-            Some(self.parse_scalar())
-        } else {
-            None
-        };
-        OperatorKind::Join {
-            params,
-            right,
-            on,
-            where_,
-        }
+        let where_ = if self.eat_word("where").is_some() { Some(self.parse_scalar()) } else { None };
+        OperatorKind::Join { params, right, on, where_ }
     }
 
     fn parse_lookup(&mut self) -> OperatorKind {
@@ -810,12 +761,7 @@ impl<'a> Parser<'a> {
         let to = self.parse_scalar();
         self.expect_word("step");
         let step = self.parse_scalar();
-        OperatorKind::Range {
-            column,
-            from,
-            to,
-            step,
-        }
+        OperatorKind::Range { column, from, to, step }
     }
 
     fn parse_datatable(&mut self) -> OperatorKind {
@@ -832,19 +778,11 @@ impl<'a> Parser<'a> {
                 }
             }
             if self.expect(TokenKind::CloseBracket).is_none() {
-                self.skip_until(&[
-                    TokenKind::CloseBracket,
-                    TokenKind::Pipe,
-                    TokenKind::Semicolon,
-                ]);
+                self.skip_until(&[TokenKind::CloseBracket, TokenKind::Pipe, TokenKind::Semicolon]);
                 self.eat(TokenKind::CloseBracket);
             }
         }
-        OperatorKind::DataTable {
-            params,
-            columns,
-            values,
-        }
+        OperatorKind::DataTable { params, columns, values }
     }
 
     fn parse_externaldata(&mut self) -> OperatorKind {
@@ -859,16 +797,8 @@ impl<'a> Parser<'a> {
             }
             self.expect(TokenKind::CloseBracket);
         }
-        let properties = if self.eat_word("with").is_some() {
-            self.parse_paren_params()
-        } else {
-            Vec::new()
-        };
-        OperatorKind::ExternalData {
-            columns,
-            uris,
-            properties,
-        }
+        let properties = if self.eat_word("with").is_some() { self.parse_paren_params() } else { Vec::new() };
+        OperatorKind::ExternalData { columns, uris, properties }
     }
 
     fn parse_expand_items(&mut self) -> Vec<ExpandItem> {
@@ -883,17 +813,8 @@ impl<'a> Parser<'a> {
                 None
             };
             let expr = self.parse_scalar();
-            let to_type = if self.eat_word("to").is_some() {
-                Some(self.parse_unary())
-            } else {
-                None
-            };
-            items.push(ExpandItem {
-                name,
-                expr,
-                to_type,
-                span: self.span_from(start),
-            });
+            let to_type = if self.eat_word("to").is_some() { Some(self.parse_unary()) } else { None };
+            items.push(ExpandItem { name, expr, to_type, span: self.span_from(start) });
             if self.eat(TokenKind::Comma).is_none() {
                 break;
             }
@@ -904,22 +825,13 @@ impl<'a> Parser<'a> {
     fn parse_mv_apply(&mut self) -> OperatorKind {
         let params = self.parse_params("mv-apply", &["with_itemindex", "kind"]);
         let items = self.parse_expand_items();
-        let limit = if self.eat_word("limit").is_some() {
-            Some(self.parse_scalar())
-        } else {
-            None
-        };
+        let limit = if self.eat_word("limit").is_some() { Some(self.parse_scalar()) } else { None };
         let mut subquery = Expr::error(Span::empty(self.start()));
         if self.expect_word("on").is_some() && self.expect(TokenKind::OpenParen).is_some() {
             subquery = self.parse_contextual_subquery();
             self.expect_close_paren();
         }
-        OperatorKind::MvApply {
-            params,
-            items,
-            limit,
-            subquery,
-        }
+        OperatorKind::MvApply { params, items, limit, subquery }
     }
 
     /// Expects `)`; on failure skips to it so the enclosing pipeline resumes.
@@ -950,11 +862,7 @@ impl<'a> Parser<'a> {
                         };
                         if self.eat(TokenKind::Colon).is_some() {
                             let ty = self.parse_type_name();
-                            pattern.push(ParsePart::Column(ColumnDecl {
-                                name,
-                                ty,
-                                span: self.span_from(start),
-                            }));
+                            pattern.push(ParsePart::Column(ColumnDecl { name, ty, span: self.span_from(start) }));
                         } else {
                             pattern.push(ParsePart::ColumnUntyped(name));
                         }
@@ -966,12 +874,7 @@ impl<'a> Parser<'a> {
                 self.error_expected("a parse pattern");
             }
         }
-        OperatorKind::Parse {
-            is_where,
-            params,
-            source,
-            pattern,
-        }
+        OperatorKind::Parse { is_where, params, source, pattern }
     }
 
     fn parse_parse_kv(&mut self) -> OperatorKind {
@@ -980,11 +883,7 @@ impl<'a> Parser<'a> {
         if self.expect_word("as").is_some() {
             keys = self.parse_schema_list().0;
         }
-        let with = if self.eat_word("with").is_some() {
-            self.parse_paren_params()
-        } else {
-            Vec::new()
-        };
+        let with = if self.eat_word("with").is_some() { self.parse_paren_params() } else { Vec::new() };
         OperatorKind::ParseKv { source, keys, with }
     }
 
@@ -1000,10 +899,7 @@ impl<'a> Parser<'a> {
             } else {
                 None
             };
-            aggregates.push(SeriesAggregate {
-                assignment,
-                default,
-            });
+            aggregates.push(SeriesAggregate { assignment, default });
             if self.eat(TokenKind::Comma).is_none() {
                 break;
             }
@@ -1038,37 +934,15 @@ impl<'a> Parser<'a> {
             };
             Some(SeriesRange::InRange { start, stop, step })
         } else if self.at_word("from") || self.at_word("to") || self.at_word("step") {
-            let from = if self.eat_word("from").is_some() {
-                Some(self.parse_scalar())
-            } else {
-                None
-            };
-            let to = if self.eat_word("to").is_some() {
-                Some(self.parse_scalar())
-            } else {
-                None
-            };
+            let from = if self.eat_word("from").is_some() { Some(self.parse_scalar()) } else { None };
+            let to = if self.eat_word("to").is_some() { Some(self.parse_scalar()) } else { None };
             self.expect_word("step");
-            Some(SeriesRange::FromTo {
-                from,
-                to,
-                step: self.parse_scalar(),
-            })
+            Some(SeriesRange::FromTo { from, to, step: self.parse_scalar() })
         } else {
             None
         };
-        let by = if self.eat_word("by").is_some() {
-            self.parse_assignments()
-        } else {
-            Vec::new()
-        };
-        OperatorKind::MakeSeries {
-            params,
-            aggregates,
-            on,
-            range,
-            by,
-        }
+        let by = if self.eat_word("by").is_some() { self.parse_assignments() } else { Vec::new() };
+        OperatorKind::MakeSeries { params, aggregates, on, range, by }
     }
 
     fn parse_partition(&mut self) -> OperatorKind {
@@ -1089,30 +963,17 @@ impl<'a> Parser<'a> {
             let start = self.start();
             let body = self.parse_braced_body();
             let subquery = Expr::new(
-                ExprKind::Source(Box::new(Operator {
-                    kind: OperatorKind::Block(body),
-                    span: self.span_from(start),
-                })),
+                ExprKind::Source(Box::new(Operator { kind: OperatorKind::Block(body), span: self.span_from(start) })),
                 self.span_from(start),
             );
-            return OperatorKind::Partition {
-                params,
-                by,
-                subquery,
-                legacy_braces: true,
-            };
+            return OperatorKind::Partition { params, by, subquery, legacy_braces: true };
         }
         let mut subquery = Expr::error(Span::empty(self.start()));
         if self.expect(TokenKind::OpenParen).is_some() {
             subquery = self.parse_contextual_subquery();
             self.expect_close_paren();
         }
-        OperatorKind::Partition {
-            params,
-            by,
-            subquery,
-            legacy_braces: false,
-        }
+        OperatorKind::Partition { params, by, subquery, legacy_braces: false }
     }
 
     fn parse_scan(&mut self) -> OperatorKind {
@@ -1123,11 +984,7 @@ impl<'a> Parser<'a> {
                 let Some(column) = self.parse_column_decl() else {
                     break;
                 };
-                let default = if self.eat(TokenKind::Assign).is_some() {
-                    Some(self.parse_scalar())
-                } else {
-                    None
-                };
+                let default = if self.eat(TokenKind::Assign).is_some() { Some(self.parse_scalar()) } else { None };
                 declare.push((column, default));
                 if self.eat(TokenKind::Comma).is_none() {
                     break;
@@ -1152,20 +1009,10 @@ impl<'a> Parser<'a> {
                 }
                 self.expect(TokenKind::Colon);
                 let condition = self.parse_scalar();
-                let assignments = if self.eat(TokenKind::FatArrow).is_some() {
-                    self.parse_assignments()
-                } else {
-                    Vec::new()
-                };
-                steps.push(ScanStep {
-                    name,
-                    optional,
-                    output,
-                    condition,
-                    assignments,
-                    span: self.span_from(start),
-                });
-                if self.eat(TokenKind::Semicolon).is_none() {
+                let assignments =
+                    if self.eat(TokenKind::FatArrow).is_some() { self.parse_assignments() } else { Vec::new() };
+                steps.push(ScanStep { name, optional, output, condition, assignments, span: self.span_from(start) });
+                if self.expect(TokenKind::Semicolon).is_none() {
                     break;
                 }
             }
@@ -1174,11 +1021,7 @@ impl<'a> Parser<'a> {
             }
             self.expect_close_paren();
         }
-        OperatorKind::Scan {
-            params,
-            declare,
-            steps,
-        }
+        OperatorKind::Scan { params, declare, steps }
     }
 
     fn parse_search(&mut self) -> OperatorKind {
@@ -1187,11 +1030,7 @@ impl<'a> Parser<'a> {
         let previous = std::mem::replace(&mut self.in_search, true);
         let predicate = self.parse_scalar();
         self.in_search = previous;
-        OperatorKind::Search {
-            params,
-            tables,
-            predicate,
-        }
+        OperatorKind::Search { params, tables, predicate }
     }
 
     fn parse_find(&mut self) -> OperatorKind {
@@ -1212,14 +1051,7 @@ impl<'a> Parser<'a> {
                     match self.parse_column_decl() {
                         Some(column) => {
                             let span = self.span_from(start);
-                            Expr::new(
-                                ExprKind::TypeOf {
-                                    columns: vec![column],
-                                    scalar: None,
-                                    open: false,
-                                },
-                                span,
-                            )
+                            Expr::new(ExprKind::TypeOf { columns: vec![column], scalar: None, open: false }, span)
                         }
                         None => break,
                     }
@@ -1232,13 +1064,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        OperatorKind::Find {
-            params,
-            tables,
-            predicate,
-            project,
-            project_smart,
-        }
+        OperatorKind::Find { params, tables, predicate, project, project_smart }
     }
 
     fn parse_facet(&mut self) -> OperatorKind {
@@ -1272,8 +1098,7 @@ impl<'a> Parser<'a> {
             let query = self.parse_contextual_subquery();
             self.expect_close_paren();
             branches.push(ForkBranch { name, query });
-            if !(self.at(TokenKind::OpenParen)
-                || (self.at(TokenKind::Ident) && self.nth_kind(1) == TokenKind::Assign))
+            if !(self.at(TokenKind::OpenParen) || (self.at(TokenKind::Ident) && self.nth_kind(1) == TokenKind::Assign))
             {
                 break;
             }
@@ -1295,10 +1120,7 @@ impl<'a> Parser<'a> {
             self.bump();
             return Some(EdgeDirection::Any);
         }
-        if self.at(TokenKind::Lt)
-            && self.nth_kind(1) == TokenKind::Minus
-            && self.nth_kind(2) == TokenKind::Minus
-        {
+        if self.at(TokenKind::Lt) && self.nth_kind(1) == TokenKind::Minus && self.nth_kind(2) == TokenKind::Minus {
             self.bump();
             self.bump();
             self.bump();
@@ -1340,14 +1162,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        OperatorKind::MakeGraph {
-            params,
-            source,
-            direction,
-            target,
-            nodes,
-            node_id,
-        }
+        OperatorKind::MakeGraph { params, source, direction, target, nodes, node_id }
     }
 
     /// A name, call or literal without binary operators (so `a --> b` keeps its arrow).
@@ -1369,22 +1184,9 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        let where_ = if self.eat_word("where").is_some() {
-            Some(self.parse_scalar())
-        } else {
-            None
-        };
-        let project = if self.eat_word("project").is_some() {
-            self.parse_assignments()
-        } else {
-            Vec::new()
-        };
-        OperatorKind::GraphMatch {
-            params,
-            patterns,
-            where_,
-            project,
-        }
+        let where_ = if self.eat_word("where").is_some() { Some(self.parse_scalar()) } else { None };
+        let project = if self.eat_word("project").is_some() { self.parse_assignments() } else { Vec::new() };
+        OperatorKind::GraphMatch { params, patterns, where_, project }
     }
 
     fn parse_graph_pattern(&mut self) -> Vec<GraphPatternPart> {
@@ -1393,33 +1195,20 @@ impl<'a> Parser<'a> {
             let start = self.start();
             if self.at(TokenKind::OpenParen) {
                 self.bump();
-                let name = if self.at(TokenKind::Ident) {
-                    self.parse_ident()
-                } else {
-                    None
-                };
+                let name = if self.at(TokenKind::Ident) { self.parse_ident() } else { None };
                 self.expect(TokenKind::CloseParen);
-                parts.push(GraphPatternPart::Node {
-                    name,
-                    span: self.span_from(start),
-                });
+                parts.push(GraphPatternPart::Node { name, span: self.span_from(start) });
                 continue;
             }
             if let Some(direction) = self.parse_edge_arrow() {
-                parts.push(GraphPatternPart::Edge {
-                    name: None,
-                    direction,
-                    range: None,
-                    span: self.span_from(start),
-                });
+                parts.push(GraphPatternPart::Edge { name: None, direction, range: None, span: self.span_from(start) });
                 continue;
             }
             // -[e]-> , <-[e]- , -[e]-
             let backward = self.at(TokenKind::Lt)
                 && self.nth_kind(1) == TokenKind::Minus
                 && self.nth_kind(2) == TokenKind::OpenBracket;
-            let forward_or_any =
-                self.at(TokenKind::Minus) && self.nth_kind(1) == TokenKind::OpenBracket;
+            let forward_or_any = self.at(TokenKind::Minus) && self.nth_kind(1) == TokenKind::OpenBracket;
             if !(backward || forward_or_any) {
                 break;
             }
@@ -1428,19 +1217,11 @@ impl<'a> Parser<'a> {
             }
             self.bump(); // -
             self.bump(); // [
-            let name = if self.at(TokenKind::Ident) {
-                self.parse_ident()
-            } else {
-                None
-            };
+            let name = if self.at(TokenKind::Ident) { self.parse_ident() } else { None };
             let mut range = None;
             if self.eat(TokenKind::Star).is_some() {
                 let low = self.parse_unary();
-                let high = if self.eat(TokenKind::DotDot).is_some() {
-                    self.parse_unary()
-                } else {
-                    low.clone()
-                };
+                let high = if self.eat(TokenKind::DotDot).is_some() { self.parse_unary() } else { low.clone() };
                 range = Some((low, high));
             }
             self.expect(TokenKind::CloseBracket);
@@ -1452,12 +1233,7 @@ impl<'a> Parser<'a> {
             } else {
                 EdgeDirection::Any
             };
-            parts.push(GraphPatternPart::Edge {
-                name,
-                direction,
-                range,
-                span: self.span_from(start),
-            });
+            parts.push(GraphPatternPart::Edge { name, direction, range, span: self.span_from(start) });
         }
         parts
     }
@@ -1469,10 +1245,8 @@ fn suggest_operator(word: &str) -> String {
     if is_operator_word(&lower) {
         return format!("operators are lower-case: `{lower}`");
     }
-    let closest = OPERATOR_WORDS
-        .iter()
-        .map(|candidate| (crate::text::edit_distance(&lower, candidate), *candidate))
-        .min();
+    let closest =
+        OPERATOR_WORDS.iter().map(|candidate| (crate::text::edit_distance(&lower, candidate), *candidate)).min();
     match closest {
         Some((distance, candidate)) if distance <= 2.max(word.len() / 3) => {
             format!("did you mean `{candidate}`?")

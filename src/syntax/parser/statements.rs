@@ -3,8 +3,8 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::{
-    ColumnDecl, Expr, FunctionDef, Let, LetValue, Parameter, ParameterType, Pattern, PatternEntry,
-    ScalarType, Statement, StatementKind, TypeName,
+    ColumnDecl, Expr, FunctionDef, Let, LetValue, Parameter, ParameterType, Pattern, PatternEntry, ScalarType,
+    Statement, StatementKind, TypeName,
 };
 use crate::syntax::parser::Parser;
 use crate::syntax::token::TokenKind;
@@ -20,18 +20,11 @@ impl<'a> Parser<'a> {
             }
             if self.at(TokenKind::Semicolon) {
                 let token = self.bump();
-                self.report(Diagnostic::new(
-                    Code::UnexpectedToken,
-                    token.span,
-                    "unexpected `;`: empty statement",
-                ));
+                self.report(Diagnostic::new(Code::UnexpectedToken, token.span, "unexpected `;`: empty statement"));
                 continue;
             }
             if !in_braces
-                && matches!(
-                    self.kind(),
-                    TokenKind::CloseParen | TokenKind::CloseBracket | TokenKind::CloseBrace
-                )
+                && matches!(self.kind(), TokenKind::CloseParen | TokenKind::CloseBracket | TokenKind::CloseBrace)
             {
                 let token = self.bump();
                 let message = format!("unexpected {}: it closes nothing", token.kind.describe());
@@ -48,10 +41,7 @@ impl<'a> Parser<'a> {
                 break;
             }
             let token = self.peek();
-            if matches!(
-                token.kind,
-                TokenKind::CloseParen | TokenKind::CloseBracket | TokenKind::CloseBrace
-            ) {
+            if matches!(token.kind, TokenKind::CloseParen | TokenKind::CloseBracket | TokenKind::CloseBrace) {
                 let message = format!("unexpected {}: it closes nothing", token.kind.describe());
                 self.report(
                     Diagnostic::new(Code::UnexpectedToken, token.span, message)
@@ -62,17 +52,13 @@ impl<'a> Parser<'a> {
             }
             let message = format!("expected `;` or `|` before {}", self.describe_current());
             self.report(
-                Diagnostic::new(Code::ExpectedStatementEnd, token.span, message).with_help(
-                    "an operator may be missing (e.g. `==`), or a `;` after a `let` statement",
-                ),
+                Diagnostic::new(Code::ExpectedStatementEnd, token.span, message)
+                    .with_help("an operator may be missing (e.g. `==`), or a `;` after a `let` statement"),
             );
             let stop_at_close = in_braces;
             self.skip_statement_rest(stop_at_close);
             self.eat(TokenKind::Semicolon);
-            debug_assert!(
-                self.pos > before || self.at_eof(),
-                "statement recovery must advance"
-            );
+            debug_assert!(self.pos > before || self.at_eof(), "statement recovery must advance");
         }
         statements
     }
@@ -93,15 +79,10 @@ impl<'a> Parser<'a> {
 
     fn parse_statement(&mut self) -> Statement {
         let start = self.start();
-        let kind = if self.at_word("let")
-            && self.nth(1).kind != TokenKind::Eof
-            && self.nth_kind(1) != TokenKind::Assign
+        let kind = if self.at_word("let") && self.nth(1).kind != TokenKind::Eof && self.nth_kind(1) != TokenKind::Assign
         {
             self.parse_let()
-        } else if self.at_word("set")
-            && self.nth_kind(1) == TokenKind::Ident
-            && self.is_set_statement()
-        {
+        } else if self.at_word("set") && self.nth_kind(1) == TokenKind::Ident && self.is_set_statement() {
             self.parse_set()
         } else if self.at_word("alias") && self.nth_is_word(1, "database") {
             self.parse_alias()
@@ -116,32 +97,20 @@ impl<'a> Parser<'a> {
         } else if self.at(TokenKind::Pipe) {
             let token = self.peek();
             self.report(
-                Diagnostic::new(
-                    Code::MissingQuerySource,
-                    token.span,
-                    "a query cannot start with `|`",
-                )
-                .with_help(
-                    "start with a table name, or remove the `;` that ends the previous statement",
-                ),
+                Diagnostic::new(Code::MissingQuerySource, token.span, "a query cannot start with `|`")
+                    .with_help("start with a table name, or remove the `;` that ends the previous statement"),
             );
             let input = Expr::error(Span::empty(token.span.start));
             StatementKind::Query(self.parse_pipe_chain(input))
         } else {
             StatementKind::Query(self.parse_expr())
         };
-        Statement {
-            kind,
-            span: self.span_from(start),
-        }
+        Statement { kind, span: self.span_from(start) }
     }
 
     /// `set name;` / `set name = value;` — distinguished from a table named `set`.
     fn is_set_statement(&self) -> bool {
-        matches!(
-            self.nth_kind(2),
-            TokenKind::Assign | TokenKind::Semicolon | TokenKind::Eof
-        )
+        matches!(self.nth_kind(2), TokenKind::Assign | TokenKind::Semicolon | TokenKind::Eof)
     }
 
     fn parse_let(&mut self) -> StatementKind {
@@ -175,10 +144,7 @@ impl<'a> Parser<'a> {
                 TokenKind::CloseParen => {
                     open -= 1;
                     if open == 0 {
-                        return self
-                            .tokens
-                            .get(idx + 1)
-                            .is_some_and(|t| t.kind == TokenKind::OpenBrace);
+                        return self.tokens.get(idx + 1).is_some_and(|t| t.kind == TokenKind::OpenBrace);
                     }
                 }
                 TokenKind::Eof | TokenKind::Semicolon => return false,
@@ -194,12 +160,7 @@ impl<'a> Parser<'a> {
         let start = self.start();
         let params = self.parse_parameter_list();
         let body = self.parse_braced_body();
-        FunctionDef {
-            is_view,
-            params,
-            body,
-            span: self.span_from(start),
-        }
+        FunctionDef { is_view, params, body, span: self.span_from(start) }
     }
 
     /// `{ statements }`.
@@ -237,27 +198,14 @@ impl<'a> Parser<'a> {
             } else {
                 ParameterType::Scalar(self.parse_type_name())
             };
-            let default = if self.eat(TokenKind::Assign).is_some() {
-                Some(self.parse_scalar())
-            } else {
-                None
-            };
-            params.push(Parameter {
-                name,
-                ty,
-                default,
-                span: self.span_from(start),
-            });
+            let default = if self.eat(TokenKind::Assign).is_some() { Some(self.parse_scalar()) } else { None };
+            params.push(Parameter { name, ty, default, span: self.span_from(start) });
             if self.eat(TokenKind::Comma).is_none() {
                 break;
             }
         }
         if self.expect(TokenKind::CloseParen).is_none() {
-            self.skip_until(&[
-                TokenKind::CloseParen,
-                TokenKind::Semicolon,
-                TokenKind::OpenBrace,
-            ]);
+            self.skip_until(&[TokenKind::CloseParen, TokenKind::Semicolon, TokenKind::OpenBrace]);
             self.eat(TokenKind::CloseParen);
         }
         params
@@ -296,21 +244,14 @@ impl<'a> Parser<'a> {
         let name = self.parse_ident()?;
         self.expect(TokenKind::Colon)?;
         let ty = self.parse_type_name();
-        Some(ColumnDecl {
-            name,
-            ty,
-            span: self.span_from(start),
-        })
+        Some(ColumnDecl { name, ty, span: self.span_from(start) })
     }
 
     /// A scalar type name; unknown names are reported.
     pub(super) fn parse_type_name(&mut self) -> TypeName {
         if !self.at(TokenKind::Ident) {
             self.error_expected("a type name");
-            return TypeName {
-                ty: None,
-                span: Span::empty(self.start()),
-            };
+            return TypeName { ty: None, span: Span::empty(self.start()) };
         }
         let token = self.bump();
         let name = self.token_text(token);
@@ -321,10 +262,7 @@ impl<'a> Parser<'a> {
                     .with_help("types are bool, int, long, real, decimal, string, datetime, timespan, guid, dynamic"),
             );
         }
-        TypeName {
-            ty,
-            span: token.span,
-        }
+        TypeName { ty, span: token.span }
     }
 
     fn parse_set(&mut self) -> StatementKind {
@@ -332,11 +270,7 @@ impl<'a> Parser<'a> {
         let Some(name) = self.parse_ident() else {
             return StatementKind::Error;
         };
-        let value = if self.eat(TokenKind::Assign).is_some() {
-            Some(self.parse_scalar())
-        } else {
-            None
-        };
+        let value = if self.eat(TokenKind::Assign).is_some() { Some(self.parse_scalar()) } else { None };
         StatementKind::Set { name, value }
     }
 
@@ -349,10 +283,7 @@ impl<'a> Parser<'a> {
         if self.expect(TokenKind::Assign).is_none() {
             return StatementKind::Error;
         }
-        StatementKind::Alias {
-            name,
-            value: self.parse_scalar(),
-        }
+        StatementKind::Alias { name, value: self.parse_scalar() }
     }
 
     fn parse_restrict(&mut self) -> StatementKind {
@@ -379,12 +310,7 @@ impl<'a> Parser<'a> {
         let Some(name) = self.parse_ident() else {
             return StatementKind::Error;
         };
-        let mut pattern = Pattern {
-            name,
-            params: Vec::new(),
-            path_params: Vec::new(),
-            entries: Vec::new(),
-        };
+        let mut pattern = Pattern { name, params: Vec::new(), path_params: Vec::new(), entries: Vec::new() };
         if self.eat(TokenKind::Assign).is_none() {
             return StatementKind::Pattern(pattern);
         }
@@ -397,12 +323,7 @@ impl<'a> Parser<'a> {
                 };
                 self.expect(TokenKind::Colon);
                 let ty = ParameterType::Scalar(self.parse_type_name());
-                pattern.path_params.push(Parameter {
-                    name,
-                    ty,
-                    default: None,
-                    span: self.span_from(start),
-                });
+                pattern.path_params.push(Parameter { name, ty, default: None, span: self.span_from(start) });
                 if self.eat(TokenKind::Comma).is_none() {
                     break;
                 }
@@ -430,12 +351,7 @@ impl<'a> Parser<'a> {
             }
             self.expect(TokenKind::Assign);
             let body = self.parse_braced_body();
-            pattern.entries.push(PatternEntry {
-                args,
-                path,
-                body,
-                span: self.span_from(start),
-            });
+            pattern.entries.push(PatternEntry { args, path, body, span: self.span_from(start) });
             self.eat(TokenKind::Semicolon);
         }
         self.expect(TokenKind::CloseBrace);
