@@ -81,3 +81,21 @@ fn ok_files_parse_without_errors_and_match_their_snapshots() {
 fn err_files_report_errors_and_match_their_snapshots() {
     check_folder("err", true);
 }
+
+#[test]
+fn ok_files_cover_every_tabular_operator() {
+    let mut text = String::new();
+    for path in kql_files("ok") {
+        text.push_str(&std::fs::read_to_string(path).expect("golden inputs are UTF-8"));
+        text.push('\n');
+    }
+    let tokens = kqlab::syntax::lexer::lex(&text).tokens;
+    let words: std::collections::HashSet<&str> = tokens
+        .iter()
+        .filter(|t| t.kind == kqlab::syntax::token::TokenKind::Ident)
+        .map(|t| &text[t.span.range()])
+        .collect();
+    let missing: Vec<&&str> =
+        kqlab::syntax::parser::OPERATOR_WORDS.iter().filter(|word| !words.contains(**word)).collect();
+    assert!(missing.is_empty(), "operators without an ok golden file: {missing:?}");
+}

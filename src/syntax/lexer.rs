@@ -33,7 +33,6 @@ const HYPHENATED_KEYWORDS: &[&str] = &[
     "parse-kv",
     "sample-distinct",
     "graph-match",
-    "graph-merge",
     "graph-to-table",
     "graph-shortest-paths",
     "graph-mark-components",
@@ -41,7 +40,6 @@ const HYPHENATED_KEYWORDS: &[&str] = &[
     "granny-desc",
     "macro-expand",
     "assert-schema",
-    "execute-and-cache",
 ];
 
 /// Operators that can be negated with a leading `!` (`!has`, `!in~`, ...).

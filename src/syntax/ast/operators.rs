@@ -211,7 +211,7 @@ pub enum OperatorKind {
         where_: Option<Expr>,
         project: Vec<Assignment>,
     },
-    /// `graph-merge`, `graph-to-table`, `graph-shortest-paths`,
+    /// `graph-to-table`, `graph-shortest-paths`,
     /// `graph-mark-components`: kept as their tokens' text for now.
     GraphOther {
         name: Ident,
@@ -324,7 +324,7 @@ pub enum OperatorKind {
         tables: Vec<Expr>,
     },
     Where(Expr),
-    /// `macro-expand`, `assert-schema`, `execute-and-cache`, `project-by-names`:
+    /// `macro-expand`, `assert-schema`, `project-by-names`:
     /// recognised and kept as text.
     Other {
         name: Ident,

@@ -129,6 +129,7 @@ fn is_source_start(parser: &Parser<'_>) -> bool {
         }
         "range" => next == TokenKind::Ident && parser.nth_is_word(2, "from"),
         "evaluate" => next == TokenKind::Ident,
+        "macro-expand" => next == TokenKind::Ident,
         _ => false,
     }
 }

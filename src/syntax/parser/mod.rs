@@ -6,6 +6,8 @@
 
 mod expr;
 mod operators;
+
+pub use crate::syntax::parser::operators::OPERATOR_WORDS;
 mod statements;
 
 use crate::diagnostics::{Code, Diagnostic};

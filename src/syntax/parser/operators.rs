@@ -20,7 +20,6 @@ pub const OPERATOR_WORDS: &[&str] = &[
     "datatable",
     "distinct",
     "evaluate",
-    "execute-and-cache",
     "extend",
     "externaldata",
     "external_data",
@@ -31,7 +30,6 @@ pub const OPERATOR_WORDS: &[&str] = &[
     "getschema",
     "graph-mark-components",
     "graph-match",
-    "graph-merge",
     "graph-shortest-paths",
     "graph-to-table",
     "invoke",
@@ -350,7 +348,7 @@ impl<'a> Parser<'a> {
             "fork" => self.parse_fork(),
             "make-graph" => self.parse_make_graph(),
             "graph-match" => self.parse_graph_match(),
-            "graph-merge" | "graph-to-table" | "graph-shortest-paths" | "graph-mark-components" => {
+            "graph-to-table" | "graph-shortest-paths" | "graph-mark-components" => {
                 let name = Ident { name: word.to_string(), span: Span::new(start, self.last_end()) };
                 OperatorKind::GraphOther { name, text: self.take_raw_operand() }
             }
