@@ -137,10 +137,16 @@ pub fn check_bytes(name: &str, bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>) {
 /// Checks one query text on a thread with a generous stack, so that even
 /// adversarial input cannot overflow it.
 pub fn check_text(text: &str) -> Vec<Diagnostic> {
+    with_large_stack(|| crate::syntax::parse(text).diagnostics)
+}
+
+/// Runs `work` on a scoped thread with a 64 MB stack: a second line of
+/// defence behind the parser's own nesting bounds.
+fn with_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .stack_size(64 * 1024 * 1024)
-            .spawn_scoped(scope, || crate::syntax::parse(text).diagnostics)
+            .spawn_scoped(scope, work)
             .expect("spawning the checker thread")
             .join()
             .expect("the parser does not panic")
@@ -175,46 +181,38 @@ fn run_batch(path: &Path) -> anyhow::Result<i32> {
     let reader = std::io::BufReader::new(file);
     let mut any_errors = false;
     // One big-stack thread for the whole batch.
-    let outcome: anyhow::Result<()> = std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(64 * 1024 * 1024)
-            .spawn_scoped(scope, || -> anyhow::Result<()> {
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::new(stdout.lock());
-                for (line_idx, line) in reader.lines().enumerate() {
-                    let line = line.with_context(|| format!("reading line {}", line_idx + 1))?;
-                    if line.trim().is_empty() {
-                        continue;
-                    }
-                    let record: BatchRecord = serde_json::from_str(&line).with_context(|| {
-                        format!("line {}: expected {{\"id\": ..., \"query\": \"...\"}}", line_idx + 1)
-                    })?;
-                    let diagnostics = crate::syntax::parse(&record.query).diagnostics;
-                    let ok = !crate::diagnostics::has_errors(&diagnostics);
-                    any_errors |= !ok;
-                    let result = BatchResult {
-                        id: record.id,
-                        ok,
-                        diagnostics: diagnostics
-                            .iter()
-                            .map(|d| BatchDiagnostic {
-                                code: d.code.as_string(),
-                                severity: d.severity,
-                                message: d.message.clone(),
-                                start: d.span.start,
-                                end: d.span.end,
-                            })
-                            .collect(),
-                    };
-                    serde_json::to_writer(&mut out, &result)?;
-                    out.write_all(b"\n")?;
-                }
-                out.flush()?;
-                Ok(())
-            })
-            .expect("spawning the checker thread")
-            .join()
-            .expect("the parser does not panic")
+    let outcome: anyhow::Result<()> = with_large_stack(|| -> anyhow::Result<()> {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        for (line_idx, line) in reader.lines().enumerate() {
+            let line = line.with_context(|| format!("reading line {}", line_idx + 1))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record: BatchRecord = serde_json::from_str(&line)
+                .with_context(|| format!("line {}: expected {{\"id\": ..., \"query\": \"...\"}}", line_idx + 1))?;
+            let diagnostics = crate::syntax::parse(&record.query).diagnostics;
+            let ok = !crate::diagnostics::has_errors(&diagnostics);
+            any_errors |= !ok;
+            let result = BatchResult {
+                id: record.id,
+                ok,
+                diagnostics: diagnostics
+                    .iter()
+                    .map(|d| BatchDiagnostic {
+                        code: d.code.as_string(),
+                        severity: d.severity,
+                        message: d.message.clone(),
+                        start: d.span.start,
+                        end: d.span.end,
+                    })
+                    .collect(),
+            };
+            serde_json::to_writer(&mut out, &result)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        Ok(())
     });
     outcome?;
     Ok(if any_errors { EXIT_FINDINGS } else { EXIT_OK })

@@ -123,7 +123,8 @@ fn is_source_start(parser: &Parser<'_>) -> bool {
     let next = parser.nth_kind(1);
     match parser.current_text() {
         "print" => true,
-        "union" | "search" | "find" => next != TokenKind::OpenParen || parser.current_text() != "find",
+        "union" | "search" => true,
+        "find" => next != TokenKind::OpenParen,
         "datatable" | "externaldata" | "external_data" => {
             next == TokenKind::OpenParen || (next == TokenKind::Ident && parser.nth_is_word(1, "with"))
         }
@@ -672,10 +673,7 @@ impl<'a> Parser<'a> {
                 let name = Ident { name: word.to_string(), span: token.span };
                 let is_call = self.at(TokenKind::OpenParen);
                 if (!is_call || word == "string") && RESERVED_WORDS.binary_search(&word).is_ok() {
-                    self.report(
-                        Diagnostic::new(Code::KeywordAsName, token.span, format!("`{word}` is a keyword, not a name"))
-                            .with_help(format!("to use it as a column or variable name, write ['{word}']")),
-                    );
+                    self.report_keyword_as_name(token);
                 }
                 if is_call {
                     let args = self.parse_call_args();

@@ -166,6 +166,15 @@ impl<'a> Parser<'a> {
         self.report(Diagnostic::new(Code::ExpectedToken, token.span, message));
     }
 
+    /// Reports a keyword (the text of `token`) used where a plain name is required.
+    fn report_keyword_as_name(&mut self, token: Token) {
+        let word = self.token_text(token);
+        self.report(
+            Diagnostic::new(Code::KeywordAsName, token.span, format!("`{word}` is a keyword, not a name"))
+                .with_help(format!("to use it as a column or variable name, write ['{word}']")),
+        );
+    }
+
     /// Consumes a token of `kind`, or reports it missing (without consuming).
     fn expect(&mut self, kind: TokenKind) -> Option<Token> {
         if let Some(token) = self.eat(kind) {

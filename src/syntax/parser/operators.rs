@@ -517,12 +517,7 @@ impl<'a> Parser<'a> {
         let mut names = Vec::new();
         if self.at_name() && self.assign_follows_name() {
             if self.at(TokenKind::Ident) && RESERVED_ASSIGNMENT_TARGETS.binary_search(&self.current_text()).is_ok() {
-                let token = self.peek();
-                let word = self.current_text();
-                self.report(
-                    Diagnostic::new(Code::KeywordAsName, token.span, format!("`{word}` is a keyword, not a name"))
-                        .with_help(format!("to use it as a column name, write ['{word}']")),
-                );
+                self.report_keyword_as_name(self.peek());
             }
             if let Some(name) = self.parse_ident() {
                 names.push(name);
