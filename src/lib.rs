@@ -6,14 +6,17 @@
 //! text         source files, spans, line/column
 //! diagnostics  Diagnostic, the code table, renderers
 //! syntax       lexer → tokens → parser → syntax tree (never fails)
+//! analysis     schemas + catalog → types, names, output schema
 //! cli          the `kqlab` command line (I/O lives here)
 //! ```
 //!
-//! The entry point today is [`syntax::parse`].
+//! The entry points are [`syntax::parse`] and [`analysis::analyze`].
 
+pub mod analysis;
 pub mod cli;
 pub mod diagnostics;
 pub mod syntax;
 pub mod text;
 
+pub use crate::analysis::analyze;
 pub use crate::syntax::parse;

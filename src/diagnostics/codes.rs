@@ -156,6 +156,118 @@ codes! {
     ///
     /// Example: `print 1 < 2 < 3`. Write `1 < 2 and 2 < 3`.
     ChainedComparison = (25, "chained-comparison", Error),
+
+    // 1000–1999: names and schemas.
+
+    /// A table (or `let` name, or stored function) that the schemas do not know.
+    ///
+    /// Example: `SiginLogs | take 10`. Check the spelling (did-you-mean is
+    /// shown when a close name exists), or add the table's schema with
+    /// `--schemas FILE` when it is a custom table (`MyLogs_CL`).
+    UnknownTable = (1001, "unknown-table", Error),
+    /// A name that is not a column of the operator's input, nor a `let`
+    /// variable, table or function.
+    ///
+    /// Example: `SigninLogs | where Acount == "admin"`. Columns are
+    /// case-sensitive; earlier `project`, `summarize` or `join` operators may
+    /// have removed or renamed the column.
+    UnknownColumn = (1002, "unknown-column", Error),
+    /// A call to a function that is neither built in, `let`-defined nor a
+    /// known stored function. Built-in names are case-sensitive.
+    ///
+    /// Example: `print Strlen("x")` (the function is `strlen`).
+    UnknownFunction = (1003, "unknown-function", Error),
+    /// `evaluate` names a plugin Kusto does not have.
+    ///
+    /// Example: `T | evaluate bag_unpak(Properties)` (the plugin is `bag_unpack`).
+    UnknownPlugin = (1004, "unknown-plugin", Error),
+    /// Two output columns would get the same name.
+    ///
+    /// Example: `T | project Account, Account`, or
+    /// `T | project-rename Computer = Account` when `Computer` exists.
+    /// Give one of them another name.
+    DuplicateColumn = (1005, "duplicate-column", Error),
+    /// A `join`/`lookup` key given by name must be a column of both sides.
+    ///
+    /// Example: `A | join B on UserId` when `B` calls it `AccountId`: write
+    /// `on $left.UserId == $right.AccountId`.
+    JoinKeyMissing = (1006, "join-key-missing", Error),
+    /// An operand that must be a plain column name is an expression.
+    ///
+    /// Example: `T | project-rename User = tostring(Account)`. Use `extend`
+    /// (or `project`) to compute a new column.
+    ColumnNameExpected = (1007, "column-name-expected", Error),
+    /// A `join`/`lookup` condition other than a column name or
+    /// `$left.A == $right.B` (joined with `and`).
+    ///
+    /// Example: `A | join B on $left.X == "a"`. Filter with `where` instead.
+    InvalidJoinCondition = (1008, "invalid-join-condition", Error),
+
+    // 2000–2999: types and functions.
+
+    /// A function called with too few or too many arguments.
+    ///
+    /// Example: `print substring("abc")` (`substring` takes 2 or 3 arguments).
+    WrongArgumentCount = (2001, "wrong-argument-count", Error),
+    /// An argument (or operand of `mv-expand`, `[...]`, `.`) of the wrong type.
+    ///
+    /// Example: `print ago(1)` (`ago` takes a `timespan`, e.g. `ago(1d)`), or
+    /// `print extract("a", 1, dynamic("x"))` (`extract` takes a `string`;
+    /// wrap dynamic values in `tostring()`).
+    ArgumentTypeMismatch = (2002, "argument-type-mismatch", Error),
+    /// A predicate (`where`, `iff`, join `where`) that is not `bool`, or an
+    /// assignment `=` written where a comparison `==` was meant.
+    ///
+    /// Example: `T | where Account = "admin"` (use `==`).
+    PredicateNotBool = (2003, "predicate-not-bool", Error),
+    /// An aggregation function (`count`, `dcount`, `make_set`, ...) outside
+    /// `summarize`, `make-series`, `top-nested` or `evaluate pivot`.
+    ///
+    /// Example: `T | extend n = count()`. Use `summarize`, or the window
+    /// function `row_number()` for numbering rows.
+    AggregateOutsideSummarize = (2004, "aggregate-outside-summarize", Error),
+    /// `summarize` with neither an aggregation nor a `by` clause.
+    ///
+    /// Example: `T | summarize`. Write `summarize count()` or `summarize by Column`.
+    SummarizeWithoutAggregate = (2005, "summarize-without-aggregate", Error),
+    /// `join`/`lookup` keys of incompatible types never match.
+    ///
+    /// Example: `A | join B on $left.Id == $right.Id` where one `Id` is a
+    /// `guid` and the other a `string`. Convert one side with `tostring()`/`toguid()`.
+    JoinKeyTypeMismatch = (2006, "join-key-type-mismatch", Error),
+    /// A `string` compared with a number with `==`/`!=`. Kusto accepts it,
+    /// but the comparison is never true, so the rule silently never fires.
+    ///
+    /// Example: `SigninLogs | where ResultType == 50126` (`ResultType` is a
+    /// string: write `ResultType == "50126"`).
+    StringComparedWithNumber = (2007, "string-compared-with-number", Warning),
+    /// An operator applied to operand types it does not support.
+    ///
+    /// Example: `print "a" + 1` (use `strcat`), `DurationMs contains "5"`
+    /// (string operators need strings: `tostring(DurationMs)`), or `1h > 1`.
+    OperatorTypeMismatch = (2008, "operator-type-mismatch", Error),
+    /// A scalar expression where a table is expected.
+    ///
+    /// Example: `let x = 5; x | take 1`.
+    TabularExpected = (2009, "tabular-expected", Error),
+    /// A table where a scalar value is expected.
+    ///
+    /// Example: `T | extend n = (T | count)`. Wrap it in `toscalar(...)`.
+    ScalarExpected = (2010, "scalar-expected", Error),
+    /// A `dynamic` value where Kusto cannot use one: `summarize by`, join keys.
+    ///
+    /// Example: `T | summarize count() by Properties`. Convert it first:
+    /// `by tostring(Properties)`.
+    DynamicNotAllowed = (2011, "dynamic-not-allowed", Error),
+    /// A `summarize` aggregation column whose expression has no aggregation function.
+    ///
+    /// Example: `T | summarize x = strlen(Name)`. Move the expression to
+    /// `by`, or wrap it in an aggregation such as `take_any(...)`.
+    AggregateExpected = (2012, "aggregate-expected", Error),
+    /// User functions that call each other without end (KQL has no recursion).
+    ///
+    /// Example: `let f = () { f() }; f()`.
+    RecursiveFunction = (2013, "recursive-function", Error),
 }
 
 impl Code {

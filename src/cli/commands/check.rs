@@ -7,6 +7,9 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
+use crate::analysis::schema::Schemas;
+use crate::analysis::types::TableType;
+use crate::analysis::{Globals, Output};
 use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, Format};
 use crate::diagnostics::render::{JsonDiagnostic, render_text};
 use crate::diagnostics::{Code, Diagnostic, Severity};
@@ -23,9 +26,16 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Only check syntax (semantic analysis is not available yet, so this is the current behaviour).
+    /// Only check syntax (skip schema-aware semantic analysis).
     #[arg(long)]
     pub syntax_only: bool,
+    /// Print each query's output schema (columns and types).
+    #[arg(long)]
+    pub schema_out: bool,
+    /// Add or override table and function schemas from a JSON file
+    /// (`{"Table": [{"name": "Col", "type": "string"}], ...}`); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub schemas: Vec<PathBuf>,
     /// Disable colours in text output.
     #[arg(long)]
     pub no_color: bool,
@@ -33,8 +43,9 @@ pub struct CheckArgs {
 
 /// Runs `kqlab check`.
 pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
+    let options = CheckOptions { syntax_only: args.syntax_only, globals: load_globals(&args.schemas)? };
     if let Some(batch) = &args.queries {
-        return run_batch(batch);
+        return run_batch(batch, &options);
     }
     let paths = if args.paths.is_empty() { vec![PathBuf::from("rules")] } else { args.paths.clone() };
     let mut files = Vec::new();
@@ -52,7 +63,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let (mut n_errors, mut n_warnings) = (0usize, 0usize);
     for file in &files {
         let bytes = std::fs::read(file).with_context(|| format!("reading `{}`", file.display()))?;
-        let (source, diagnostics) = check_bytes(&file.display().to_string(), &bytes);
+        let (source, checked) = check_bytes(&file.display().to_string(), &bytes, &options);
+        let diagnostics = checked.diagnostics;
         n_errors += diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
         n_warnings += diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
         match args.format {
@@ -60,12 +72,16 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
                 for diagnostic in &diagnostics {
                     writeln!(out, "{}\n", render_text(diagnostic, &source, color))?;
                 }
+                if args.schema_out {
+                    writeln!(out, "{}: {}\n", source.name, describe_output(checked.output.as_ref()))?;
+                }
             }
             Format::Json => {
                 let record = FileRecord {
                     path: &source.name,
                     ok: !crate::diagnostics::has_errors(&diagnostics),
                     diagnostics: diagnostics.iter().map(|d| JsonDiagnostic::new(d, &source)).collect(),
+                    output_schema: output_schema(checked.output.as_ref()),
                 };
                 writeln!(out, "{}", serde_json::to_string(&record)?)?;
             }
@@ -95,6 +111,74 @@ struct FileRecord<'a> {
     path: &'a str,
     ok: bool,
     diagnostics: Vec<JsonDiagnostic>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_schema: Option<Vec<SchemaColumn>>,
+}
+
+/// One output column, as `--format json` and batch mode print it.
+#[derive(Serialize)]
+struct SchemaColumn {
+    name: String,
+    #[serde(rename = "type")]
+    ty: String,
+}
+
+/// What `check` does to each query text.
+pub struct CheckOptions {
+    /// Parse only.
+    pub syntax_only: bool,
+    /// Schemas and catalog for semantic analysis.
+    pub globals: Globals,
+}
+
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions { syntax_only: false, globals: Globals::builtin() }
+    }
+}
+
+/// The outcome of checking one query text.
+pub struct Checked {
+    pub diagnostics: Vec<Diagnostic>,
+    /// The query's output type (semantic mode only).
+    pub output: Option<Output>,
+}
+
+/// The built-in schemas plus those in `files`.
+fn load_globals(files: &[PathBuf]) -> anyhow::Result<Globals> {
+    if files.is_empty() {
+        return Ok(Globals::builtin());
+    }
+    let mut schemas = Schemas::builtin().clone();
+    for file in files {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading `{}`", file.display()))?;
+        schemas.add_json(&text, true).with_context(|| format!("loading schemas from `{}`", file.display()))?;
+    }
+    Ok(Globals::with_schemas(schemas))
+}
+
+/// The output schema as JSON columns (`None` for scalar or unknown results).
+fn output_schema(output: Option<&Output>) -> Option<Vec<SchemaColumn>> {
+    match output? {
+        Output::Table(table) => Some(schema_columns(table)),
+        Output::Scalar(ty) => Some(vec![SchemaColumn { name: "print_0".into(), ty: ty.to_string() }]),
+    }
+}
+
+fn schema_columns(table: &TableType) -> Vec<SchemaColumn> {
+    table.columns.iter().map(|c| SchemaColumn { name: c.name.clone(), ty: c.ty.to_string() }).collect()
+}
+
+/// `(Name:string, Count:long)` for text output.
+fn describe_output(output: Option<&Output>) -> String {
+    match output {
+        Some(Output::Table(table)) => {
+            let columns: Vec<String> = table.columns.iter().map(|c| format!("{}:{}", c.name, c.ty)).collect();
+            format!("({}){}", columns.join(", "), if table.open { " (open: more columns possible)" } else { "" })
+        }
+        Some(Output::Scalar(ty)) => format!("scalar {ty}"),
+        None => "no result".to_string(),
+    }
 }
 
 /// Appends `path` (a `.kql` file) or every `.kql` file under it (a folder).
@@ -116,28 +200,41 @@ fn collect_kql_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<(
 }
 
 /// Decodes `bytes` (reporting invalid UTF-8) and checks the text.
-pub fn check_bytes(name: &str, bytes: &[u8]) -> (SourceFile, Vec<Diagnostic>) {
+pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> (SourceFile, Checked) {
     let (text, utf8_error) = match std::str::from_utf8(bytes) {
         Ok(text) => (text.to_string(), None),
         Err(error) => (String::from_utf8_lossy(bytes).into_owned(), Some(error.valid_up_to())),
     };
     let source = SourceFile::new(name, text);
-    let mut diagnostics = check_text(&source.text);
+    let mut checked = check_text(&source.text, options);
     if let Some(offset) = utf8_error {
         let offset = offset as u32;
-        diagnostics.insert(
+        checked.diagnostics.insert(
             0,
             Diagnostic::new(Code::InvalidUtf8, Span::new(offset, offset + 3), "the file is not valid UTF-8")
                 .with_help("invalid bytes were replaced with U+FFFD; save the file as UTF-8"),
         );
     }
-    (source, diagnostics)
+    (source, checked)
 }
 
 /// Checks one query text on a thread with a generous stack, so that even
 /// adversarial input cannot overflow it.
-pub fn check_text(text: &str) -> Vec<Diagnostic> {
-    with_large_stack(|| crate::syntax::parse(text).diagnostics)
+pub fn check_text(text: &str, options: &CheckOptions) -> Checked {
+    with_large_stack(|| check_on_this_thread(text, options))
+}
+
+/// Parses and (unless syntax-only) analyses `text`; diagnostics in source order.
+fn check_on_this_thread(text: &str, options: &CheckOptions) -> Checked {
+    let parse = crate::syntax::parse(text);
+    let mut diagnostics = parse.diagnostics;
+    if options.syntax_only {
+        return Checked { diagnostics, output: None };
+    }
+    let analysis = crate::analysis::analyze(&parse.query, &options.globals);
+    diagnostics.extend(analysis.diagnostics);
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    Checked { diagnostics, output: analysis.output }
 }
 
 /// Runs `work` on a scoped thread with a 64 MB stack: a second line of
@@ -157,6 +254,10 @@ fn with_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 struct BatchRecord {
     id: serde_json::Value,
     query: String,
+    /// Text analysed before `query` (e.g. `let` statements a parser's
+    /// parameters imply); diagnostic offsets stay relative to `query`.
+    #[serde(default)]
+    prelude: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -173,10 +274,12 @@ struct BatchResult {
     id: serde_json::Value,
     ok: bool,
     diagnostics: Vec<BatchDiagnostic>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_schema: Option<Vec<SchemaColumn>>,
 }
 
 /// `--queries FILE.jsonl`: one JSON result line per input line.
-fn run_batch(path: &Path) -> anyhow::Result<i32> {
+fn run_batch(path: &Path, options: &CheckOptions) -> anyhow::Result<i32> {
     let file = std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
     let reader = std::io::BufReader::new(file);
     let mut any_errors = false;
@@ -191,7 +294,23 @@ fn run_batch(path: &Path) -> anyhow::Result<i32> {
             }
             let record: BatchRecord = serde_json::from_str(&line)
                 .with_context(|| format!("line {}: expected {{\"id\": ..., \"query\": \"...\"}}", line_idx + 1))?;
-            let diagnostics = crate::syntax::parse(&record.query).diagnostics;
+            let prelude = record.prelude.unwrap_or_default();
+            let text = format!("{prelude}{}", record.query);
+            let offset = prelude.len() as u32;
+            let checked = check_on_this_thread(&text, options);
+            let diagnostics: Vec<Diagnostic> = checked
+                .diagnostics
+                .into_iter()
+                .map(|mut d| {
+                    // Problems inside the prelude get offset -1 (reported as 0..0).
+                    d.span = if d.span.start >= offset {
+                        Span::new(d.span.start - offset, d.span.end - offset)
+                    } else {
+                        Span::new(0, 0)
+                    };
+                    d
+                })
+                .collect();
             let ok = !crate::diagnostics::has_errors(&diagnostics);
             any_errors |= !ok;
             let result = BatchResult {
@@ -207,6 +326,7 @@ fn run_batch(path: &Path) -> anyhow::Result<i32> {
                         end: d.span.end,
                     })
                     .collect(),
+                output_schema: output_schema(checked.output.as_ref()),
             };
             serde_json::to_writer(&mut out, &result)?;
             out.write_all(b"\n")?;

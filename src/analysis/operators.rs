@@ -1,0 +1,798 @@
+//! Tabular operators: the output schema of each operator from its input,
+//! and the checks on its operands.
+
+use std::sync::Arc;
+
+use crate::analysis::functions::open_table;
+use crate::analysis::names::{expression_name, generated_name, push_unique, suggest};
+use crate::analysis::scope::{Binder, Row, Symbol, declared_type};
+use crate::analysis::types::{Column, ExprType, TableType, Type};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::syntax::ast::operators::{Assignment, ExpandItem, NamedParameter, ParsePart, SeriesRange};
+use crate::syntax::ast::{Expr, ExprKind, Literal, Operator, OperatorKind};
+
+impl<'a> Binder<'a> {
+    /// Binds `input | operator` and returns the operator's output.
+    pub fn bind_operator(&mut self, operator: &'a Operator, input: &Arc<TableType>) -> Arc<TableType> {
+        let row = Row::of(input);
+        match &operator.kind {
+            OperatorKind::Where(predicate) => {
+                self.bind_predicate(predicate, row);
+                input.clone()
+            }
+            OperatorKind::Extend(assignments) => self.bind_extend(input, assignments),
+            OperatorKind::Serialize(assignments) => self.bind_extend(input, assignments),
+            OperatorKind::Project(assignments) => self.bind_project(input, assignments),
+            OperatorKind::ProjectAway(patterns) => self.bind_project_away(input, patterns, false),
+            OperatorKind::ProjectKeep(patterns) => self.bind_project_away(input, patterns, true),
+            OperatorKind::ProjectRename(renames) => self.bind_project_rename(input, renames),
+            OperatorKind::ProjectReorder(items) => {
+                let mut front: Vec<Column> = Vec::new();
+                for (pattern, _) in items {
+                    let matched = self.match_columns(input, pattern);
+                    for column in matched {
+                        if front.iter().all(|c| c.name != column.name) {
+                            front.push(column);
+                        }
+                    }
+                }
+                let rest: Vec<Column> =
+                    input.columns.iter().filter(|c| front.iter().all(|f| f.name != c.name)).cloned().collect();
+                front.extend(rest);
+                Arc::new(TableType { columns: front, open: input.open })
+            }
+            OperatorKind::Summarize { aggregates, by, .. } => {
+                if aggregates.is_empty() && by.is_empty() {
+                    self.error(
+                        Code::SummarizeWithoutAggregate,
+                        operator.span,
+                        "`summarize` needs at least one aggregation or `by` column",
+                    );
+                }
+                self.bind_summarize(input, aggregates, by)
+            }
+            OperatorKind::Count => single_column("Count", Type::LONG),
+            OperatorKind::Distinct { columns, .. } => {
+                if matches!(columns.first().map(|c| &c.kind), Some(ExprKind::Star)) {
+                    return input.clone();
+                }
+                let mut out: Vec<Column> = Vec::new();
+                let mut counter = 0;
+                for column in columns {
+                    let ty = self.bind_scalar(column, row);
+                    let name = expression_name(column, false)
+                        .unwrap_or_else(|| generated_name("Column", &TableType::new(out.clone()), &mut counter));
+                    push_unique(&mut out, Column::new(name, ty));
+                }
+                Arc::new(TableType::new(out))
+            }
+            OperatorKind::Take { count, .. } | OperatorKind::Sample { count, .. } => {
+                self.bind_scalar(count, Row::default());
+                input.clone()
+            }
+            OperatorKind::SampleDistinct { count, column, .. } => {
+                self.bind_scalar(count, Row::default());
+                let ty = self.bind_scalar(column, row);
+                let name = expression_name(column, false).unwrap_or_else(|| "Column1".into());
+                single_column(&name, ty)
+            }
+            OperatorKind::Top { count, key, .. } => {
+                self.bind_scalar(count, Row::default());
+                self.bind_scalar(&key.expr, row);
+                input.clone()
+            }
+            OperatorKind::Sort { keys, .. } => {
+                for key in keys {
+                    self.bind_scalar(&key.expr, row);
+                }
+                input.clone()
+            }
+            OperatorKind::As { name, .. } => {
+                self.define(&name.name, Symbol::Table(input.clone()));
+                input.clone()
+            }
+            OperatorKind::Render { .. } | OperatorKind::Consume { .. } => input.clone(),
+            OperatorKind::GetSchema => Arc::new(TableType::new(vec![
+                Column::new("ColumnName", Type::STRING),
+                Column::new("ColumnOrdinal", Type::LONG),
+                Column::new("DataType", Type::STRING),
+                Column::new("ColumnType", Type::STRING),
+            ])),
+            OperatorKind::MvExpand { params, items, limit } => {
+                if let Some(limit) = limit {
+                    self.bind_scalar(limit, Row::default());
+                }
+                self.bind_mv_expand(input, params, items)
+            }
+            OperatorKind::MvApply { params, items, limit, subquery } => {
+                if let Some(limit) = limit {
+                    self.bind_scalar(limit, Row::default());
+                }
+                let expanded = self.bind_mv_expand(input, params, items);
+                self.bind_table(subquery, Row::of(&expanded)).unwrap_or_else(open_table)
+            }
+            OperatorKind::Parse { source, pattern, .. } => {
+                self.bind_scalar(source, row);
+                let mut columns = input.columns.clone();
+                for part in pattern {
+                    match part {
+                        ParsePart::Column(decl) => {
+                            set_column(&mut columns, &decl.name.name, declared_type(&decl.ty));
+                        }
+                        ParsePart::ColumnUntyped(ident) => set_column(&mut columns, &ident.name, Type::STRING),
+                        ParsePart::Text(expr) => {
+                            self.bind_scalar(expr, Row::default());
+                        }
+                        ParsePart::Wildcard(_) => {}
+                    }
+                }
+                Arc::new(TableType { columns, open: input.open })
+            }
+            OperatorKind::ParseKv { source, keys, .. } => {
+                self.bind_scalar(source, row);
+                let mut columns = input.columns.clone();
+                for key in keys {
+                    set_column(&mut columns, &key.name.name, declared_type(&key.ty));
+                }
+                Arc::new(TableType { columns, open: input.open })
+            }
+            OperatorKind::MakeSeries { aggregates, on, range, by, .. } => {
+                let mut columns: Vec<Column> = Vec::new();
+                let mut counter = 0;
+                for assignment in by {
+                    let ty = self.bind_scalar(&assignment.value, row);
+                    let name = self.assignment_name(assignment, false, &columns, &mut counter);
+                    push_unique(&mut columns, Column::new(name, ty));
+                }
+                for aggregate in aggregates {
+                    self.bind_scalar(&aggregate.assignment.value, row.with_aggregates());
+                    if let Some(default) = &aggregate.default {
+                        self.bind_scalar(default, Row::default());
+                    }
+                    let name = self.assignment_name(&aggregate.assignment, true, &columns, &mut counter);
+                    push_unique(&mut columns, Column::new(name, Type::DYNAMIC));
+                }
+                self.bind_scalar(on, row);
+                match range {
+                    Some(SeriesRange::InRange { start, stop, step }) => {
+                        for expr in [start, stop, step] {
+                            self.bind_scalar(expr, Row::default());
+                        }
+                    }
+                    Some(SeriesRange::FromTo { from, to, step }) => {
+                        for expr in [from.as_ref(), to.as_ref(), Some(step)].into_iter().flatten() {
+                            self.bind_scalar(expr, Row::default());
+                        }
+                    }
+                    None => {}
+                }
+                let axis = expression_name(on, false).unwrap_or_else(|| "Column1".into());
+                push_unique(&mut columns, Column::new(axis, Type::DYNAMIC));
+                Arc::new(TableType::new(columns))
+            }
+            OperatorKind::TopNested(clauses) => {
+                let mut columns: Vec<Column> = Vec::new();
+                let mut counter = 0;
+                for clause in clauses {
+                    if let Some(count) = &clause.count {
+                        self.bind_scalar(count, Row::default());
+                    }
+                    let of_ty = self.bind_scalar(&clause.of.value, row);
+                    let of_name = self.assignment_name(&clause.of, false, &columns, &mut counter);
+                    if let Some(others) = &clause.others {
+                        self.bind_scalar(others, Row::default());
+                    }
+                    push_unique(&mut columns, Column::new(of_name.clone(), of_ty));
+                    let by_ty = self.bind_scalar(&clause.by.value, row.with_aggregates());
+                    let by_name = match clause.by.names.first() {
+                        Some(name) => name.name.clone(),
+                        None => format!("aggregated_{of_name}"),
+                    };
+                    push_unique(&mut columns, Column::new(by_name, by_ty));
+                }
+                Arc::new(TableType::new(columns))
+            }
+            OperatorKind::Join { params, right, on, where_ } => {
+                self.bind_join(input, params, right, on, where_.as_ref())
+            }
+            OperatorKind::Lookup { params, right, on } => self.bind_lookup(input, params, right, on),
+            OperatorKind::Union { params, tables } => self.bind_union(Some(input), params, tables),
+            OperatorKind::Evaluate { call, .. } => self.bind_evaluate(Some(input), call),
+            OperatorKind::Invoke(call) => self.bind_invoke(input, call),
+            OperatorKind::Fork(branches) => {
+                let mut first = None;
+                for branch in branches {
+                    let out = self.bind_table(&branch.query, row);
+                    first = first.or(out);
+                }
+                first.unwrap_or_else(|| input.clone())
+            }
+            OperatorKind::Facet { with, .. } => {
+                if let Some(with) = with {
+                    self.bind_expr(with, row);
+                }
+                input.clone()
+            }
+            OperatorKind::Partition { subquery, .. } => self.bind_table(subquery, row).unwrap_or_else(|| input.clone()),
+            OperatorKind::Scan { declare, steps, .. } => {
+                let mut columns = input.columns.clone();
+                for (decl, default) in declare {
+                    if let Some(default) = default {
+                        self.bind_scalar(default, Row::default());
+                    }
+                    set_column(&mut columns, &decl.name.name, declared_type(&decl.ty));
+                }
+                let table = TableType { columns, open: input.open };
+                for step in steps {
+                    self.bind_predicate(&step.condition, Row::of(&table));
+                    for assignment in &step.assignments {
+                        self.bind_expr(&assignment.value, Row::of(&table));
+                    }
+                }
+                Arc::new(table)
+            }
+            OperatorKind::Reduce { by, .. } => {
+                self.bind_scalar(by, row);
+                Arc::new(TableType::new(vec![
+                    Column::new("Pattern", Type::STRING),
+                    Column::new("Count", Type::LONG),
+                    Column::new("Representative", Type::STRING),
+                ]))
+            }
+            OperatorKind::TopHitters { count, of, by } => {
+                self.bind_scalar(count, Row::default());
+                let of_ty = self.bind_scalar(of, row);
+                let of_name = expression_name(of, false).unwrap_or_else(|| "Column1".into());
+                let mut columns = vec![Column::new(of_name.clone(), of_ty)];
+                match by {
+                    Some(by) => {
+                        let by_ty = self.bind_scalar(by, row);
+                        let name = expression_name(by, false).map(|n| format!("sum_{n}")).unwrap_or("sum_".into());
+                        columns.push(Column::new(name, by_ty));
+                    }
+                    None => columns.push(Column::new("approximate_count_".to_string() + &of_name, Type::LONG)),
+                }
+                Arc::new(TableType::new(columns))
+            }
+            OperatorKind::Search { predicate, .. } => {
+                self.bind_scalar(predicate, Row { table: Some(input), ..Row::default() });
+                input.clone()
+            }
+            // Sources used after a pipe (`T | union ...` is handled above).
+            OperatorKind::Print(_)
+            | OperatorKind::DataTable { .. }
+            | OperatorKind::ExternalData { .. }
+            | OperatorKind::Range { .. }
+            | OperatorKind::Find { .. } => self.bind_source(operator, row),
+            OperatorKind::MakeGraph { .. }
+            | OperatorKind::GraphMatch { .. }
+            | OperatorKind::GraphOther { .. }
+            | OperatorKind::Other { .. }
+            | OperatorKind::Block(_)
+            | OperatorKind::Error => open_table(),
+        }
+    }
+
+    /// Binds an operator that starts a query (`print`, `range`, `datatable`, `union`, ...).
+    pub fn bind_source(&mut self, operator: &'a Operator, row: Row<'_>) -> Arc<TableType> {
+        match &operator.kind {
+            OperatorKind::Print(assignments) => {
+                let mut columns: Vec<Column> = Vec::new();
+                for (index, assignment) in assignments.iter().enumerate() {
+                    let ty = self.bind_scalar(&assignment.value, Row::default());
+                    let name = match assignment.names.first() {
+                        Some(name) => name.name.clone(),
+                        None => expression_name(&assignment.value, false).unwrap_or_else(|| format!("print_{index}")),
+                    };
+                    push_unique(&mut columns, Column::new(name, ty));
+                }
+                Arc::new(TableType::new(columns))
+            }
+            OperatorKind::DataTable { columns, values, .. } => {
+                for value in values {
+                    self.bind_scalar(value, Row::default());
+                }
+                Arc::new(TableType::new(
+                    columns.iter().map(|c| Column::new(&c.name.name, declared_type(&c.ty))).collect(),
+                ))
+            }
+            OperatorKind::ExternalData { columns, uris, .. } => {
+                for uri in uris {
+                    self.bind_scalar(uri, Row::default());
+                }
+                Arc::new(TableType::new(
+                    columns.iter().map(|c| Column::new(&c.name.name, declared_type(&c.ty))).collect(),
+                ))
+            }
+            OperatorKind::Range { column, from, to, step } => {
+                let ty = self.bind_scalar(from, Row::default());
+                self.bind_scalar(to, Row::default());
+                self.bind_scalar(step, Row::default());
+                let ty = if ty == Type::INT { Type::LONG } else { ty };
+                single_column(&column.name, ty)
+            }
+            OperatorKind::Union { params, tables } => self.bind_union(None, params, tables),
+            OperatorKind::Evaluate { call, .. } => self.bind_evaluate(None, call),
+            OperatorKind::Search { predicate, .. } | OperatorKind::Find { predicate, .. } => {
+                self.bind_expr(predicate, Row { table: Some(&TableType { columns: Vec::new(), open: true }), ..row });
+                open_table()
+            }
+            _ => open_table(),
+        }
+    }
+
+    /// `extend` (and `serialize`): new columns at the end, existing names replaced in place.
+    fn bind_extend(&mut self, input: &Arc<TableType>, assignments: &'a [Assignment]) -> Arc<TableType> {
+        if assignments.is_empty() {
+            return input.clone();
+        }
+        let mut table = TableType { columns: input.columns.clone(), open: input.open };
+        let mut counter = 0;
+        for assignment in assignments {
+            let ty = self.bind_expr(&assignment.value, Row::of(&table));
+            let types = self.tuple_types(assignment, &ty);
+            if assignment.names.len() > 1 {
+                for (name, ty) in assignment.names.iter().zip(types) {
+                    set_column(&mut table.columns, &name.name, ty);
+                }
+                continue;
+            }
+            let name = match assignment.names.first() {
+                Some(name) => name.name.clone(),
+                None => expression_name(&assignment.value, false)
+                    .unwrap_or_else(|| generated_name("Column", &table, &mut counter)),
+            };
+            set_column(&mut table.columns, &name, types[0]);
+        }
+        Arc::new(table)
+    }
+
+    /// The column types of an assignment's value (several for a tuple `(a, b) = ...`).
+    fn tuple_types(&mut self, assignment: &Assignment, ty: &ExprType) -> Vec<Type> {
+        let n = assignment.names.len().max(1);
+        match ty {
+            ExprType::Table(table) if n > 1 => {
+                (0..n).map(|i| table.columns.get(i).map(|c| c.ty).unwrap_or(Type::Unknown)).collect()
+            }
+            ExprType::Table(table) => vec![table.columns.first().map(|c| c.ty).unwrap_or(Type::Unknown)],
+            ExprType::Scalar(ty) => vec![*ty; n],
+            ExprType::Error => vec![Type::Unknown; n],
+        }
+    }
+
+    fn bind_project(&mut self, input: &Arc<TableType>, assignments: &'a [Assignment]) -> Arc<TableType> {
+        let mut columns: Vec<Column> = Vec::new();
+        let mut counter = 0;
+        let row = Row::of(input);
+        for assignment in assignments {
+            // `project Col*` keeps matching columns.
+            if let ExprKind::NamePattern(_) = assignment.value.kind {
+                for column in self.match_columns(input, &assignment.value) {
+                    columns.push(column);
+                }
+                continue;
+            }
+            let ty = self.bind_expr(&assignment.value, row);
+            let types = self.tuple_types(assignment, &ty);
+            let names: Vec<(String, crate::text::Span)> = if assignment.names.is_empty() {
+                let name = expression_name(&assignment.value, false)
+                    .unwrap_or_else(|| generated_name("Column", &TableType::new(columns.clone()), &mut counter));
+                vec![(name, assignment.value.span)]
+            } else {
+                assignment.names.iter().map(|n| (n.name.clone(), n.span)).collect()
+            };
+            for ((name, span), ty) in names.into_iter().zip(types) {
+                if columns.iter().any(|c| c.name == name) {
+                    self.report(
+                        Diagnostic::new(Code::DuplicateColumn, span, format!("column `{name}` is already projected"))
+                            .with_help("give one of them a different name with `NewName = ...`"),
+                    );
+                    continue;
+                }
+                columns.push(Column::new(name, ty));
+            }
+        }
+        Arc::new(TableType::new(columns))
+    }
+
+    fn bind_project_away(&mut self, input: &Arc<TableType>, patterns: &'a [Expr], keep: bool) -> Arc<TableType> {
+        let mut matched: Vec<String> = Vec::new();
+        for pattern in patterns {
+            matched.extend(self.match_columns(input, pattern).into_iter().map(|c| c.name));
+        }
+        let columns = input.columns.iter().filter(|c| matched.contains(&c.name) == keep).cloned().collect();
+        Arc::new(TableType { columns, open: input.open && keep })
+    }
+
+    /// The input columns a name or wildcard pattern selects; a plain name
+    /// that matches nothing is reported.
+    fn match_columns(&mut self, input: &TableType, pattern: &'a Expr) -> Vec<Column> {
+        match &pattern.kind {
+            ExprKind::Name(ident) => match input.column(&ident.name) {
+                Some(column) => vec![column.clone()],
+                None => {
+                    if !input.open {
+                        self.report_unknown_name(&ident.name, pattern, Row::of(input));
+                    }
+                    Vec::new()
+                }
+            },
+            ExprKind::NamePattern(ident) => {
+                input.columns.iter().filter(|c| wildcard_match(&ident.name, &c.name)).cloned().collect()
+            }
+            ExprKind::Star => input.columns.clone(),
+            _ => {
+                self.bind_expr(pattern, Row::of(input));
+                Vec::new()
+            }
+        }
+    }
+
+    fn bind_project_rename(
+        &mut self,
+        input: &Arc<TableType>,
+        renames: &'a [(crate::syntax::ast::Ident, Expr)],
+    ) -> Arc<TableType> {
+        let mut columns = input.columns.clone();
+        for (new_name, old) in renames {
+            let ExprKind::Name(old_name) = &old.kind else {
+                self.report(
+                    Diagnostic::new(Code::ColumnNameExpected, old.span, "`project-rename` takes a column name here")
+                        .with_help("use `extend NewName = <expression>` to compute a new column"),
+                );
+                continue;
+            };
+            match columns.iter().position(|c| c.name == old_name.name) {
+                Some(position) => {
+                    if columns.iter().enumerate().any(|(i, c)| i != position && c.name == new_name.name) {
+                        self.report(Diagnostic::new(
+                            Code::DuplicateColumn,
+                            new_name.span,
+                            format!("a column named `{}` already exists", new_name.name),
+                        ));
+                    }
+                    columns[position].name = new_name.name.clone();
+                }
+                None if input.open => columns.push(Column::new(&new_name.name, Type::Unknown)),
+                None => self.report_unknown_name(&old_name.name, old, Row::of(input)),
+            }
+        }
+        Arc::new(TableType { columns, open: input.open })
+    }
+
+    fn bind_summarize(
+        &mut self,
+        input: &Arc<TableType>,
+        aggregates: &'a [Assignment],
+        by: &'a [Assignment],
+    ) -> Arc<TableType> {
+        let row = Row::of(input);
+        let mut columns: Vec<Column> = Vec::new();
+        let mut counter = 0;
+        for assignment in by {
+            let ty = self.bind_scalar(&assignment.value, row);
+            if ty == Type::DYNAMIC {
+                self.report(
+                    Diagnostic::new(
+                        Code::DynamicNotAllowed,
+                        assignment.value.span,
+                        "`summarize ... by` cannot group by a `dynamic` value",
+                    )
+                    .with_help("convert it first, e.g. `by tostring(Column)`"),
+                );
+            }
+            let name = self.assignment_name(assignment, false, &columns, &mut counter);
+            push_unique(&mut columns, Column::new(name, ty));
+        }
+        let by_names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        for assignment in aggregates {
+            self.bind_aggregate(input, assignment, &by_names, &mut columns, &mut counter);
+        }
+        Arc::new(TableType::new(columns))
+    }
+
+    /// One aggregation of `summarize`, which may produce several columns
+    /// (`arg_max(T, *)`, `take_any(a, b)`, `percentiles(x, 50, 95)`).
+    fn bind_aggregate(
+        &mut self,
+        input: &Arc<TableType>,
+        assignment: &'a Assignment,
+        by_names: &[String],
+        columns: &mut Vec<Column>,
+        counter: &mut usize,
+    ) {
+        let row = Row::of(input).with_aggregates();
+        let value = &assignment.value;
+        let ty = self.bind_expr(value, row);
+        if let ExprKind::Call { target: None, name, args } = &value.kind
+            && self.globals.catalog.aggregate(&name.name).is_some()
+            && let Some(multi) = self.multi_column_aggregate(input, &name.name, args, by_names)
+        {
+            let explicit = &assignment.names;
+            for (index, mut column) in multi.into_iter().enumerate() {
+                if let Some(name) = explicit.get(index) {
+                    column.name = name.name.clone();
+                }
+                push_unique(columns, column);
+            }
+            return;
+        }
+        if !contains_aggregate(value, self) {
+            self.report(
+                Diagnostic::new(
+                    Code::AggregateExpected,
+                    value.span,
+                    "`summarize` needs an aggregation function here, e.g. `count()` or `max(Column)`",
+                )
+                .with_help("move plain expressions to `by`, or compute them with `extend` after `summarize`"),
+            );
+        }
+        let types = self.tuple_types(assignment, &ty);
+        if assignment.names.len() > 1 {
+            for (name, ty) in assignment.names.iter().zip(types) {
+                push_unique(columns, Column::new(&name.name, ty));
+            }
+            return;
+        }
+        let name = self.assignment_name(assignment, true, columns, counter);
+        push_unique(columns, Column::new(name, types[0]));
+    }
+
+    /// The columns of an aggregation that yields several, or `None`.
+    fn multi_column_aggregate(
+        &mut self,
+        input: &TableType,
+        function: &str,
+        args: &'a [Expr],
+        by_names: &[String],
+    ) -> Option<Vec<Column>> {
+        let row = Row::of(input);
+        let type_of = |binder: &mut Binder<'a>, expr: &'a Expr| binder.bind_quiet_scalar(expr, row);
+        let name_of = |expr: &Expr| expression_name(expr, false).unwrap_or_else(|| "Column1".into());
+        match function {
+            "arg_max" | "arg_min" | "argmax" | "argmin" | "take_any" | "any" => {
+                let mut out: Vec<Column> = Vec::new();
+                for arg in args {
+                    if let ExprKind::Star = arg.kind {
+                        for column in &input.columns {
+                            let taken = by_names.contains(&column.name) || out.iter().any(|c| c.name == column.name);
+                            if !taken {
+                                out.push(column.clone());
+                            }
+                        }
+                        continue;
+                    }
+                    let (name, value) = match &arg.kind {
+                        ExprKind::NamedArg { name, value } => (name.name.clone(), &**value),
+                        _ => (name_of(arg), arg),
+                    };
+                    let name = if function == "any" { format!("any_{name}") } else { name };
+                    let ty = type_of(self, value);
+                    out.push(Column::new(name, ty));
+                }
+                Some(out)
+            }
+            "percentiles" | "percentilesw" => {
+                let value = args.first()?;
+                let ty = type_of(self, value);
+                let ty = if ty == Type::INT { Type::LONG } else { ty };
+                let base = expression_name(value, false).unwrap_or_default();
+                let weighted = function == "percentilesw";
+                let skip = if weighted { 2 } else { 1 };
+                let mut out = Vec::new();
+                for percent in args.iter().skip(skip) {
+                    let text = match &percent.kind {
+                        ExprKind::Literal(Literal::Long(Some(n))) => n.to_string(),
+                        ExprKind::Literal(Literal::Int(Some(n))) => n.to_string(),
+                        ExprKind::Literal(Literal::Real(Some(r))) => r.to_string().replace('.', "_"),
+                        _ => String::new(),
+                    };
+                    let prefix = if weighted { "percentilew" } else { "percentile" };
+                    out.push(Column::new(format!("{prefix}_{base}_{text}"), ty));
+                }
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
+    /// Binds without reporting (the expression was already bound once).
+    fn bind_quiet_scalar(&mut self, expr: &'a Expr, row: Row<'_>) -> Type {
+        self.quiet += 1;
+        let ty = self.bind_expr(expr, row).scalar();
+        self.quiet -= 1;
+        ty
+    }
+
+    /// The column name of an assignment: explicit, from the expression, or generated.
+    fn assignment_name(
+        &self,
+        assignment: &Assignment,
+        aggregate: bool,
+        columns: &[Column],
+        counter: &mut usize,
+    ) -> String {
+        if let Some(name) = assignment.names.first() {
+            return name.name.clone();
+        }
+        expression_name(&assignment.value, aggregate)
+            .unwrap_or_else(|| generated_name("Column", &TableType::new(columns.to_vec()), counter))
+    }
+
+    /// `mv-expand` / the expansion part of `mv-apply`.
+    fn bind_mv_expand(
+        &mut self,
+        input: &Arc<TableType>,
+        params: &'a [NamedParameter],
+        items: &'a [ExpandItem],
+    ) -> Arc<TableType> {
+        let mut table = TableType { columns: input.columns.clone(), open: input.open };
+        for item in items {
+            let ty = self.bind_scalar(&item.expr, Row::of(input));
+            if !(ty == Type::DYNAMIC || ty.is_unknown()) {
+                self.report(
+                    Diagnostic::new(
+                        Code::ArgumentTypeMismatch,
+                        item.expr.span,
+                        format!("`mv-expand` expands `dynamic` arrays or bags, found `{ty}`"),
+                    )
+                    .with_help("parse the value first, e.g. `parse_json(Column)`"),
+                );
+            }
+            let expanded = match &item.to_type {
+                Some(Expr { kind: ExprKind::TypeOf { scalar: Some(name), .. }, .. }) => declared_type(name),
+                _ => Type::DYNAMIC,
+            };
+            let name = match &item.name {
+                Some(name) => name.name.clone(),
+                None => expression_name(&item.expr, false).unwrap_or_else(|| "Column1".into()),
+            };
+            set_column(&mut table.columns, &name, expanded);
+        }
+        for param in params {
+            if param.name.name == "with_itemindex"
+                && let ExprKind::Name(index) = &param.value.kind
+            {
+                set_column(&mut table.columns, &index.name, Type::LONG);
+            }
+        }
+        Arc::new(table)
+    }
+
+    /// `evaluate plugin(...)`.
+    fn bind_evaluate(&mut self, input: Option<&Arc<TableType>>, call: &'a Expr) -> Arc<TableType> {
+        let ExprKind::Call { target: None, name, args } = &call.kind else {
+            self.bind_expr(call, Row::default());
+            return open_table();
+        };
+        let plugin_name = name.name.as_str();
+        let row = match input {
+            Some(table) => Row::of(table),
+            None => Row::default(),
+        };
+        if self.globals.catalog.plugin(plugin_name).is_none() {
+            let mut diagnostic =
+                Diagnostic::new(Code::UnknownPlugin, name.span, format!("unknown plugin `{plugin_name}`"));
+            let names: Vec<&str> = self
+                .globals
+                .catalog
+                .all()
+                .iter()
+                .filter(|f| f.kind == crate::analysis::catalog::FunctionKind::Plugin)
+                .map(|f| f.name.as_str())
+                .collect();
+            if let Some(best) = suggest(plugin_name, names.into_iter()) {
+                diagnostic = diagnostic.with_help(format!("did you mean `{best}`?"));
+            }
+            self.report(diagnostic);
+            return open_table();
+        }
+        let mut arg_types = Vec::new();
+        for arg in args {
+            let value = match &arg.kind {
+                ExprKind::NamedArg { value, .. } => value,
+                _ => arg,
+            };
+            arg_types.push(self.bind_expr(value, if plugin_name == "pivot" { row.with_aggregates() } else { row }));
+        }
+        let input_columns = input.map(|t| t.columns.clone()).unwrap_or_default();
+        match plugin_name {
+            "bag_unpack" => {
+                let column = args.first().and_then(|a| expression_name(a, false));
+                let columns = input_columns.into_iter().filter(|c| Some(&c.name) != column.as_ref()).collect();
+                Arc::new(TableType { columns, open: true })
+            }
+            "narrow" => Arc::new(TableType::new(vec![
+                Column::new("Row", Type::INT),
+                Column::new("Column", Type::STRING),
+                Column::new("Value", Type::STRING),
+            ])),
+            _ => Arc::new(TableType { columns: Vec::new(), open: true }),
+        }
+    }
+
+    /// `T | invoke f(args)`: calls `f` with `T` as its first argument.
+    fn bind_invoke(&mut self, input: &Arc<TableType>, call: &'a Expr) -> Arc<TableType> {
+        let ExprKind::Call { target: None, name, args } = &call.kind else {
+            return open_table();
+        };
+        let mut bound = vec![(None, ExprType::Table(input.clone()))];
+        for arg in args {
+            bound.push((None, self.bind_expr(arg, Row::default())));
+        }
+        match self.lookup(&name.name) {
+            Some(Symbol::Function(function)) => {
+                let function = *function;
+                match self.bind_user_call(function, &bound, call.span) {
+                    ExprType::Table(table) => table,
+                    _ => open_table(),
+                }
+            }
+            _ => {
+                if self.globals.schemas.function(&name.name).is_none() {
+                    self.error(Code::UnknownFunction, name.span, format!("unknown function `{}`", name.name));
+                }
+                open_table()
+            }
+        }
+    }
+}
+
+/// A one-column table.
+fn single_column(name: &str, ty: Type) -> Arc<TableType> {
+    Arc::new(TableType::new(vec![Column::new(name, ty)]))
+}
+
+/// Sets a column's type in place, or appends it.
+fn set_column(columns: &mut Vec<Column>, name: &str, ty: Type) {
+    match columns.iter_mut().find(|c| c.name == name) {
+        Some(column) => column.ty = ty,
+        None => columns.push(Column::new(name, ty)),
+    }
+}
+
+/// True when the expression calls an aggregation function somewhere.
+fn contains_aggregate(expr: &Expr, binder: &Binder<'_>) -> bool {
+    match &expr.kind {
+        ExprKind::Call { target: None, name, args } => {
+            binder.globals.catalog.aggregate(&name.name).is_some()
+                || matches!(binder.lookup(&name.name), Some(Symbol::Function(_)))
+                || args.iter().any(|a| contains_aggregate(a, binder))
+        }
+        ExprKind::Paren(inner) => contains_aggregate(inner, binder),
+        ExprKind::Unary { operand, .. } => contains_aggregate(operand, binder),
+        ExprKind::Binary { left, right, .. } => contains_aggregate(left, binder) || contains_aggregate(right, binder),
+        ExprKind::Member { target, .. } | ExprKind::Index { target, .. } => contains_aggregate(target, binder),
+        ExprKind::NamedArg { value, .. } => contains_aggregate(value, binder),
+        ExprKind::List { left, items, .. } => {
+            contains_aggregate(left, binder) || items.iter().any(|i| contains_aggregate(i, binder))
+        }
+        ExprKind::Between { expr, low, high, .. } => {
+            contains_aggregate(expr, binder) || contains_aggregate(low, binder) || contains_aggregate(high, binder)
+        }
+        // Constants are allowed as aggregation values (`summarize x = 1 by y` is an error
+        // in Kusto, but `summarize count() + 1` is fine).
+        _ => false,
+    }
+}
+
+/// Matches `Sec*Event`-style patterns (`*` is any run of characters).
+pub(crate) fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let mut rest = name;
+    for (index, part) in parts.iter().enumerate() {
+        if index == 0 {
+            let Some(stripped) = rest.strip_prefix(part) else { return false };
+            rest = stripped;
+        } else if index == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(found) = rest.find(part) else { return false };
+            rest = &rest[found + part.len()..];
+        }
+    }
+    true
+}

@@ -1,0 +1,241 @@
+//! Operators that combine tables: `join`, `lookup` and `union`.
+
+use std::sync::Arc;
+
+use crate::analysis::functions::open_table;
+use crate::analysis::names::push_unique;
+use crate::analysis::operators::wildcard_match;
+use crate::analysis::scope::{Binder, Row};
+use crate::analysis::types::{Column, ExprType, TableType, Type};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::syntax::ast::operators::NamedParameter;
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind};
+
+/// The join kinds whose output has only one side's columns.
+enum Side {
+    Left,
+    Right,
+    Both,
+}
+
+impl<'a> Binder<'a> {
+    pub(crate) fn bind_join(
+        &mut self,
+        left: &Arc<TableType>,
+        params: &'a [NamedParameter],
+        right: &'a Expr,
+        on: &'a [Expr],
+        where_: Option<&'a Expr>,
+    ) -> Arc<TableType> {
+        let right_table = self.bind_table(right, Row::default()).unwrap_or_else(open_table);
+        let kind = param_word(params, "kind").unwrap_or("innerunique");
+        let side = match kind {
+            "leftsemi" | "leftanti" | "leftantisemi" | "anti" => Side::Left,
+            "rightsemi" | "rightanti" | "rightantisemi" => Side::Right,
+            _ => Side::Both,
+        };
+        self.bind_join_keys(left, &right_table, on, "join");
+        if let Some(condition) = where_ {
+            let row = Row { left: Some(left), right: Some(&right_table), ..Row::default() };
+            self.bind_predicate(condition, row);
+        }
+        match side {
+            Side::Left => left.clone(),
+            Side::Right => right_table,
+            Side::Both => {
+                let mut columns = left.columns.clone();
+                for column in &right_table.columns {
+                    push_unique(&mut columns, column.clone());
+                }
+                Arc::new(TableType { columns, open: left.open || right_table.open })
+            }
+        }
+    }
+
+    pub(crate) fn bind_lookup(
+        &mut self,
+        left: &Arc<TableType>,
+        _params: &'a [NamedParameter],
+        right: &'a Expr,
+        on: &'a [Expr],
+    ) -> Arc<TableType> {
+        let right_table = self.bind_table(right, Row::default()).unwrap_or_else(open_table);
+        let keys = self.bind_join_keys(left, &right_table, on, "lookup");
+        let mut columns = left.columns.clone();
+        for column in &right_table.columns {
+            if !keys.contains(&column.name) {
+                push_unique(&mut columns, column.clone());
+            }
+        }
+        Arc::new(TableType { columns, open: left.open || right_table.open })
+    }
+
+    /// Checks `on` keys: `Column` (present on both sides) or
+    /// `$left.A == $right.B` with compatible types. Returns the right-side key names.
+    fn bind_join_keys(&mut self, left: &TableType, right: &TableType, on: &'a [Expr], operator: &str) -> Vec<String> {
+        let mut right_keys = Vec::new();
+        for key in on {
+            match &key.kind {
+                ExprKind::Name(ident) => {
+                    let l = left.column(&ident.name);
+                    let r = right.column(&ident.name);
+                    match (l, r) {
+                        (Some(l), Some(r)) => self.check_key_types(l.ty, r.ty, key),
+                        _ if (l.is_none() && left.open) || (r.is_none() && right.open) => {}
+                        _ => {
+                            let missing = if l.is_none() && r.is_none() {
+                                "either side"
+                            } else if l.is_none() {
+                                "the left side"
+                            } else {
+                                "the right side"
+                            };
+                            self.report(
+                                Diagnostic::new(
+                                    Code::JoinKeyMissing,
+                                    key.span,
+                                    format!("`{operator}` key `{}` is not a column of {missing}", ident.name),
+                                )
+                                .with_help("use `$left.Column == $right.OtherColumn` when the names differ"),
+                            );
+                        }
+                    }
+                    right_keys.push(ident.name.clone());
+                }
+                ExprKind::Binary { op: BinaryOp::Eq, left: a, right: b } if is_side(a) && is_side(b) => {
+                    let row = Row { left: Some(left), right: Some(right), ..Row::default() };
+                    let ta = self.bind_expr(a, row);
+                    let tb = self.bind_expr(b, row);
+                    if let (ExprType::Scalar(ta), ExprType::Scalar(tb)) = (ta, tb) {
+                        self.check_key_types(ta, tb, key);
+                    }
+                    for side in [a, b] {
+                        if let ExprKind::Member { target, name } = &side.kind
+                            && matches!(&target.kind, ExprKind::Name(n) if n.name == "$right")
+                        {
+                            right_keys.push(name.name.clone());
+                        }
+                    }
+                }
+                ExprKind::Error => {}
+                _ => {
+                    // Kusto.Language only accepts the two forms above.
+                    self.report(
+                        Diagnostic::new(
+                            Code::InvalidJoinCondition,
+                            key.span,
+                            format!(
+                                "a `{operator}` condition must be a column name or `$left.Column == $right.Column`"
+                            ),
+                        )
+                        .with_help("filter with `where` before or after the join for other conditions"),
+                    );
+                }
+            }
+        }
+        right_keys
+    }
+
+    fn check_key_types(&mut self, left: Type, right: Type, key: &Expr) {
+        if left.common(right).is_none() {
+            self.report(
+                Diagnostic::new(
+                    Code::JoinKeyTypeMismatch,
+                    key.span,
+                    format!("join keys have different types: `{left}` and `{right}`"),
+                )
+                .with_help("convert one side, e.g. `extend Key = tostring(Key)`, so both keys have the same type"),
+            );
+        } else if left == Type::DYNAMIC || right == Type::DYNAMIC {
+            self.report(
+                Diagnostic::new(Code::DynamicNotAllowed, key.span, "join keys cannot be `dynamic`")
+                    .with_help("convert the key first, e.g. `tostring(Key)`"),
+            );
+        }
+    }
+
+    /// `union` as a source (`input` is `None`) or after a pipe.
+    pub(crate) fn bind_union(
+        &mut self,
+        input: Option<&Arc<TableType>>,
+        params: &'a [NamedParameter],
+        tables: &'a [Expr],
+    ) -> Arc<TableType> {
+        let fuzzy = param_word(params, "isfuzzy") == Some("true");
+        let mut inputs: Vec<Arc<TableType>> = input.into_iter().cloned().collect();
+        for table in tables {
+            match &table.kind {
+                ExprKind::NamePattern(pattern) => {
+                    let mut names: Vec<&str> =
+                        self.globals.schemas.table_names().filter(|n| wildcard_match(&pattern.name, n)).collect();
+                    names.sort();
+                    for name in names {
+                        if let Some(t) = self.globals.schemas.table(name) {
+                            inputs.push(t.clone());
+                        }
+                    }
+                }
+                _ => {
+                    if fuzzy {
+                        self.quiet += 1;
+                    }
+                    let bound = self.bind_table(table, Row::default());
+                    if fuzzy {
+                        self.quiet -= 1;
+                    }
+                    inputs.extend(bound);
+                }
+            }
+        }
+        let mut out: Vec<Column> = Vec::new();
+        if let Some(source) = params.iter().find(|p| p.name.name == "withsource") {
+            let name = match &source.value.kind {
+                ExprKind::Name(ident) => ident.name.clone(),
+                _ => "TableName".to_string(),
+            };
+            out.push(Column::new(name, Type::STRING));
+        }
+        // Columns by name in order of first appearance; a name with several
+        // types becomes one column per type, `Name_type`.
+        let mut groups: Vec<(String, Vec<Type>)> = Vec::new();
+        for table in &inputs {
+            for column in &table.columns {
+                match groups.iter_mut().find(|(name, _)| *name == column.name) {
+                    Some((_, types)) => {
+                        if !types.contains(&column.ty) {
+                            types.push(column.ty);
+                        }
+                    }
+                    None => groups.push((column.name.clone(), vec![column.ty])),
+                }
+            }
+        }
+        for (name, types) in groups {
+            if types.len() == 1 {
+                push_unique(&mut out, Column::new(name, types[0]));
+            } else {
+                for ty in types {
+                    push_unique(&mut out, Column::new(format!("{name}_{ty}"), ty));
+                }
+            }
+        }
+        Arc::new(TableType { columns: out, open: inputs.iter().any(|t| t.open) || inputs.is_empty() })
+    }
+}
+
+/// `$left.X` or `$right.X`.
+fn is_side(expr: &Expr) -> bool {
+    matches!(&expr.kind, ExprKind::Member { target, .. }
+        if matches!(&target.kind, ExprKind::Name(n) if n.name == "$left" || n.name == "$right"))
+}
+
+/// The value of a `name=word` parameter as written.
+fn param_word<'p>(params: &'p [NamedParameter], name: &str) -> Option<&'p str> {
+    let param = params.iter().find(|p| p.name.name == name)?;
+    match &param.value.kind {
+        ExprKind::Name(ident) => Some(ident.name.as_str()),
+        ExprKind::Literal(crate::syntax::ast::Literal::Bool(Some(true))) => Some("true"),
+        ExprKind::Literal(crate::syntax::ast::Literal::Bool(Some(false))) => Some("false"),
+        _ => None,
+    }
+}
