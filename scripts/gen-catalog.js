@@ -58,8 +58,10 @@ function entry(sym, kind) {
   const d = descriptions.get(key) || {};
   const out = { name: sym.Name, kind: kind === 'scalar' && WINDOW.has(sym.Name) ? 'window' : kind };
   out.category = d.category || (kind === 'scalar' ? 'misc' : kind);
-  out.description = d.description || '';
+  out.description = d.description || (sym.IsObsolete && sym.Alternative ? `Deprecated: use ${String(sym.Alternative).split("' or '").join(' or ')}` : '');
   if (sym.IsHidden) out.hidden = true;
+  if (sym.IsObsolete) out.deprecated = true;
+  if (sym.IsObsolete && sym.Alternative) out.alternative = sym.Alternative;
   if (sym.ResultNameKind) out.result_name = RESULT_NAME_KIND[sym.ResultNameKind];
   if (sym.ResultNamePrefix) out.result_prefix = sym.ResultNamePrefix;
   out.signatures = toArray(sym.Signatures).map(s => {
@@ -83,7 +85,8 @@ function entry(sym, kind) {
 }
 
 const all = [];
-for (const f of toArray(K.Functions.All)) if (!f.IsObsolete) all.push(entry(f, 'scalar'));
-for (const f of toArray(K.Aggregates.All)) if (!f.IsObsolete) all.push(entry(f, 'aggregate'));
-for (const f of toArray(K.PlugIns.All)) if (!f.IsObsolete) all.push(entry(f, 'plugin'));
+// Deprecated names are kept (Kusto still accepts them) and marked.
+for (const f of toArray(K.Functions.All)) all.push(entry(f, 'scalar'));
+for (const f of toArray(K.Aggregates.All)) all.push(entry(f, 'aggregate'));
+for (const f of toArray(K.PlugIns.All)) all.push(entry(f, 'plugin'));
 process.stdout.write('[\n' + all.map(e => JSON.stringify(e)).join(',\n') + '\n]\n');

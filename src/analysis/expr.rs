@@ -138,6 +138,7 @@ impl<'a> Binder<'a> {
         }
         match self.lookup(name) {
             Some(Symbol::Scalar(ty)) => return ExprType::Scalar(*ty),
+            Some(Symbol::Text(_)) => return ExprType::Scalar(Type::STRING),
             Some(Symbol::Table(table)) => return ExprType::Table(table.clone()),
             Some(Symbol::Function(function)) => {
                 // A function without parameters can be referred to without `()`.

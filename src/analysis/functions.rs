@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::analysis::catalog::{Function, FunctionKind, ParamKind, ParamType, ReturnRule, Returns, Signature};
 use crate::analysis::names::suggest;
-use crate::analysis::scope::{Binder, Row, Symbol};
+use crate::analysis::scope::{Binder, CallArg, Row, Symbol};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::{Expr, ExprKind, Ident};
@@ -70,7 +70,13 @@ impl<'a> Binder<'a> {
         }
         if let Some(Symbol::Function(definition)) = self.lookup(function) {
             let definition = *definition;
-            let args: Vec<(Option<&'a str>, ExprType)> = bound.into_iter().map(|a| (a.name, a.ty)).collect();
+            let args: Vec<CallArg<'a>> = bound
+                .into_iter()
+                .map(|a| {
+                    let text = self.constant_text(a.expr);
+                    CallArg { name: a.name, ty: a.ty, text }
+                })
+                .collect();
             return self.bind_user_call(definition, &args, expr.span);
         }
         if let Some(stored) = self.globals.schemas.function(function) {
@@ -136,16 +142,32 @@ impl<'a> Binder<'a> {
         }
     }
 
-    /// `table("Name")`: the named table when the name is a literal.
+    /// The value of a constant string expression (a literal or a name bound to one).
+    pub(crate) fn constant_text(&self, expr: &Expr) -> Option<String> {
+        match &expr.kind {
+            ExprKind::Literal(crate::syntax::ast::Literal::String(text)) => Some(text.clone()),
+            ExprKind::Name(ident) => match self.lookup(&ident.name) {
+                Some(Symbol::Text(text)) => Some(text.clone()),
+                _ => None,
+            },
+            ExprKind::Paren(inner) => self.constant_text(inner),
+            _ => None,
+        }
+    }
+
+    /// `table("Name")`: the named table when the name is a constant.
     fn bind_table_function(&mut self, args: &'a [Expr]) -> ExprType {
-        if let Some(Expr { kind: ExprKind::Literal(crate::syntax::ast::Literal::String(name)), span }) = args.first() {
+        let first = args.first();
+        if let Some(name) = first.and_then(|arg| self.constant_text(arg)) {
+            let span = first.map(|arg| arg.span).unwrap_or_default();
+            let name = &name;
             if let Some(Symbol::Table(table)) = self.lookup(name) {
                 return ExprType::Table(table.clone());
             }
             if let Some(table) = self.globals.schemas.table(name) {
                 return ExprType::Table(table.clone());
             }
-            let mut diagnostic = Diagnostic::new(Code::UnknownTable, *span, format!("unknown table `{name}`"));
+            let mut diagnostic = Diagnostic::new(Code::UnknownTable, span, format!("unknown table `{name}`"));
             if let Some(best) = suggest(name, self.globals.schemas.table_names()) {
                 diagnostic = diagnostic.with_help(format!("did you mean `{best}`?"));
             }
@@ -157,6 +179,18 @@ impl<'a> Binder<'a> {
 
     /// Resolves a built-in call against its signatures and returns its type.
     pub(crate) fn bind_builtin(&mut self, function: &Function, args: &[Arg<'a>], expr: &'a Expr) -> ExprType {
+        if function.deprecated {
+            let span = match &expr.kind {
+                ExprKind::Call { name, .. } => name.span,
+                _ => expr.span,
+            };
+            let mut diagnostic =
+                Diagnostic::new(Code::DeprecatedFunction, span, format!("`{}` is deprecated", function.name));
+            if let Some(alternative) = &function.alternative {
+                diagnostic = diagnostic.with_help(format!("use `{}` instead", alternative.replace(" or ", "` or `")));
+            }
+            self.report(diagnostic);
+        }
         let mut best: Option<(&Signature, Vec<usize>, Fit)> = None;
         let mut arity_matches: Vec<(&Signature, Vec<usize>)> = Vec::new();
         for signature in &function.signatures {
@@ -167,8 +201,17 @@ impl<'a> Binder<'a> {
                 best = Some((signature, mapping, fit));
             }
         }
-        if let Some((signature, mapping, _)) = best {
-            return return_type(function, signature, &mapping, args);
+        if let Some((signature, mapping, fit)) = best {
+            let ty = return_type(function, signature, &mapping, args);
+            // With unknown arguments several overloads may fit equally well;
+            // when they disagree on the result, it is unknown.
+            let ambiguous = function.signatures.iter().any(|other| {
+                !std::ptr::eq(other, signature)
+                    && map_arguments(other, args.len()).is_some_and(|m| {
+                        signature_fit(other, &m, args) == fit && return_type(function, other, &m, args) != ty
+                    })
+            });
+            return if ambiguous { ExprType::Scalar(Type::Unknown) } else { ty };
         }
         if arity_matches.is_empty() {
             let (least, most) = function.arity();
@@ -293,6 +336,28 @@ fn argument_fit(param: &ParamType, index: usize, mapping: &[usize], signature: &
     if ty.is_unknown() {
         return Fit::Exact;
     }
+    // A `dynamic` value's real type is only known at run time: Kusto.Language
+    // lets it stand for any scalar parameter (and converts when it runs).
+    if ty == Type::DYNAMIC
+        && !matches!(param, ParamType::Kind(ParamKind::Tabular | ParamKind::Database | ParamKind::Cluster))
+    {
+        let exact = match param {
+            ParamType::Declared(types) => types.contains(&Type::DYNAMIC),
+            ParamType::Kind(kind) => matches!(
+                kind,
+                ParamKind::Any
+                    | ParamKind::Scalar
+                    | ParamKind::StringOrDynamic
+                    | ParamKind::StringOrArray
+                    | ParamKind::IntegerOrArray
+                    | ParamKind::DynamicArray
+                    | ParamKind::DynamicBag
+                    | ParamKind::CommonScalar
+                    | ParamKind::CommonScalarOrDynamic
+            ),
+        };
+        return if exact { Fit::Exact } else { Fit::Promoted };
+    }
     let yes = |ok: bool| if ok { Fit::Exact } else { Fit::No };
     match param {
         ParamType::Declared(types) => {
@@ -377,6 +442,34 @@ fn common_type(signature: &Signature, mapping: &[usize], args: &[Arg<'_>], or_dy
     Some(common)
 }
 
+/// `iff`/`case`: the common type of the non-`dynamic` branches (`dynamic`
+/// when all are dynamic or they have no common type).
+fn common_non_dynamic(signature: &Signature, mapping: &[usize], args: &[Arg<'_>]) -> Type {
+    let mut common = Type::Unknown;
+    let mut any = false;
+    for (index, arg) in args.iter().enumerate() {
+        if !matches!(&signature.params[mapping[index]].ty, ParamType::Kind(ParamKind::CommonScalarOrDynamic)) {
+            continue;
+        }
+        let ty = arg.ty.scalar();
+        if ty == Type::DYNAMIC || ty.is_unknown() {
+            continue;
+        }
+        any = true;
+        match common.common(ty) {
+            Some(next) => common = next,
+            None => return Type::DYNAMIC,
+        }
+    }
+    if any {
+        common
+    } else if args.iter().any(|a| a.ty.scalar() == Type::DYNAMIC) {
+        Type::DYNAMIC
+    } else {
+        common
+    }
+}
+
 /// The result type of a resolved call.
 fn return_type(function: &Function, signature: &Signature, mapping: &[usize], args: &[Arg<'_>]) -> ExprType {
     let arg_of = |param: usize| mapping.iter().position(|&p| p == param).map(|i| args[i].ty.clone());
@@ -398,9 +491,7 @@ fn return_type(function: &Function, signature: &Signature, mapping: &[usize], ar
             }
             ReturnRule::Param0Array => scalar(Type::DYNAMIC),
             ReturnRule::Common => scalar(common_type(signature, mapping, args, false).unwrap_or(Type::Unknown)),
-            ReturnRule::CommonNonDynamic => {
-                scalar(common_type(signature, mapping, args, true).unwrap_or(Type::Unknown))
-            }
+            ReturnRule::CommonNonDynamic => scalar(common_non_dynamic(signature, mapping, args)),
             ReturnRule::Widest => {
                 scalar(args.iter().map(|a| a.ty.scalar()).reduce(Type::widest).unwrap_or(Type::Unknown))
             }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::analysis::functions::open_table;
 use crate::analysis::names::{expression_name, generated_name, push_unique, suggest};
-use crate::analysis::scope::{Binder, Row, Symbol, declared_type};
+use crate::analysis::scope::{Binder, CallArg, Row, Symbol, declared_type};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::operators::{Assignment, ExpandItem, NamedParameter, ParsePart, SeriesRange};
@@ -280,9 +280,10 @@ impl<'a> Binder<'a> {
                 let mut columns: Vec<Column> = Vec::new();
                 for (index, assignment) in assignments.iter().enumerate() {
                     let ty = self.bind_scalar(&assignment.value, Row::default());
+                    // Unnamed `print` columns are `print_0`, `print_1`, ... even for plain names.
                     let name = match assignment.names.first() {
                         Some(name) => name.name.clone(),
-                        None => expression_name(&assignment.value, false).unwrap_or_else(|| format!("print_{index}")),
+                        None => format!("print_{index}"),
                     };
                     push_unique(&mut columns, Column::new(name, ty));
                 }
@@ -327,22 +328,40 @@ impl<'a> Binder<'a> {
             return input.clone();
         }
         let mut table = TableType { columns: input.columns.clone(), open: input.open };
+        // Later assignments see the columns earlier ones add, but a column an
+        // earlier assignment replaces keeps its input type until the operator ends.
+        let mut visible = table.clone();
         let mut counter = 0;
         for assignment in assignments {
-            let ty = self.bind_expr(&assignment.value, Row::of(&table));
-            let types = self.tuple_types(assignment, &ty);
+            let ty = self.bind_expr(&assignment.value, Row::of(&visible));
+            let add = |table: &mut TableType, visible: &mut TableType, name: &str, ty: Type| {
+                set_column(&mut table.columns, name, ty);
+                if visible.column(name).is_none() {
+                    visible.columns.push(Column::new(name, ty));
+                }
+            };
             if assignment.names.len() > 1 {
+                let types = self.tuple_types(assignment, &ty);
                 for (name, ty) in assignment.names.iter().zip(types) {
-                    set_column(&mut table.columns, &name.name, ty);
+                    add(&mut table, &mut visible, &name.name, ty);
                 }
                 continue;
             }
+            if assignment.names.is_empty()
+                && let Some(columns) = tuple_columns(&assignment.value)
+            {
+                for (name, ty) in columns {
+                    add(&mut table, &mut visible, &name, ty);
+                }
+                continue;
+            }
+            let types = self.tuple_types(assignment, &ty);
             let name = match assignment.names.first() {
                 Some(name) => name.name.clone(),
                 None => expression_name(&assignment.value, false)
                     .unwrap_or_else(|| generated_name("Column", &table, &mut counter)),
             };
-            set_column(&mut table.columns, &name, types[0]);
+            add(&mut table, &mut visible, &name, types[0]);
         }
         Arc::new(table)
     }
@@ -687,19 +706,59 @@ impl<'a> Binder<'a> {
             self.report(diagnostic);
             return open_table();
         }
-        let mut arg_types = Vec::new();
-        for arg in args {
+        let mut arg_types: Vec<ExprType> = Vec::new();
+        for (index, arg) in args.iter().enumerate() {
             let value = match &arg.kind {
                 ExprKind::NamedArg { value, .. } => value,
                 _ => arg,
             };
-            arg_types.push(self.bind_expr(value, if plugin_name == "pivot" { row.with_aggregates() } else { row }));
+            // `ipv4_lookup(Lookup, SourceKey, LookupKey, ...)`: keys after the
+            // source key name the lookup table's columns.
+            let lookup = match arg_types.first() {
+                Some(ExprType::Table(table)) if plugin_name.ends_with("_lookup") && index >= 2 => Some(table.clone()),
+                _ => None,
+            };
+            let ty = match &lookup {
+                Some(table) => {
+                    let merged = TableType {
+                        columns: table
+                            .columns
+                            .iter()
+                            .chain(row.table.map(|t| t.columns.iter()).into_iter().flatten())
+                            .cloned()
+                            .collect(),
+                        open: table.open,
+                    };
+                    self.bind_expr(value, Row::of(&merged))
+                }
+                None => self.bind_expr(value, if plugin_name == "pivot" { row.with_aggregates() } else { row }),
+            };
+            arg_types.push(ty);
         }
         let input_columns = input.map(|t| t.columns.clone()).unwrap_or_default();
         match plugin_name {
             "bag_unpack" => {
                 let column = args.first().and_then(|a| expression_name(a, false));
                 let columns = input_columns.into_iter().filter(|c| Some(&c.name) != column.as_ref()).collect();
+                Arc::new(TableType { columns, open: true })
+            }
+            "ipv4_lookup" | "ipv6_lookup" | "geo_polygon_lookup" | "geo_line_lookup" => {
+                let mut columns = input_columns;
+                if let Some(ExprType::Table(lookup)) = arg_types.first() {
+                    for column in &lookup.columns {
+                        push_unique(&mut columns, column.clone());
+                    }
+                }
+                Arc::new(TableType { columns, open: false })
+            }
+            "pivot" => {
+                // The listed columns, then one column per pivot value (unknown here).
+                let columns = args
+                    .iter()
+                    .zip(&arg_types)
+                    .skip(2)
+                    .filter_map(|(arg, ty)| Some(Column::new(expression_name(arg, false)?, ty.scalar())))
+                    .collect();
                 Arc::new(TableType { columns, open: true })
             }
             "narrow" => Arc::new(TableType::new(vec![
@@ -716,9 +775,10 @@ impl<'a> Binder<'a> {
         let ExprKind::Call { target: None, name, args } = &call.kind else {
             return open_table();
         };
-        let mut bound = vec![(None, ExprType::Table(input.clone()))];
+        let mut bound = vec![CallArg { name: None, ty: ExprType::Table(input.clone()), text: None }];
         for arg in args {
-            bound.push((None, self.bind_expr(arg, Row::default())));
+            let ty = self.bind_expr(arg, Row::default());
+            bound.push(CallArg { name: None, ty, text: self.constant_text(arg) });
         }
         match self.lookup(&name.name) {
             Some(Symbol::Function(function)) => {
@@ -736,6 +796,62 @@ impl<'a> Binder<'a> {
             }
         }
     }
+}
+
+/// The columns of an unnamed call to a function that returns several
+/// (`series_stats(x)` → `series_stats_x_min`, `series_stats_x_max`, ...).
+fn tuple_columns(expr: &Expr) -> Option<Vec<(String, Type)>> {
+    let ExprKind::Call { target: None, name, args } = &expr.kind else { return None };
+    let (suffixes, ty): (&[&str], Type) = match name.name.as_str() {
+        "series_stats" => (&["min", "min_idx", "max", "max_idx", "avg", "stdev", "variance"], Type::REAL),
+        "series_stats_dynamic" => return None,
+        "series_fit_line" => {
+            (&["rsquare", "slope", "variance", "rvariance", "interception", "line_fit"], Type::Unknown)
+        }
+        "series_fit_2lines" => (
+            &[
+                "rsquare",
+                "split_idx",
+                "variance",
+                "rvariance",
+                "line_fit",
+                "right_rsquare",
+                "right_slope",
+                "right_interception",
+                "right_variance",
+                "right_rvariance",
+                "left_rsquare",
+                "left_slope",
+                "left_interception",
+                "left_variance",
+                "left_rvariance",
+            ],
+            Type::Unknown,
+        ),
+        "series_decompose" => (&["baseline", "seasonal", "trend", "residual"], Type::DYNAMIC),
+        "series_decompose_anomalies" => (&["ad_flag", "ad_score", "baseline"], Type::DYNAMIC),
+        "series_periods_detect" | "series_periods_validate" => (&["periods", "scores"], Type::DYNAMIC),
+        _ => return None,
+    };
+    let base = match args.first().and_then(|a| expression_name(a, false)) {
+        Some(arg) => format!("{}_{arg}", name.name),
+        None => name.name.clone(),
+    };
+    Some(
+        suffixes
+            .iter()
+            .map(|suffix| {
+                let ty = match (name.name.as_str(), *suffix) {
+                    (_, "line_fit") => Type::DYNAMIC,
+                    ("series_stats", "min_idx" | "max_idx") => Type::LONG,
+                    ("series_fit_2lines", "split_idx") => Type::LONG,
+                    (_, _) if ty.is_unknown() => Type::REAL,
+                    _ => ty,
+                };
+                (format!("{base}_{suffix}"), ty)
+            })
+            .collect(),
+    )
 }
 
 /// A one-column table.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::analysis::types::{ExprType, TableType, Type};
 use crate::analysis::{Globals, Output};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::syntax::ast::{self, Expr, LetValue, StatementKind};
+use crate::syntax::ast::{self, Expr, ExprKind, LetValue, Literal, StatementKind};
 use crate::text::Span;
 
 /// How deep user functions may call each other before the binder stops
@@ -17,9 +17,11 @@ const MAX_CALL_DEPTH: usize = 32;
 /// What a `let` name stands for.
 #[derive(Debug, Clone)]
 pub(crate) enum Symbol<'a> {
-    /// A scalar value; `constant` keeps a literal's text-free value for
-    /// arguments that must be constant.
+    /// A scalar value.
     Scalar(Type),
+    /// A constant string (`let name = "SigninLogs";`, or a string literal
+    /// passed to a user function), so `table(name)` can resolve it.
+    Text(String),
     /// A tabular value (`let T = ...;`, `materialize(...)`).
     Table(Arc<TableType>),
     /// A user function or view.
@@ -143,6 +145,7 @@ impl<'a> Binder<'a> {
 
     fn bind_let(&mut self, binding: &'a ast::Let) {
         let symbol = match &binding.value {
+            LetValue::Expr(Expr { kind: ExprKind::Literal(Literal::String(text)), .. }) => Symbol::Text(text.clone()),
             LetValue::Expr(expr) => match self.bind_expr(expr, Row::default()) {
                 ExprType::Table(table) => Symbol::Table(table),
                 ExprType::Scalar(ty) => Symbol::Scalar(ty),
@@ -192,12 +195,7 @@ impl<'a> Binder<'a> {
     /// Binds a user function's body for one call, with the arguments' types
     /// in place of the declared ones (tabular parameters take the argument's
     /// columns). Problems inside the body were reported at the declaration.
-    pub fn bind_user_call(
-        &mut self,
-        function: &'a ast::FunctionDef,
-        args: &[(Option<&'a str>, ExprType)],
-        span: Span,
-    ) -> ExprType {
+    pub fn bind_user_call(&mut self, function: &'a ast::FunctionDef, args: &[CallArg<'a>], span: Span) -> ExprType {
         if self.call_depth >= MAX_CALL_DEPTH {
             self.error(
                 Code::RecursiveFunction,
@@ -209,11 +207,15 @@ impl<'a> Binder<'a> {
         self.push_scope();
         for (position, param) in function.params.iter().enumerate() {
             // Named arguments (`f(b = 2)`) bind by name, the rest by position.
-            let by_name = args.iter().find(|(name, _)| *name == Some(param.name.name.as_str()));
-            let by_position = args.get(position).filter(|(name, _)| name.is_none());
-            let symbol = match by_name.or(by_position).map(|(_, ty)| ty) {
-                Some(ExprType::Table(table)) => Symbol::Table(table.clone()),
-                Some(ExprType::Scalar(ty)) if matches!(param.ty, ast::ParameterType::Scalar(_)) => Symbol::Scalar(*ty),
+            let by_name = args.iter().find(|arg| arg.name == Some(param.name.name.as_str()));
+            let by_position = args.get(position).filter(|arg| arg.name.is_none());
+            let arg = by_name.or(by_position);
+            let symbol = match arg.map(|arg| (&arg.ty, &arg.text)) {
+                Some((ExprType::Table(table), _)) => Symbol::Table(table.clone()),
+                Some((_, Some(text))) => Symbol::Text(text.clone()),
+                Some((ExprType::Scalar(ty), _)) if matches!(param.ty, ast::ParameterType::Scalar(_)) => {
+                    Symbol::Scalar(*ty)
+                }
                 _ => {
                     self.quiet += 1;
                     let symbol = self.parameter_symbol(param);
@@ -247,6 +249,15 @@ impl<'a> Binder<'a> {
             }
         }
     }
+}
+
+/// An argument of a user-function call.
+pub(crate) struct CallArg<'a> {
+    /// The name of a named argument (`f(x = 1)`).
+    pub name: Option<&'a str>,
+    pub ty: ExprType,
+    /// The value of a constant string argument.
+    pub text: Option<String>,
 }
 
 /// A declared type name as a type (`Unknown` if the name was not recognised).

@@ -74,7 +74,12 @@ impl<'a> Binder<'a> {
     /// `$left.A == $right.B` with compatible types. Returns the right-side key names.
     fn bind_join_keys(&mut self, left: &TableType, right: &TableType, on: &'a [Expr], operator: &str) -> Vec<String> {
         let mut right_keys = Vec::new();
+        // `on $left.A == $right.B and $left.C == $right.D` is two keys.
+        let mut keys: Vec<&'a Expr> = Vec::new();
         for key in on {
+            flatten_and(key, &mut keys);
+        }
+        for key in keys {
             match &key.kind {
                 ExprKind::Name(ident) => {
                     let l = left.column(&ident.name);
@@ -137,7 +142,7 @@ impl<'a> Binder<'a> {
     }
 
     fn check_key_types(&mut self, left: Type, right: Type, key: &Expr) {
-        if left.common(right).is_none() {
+        if !keys_compatible(left, right) {
             self.report(
                 Diagnostic::new(
                     Code::JoinKeyTypeMismatch,
@@ -145,11 +150,6 @@ impl<'a> Binder<'a> {
                     format!("join keys have different types: `{left}` and `{right}`"),
                 )
                 .with_help("convert one side, e.g. `extend Key = tostring(Key)`, so both keys have the same type"),
-            );
-        } else if left == Type::DYNAMIC || right == Type::DYNAMIC {
-            self.report(
-                Diagnostic::new(Code::DynamicNotAllowed, key.span, "join keys cannot be `dynamic`")
-                    .with_help("convert the key first, e.g. `tostring(Key)`"),
             );
         }
     }
@@ -202,6 +202,11 @@ impl<'a> Binder<'a> {
             for column in &table.columns {
                 match groups.iter_mut().find(|(name, _)| *name == column.name) {
                     Some((_, types)) => {
+                        // An unknown type merges with any known one.
+                        if column.ty.is_unknown() {
+                            continue;
+                        }
+                        types.retain(|t| !t.is_unknown());
                         if !types.contains(&column.ty) {
                             types.push(column.ty);
                         }
@@ -221,6 +226,31 @@ impl<'a> Binder<'a> {
         }
         Arc::new(TableType { columns: out, open: inputs.iter().any(|t| t.open) || inputs.is_empty() })
     }
+}
+
+/// The operands of a chain of `and`.
+fn flatten_and<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &expr.kind {
+        ExprKind::Binary { op: BinaryOp::And, left, right } => {
+            flatten_and(left, out);
+            flatten_and(right, out);
+        }
+        ExprKind::Paren(inner) => flatten_and(inner, out),
+        _ => out.push(expr),
+    }
+}
+
+/// Join keys Kusto.Language accepts together: the same type, two numbers,
+/// two time values (`datetime`/`timespan`), or anything with `dynamic`.
+fn keys_compatible(left: Type, right: Type) -> bool {
+    let interval = |t: Type| t == Type::DATETIME || t == Type::TIMESPAN;
+    left == right
+        || left.is_unknown()
+        || right.is_unknown()
+        || left == Type::DYNAMIC
+        || right == Type::DYNAMIC
+        || (left.is_number() && right.is_number())
+        || (interval(left) && interval(right))
 }
 
 /// `$left.X` or `$right.X`.

@@ -268,6 +268,10 @@ codes! {
     ///
     /// Example: `let f = () { f() }; f()`.
     RecursiveFunction = (2013, "recursive-function", Error),
+    /// A deprecated function name that Kusto still accepts, with its replacement.
+    ///
+    /// Example: `summarize makeset(Ip)` (use `make_set`), `parsejson(x)` (use `parse_json`).
+    DeprecatedFunction = (2014, "deprecated-function", Warning),
 }
 
 impl Code {

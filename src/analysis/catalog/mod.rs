@@ -35,6 +35,12 @@ pub struct Function {
     /// Internal or undocumented helpers Kusto still accepts.
     #[serde(default)]
     pub hidden: bool,
+    /// Deprecated names Kusto still accepts (`makeset`, `parsejson`, ...).
+    #[serde(default)]
+    pub deprecated: bool,
+    /// The name to use instead of a deprecated one.
+    #[serde(default)]
+    pub alternative: Option<String>,
     /// How an unnamed call names its result column.
     #[serde(default)]
     pub result_name: ResultName,
