@@ -116,10 +116,12 @@ impl<'a> Binder<'a> {
                 let mut columns = input.columns.clone();
                 for part in pattern {
                     match part {
+                        // Kusto.Language appends parsed columns even when the
+                        // name exists (the later one is a second column).
                         ParsePart::Column(decl) => {
-                            set_column(&mut columns, &decl.name.name, declared_type(&decl.ty));
+                            columns.push(Column::new(&decl.name.name, declared_type(&decl.ty)));
                         }
-                        ParsePart::ColumnUntyped(ident) => set_column(&mut columns, &ident.name, Type::STRING),
+                        ParsePart::ColumnUntyped(ident) => columns.push(Column::new(&ident.name, Type::STRING)),
                         ParsePart::Text(expr) => {
                             self.bind_scalar(expr, Row::default());
                         }
@@ -341,7 +343,10 @@ impl<'a> Binder<'a> {
                 }
             };
             if assignment.names.len() > 1 {
-                let types = self.tuple_types(assignment, &ty);
+                let types = match tuple_columns(&assignment.value) {
+                    Some(columns) => columns.into_iter().map(|(_, ty)| ty).collect(),
+                    None => self.tuple_types(assignment, &ty),
+                };
                 for (name, ty) in assignment.names.iter().zip(types) {
                     add(&mut table, &mut visible, &name.name, ty);
                 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::analysis::functions::open_table;
-use crate::analysis::names::push_unique;
+use crate::analysis::names::{push_unique, unique_name};
 use crate::analysis::operators::wildcard_match;
 use crate::analysis::scope::{Binder, Row};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
@@ -43,9 +43,19 @@ impl<'a> Binder<'a> {
             Side::Left => left.clone(),
             Side::Right => right_table,
             Side::Both => {
+                // A right column whose name the left side has gets the first
+                // numeric suffix that neither side uses (`b` → `b2` when the
+                // right side also has `b1`).
                 let mut columns = left.columns.clone();
                 for column in &right_table.columns {
-                    push_unique(&mut columns, column.clone());
+                    let mut column = column.clone();
+                    if columns.iter().any(|c| c.name == column.name) {
+                        column.name = unique_name(&column.name, |candidate| {
+                            columns.iter().any(|c| c.name == candidate)
+                                || right_table.columns.iter().any(|c| c.name == candidate)
+                        });
+                    }
+                    columns.push(column);
                 }
                 Arc::new(TableType { columns, open: left.open || right_table.open })
             }
@@ -199,14 +209,14 @@ impl<'a> Binder<'a> {
         // types becomes one column per type, `Name_type`.
         let mut groups: Vec<(String, Vec<Type>)> = Vec::new();
         for table in &inputs {
-            for column in &table.columns {
+            // A repeated name within one input (after `parse` into an existing
+            // column) counts once, with its first type.
+            for (position, column) in table.columns.iter().enumerate() {
+                if table.columns[..position].iter().any(|c| c.name == column.name) {
+                    continue;
+                }
                 match groups.iter_mut().find(|(name, _)| *name == column.name) {
                     Some((_, types)) => {
-                        // An unknown type merges with any known one.
-                        if column.ty.is_unknown() {
-                            continue;
-                        }
-                        types.retain(|t| !t.is_unknown());
                         if !types.contains(&column.ty) {
                             types.push(column.ty);
                         }
