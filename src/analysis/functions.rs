@@ -82,11 +82,11 @@ impl<'a> Binder<'a> {
         if let Some(stored) = self.globals.schemas.function(function) {
             let stored = stored.clone();
             let most = stored.params.len();
-            if bound.len() > most && most > 0 {
+            if bound.len() > most {
                 self.error(
                     Code::WrongArgumentCount,
                     expr.span,
-                    format!("`{function}` takes at most {most} argument{}, found {}", plural(most), bound.len()),
+                    format!("`{function}` takes {most} argument{} at most, found {}", plural(most), bound.len()),
                 );
             }
             return ExprType::Table(stored.output.clone());

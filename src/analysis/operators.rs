@@ -468,7 +468,8 @@ impl<'a> Binder<'a> {
             };
             match columns.iter().position(|c| c.name == old_name.name) {
                 Some(position) => {
-                    if columns.iter().enumerate().any(|(i, c)| i != position && c.name == new_name.name) {
+                    // Renaming onto an existing name (even the column's own) is an error.
+                    if columns.iter().any(|c| c.name == new_name.name) {
                         self.report(Diagnostic::new(
                             Code::DuplicateColumn,
                             new_name.span,

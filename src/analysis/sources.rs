@@ -117,7 +117,7 @@ impl<'a> Binder<'a> {
                     }
                     right_keys.push(ident.name.clone());
                 }
-                ExprKind::Binary { op: BinaryOp::Eq, left: a, right: b } if is_side(a) && is_side(b) => {
+                ExprKind::Binary { op: BinaryOp::Eq, left: a, right: b } if is_side(a, "$left") && is_side(b, "$right") => {
                     let row = Row { left: Some(left), right: Some(right), ..Row::default() };
                     let ta = self.bind_expr(a, row);
                     let tb = self.bind_expr(b, row);
@@ -185,14 +185,14 @@ impl<'a> Binder<'a> {
                         }
                     }
                 }
+                // `isfuzzy=true` tolerates tables that do not exist (only those).
+                ExprKind::Name(ident)
+                    if fuzzy
+                        && self.lookup(&ident.name).is_none()
+                        && self.globals.schemas.table(&ident.name).is_none()
+                        && self.globals.schemas.function(&ident.name).is_none() => {}
                 _ => {
-                    if fuzzy {
-                        self.quiet += 1;
-                    }
                     let bound = self.bind_table(table, Row::default());
-                    if fuzzy {
-                        self.quiet -= 1;
-                    }
                     inputs.extend(bound);
                 }
             }
@@ -263,10 +263,10 @@ fn keys_compatible(left: Type, right: Type) -> bool {
         || (interval(left) && interval(right))
 }
 
-/// `$left.X` or `$right.X`.
-fn is_side(expr: &Expr) -> bool {
+/// `$left.X` (with `side` = `$left`) or `$right.X`.
+fn is_side(expr: &Expr, side: &str) -> bool {
     matches!(&expr.kind, ExprKind::Member { target, .. }
-        if matches!(&target.kind, ExprKind::Name(n) if n.name == "$left" || n.name == "$right"))
+        if matches!(&target.kind, ExprKind::Name(n) if n.name == side))
 }
 
 /// The value of a `name=word` parameter as written.
