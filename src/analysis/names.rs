@@ -13,6 +13,8 @@ use crate::text::edit_distance;
 pub(crate) fn expression_name(expr: &Expr, aggregate: bool) -> Option<String> {
     match &expr.kind {
         ExprKind::Name(ident) => Some(ident.name.clone()),
+        // `round(Rate = x / y)`: Kusto names the column after the inner assignment.
+        ExprKind::NamedArg { name, .. } => Some(name.name.clone()),
         ExprKind::Paren(inner) => expression_name(inner, aggregate),
         ExprKind::Member { target, name } => {
             if let ExprKind::Name(side) = &target.kind
@@ -61,7 +63,11 @@ fn call_name(function: &str, args: &[Expr], aggregate: bool) -> Option<String> {
         ResultName::PrefixOnly => Some(prefix.to_string()),
         ResultName::FirstArgument => first,
         ResultName::OnlyArgument if args.len() == 1 => first,
-        ResultName::FirstArgumentValueIfColumn => first,
+        // `column_ifexists("Name", default)` is named after the column it reads.
+        ResultName::FirstArgumentValueIfColumn => match args.first().map(|a| &a.kind) {
+            Some(ExprKind::Literal(Literal::String(text))) => Some(text.clone()),
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -767,6 +767,17 @@ impl<'a> Binder<'a> {
                     .collect();
                 Arc::new(TableType { columns, open: true })
             }
+            "basket" | "autocluster" => {
+                let mut columns = vec![
+                    Column::new("SegmentId", Type::INT),
+                    Column::new("Count", Type::LONG),
+                    Column::new("Percent", Type::REAL),
+                ];
+                for column in input_columns {
+                    push_unique(&mut columns, column);
+                }
+                Arc::new(TableType::new(columns))
+            }
             "narrow" => Arc::new(TableType::new(vec![
                 Column::new("Row", Type::INT),
                 Column::new("Column", Type::STRING),

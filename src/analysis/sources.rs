@@ -117,7 +117,9 @@ impl<'a> Binder<'a> {
                     }
                     right_keys.push(ident.name.clone());
                 }
-                ExprKind::Binary { op: BinaryOp::Eq, left: a, right: b } if is_side(a, "$left") && is_side(b, "$right") => {
+                ExprKind::Binary { op: BinaryOp::Eq, left: a, right: b }
+                    if is_side(a, "$left") && is_side(b, "$right") =>
+                {
                     let row = Row { left: Some(left), right: Some(right), ..Row::default() };
                     let ta = self.bind_expr(a, row);
                     let tb = self.bind_expr(b, row);
