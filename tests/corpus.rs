@@ -1,6 +1,8 @@
 //! Corpus tests: every real Sentinel query in `tests/data/corpus` parses
 //! without panicking, every diagnostic points inside its query, and kqlab's
-//! syntax verdict agrees with Microsoft's official parser.
+//! syntax verdict agrees with Microsoft's official parser; the analyzer's
+//! verdicts and output schemas agree with Microsoft's binder except for the
+//! disagreements listed, with reasons, in `analyzer-disagreements.tsv`.
 
 use serde_json::Value;
 
@@ -8,6 +10,8 @@ struct Record {
     id: String,
     query: String,
     oracle_syntax_ok: bool,
+    /// The whole record (semantic verdicts, output schema, parser params).
+    value: Value,
 }
 
 fn load_corpus() -> Vec<Record> {
@@ -22,6 +26,7 @@ fn load_corpus() -> Vec<Record> {
                 id: value["id"].as_str().unwrap_or_default().to_string(),
                 query: value["query"].as_str().expect("each record has a query").to_string(),
                 oracle_syntax_ok: value["oracle_syntax_ok"].as_bool().expect("each record has a verdict"),
+                value,
             }
         })
         .collect()
@@ -89,4 +94,104 @@ fn corpus_queries_survive_truncation_at_every_token() {
             }
         }
     }
+}
+
+/// The text analysed before a parser's query: its parameters as `let`s.
+fn prelude(record: &Value) -> String {
+    let Some(params) = record["parser_ParserParams"].as_array() else { return String::new() };
+    if record["kind"] != "parser" {
+        return String::new();
+    }
+    let params: Vec<kqlab::analysis::ParserParam> = params
+        .iter()
+        .map(|p| kqlab::analysis::ParserParam {
+            name: p["Name"].as_str().unwrap_or_default().to_string(),
+            ty: p["Type"].as_str().unwrap_or_default().to_string(),
+            default: match &p["Default"] {
+                Value::Null => None,
+                Value::String(text) => Some(text.clone()),
+                Value::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
+                other => Some(other.to_string()),
+            },
+        })
+        .collect();
+    kqlab::analysis::parser_prelude(&params)
+}
+
+#[test]
+fn corpus_semantic_verdicts_and_output_schemas_agree_with_the_official_binder() {
+    let globals = kqlab::analysis::Globals::builtin();
+    let listed_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus/analyzer-disagreements.tsv");
+    let listed_text = std::fs::read_to_string(listed_path).expect("the disagreement list is in the repository");
+    let listed: std::collections::BTreeSet<(String, String)> = listed_text
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|line| {
+            let mut fields = line.split('\t');
+            let id = fields.next().unwrap_or_default().to_string();
+            let kind = fields.next().unwrap_or_default().to_string();
+            (id, kind)
+        })
+        .collect();
+    let (mut accepted, mut accepted_clean, mut rejected, mut rejected_flagged) = (0usize, 0usize, 0usize, 0usize);
+    let (mut schemas, mut schemas_equal) = (0usize, 0usize);
+    let mut found = std::collections::BTreeSet::new();
+    for record in load_corpus() {
+        let text = format!("{}{}", prelude(&record.value), record.query);
+        let parse = kqlab::parse(&text);
+        let analysis = kqlab::analysis::analyze(&parse.query, &globals);
+        let has_errors =
+            kqlab::diagnostics::has_errors(&parse.diagnostics) || kqlab::diagnostics::has_errors(&analysis.diagnostics);
+        if record.value["oracle_semantic_ok"].as_bool().expect("semantic verdict") {
+            accepted += 1;
+            if has_errors {
+                found.insert((record.id.clone(), "error-not-in-official".to_string()));
+            } else {
+                accepted_clean += 1;
+            }
+            if let Some(expected) = record.value["oracle_output_schema"].as_array() {
+                schemas += 1;
+                let expected: Vec<(String, String)> = expected
+                    .iter()
+                    .map(|c| {
+                        (c["name"].as_str().unwrap_or("").to_string(), c["type"].as_str().unwrap_or("").to_string())
+                    })
+                    .collect();
+                let actual: Vec<(String, String)> = match &analysis.output {
+                    Some(kqlab::analysis::Output::Table(table)) => {
+                        table.columns.iter().map(|c| (c.name.clone(), c.ty.to_string())).collect()
+                    }
+                    Some(kqlab::analysis::Output::Scalar(ty)) => vec![("print_0".to_string(), ty.to_string())],
+                    None => Vec::new(),
+                };
+                if actual == expected {
+                    schemas_equal += 1;
+                } else {
+                    found.insert((record.id.clone(), "output-schema".to_string()));
+                }
+            }
+        } else {
+            rejected += 1;
+            if has_errors {
+                rejected_flagged += 1;
+            } else {
+                found.insert((record.id.clone(), "official-error-missed".to_string()));
+            }
+        }
+    }
+    let percent = |part: usize, whole: usize| 100.0 * part as f64 / whole.max(1) as f64;
+    println!(
+        "accepted without error {accepted_clean}/{accepted} ({:.2}%), rejected with error {rejected_flagged}/{rejected} ({:.2}%), output schema equal {schemas_equal}/{schemas} ({:.2}%)",
+        percent(accepted_clean, accepted),
+        percent(rejected_flagged, rejected),
+        percent(schemas_equal, schemas)
+    );
+    assert!(percent(accepted_clean, accepted) >= 99.0, "false errors on queries Microsoft accepts");
+    assert!(percent(rejected_flagged, rejected) >= 90.0, "missed errors on queries Microsoft rejects");
+    let new: Vec<_> = found.difference(&listed).collect();
+    let fixed: Vec<_> = listed.difference(&found).collect();
+    assert!(
+        new.is_empty() && fixed.is_empty(),
+        "the disagreements changed; update tests/data/corpus/analyzer-disagreements.tsv\nnew: {new:?}\nno longer disagreeing: {fixed:?}"
+    );
 }

@@ -22,7 +22,7 @@ use crate::analysis::catalog::Catalog;
 use crate::analysis::schema::Schemas;
 use crate::analysis::scope::Binder;
 use crate::analysis::types::{TableType, Type};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast;
 
 /// What the analyzer checks a query against: table and function schemas
@@ -75,5 +75,42 @@ pub enum Output {
 pub fn analyze(query: &ast::Query, globals: &Globals) -> Analysis {
     let mut binder = Binder::new(globals);
     let output = binder.bind_statements(&query.statements);
-    Analysis { output, diagnostics: binder.finish() }
+    let mut diagnostics = binder.finish();
+    let has_query = query.statements.iter().any(|s| matches!(s.kind, ast::StatementKind::Query(_)));
+    if !has_query && let Some(last) = query.statements.last() {
+        diagnostics.push(
+            Diagnostic::new(Code::NoQueryStatement, last.span, "the text declares names but runs no query")
+                .with_help("end with a query statement that uses them, e.g. `SigninLogs | where ...`"),
+        );
+    }
+    Analysis { output, diagnostics }
+}
+
+/// A parameter of an ASIM parser (`ParserParams` in its YAML).
+#[derive(Debug, Clone)]
+pub struct ParserParam {
+    pub name: String,
+    /// KQL type name as written (`string`, `datetime`, `dynamic`, ...).
+    pub ty: String,
+    /// The default value as written in the YAML.
+    pub default: Option<String>,
+}
+
+/// `let name = default;` statements for an ASIM parser's parameters, to
+/// prepend to its query so the parameters are in scope — what
+/// Azure-Sentinel's own CI (`KqlValidationTests`) does. String defaults are
+/// quoted; YAML booleans become `true`/`false`.
+pub fn parser_prelude(params: &[ParserParam]) -> String {
+    let mut out = String::new();
+    for param in params {
+        let mut value = param.default.clone().unwrap_or_default();
+        if value == "True" || value == "False" {
+            value = value.to_lowercase();
+        }
+        if param.ty.eq_ignore_ascii_case("string") {
+            value = format!("'{value}'");
+        }
+        out.push_str(&format!("let {}= {value};\n", param.name));
+    }
+    out
 }

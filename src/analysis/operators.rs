@@ -109,7 +109,23 @@ impl<'a> Binder<'a> {
                     self.bind_scalar(limit, Row::default());
                 }
                 let expanded = self.bind_mv_expand(input, params, items);
-                self.bind_table(subquery, Row::of(&expanded)).unwrap_or_else(open_table)
+                let result = self.bind_table(subquery, Row::of(&expanded)).unwrap_or_else(open_table);
+                // The input's other columns, then what the subquery produces.
+                let item_names: Vec<String> = items
+                    .iter()
+                    .filter_map(|item| match &item.name {
+                        Some(name) => Some(name.name.clone()),
+                        None => expression_name(&item.expr, false),
+                    })
+                    .collect();
+                let mut columns: Vec<Column> =
+                    input.columns.iter().filter(|c| !item_names.contains(&c.name)).cloned().collect();
+                for column in &result.columns {
+                    if columns.iter().all(|c| c.name != column.name) {
+                        columns.push(column.clone());
+                    }
+                }
+                Arc::new(TableType { columns, open: input.open || result.open })
             }
             OperatorKind::Parse { source, pattern, .. } => {
                 self.bind_scalar(source, row);
@@ -336,6 +352,18 @@ impl<'a> Binder<'a> {
         let mut counter = 0;
         for assignment in assignments {
             let ty = self.bind_expr(&assignment.value, Row::of(&visible));
+            if let ExprType::Table(_) = ty
+                && assignment.names.len() <= 1
+            {
+                self.report(
+                    Diagnostic::new(
+                        Code::ScalarExpected,
+                        assignment.value.span,
+                        "expected a scalar value, found a table",
+                    )
+                    .with_help("wrap the sub-query in `toscalar(...)`"),
+                );
+            }
             let add = |table: &mut TableType, visible: &mut TableType, name: &str, ty: Type| {
                 set_column(&mut table.columns, name, ty);
                 if visible.column(name).is_none() {

@@ -10,8 +10,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::{self, Expr, ExprKind, LetValue, Literal, StatementKind};
 use crate::text::Span;
 
-/// How deep user functions may call each other before the binder stops
-/// (recursion is not allowed in KQL; this guards against it).
+/// How deep user-function calls may nest before the binder stops.
 const MAX_CALL_DEPTH: usize = 32;
 
 /// What a `let` name stands for.
@@ -197,11 +196,16 @@ impl<'a> Binder<'a> {
     /// columns). Problems inside the body were reported at the declaration.
     pub fn bind_user_call(&mut self, function: &'a ast::FunctionDef, args: &[CallArg<'a>], span: Span) -> ExprType {
         if self.call_depth >= MAX_CALL_DEPTH {
-            self.error(
-                Code::RecursiveFunction,
+            // Reported once, even inside a quietly bound body: it is the
+            // reason the outer call has no type.
+            if self.diagnostics.iter().any(|d| d.code == Code::FunctionNestingTooDeep) {
+                return ExprType::Error;
+            }
+            self.diagnostics.push(Diagnostic::new(
+                Code::FunctionNestingTooDeep,
                 span,
-                "user functions call each other too deeply (recursion is not allowed)",
-            );
+                format!("user functions are nested more than {MAX_CALL_DEPTH} calls deep"),
+            ));
             return ExprType::Error;
         }
         self.push_scope();
