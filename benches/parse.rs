@@ -2,7 +2,7 @@
 //! the same run with Microsoft's official parser (Kusto.Language's JavaScript
 //! build) when it is installed.
 //!
-//! Run: `bench/parse.sh` (installs the official parser, then runs this), or
+//! Run: `bench/run.sh parse` (installs the official parser, then runs this), or
 //! `cargo bench --bench parse` for kqlab alone. Set `KQLAB_ORACLE_DIR` to a
 //! folder holding an installed `oracle.js` to include the comparison.
 
@@ -44,7 +44,7 @@ fn main() {
     );
 
     let Some(oracle_dir) = std::env::var_os("KQLAB_ORACLE_DIR") else {
-        println!("official parser: skipped (set KQLAB_ORACLE_DIR, or run bench/parse.sh)");
+        println!("official parser: skipped (set KQLAB_ORACLE_DIR, or run bench/run.sh parse)");
         return;
     };
     let oracle_ms = run_oracle(std::path::Path::new(&oracle_dir), &corpus);

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Parse benchmark: kqlab vs Microsoft's official parser, measured in one run.
+# Benchmarks against Microsoft's official parser/binder, measured in one run:
+#   bench/run.sh parse     parse throughput vs Kusto.Language's parser
+#   bench/run.sh analyze   full semantic check vs Kusto.Language's binder
 # Installs the official parser (npm package @kusto/language-service-next, via
 # ../shared/tools/kusto-oracle) into target/kusto-oracle on first use.
 set -euo pipefail
@@ -14,4 +16,4 @@ fi
 if [ -d "$oracle_dir/node_modules" ]; then
   export KQLAB_ORACLE_DIR="$PWD/$oracle_dir"
 fi
-cargo bench --bench parse
+cargo bench --bench "${1:-parse}"
