@@ -38,7 +38,7 @@ fn check_of_a_clean_folder_exits_0() {
 #[test]
 fn check_json_format_gives_one_object_per_file() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("q.kql"), "T | project a,").expect("write");
+    std::fs::write(dir.path().join("q.kql"), "Heartbeat | project Computer,").expect("write");
     let output = kqlab(dir.path(), &["check", "--format", "json", "q.kql"]);
     assert_eq!(output.status.code(), Some(1));
     let record: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("one JSON line");
@@ -46,14 +46,14 @@ fn check_json_format_gives_one_object_per_file() {
     let diagnostic = &record["diagnostics"][0];
     assert_eq!(diagnostic["code"], "KQL0011");
     assert_eq!(diagnostic["line"], 1);
-    assert_eq!(diagnostic["start"], 14);
+    assert_eq!(diagnostic["start"], 29);
 }
 
 #[test]
 fn batch_mode_prints_one_line_per_record() {
     let dir = tempfile::tempdir().expect("temp dir");
     let batch = concat!(
-        "{\"id\": \"good\", \"query\": \"T | take 1\"}\n",
+        "{\"id\": \"good\", \"query\": \"Heartbeat | take 1\"}\n",
         "{\"id\": 7, \"query\": \"| where x\"}\n",
         "\n",
         "{\"id\": \"str\", \"query\": \"print \\\"é\\\" ) \"}\n"
@@ -111,4 +111,59 @@ fn invalid_utf8_file_is_diagnosed_not_fatal() {
     let output = kqlab(dir.path(), &["check", "bin.kql", "--no-color"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout(&output).contains("KQL0021"));
+}
+
+#[test]
+fn check_reports_semantic_errors_with_did_you_mean() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("q.kql"), "SigninLogs\n| where UserPrincipalNam == \"a\"\n").expect("write");
+    let output = kqlab(dir.path(), &["check", "q.kql", "--no-color"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("error[KQL1002]: unknown column `UserPrincipalNam`"), "{text}");
+    assert!(text.contains("did you mean `UserPrincipalName`?"), "{text}");
+    // The parser alone finds nothing wrong.
+    let output = kqlab(dir.path(), &["check", "q.kql", "--syntax-only"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
+
+#[test]
+fn schema_out_prints_the_output_columns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("q.kql"), "SigninLogs | summarize n = count() by UserPrincipalName").expect("write");
+    let output = kqlab(dir.path(), &["check", "q.kql", "--schema-out", "--no-color"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("q.kql: (UserPrincipalName:string, n:long)"), "{}", stdout(&output));
+    let output = kqlab(dir.path(), &["check", "q.kql", "--format", "json"]);
+    let record: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("one JSON line");
+    assert_eq!(record["output_schema"][1]["name"], "n");
+    assert_eq!(record["output_schema"][1]["type"], "long");
+}
+
+#[test]
+fn batch_mode_adds_the_output_schema_and_honours_the_prelude() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let batch =
+        "{\"id\": 1, \"prelude\": \"let n = 5;\\n\", \"query\": \"SecurityEvent | take n | project Account\"}\n";
+    std::fs::write(dir.path().join("q.jsonl"), batch).expect("write");
+    let output = kqlab(dir.path(), &["check", "--queries", "q.jsonl"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let line: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("JSON line");
+    assert_eq!(line["output_schema"], serde_json::json!([{"name": "Account", "type": "string"}]));
+}
+
+#[test]
+fn schemas_file_adds_custom_tables() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("q.kql"), "MyApp_CL | where Level_s == \"error\" | project Level_s").expect("write");
+    let output = kqlab(dir.path(), &["check", "q.kql", "--no-color"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("KQL1001"), "{}", stdout(&output));
+    std::fs::write(dir.path().join("schemas.json"), r#"{"MyApp_CL": [{"name": "Level_s", "type": "string"}]}"#)
+        .expect("write");
+    let output = kqlab(dir.path(), &["check", "q.kql", "--schemas", "schemas.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    std::fs::write(dir.path().join("bad.json"), "{not json").expect("write");
+    let output = kqlab(dir.path(), &["check", "q.kql", "--schemas", "bad.json"]);
+    assert_eq!(output.status.code(), Some(2));
 }

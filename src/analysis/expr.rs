@@ -131,10 +131,8 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_name(&mut self, name: &'a str, expr: &'a Expr, row: Row<'_>) -> ExprType {
-        if let Some(table) = row.table {
-            if let Some(column) = table.column(name) {
-                return ExprType::Scalar(column.ty);
-            }
+        if let Some(column) = row.table.and_then(|table| table.column(name)) {
+            return ExprType::Scalar(column.ty);
         }
         match self.lookup(name) {
             Some(Symbol::Scalar(ty)) => return ExprType::Scalar(*ty),

@@ -186,7 +186,7 @@ impl<'a> Binder<'a> {
                     .iter()
                     .map(|c| crate::analysis::types::Column::new(&c.name.name, declared_type(&c.ty)))
                     .collect();
-                Symbol::Table(Arc::new(TableType { columns, open: *open || true }))
+                Symbol::Table(Arc::new(TableType { columns, open: *open }))
             }
         }
     }
