@@ -10,7 +10,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kqlab::analysis::{Globals, ParserParam, analyze, parser_prelude};
+use kqlab::analysis::{Globals, analyze};
 
 fn main() {
     let corpus_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus/sentinel-queries.jsonl");
@@ -71,21 +71,7 @@ fn prelude(record: &serde_json::Value) -> String {
     if record["kind"] != "parser" {
         return String::new();
     }
-    let Some(params) = record["parser_ParserParams"].as_array() else { return String::new() };
-    let params: Vec<ParserParam> = params
-        .iter()
-        .map(|p| ParserParam {
-            name: p["Name"].as_str().unwrap_or_default().to_string(),
-            ty: p["Type"].as_str().unwrap_or_default().to_string(),
-            default: match &p["Default"] {
-                serde_json::Value::Null => None,
-                serde_json::Value::String(text) => Some(text.clone()),
-                serde_json::Value::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
-                other => Some(other.to_string()),
-            },
-        })
-        .collect();
-    parser_prelude(&params)
+    kqlab::analysis::parser_prelude_from_json(&record["parser_ParserParams"])
 }
 
 /// Runs `node oracle.js` in semantic mode with kqlab's schema files and

@@ -98,24 +98,10 @@ fn corpus_queries_survive_truncation_at_every_token() {
 
 /// The text analysed before a parser's query: its parameters as `let`s.
 fn prelude(record: &Value) -> String {
-    let Some(params) = record["parser_ParserParams"].as_array() else { return String::new() };
     if record["kind"] != "parser" {
         return String::new();
     }
-    let params: Vec<kqlab::analysis::ParserParam> = params
-        .iter()
-        .map(|p| kqlab::analysis::ParserParam {
-            name: p["Name"].as_str().unwrap_or_default().to_string(),
-            ty: p["Type"].as_str().unwrap_or_default().to_string(),
-            default: match &p["Default"] {
-                Value::Null => None,
-                Value::String(text) => Some(text.clone()),
-                Value::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
-                other => Some(other.to_string()),
-            },
-        })
-        .collect();
-    kqlab::analysis::parser_prelude(&params)
+    kqlab::analysis::parser_prelude_from_json(&record["parser_ParserParams"])
 }
 
 #[test]

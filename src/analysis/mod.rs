@@ -114,3 +114,23 @@ pub fn parser_prelude(params: &[ParserParam]) -> String {
     }
     out
 }
+
+/// [`parser_prelude`] for `ParserParams` as JSON (`[{"Name", "Type", "Default"}]`,
+/// as in the YAML and the corpus); anything else gives no prelude.
+pub fn parser_prelude_from_json(params: &serde_json::Value) -> String {
+    let Some(params) = params.as_array() else { return String::new() };
+    let params: Vec<ParserParam> = params
+        .iter()
+        .map(|p| ParserParam {
+            name: p["Name"].as_str().unwrap_or_default().to_string(),
+            ty: p["Type"].as_str().unwrap_or_default().to_string(),
+            default: match &p["Default"] {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(text) => Some(text.clone()),
+                serde_json::Value::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
+                other => Some(other.to_string()),
+            },
+        })
+        .collect();
+    parser_prelude(&params)
+}
