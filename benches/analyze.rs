@@ -6,8 +6,9 @@
 //! Run: `bench/run.sh analyze` (installs the official parser, then runs this),
 //! or `cargo bench --bench analyze` for kqlab alone.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+#[path = "support/oracle.rs"]
+mod oracle;
+
 use std::time::{Duration, Instant};
 
 use kqlab::analysis::{Globals, analyze};
@@ -53,7 +54,11 @@ fn main() {
         println!("official binder: skipped (set KQLAB_ORACLE_DIR, or run bench/run.sh analyze)");
         return;
     };
-    match run_oracle(std::path::Path::new(&oracle_dir), &corpus) {
+    let schemas = concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas");
+    let tables = format!("{schemas}/table-schemas.json");
+    let functions = format!("{schemas}/function-schemas.json");
+    let args = ["--tables", tables.as_str(), "--functions", functions.as_str()];
+    match oracle::mean_ms_per_query(std::path::Path::new(&oracle_dir), &args, &corpus) {
         Some(ms) => {
             println!(
                 "official binder (Kusto.Language JS, ParseAndAnalyze): {:.1} µs/query, whole corpus {:.1} s",
@@ -72,26 +77,4 @@ fn prelude(record: &serde_json::Value) -> String {
         return String::new();
     }
     kqlab::analysis::parser_prelude_from_json(&record["parser_ParserParams"])
-}
-
-/// Runs `node oracle.js` in semantic mode with kqlab's schema files and
-/// returns its mean milliseconds per query (its own timing, excluding start-up).
-fn run_oracle(dir: &std::path::Path, corpus: &str) -> Option<f64> {
-    let schemas = concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas");
-    let mut child = Command::new("node")
-        .arg(dir.join("oracle.js"))
-        .arg("--tables")
-        .arg(format!("{schemas}/table-schemas.json"))
-        .arg("--functions")
-        .arg(format!("{schemas}/function-schemas.json"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .ok()?;
-    child.stdin.take()?.write_all(corpus.as_bytes()).ok()?;
-    let output = child.wait_with_output().ok()?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let after = stderr.split("avg ").nth(1)?;
-    after.split_whitespace().next()?.parse().ok()
 }

@@ -6,8 +6,9 @@
 //! `cargo bench --bench parse` for kqlab alone. Set `KQLAB_ORACLE_DIR` to a
 //! folder holding an installed `oracle.js` to include the comparison.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+#[path = "support/oracle.rs"]
+mod oracle;
+
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -47,7 +48,7 @@ fn main() {
         println!("official parser: skipped (set KQLAB_ORACLE_DIR, or run bench/run.sh parse)");
         return;
     };
-    let oracle_ms = run_oracle(std::path::Path::new(&oracle_dir), &corpus);
+    let oracle_ms = oracle::mean_ms_per_query(std::path::Path::new(&oracle_dir), &["--syntax-only"], &corpus);
     match oracle_ms {
         Some(ms) => {
             println!(
@@ -59,23 +60,4 @@ fn main() {
         }
         None => println!("official parser: failed to run (is node installed and `npm ci` done?)"),
     }
-}
-
-/// Runs `node oracle.js --syntax-only` over the corpus and returns its mean
-/// milliseconds per query (the parser's own timing, excluding start-up).
-fn run_oracle(dir: &std::path::Path, corpus: &str) -> Option<f64> {
-    let mut child = Command::new("node")
-        .arg(dir.join("oracle.js"))
-        .arg("--syntax-only")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .ok()?;
-    child.stdin.take()?.write_all(corpus.as_bytes()).ok()?;
-    let output = child.wait_with_output().ok()?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    // "oracle: 2409 queries, ... avg 2.50 ms/query, total 6.0 s"
-    let after = stderr.split("avg ").nth(1)?;
-    after.split_whitespace().next()?.parse().ok()
 }

@@ -8,6 +8,8 @@
 //! To accept changes, run `KQLAB_BLESS=1 cargo test --test analyze` and review
 //! the diff of the `.snap` files like code.
 
+mod support;
+
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -36,18 +38,7 @@ fn snapshot(text: &str, globals: &Globals) -> (String, Vec<String>) {
     let mut out = String::from("--- diagnostics\n");
     let mut codes = Vec::new();
     for diagnostic in parse.diagnostics.iter().chain(&analysis.diagnostics) {
-        let position = source.line_col(diagnostic.span.start);
-        writeln!(
-            out,
-            "{} {} {}:{} {:?}: {}",
-            diagnostic.severity.as_str(),
-            diagnostic.code,
-            position.line,
-            position.column,
-            diagnostic.span,
-            diagnostic.message
-        )
-        .expect("writing to a String");
+        writeln!(out, "{}", support::diagnostic_line(&source, diagnostic)).expect("writing to a String");
         if let Some(help) = &diagnostic.help {
             writeln!(out, "  help: {help}").expect("writing to a String");
         }

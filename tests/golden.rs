@@ -5,6 +5,8 @@
 //! To accept changes, run `KQLAB_BLESS=1 cargo test --test golden` and review
 //! the diff of the `.snap` files like code.
 
+mod support;
+
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -25,18 +27,7 @@ fn snapshot(text: &str) -> String {
     let source = kqlab::text::SourceFile::new("input", text);
     let mut out = String::from("--- diagnostics\n");
     for diagnostic in &parse.diagnostics {
-        let position = source.line_col(diagnostic.span.start);
-        writeln!(
-            out,
-            "{} {} {}:{} {:?}: {}",
-            diagnostic.severity.as_str(),
-            diagnostic.code,
-            position.line,
-            position.column,
-            diagnostic.span,
-            diagnostic.message
-        )
-        .expect("writing to a String");
+        writeln!(out, "{}", support::diagnostic_line(&source, diagnostic)).expect("writing to a String");
     }
     writeln!(out, "--- tree\n{:#?}", parse.query.statements).expect("writing to a String");
     out

@@ -307,14 +307,13 @@ impl<'a> Binder<'a> {
         right: &Expr,
         expr: &Expr,
     ) {
-        let (string_side, number_side) = if l == Type::STRING && r.is_number() {
-            (left, right)
+        let number_side = if l == Type::STRING && r.is_number() {
+            right
         } else if r == Type::STRING && l.is_number() {
-            (right, left)
+            left
         } else {
             return;
         };
-        let _ = string_side;
         self.report(
             Diagnostic::new(
                 Code::StringComparedWithNumber,

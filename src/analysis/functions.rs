@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::analysis::catalog::{Function, FunctionKind, ParamKind, ParamType, ReturnRule, Returns, Signature};
+use crate::analysis::catalog::{Function, ParamKind, ParamType, ReturnRule, Returns, Signature};
 use crate::analysis::names::suggest;
 use crate::analysis::scope::{Binder, CallArg, Row, Symbol};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
@@ -97,10 +97,6 @@ impl<'a> Binder<'a> {
             return self.bind_builtin(entry, &bound, expr);
         }
         if let Some(entry) = catalog.scalar(function) {
-            if entry.kind == FunctionKind::Window && row.table.is_none() {
-                // Still typed; the input must be serialized, which the
-                // operator that hosts it knows (Kusto.Language does not check it either).
-            }
             return self.bind_builtin(entry, &bound, expr);
         }
         if let Some(entry) = catalog.aggregate(function) {
@@ -191,26 +187,24 @@ impl<'a> Binder<'a> {
             }
             self.report(diagnostic);
         }
-        let mut best: Option<(&Signature, Vec<usize>, Fit)> = None;
-        let mut arity_matches: Vec<(&Signature, Vec<usize>)> = Vec::new();
-        for signature in &function.signatures {
-            let Some(mapping) = map_arguments(signature, args.len()) else { continue };
-            let fit = signature_fit(signature, &mapping, args);
-            arity_matches.push((signature, mapping.clone()));
-            if fit != Fit::No && best.as_ref().is_none_or(|(_, _, f)| fit < *f) {
-                best = Some((signature, mapping, fit));
-            }
-        }
-        if let Some((signature, mapping, fit)) = best {
-            let ty = return_type(function, signature, &mapping, args);
+        // Every overload the argument count fits, with how well the arguments fit it.
+        let arity_matches: Vec<(&Signature, Vec<usize>, Fit)> = function
+            .signatures
+            .iter()
+            .filter_map(|signature| {
+                let mapping = map_arguments(signature, args.len())?;
+                let fit = signature_fit(signature, &mapping, args);
+                Some((signature, mapping, fit))
+            })
+            .collect();
+        let best_fit = arity_matches.iter().map(|(_, _, fit)| *fit).filter(|fit| *fit != Fit::No).min();
+        if let Some(best_fit) = best_fit {
+            let mut best = arity_matches.iter().filter(|(_, _, fit)| *fit == best_fit);
+            let (signature, mapping, _) = best.next().expect("the best fit comes from a candidate");
+            let ty = return_type(function, signature, mapping, args);
             // With unknown arguments several overloads may fit equally well;
             // when they disagree on the result, it is unknown.
-            let ambiguous = function.signatures.iter().any(|other| {
-                !std::ptr::eq(other, signature)
-                    && map_arguments(other, args.len()).is_some_and(|m| {
-                        signature_fit(other, &m, args) == fit && return_type(function, other, &m, args) != ty
-                    })
-            });
+            let ambiguous = best.any(|(other, m, _)| return_type(function, other, m, args) != ty);
             return if ambiguous { ExprType::Scalar(Type::Unknown) } else { ty };
         }
         if arity_matches.is_empty() {
@@ -230,10 +224,10 @@ impl<'a> Binder<'a> {
             return ExprType::Scalar(fallback_type(function));
         }
         if arity_matches.len() == 1 {
-            let (signature, mapping) = &arity_matches[0];
+            let (signature, mapping, _) = &arity_matches[0];
             for (index, arg) in args.iter().enumerate() {
                 let param = &signature.params[mapping[index]];
-                if argument_fit(&param.ty, index, mapping, signature, args) == Fit::No {
+                if argument_fit(&param.ty, index, mapping, args) == Fit::No {
                     self.error(
                         Code::ArgumentTypeMismatch,
                         arg.expr.span,
@@ -309,19 +303,19 @@ fn signature_fit(signature: &Signature, mapping: &[usize], args: &[Arg<'_>]) -> 
     let mut fit = Fit::Exact;
     for index in 0..args.len() {
         let param = &signature.params[mapping[index]];
-        fit = fit.max(argument_fit(&param.ty, index, mapping, signature, args));
+        fit = fit.max(argument_fit(&param.ty, index, mapping, args));
         if fit == Fit::No {
             break;
         }
     }
-    if fit != Fit::No && common_type(signature, mapping, args, false).is_none() {
+    if fit != Fit::No && common_type(signature, mapping, args).is_none() {
         return Fit::No;
     }
     fit
 }
 
 /// How argument `index` fits its parameter's type.
-fn argument_fit(param: &ParamType, index: usize, mapping: &[usize], signature: &Signature, args: &[Arg<'_>]) -> Fit {
+fn argument_fit(param: &ParamType, index: usize, mapping: &[usize], args: &[Arg<'_>]) -> Fit {
     let ty = match &args[index].ty {
         ExprType::Error => return Fit::Exact,
         ExprType::Table(_) => {
@@ -405,7 +399,6 @@ fn argument_fit(param: &ParamType, index: usize, mapping: &[usize], signature: &
                 } else if ty.promotes_to(target_ty) || target_ty.promotes_to(ty) {
                     Fit::Promoted
                 } else {
-                    let _ = signature;
                     Fit::No
                 }
             }
@@ -415,10 +408,11 @@ fn argument_fit(param: &ParamType, index: usize, mapping: &[usize], signature: &
 }
 
 /// The common type of the arguments of `Common*` parameters; `Some(Unknown)`
-/// when there are none. With `or_dynamic`, no common type gives `dynamic`.
-fn common_type(signature: &Signature, mapping: &[usize], args: &[Arg<'_>], or_dynamic: bool) -> Option<Type> {
+/// when there are none. With a `CommonScalarOrDynamic` parameter, no common
+/// type gives `dynamic`.
+fn common_type(signature: &Signature, mapping: &[usize], args: &[Arg<'_>]) -> Option<Type> {
     let mut common = Type::Unknown;
-    let mut allows_dynamic = or_dynamic;
+    let mut allows_dynamic = false;
     for (index, arg) in args.iter().enumerate() {
         let ParamType::Kind(kind) = &signature.params[mapping[index]].ty else { continue };
         if !matches!(
@@ -490,7 +484,7 @@ fn return_type(function: &Function, signature: &Signature, mapping: &[usize], ar
                 scalar(if ty == Type::INT { Type::LONG } else { ty })
             }
             ReturnRule::Param0Array => scalar(Type::DYNAMIC),
-            ReturnRule::Common => scalar(common_type(signature, mapping, args, false).unwrap_or(Type::Unknown)),
+            ReturnRule::Common => scalar(common_type(signature, mapping, args).unwrap_or(Type::Unknown)),
             ReturnRule::CommonNonDynamic => scalar(common_non_dynamic(signature, mapping, args)),
             ReturnRule::Widest => {
                 scalar(args.iter().map(|a| a.ty.scalar()).reduce(Type::widest).unwrap_or(Type::Unknown))
