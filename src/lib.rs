@@ -7,14 +7,17 @@
 //! diagnostics  Diagnostic, the code table, renderers
 //! syntax       lexer → tokens → parser → syntax tree (never fails)
 //! analysis     schemas + catalog → types, names, output schema
+//! engine       analyzed query → columnar tables (local execution)
 //! cli          the `kqlab` command line (I/O lives here)
 //! ```
 //!
-//! The entry points are [`syntax::parse`] and [`analysis::analyze`].
+//! The entry points are [`syntax::parse`], [`analysis::analyze`] and [`engine::execute`].
 
 pub mod analysis;
 pub mod cli;
 pub mod diagnostics;
+pub mod engine;
+pub mod import;
 pub mod syntax;
 pub mod text;
 

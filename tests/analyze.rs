@@ -3,7 +3,7 @@
 //! are compared with the `.snap` file next to it. A file named
 //! `KQLnnnn_name.kql` must report code `KQLnnnn`; files named `ok_*.kql` must
 //! report no errors. Every code in the table has a fixture: analyzer codes
-//! here, parser codes in `tests/data/parse/err`.
+//! here, parser codes in `tests/data/parse/err`, engine codes in `tests/data/run`.
 //!
 //! To accept changes, run `KQLAB_BLESS=1 cargo test --test analyze` and review
 //! the diff of the `.snap` files like code.
@@ -91,10 +91,10 @@ fn analyzer_fixtures_report_their_code_and_match_their_snapshots() {
 
 #[test]
 fn every_diagnostic_code_has_a_fixture() {
-    let analyze_names: Vec<String> = files_with_extension(&data_dir("analyze"), "kql")
-        .iter()
-        .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_string))
-        .collect();
+    let mut fixtures = files_with_extension(&data_dir("analyze"), "kql");
+    fixtures.extend(files_with_extension(&data_dir("run"), "kql"));
+    let analyze_names: Vec<String> =
+        fixtures.iter().filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_string)).collect();
     let parse_snaps: String = files_with_extension(&data_dir("parse/err"), "snap")
         .iter()
         .map(|p| std::fs::read_to_string(p).expect("snapshot"))

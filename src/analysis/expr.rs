@@ -363,7 +363,7 @@ fn ordering_defined(l: Type, r: Type) -> bool {
 }
 
 /// The result of `+ - * / %`, following Kusto.Language's operator table.
-fn arithmetic_type(op: BinaryOp, l: Type, r: Type) -> Option<Type> {
+pub(crate) fn arithmetic_type(op: BinaryOp, l: Type, r: Type) -> Option<Type> {
     use BinaryOp::{Add, Div, Mod, Mul, Sub};
     let (dt, ts, dy) = (Type::DATETIME, Type::TIMESPAN, Type::DYNAMIC);
     if l.is_unknown() || r.is_unknown() {

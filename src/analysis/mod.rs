@@ -7,10 +7,10 @@
 //! schema (as far as it could be determined) and the diagnostics.
 
 pub mod catalog;
-mod expr;
+pub(crate) mod expr;
 mod functions;
-mod names;
-mod operators;
+pub(crate) mod names;
+pub(crate) mod operators;
 pub mod schema;
 mod scope;
 mod sources;

@@ -36,6 +36,8 @@ pub enum Command {
     Check(commands::check::CheckArgs),
     /// Explain a diagnostic code, e.g. `kqlab explain KQL0012`.
     Explain(commands::explain::ExplainArgs),
+    /// Run a query locally against sample tables (CSV or JSON).
+    Run(commands::run::RunArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -51,6 +53,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Run(args) => commands::run::run(args),
     };
     match result {
         Ok(code) => code,

@@ -274,6 +274,40 @@ codes! {
     ///
     /// Example: `summarize makeset(Ip)` (use `make_set`), `parsejson(x)` (use `parse_json`).
     DeprecatedFunction = (2014, "deprecated-function", Warning),
+    /// The query uses a construct that kqlab's local engine does not run
+    /// yet (an operator, plugin, function or option). kqlab stops rather than
+    /// return an answer that could differ from Log Analytics.
+    ///
+    /// Example: `T | evaluate autocluster()`.
+    /// Verify the query remotely (`kqlab verify`), or rewrite it without the construct.
+    NotSupportedLocally = (4001, "not-supported-locally", Error),
+    /// The query reads a table for which no data was given.
+    ///
+    /// Example: `kqlab run 'SigninLogs | take 5'` without `--table SigninLogs=FILE`.
+    /// Pass the table's data with `--table NAME=FILE`, or `--empty-tables`
+    /// to run against empty tables with the table's schema.
+    MissingTableData = (4002, "missing-table-data", Error),
+    /// An intermediate or final result has more rows than the row budget.
+    ///
+    /// Example: a `join` without selective keys over two large tables.
+    /// Filter earlier, or raise the limit with `--max-rows`.
+    RowLimitExceeded = (4003, "row-limit-exceeded", Error),
+    /// An intermediate result needs more memory than the memory budget.
+    ///
+    /// Example: `mv-expand` of long arrays over many rows.
+    /// Filter earlier, or raise the limit with `--max-memory`.
+    MemoryLimitExceeded = (4004, "memory-limit-exceeded", Error),
+    /// The query was cancelled: it ran past its time limit or the caller stopped it.
+    ///
+    /// Example: `range x from 1 to 10000000000 step 1` with `--timeout 1s`.
+    /// Raise `--timeout`, or narrow the query.
+    QueryCancelled = (4005, "query-cancelled", Error),
+    /// A value made an operation fail while the query ran: an invalid regular
+    /// expression, a wrong argument value, a type the operation does not accept.
+    ///
+    /// Example: `print extract("(", 1, "x")` (the regex does not compile).
+    /// Fix the argument the message names.
+    RuntimeError = (4006, "runtime-error", Error),
 }
 
 impl Code {

@@ -239,7 +239,7 @@ fn check_on_this_thread(text: &str, options: &CheckOptions) -> Checked {
 
 /// Runs `work` on a scoped thread with a 64 MB stack: a second line of
 /// defence behind the parser's own nesting bounds.
-fn with_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+pub(crate) fn with_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .stack_size(64 * 1024 * 1024)

@@ -1,0 +1,271 @@
+//! `kqlab run`: execute a query locally against sample tables.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use crate::analysis::Globals;
+use crate::analysis::schema::Schemas;
+use crate::analysis::types::{Column as SchemaColumn, TableType, Type};
+use crate::cli::commands::check::with_large_stack;
+use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use crate::diagnostics::render::{JsonDiagnostic, render_text};
+use crate::diagnostics::{Diagnostic, Severity, has_errors};
+use crate::engine::table::{Database, Table};
+use crate::engine::{Options, output};
+use crate::text::SourceFile;
+
+/// Output formats of `kqlab run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    /// An aligned text table.
+    Table,
+    /// The Log Analytics query API's JSON shape.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// Arguments of `kqlab run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The query text (or use `-f FILE`).
+    pub query: Option<String>,
+    /// Read the query from a file.
+    #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "query")]
+    pub file: Option<PathBuf>,
+    /// Run a JSON Lines batch (`{"id": ..., "query": "..."}` per line); prints one JSON line per record.
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with_all = ["query", "file"])]
+    pub queries: Option<PathBuf>,
+    /// Table data: `NAME=PATH` (CSV, JSON or JSON Lines); repeatable.
+    #[arg(long = "table", value_name = "NAME=PATH")]
+    pub tables: Vec<String>,
+    /// Bind every table the query names but no data was given for to an empty table of its schema.
+    #[arg(long)]
+    pub empty_tables: bool,
+    /// The query's `now()` (a datetime, e.g. `2025-06-15T00:00:00Z`); default 2025-01-01.
+    #[arg(long, value_name = "DATETIME")]
+    pub now: Option<String>,
+    /// Most rows any intermediate or final result may have.
+    #[arg(long, default_value_t = 5_000_000)]
+    pub max_rows: usize,
+    /// Memory budget for one intermediate result, in MB.
+    #[arg(long, default_value_t = 2048, value_name = "MB")]
+    pub max_memory: usize,
+    /// Time limit (a KQL timespan such as `30s`, `2m`).
+    #[arg(long, default_value = "30s")]
+    pub timeout: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    pub format: RunFormat,
+    /// Add or override table schemas from a JSON file; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub schemas: Vec<PathBuf>,
+    /// Disable colours in diagnostics.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+/// Everything one run needs besides the query.
+struct Setup {
+    database: Database,
+    globals: Globals,
+    options: Options,
+    timeout: Duration,
+    empty_tables: bool,
+}
+
+/// Runs `kqlab run`.
+pub fn run(args: RunArgs) -> anyhow::Result<i32> {
+    let setup = match prepare(&args) {
+        Ok(setup) => setup,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return Ok(EXIT_FAILURE);
+        }
+    };
+    if let Some(batch) = &args.queries {
+        return run_batch(batch, &setup);
+    }
+    let (name, text) = match (&args.query, &args.file) {
+        (Some(query), _) => ("<query>".to_string(), query.clone()),
+        (None, Some(file)) => (
+            file.display().to_string(),
+            std::fs::read_to_string(file).with_context(|| format!("reading `{}`", file.display()))?,
+        ),
+        (None, None) => {
+            eprintln!("error: give a query, `-f FILE` or `--queries FILE.jsonl`");
+            return Ok(EXIT_FAILURE);
+        }
+    };
+    let source = SourceFile::new(name, text);
+    let outcome = run_query(&source.text, "", &setup);
+    let color = !args.no_color && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    for diagnostic in &outcome.diagnostics {
+        eprintln!("{}\n", render_text(diagnostic, &source, color));
+    }
+    let Some(tables) = outcome.tables else { return Ok(EXIT_FINDINGS) };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let refs: Vec<&Table> = tables.iter().map(Arc::as_ref).collect();
+    match args.format {
+        RunFormat::Json => writeln!(out, "{}", output::api_json(&refs))?,
+        RunFormat::Csv => {
+            for table in &refs {
+                write!(out, "{}", output::csv(table))?;
+            }
+        }
+        RunFormat::Table => {
+            for (index, table) in refs.iter().enumerate() {
+                if index > 0 {
+                    writeln!(out)?;
+                }
+                write!(out, "{}", output::text(table, 1000))?;
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// Loads tables and schemas and reads the options.
+fn prepare(args: &RunArgs) -> anyhow::Result<Setup> {
+    let mut schemas = Schemas::builtin().clone();
+    for file in &args.schemas {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading `{}`", file.display()))?;
+        schemas.add_json(&text, true).with_context(|| format!("loading schemas from `{}`", file.display()))?;
+    }
+    let mut database = Database::new();
+    for spec in &args.tables {
+        let Some((name, path)) = spec.split_once('=') else {
+            anyhow::bail!("`--table {spec}`: expected NAME=PATH");
+        };
+        let known = schemas.table(name).cloned();
+        let table = crate::import::import_file(Path::new(path), known.as_deref())?;
+        // The analyzer sees the loaded columns (plus the known schema's others).
+        let mut columns: Vec<SchemaColumn> =
+            table.fields.iter().map(|f| SchemaColumn::new(f.name.clone(), Type::Scalar(f.column.ty()))).collect();
+        if let Some(known) = &known {
+            for column in &known.columns {
+                if !columns.iter().any(|c| c.name == column.name) {
+                    columns.push(column.clone());
+                }
+            }
+        }
+        schemas.add_table(name, Arc::new(TableType::new(columns)));
+        database.insert(name, table);
+    }
+    let now = match &args.now {
+        Some(text) => crate::syntax::literal::parse_datetime(text)
+            .with_context(|| format!("`--now {text}` is not a datetime (e.g. 2025-06-15T00:00:00Z)"))?,
+        None => Options::default().now,
+    };
+    let timeout_ticks = crate::syntax::literal::parse_timespan(&args.timeout)
+        .with_context(|| format!("`--timeout {}` is not a timespan (e.g. 30s, 2m)", args.timeout))?;
+    let options =
+        Options { now, max_rows: args.max_rows, max_memory: args.max_memory.saturating_mul(1 << 20), cancel: None };
+    Ok(Setup {
+        database,
+        globals: Globals::with_schemas(schemas),
+        options,
+        timeout: Duration::from_nanos((timeout_ticks.max(0) as u64).saturating_mul(100)),
+        empty_tables: args.empty_tables,
+    })
+}
+
+/// The result of one query.
+struct Outcome {
+    diagnostics: Vec<Diagnostic>,
+    tables: Option<Vec<Arc<Table>>>,
+}
+
+/// Parses, checks and executes one query (with `prelude` statements first).
+fn run_query(text: &str, prelude: &str, setup: &Setup) -> Outcome {
+    let full = format!("{prelude}{text}");
+    let offset = prelude.len() as u32;
+    let parse = crate::syntax::parse(&full);
+    let mut diagnostics = parse.diagnostics;
+    if !has_errors(&diagnostics) {
+        diagnostics.extend(crate::analysis::analyze(&parse.query, &setup.globals).diagnostics);
+    }
+    let shift = |mut d: Diagnostic| {
+        d.span = crate::text::Span::new(d.span.start.saturating_sub(offset), d.span.end.saturating_sub(offset));
+        d
+    };
+    if has_errors(&diagnostics) {
+        return Outcome { diagnostics: diagnostics.into_iter().map(shift).collect(), tables: None };
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    let options = Options { cancel: Some(cancel.clone()), ..setup.options.clone() };
+    let (done, watchdog) = std::sync::mpsc::channel::<()>();
+    let timeout = setup.timeout;
+    let timer = std::thread::spawn(move || {
+        if watchdog.recv_timeout(timeout) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    });
+    let schemas = if setup.empty_tables { Some(setup.globals.schemas.as_ref()) } else { None };
+    let result = with_large_stack(|| crate::engine::execute(&parse.query, &setup.database, &options, schemas));
+    let _ = done.send(());
+    let _ = timer.join();
+    match result {
+        Ok(tables) => Outcome { diagnostics: diagnostics.into_iter().map(shift).collect(), tables: Some(tables) },
+        Err(error) => {
+            diagnostics.push(error.to_diagnostic(parse.query.span));
+            Outcome { diagnostics: diagnostics.into_iter().map(shift).collect(), tables: None }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct BatchRecord {
+    id: serde_json::Value,
+    query: String,
+    #[serde(default)]
+    prelude: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BatchResult {
+    id: serde_json::Value,
+    ok: bool,
+    diagnostics: Vec<JsonDiagnostic>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<serde_json::Value>,
+}
+
+/// `--queries FILE.jsonl`: one JSON result line per record.
+fn run_batch(path: &Path, setup: &Setup) -> anyhow::Result<i32> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+    let reader = std::io::BufReader::new(file);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut any_errors = false;
+    for (line_index, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("reading `{}`", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: BatchRecord = serde_json::from_str(&line).with_context(|| {
+            format!("`{}` line {}: not a {{\"id\", \"query\"}} record", path.display(), line_index + 1)
+        })?;
+        let outcome = run_query(&record.query, record.prelude.as_deref().unwrap_or(""), setup);
+        let source = SourceFile::new(String::new(), record.query.clone());
+        let ok = !outcome.diagnostics.iter().any(|d| d.severity == Severity::Error);
+        any_errors |= !ok;
+        let result = outcome.tables.map(|tables| {
+            let refs: Vec<&Table> = tables.iter().map(Arc::as_ref).collect();
+            output::api_json(&refs)
+        });
+        let diagnostics = outcome.diagnostics.iter().map(|d| JsonDiagnostic::new(d, &source)).collect();
+        serde_json::to_writer(&mut out, &BatchResult { id: record.id, ok, diagnostics, result })?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(if any_errors { EXIT_FINDINGS } else { EXIT_OK })
+}

@@ -1,0 +1,533 @@
+//! Typed columns: one vector of values per column plus validity (which rows
+//! are null). Strings have no null in KQL: a missing string is "".
+
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::engine::value::{Dyn, Value};
+use crate::syntax::ast::ScalarType;
+
+/// Values of a fixed-width type and which of them are null.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Prim<T> {
+    pub values: Vec<T>,
+    /// `None` when no value is null; otherwise `valid[i]` is false for nulls.
+    pub valid: Option<Vec<bool>>,
+}
+
+impl<T: Copy + Default> Prim<T> {
+    /// A column without nulls.
+    pub fn new(values: Vec<T>) -> Prim<T> {
+        Prim { values, valid: None }
+    }
+
+    pub fn with_capacity(capacity: usize) -> Prim<T> {
+        Prim { values: Vec::with_capacity(capacity), valid: None }
+    }
+
+    /// `n` nulls.
+    pub fn nulls(n: usize) -> Prim<T> {
+        Prim { values: vec![T::default(); n], valid: Some(vec![false; n]) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub fn is_valid(&self, row: usize) -> bool {
+        self.valid.as_ref().is_none_or(|valid| valid[row])
+    }
+
+    pub fn get(&self, row: usize) -> Option<T> {
+        if self.is_valid(row) { Some(self.values[row]) } else { None }
+    }
+
+    pub fn push(&mut self, value: Option<T>) {
+        match value {
+            Some(value) => {
+                self.values.push(value);
+                if let Some(valid) = &mut self.valid {
+                    valid.push(true);
+                }
+            }
+            None => {
+                let len = self.values.len();
+                self.valid.get_or_insert_with(|| vec![true; len]).push(false);
+                self.values.push(T::default());
+            }
+        }
+    }
+
+    /// Rows at `indexes`, in that order.
+    pub fn take(&self, indexes: &[usize]) -> Prim<T> {
+        Prim {
+            values: indexes.iter().map(|&i| self.values[i]).collect(),
+            valid: self.valid.as_ref().map(|valid| indexes.iter().map(|&i| valid[i]).collect()),
+        }
+    }
+
+    /// Rows where `mask` is true.
+    pub fn filter(&self, mask: &[bool]) -> Prim<T> {
+        let values = self.values.iter().zip(mask).filter(|(_, keep)| **keep).map(|(v, _)| *v).collect();
+        let valid = self
+            .valid
+            .as_ref()
+            .map(|valid| valid.iter().zip(mask).filter(|(_, keep)| **keep).map(|(v, _)| *v).collect());
+        Prim { values, valid }
+    }
+
+    /// Iterates over the values (`None` for nulls).
+    pub fn iter(&self) -> impl Iterator<Item = Option<T>> + '_ {
+        (0..self.len()).map(|row| self.get(row))
+    }
+}
+
+impl<T: Copy + Default> FromIterator<Option<T>> for Prim<T> {
+    fn from_iter<I: IntoIterator<Item = Option<T>>>(iter: I) -> Prim<T> {
+        let iter = iter.into_iter();
+        let mut prim = Prim::with_capacity(iter.size_hint().0);
+        for value in iter {
+            prim.push(value);
+        }
+        prim
+    }
+}
+
+/// A string column: all bytes in one buffer, with row boundaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strings {
+    offsets: Vec<usize>,
+    bytes: String,
+}
+
+impl Default for Strings {
+    fn default() -> Strings {
+        Strings { offsets: vec![0], bytes: String::new() }
+    }
+}
+
+impl Strings {
+    pub fn with_capacity(rows: usize, bytes: usize) -> Strings {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Strings { offsets, bytes: String::with_capacity(bytes) }
+    }
+
+    /// `n` empty strings.
+    pub fn empty(n: usize) -> Strings {
+        Strings { offsets: vec![0; n + 1], bytes: String::new() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, row: usize) -> &str {
+        &self.bytes[self.offsets[row]..self.offsets[row + 1]]
+    }
+
+    pub fn push(&mut self, text: &str) {
+        self.bytes.push_str(text);
+        self.offsets.push(self.bytes.len());
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        self.offsets.windows(2).map(|w| &self.bytes[w[0]..w[1]])
+    }
+
+    /// Bytes held (for memory accounting).
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len() + self.offsets.len() * std::mem::size_of::<usize>()
+    }
+
+    pub fn take(&self, indexes: &[usize]) -> Strings {
+        let total: usize = indexes.iter().map(|&i| self.offsets[i + 1] - self.offsets[i]).sum();
+        let mut out = Strings::with_capacity(indexes.len(), total);
+        for &i in indexes {
+            out.push(self.get(i));
+        }
+        out
+    }
+
+    pub fn filter(&self, mask: &[bool]) -> Strings {
+        let mut out = Strings::with_capacity(mask.iter().filter(|k| **k).count(), 0);
+        for (row, keep) in mask.iter().enumerate() {
+            if *keep {
+                out.push(self.get(row));
+            }
+        }
+        out
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Strings {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Strings {
+        let mut out = Strings::default();
+        for text in iter {
+            out.push(text);
+        }
+        out
+    }
+}
+
+/// A column of one KQL type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Bool(Prim<bool>),
+    Int(Prim<i32>),
+    Long(Prim<i64>),
+    Real(Prim<f64>),
+    Decimal(Prim<Decimal>),
+    DateTime(Prim<i64>),
+    TimeSpan(Prim<i64>),
+    Guid(Prim<u128>),
+    String(Strings),
+    /// `Dyn::Null` is the null.
+    Dynamic(Vec<Dyn>),
+}
+
+/// Applies `$body` to the inner vector of whichever variant `$column` is,
+/// rebuilding the same variant.
+macro_rules! map_column {
+    ($column:expr, $inner:ident => $body:expr) => {
+        match $column {
+            Column::Bool($inner) => Column::Bool($body),
+            Column::Int($inner) => Column::Int($body),
+            Column::Long($inner) => Column::Long($body),
+            Column::Real($inner) => Column::Real($body),
+            Column::Decimal($inner) => Column::Decimal($body),
+            Column::DateTime($inner) => Column::DateTime($body),
+            Column::TimeSpan($inner) => Column::TimeSpan($body),
+            Column::Guid($inner) => Column::Guid($body),
+            Column::String($inner) => Column::String($body),
+            Column::Dynamic($inner) => Column::Dynamic($body),
+        }
+    };
+}
+
+impl Column {
+    /// An empty column of type `ty`.
+    pub fn empty(ty: ScalarType) -> Column {
+        Column::nulls(ty, 0)
+    }
+
+    /// `n` nulls (empty strings for `string`).
+    pub fn nulls(ty: ScalarType, n: usize) -> Column {
+        match ty {
+            ScalarType::Bool => Column::Bool(Prim::nulls(n)),
+            ScalarType::Int => Column::Int(Prim::nulls(n)),
+            ScalarType::Long => Column::Long(Prim::nulls(n)),
+            ScalarType::Real => Column::Real(Prim::nulls(n)),
+            ScalarType::Decimal => Column::Decimal(Prim::nulls(n)),
+            ScalarType::DateTime => Column::DateTime(Prim::nulls(n)),
+            ScalarType::TimeSpan => Column::TimeSpan(Prim::nulls(n)),
+            ScalarType::Guid => Column::Guid(Prim::nulls(n)),
+            ScalarType::String => Column::String(Strings::empty(n)),
+            ScalarType::Dynamic => Column::Dynamic(vec![Dyn::Null; n]),
+        }
+    }
+
+    /// `n` copies of `value`, as a column of type `ty`.
+    pub fn repeat(ty: ScalarType, value: &Value, n: usize) -> Column {
+        let mut builder = ColumnBuilder::new(ty, n);
+        for _ in 0..n {
+            builder.push(value);
+        }
+        builder.finish()
+    }
+
+    /// A column of type `ty` from values (converted where they differ).
+    pub fn from_values<'a>(ty: ScalarType, values: impl IntoIterator<Item = &'a Value>) -> Column {
+        let mut builder = ColumnBuilder::new(ty, 0);
+        for value in values {
+            builder.push(value);
+        }
+        builder.finish()
+    }
+
+    pub fn ty(&self) -> ScalarType {
+        match self {
+            Column::Bool(_) => ScalarType::Bool,
+            Column::Int(_) => ScalarType::Int,
+            Column::Long(_) => ScalarType::Long,
+            Column::Real(_) => ScalarType::Real,
+            Column::Decimal(_) => ScalarType::Decimal,
+            Column::DateTime(_) => ScalarType::DateTime,
+            Column::TimeSpan(_) => ScalarType::TimeSpan,
+            Column::Guid(_) => ScalarType::Guid,
+            Column::String(_) => ScalarType::String,
+            Column::Dynamic(_) => ScalarType::Dynamic,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Bool(p) => p.len(),
+            Column::Int(p) => p.len(),
+            Column::Long(p) | Column::DateTime(p) | Column::TimeSpan(p) => p.len(),
+            Column::Real(p) => p.len(),
+            Column::Decimal(p) => p.len(),
+            Column::Guid(p) => p.len(),
+            Column::String(s) => s.len(),
+            Column::Dynamic(d) => d.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when row `row` is null (never for strings).
+    pub fn is_null(&self, row: usize) -> bool {
+        match self {
+            Column::Bool(p) => !p.is_valid(row),
+            Column::Int(p) => !p.is_valid(row),
+            Column::Long(p) | Column::DateTime(p) | Column::TimeSpan(p) => !p.is_valid(row),
+            Column::Real(p) => !p.is_valid(row),
+            Column::Decimal(p) => !p.is_valid(row),
+            Column::Guid(p) => !p.is_valid(row),
+            Column::String(_) => false,
+            Column::Dynamic(d) => d[row].is_null(),
+        }
+    }
+
+    /// The value at `row`.
+    pub fn get(&self, row: usize) -> Value {
+        match self {
+            Column::Bool(p) => p.get(row).map_or(Value::Null, Value::Bool),
+            Column::Int(p) => p.get(row).map_or(Value::Null, Value::Int),
+            Column::Long(p) => p.get(row).map_or(Value::Null, Value::Long),
+            Column::Real(p) => p.get(row).map_or(Value::Null, Value::Real),
+            Column::Decimal(p) => p.get(row).map_or(Value::Null, Value::Decimal),
+            Column::DateTime(p) => p.get(row).map_or(Value::Null, Value::DateTime),
+            Column::TimeSpan(p) => p.get(row).map_or(Value::Null, Value::TimeSpan),
+            Column::Guid(p) => p.get(row).map_or(Value::Null, Value::Guid),
+            Column::String(s) => Value::str(s.get(row)),
+            Column::Dynamic(d) => Value::Dynamic(d[row].clone()),
+        }
+    }
+
+    /// Rows at `indexes`, in that order.
+    pub fn take(&self, indexes: &[usize]) -> Column {
+        map_column!(self, inner => take_inner(inner, indexes))
+    }
+
+    /// Rows where `mask` is true.
+    pub fn filter(&self, mask: &[bool]) -> Column {
+        map_column!(self, inner => filter_inner(inner, mask))
+    }
+
+    /// Approximate bytes held, for the memory budget.
+    pub fn byte_size(&self) -> usize {
+        match self {
+            Column::Bool(p) => p.len(),
+            Column::Int(p) => p.len() * 4,
+            Column::Long(p) | Column::DateTime(p) | Column::TimeSpan(p) => p.len() * 8,
+            Column::Real(p) => p.len() * 8,
+            Column::Decimal(p) => p.len() * 16,
+            Column::Guid(p) => p.len() * 16,
+            Column::String(s) => s.byte_len(),
+            Column::Dynamic(d) => d.len() * std::mem::size_of::<Dyn>(),
+        }
+    }
+
+    /// The column as strings, when it is one.
+    pub fn as_strings(&self) -> Option<&Strings> {
+        match self {
+            Column::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Gathering and filtering, implemented for every inner vector type.
+trait Gather: Sized {
+    fn take_rows(&self, indexes: &[usize]) -> Self;
+    fn filter_rows(&self, mask: &[bool]) -> Self;
+}
+
+impl<T: Copy + Default> Gather for Prim<T> {
+    fn take_rows(&self, indexes: &[usize]) -> Self {
+        self.take(indexes)
+    }
+    fn filter_rows(&self, mask: &[bool]) -> Self {
+        self.filter(mask)
+    }
+}
+
+impl Gather for Strings {
+    fn take_rows(&self, indexes: &[usize]) -> Self {
+        self.take(indexes)
+    }
+    fn filter_rows(&self, mask: &[bool]) -> Self {
+        self.filter(mask)
+    }
+}
+
+impl Gather for Vec<Dyn> {
+    fn take_rows(&self, indexes: &[usize]) -> Self {
+        indexes.iter().map(|&i| self[i].clone()).collect()
+    }
+    fn filter_rows(&self, mask: &[bool]) -> Self {
+        self.iter().zip(mask).filter(|(_, keep)| **keep).map(|(v, _)| v.clone()).collect()
+    }
+}
+
+fn take_inner<G: Gather>(inner: &G, indexes: &[usize]) -> G {
+    inner.take_rows(indexes)
+}
+
+fn filter_inner<G: Gather>(inner: &G, mask: &[bool]) -> G {
+    inner.filter_rows(mask)
+}
+
+/// Builds a column of a fixed type from values pushed one at a time,
+/// converting each to the column's type (a value that does not convert
+/// becomes null).
+#[derive(Debug)]
+pub struct ColumnBuilder {
+    column: Column,
+}
+
+impl ColumnBuilder {
+    pub fn new(ty: ScalarType, capacity: usize) -> ColumnBuilder {
+        let column = match ty {
+            ScalarType::Bool => Column::Bool(Prim::with_capacity(capacity)),
+            ScalarType::Int => Column::Int(Prim::with_capacity(capacity)),
+            ScalarType::Long => Column::Long(Prim::with_capacity(capacity)),
+            ScalarType::Real => Column::Real(Prim::with_capacity(capacity)),
+            ScalarType::Decimal => Column::Decimal(Prim::with_capacity(capacity)),
+            ScalarType::DateTime => Column::DateTime(Prim::with_capacity(capacity)),
+            ScalarType::TimeSpan => Column::TimeSpan(Prim::with_capacity(capacity)),
+            ScalarType::Guid => Column::Guid(Prim::with_capacity(capacity)),
+            ScalarType::String => Column::String(Strings::with_capacity(capacity, 0)),
+            ScalarType::Dynamic => Column::Dynamic(Vec::with_capacity(capacity)),
+        };
+        ColumnBuilder { column }
+    }
+
+    pub fn ty(&self) -> ScalarType {
+        self.column.ty()
+    }
+
+    pub fn push(&mut self, value: &Value) {
+        match &mut self.column {
+            Column::Bool(p) => p.push(match value {
+                Value::Bool(b) => Some(*b),
+                Value::Dynamic(Dyn::Bool(b)) => Some(*b),
+                _ => None,
+            }),
+            Column::Int(p) => p.push(match value {
+                Value::Int(i) => Some(*i),
+                Value::Bool(b) => Some(*b as i32),
+                other => other.as_i64().map(|i| i as i32),
+            }),
+            Column::Long(p) => p.push(match value {
+                Value::Bool(b) => Some(*b as i64),
+                Value::Real(r) if r.is_finite() => Some(*r as i64),
+                Value::DateTime(_) | Value::TimeSpan(_) | Value::Real(_) => None,
+                other => other.as_i64(),
+            }),
+            Column::Real(p) => p.push(value.as_f64()),
+            Column::Decimal(p) => p.push(match value {
+                Value::Decimal(d) => Some(*d),
+                Value::Int(i) => Some(Decimal::from(*i)),
+                Value::Long(i) => Some(Decimal::from(*i)),
+                Value::Real(r) => Decimal::try_from(*r).ok(),
+                Value::Dynamic(Dyn::Decimal(d)) => Some(*d),
+                Value::Dynamic(Dyn::Long(i)) => Some(Decimal::from(*i)),
+                Value::Dynamic(Dyn::Real(r)) => Decimal::try_from(*r).ok(),
+                _ => None,
+            }),
+            Column::DateTime(p) => p.push(match value {
+                Value::DateTime(t) | Value::Dynamic(Dyn::DateTime(t)) => Some(*t),
+                _ => None,
+            }),
+            Column::TimeSpan(p) => p.push(match value {
+                Value::TimeSpan(t) | Value::Dynamic(Dyn::TimeSpan(t)) => Some(*t),
+                _ => None,
+            }),
+            Column::Guid(p) => p.push(match value {
+                Value::Guid(g) | Value::Dynamic(Dyn::Guid(g)) => Some(*g),
+                _ => None,
+            }),
+            Column::String(s) => match value {
+                Value::String(text) => s.push(text),
+                Value::Null => s.push(""),
+                other => s.push(&other.to_kql_string()),
+            },
+            Column::Dynamic(d) => d.push(value.to_dyn()),
+        }
+    }
+
+    /// Appends a string (fast path for string columns).
+    pub fn push_str(&mut self, text: &str) {
+        match &mut self.column {
+            Column::String(s) => s.push(text),
+            _ => self.push(&Value::str(text)),
+        }
+    }
+
+    pub fn finish(self) -> Column {
+        self.column
+    }
+}
+
+/// Concatenates columns of the same type.
+pub fn concat(ty: ScalarType, parts: &[&Column]) -> Column {
+    let total = parts.iter().map(|c| c.len()).sum();
+    let mut builder = ColumnBuilder::new(ty, total);
+    for part in parts {
+        if part.ty() == ty
+            && let (Column::String(out), Column::String(input)) = (&mut builder.column, part)
+        {
+            for text in input.iter() {
+                out.push(text);
+            }
+            continue;
+        }
+        for row in 0..part.len() {
+            builder.push(&part.get(row));
+        }
+    }
+    builder.finish()
+}
+
+/// A shared, immutable column.
+pub type ColumnRef = Arc<Column>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_have_no_null() {
+        let column = Column::from_values(ScalarType::String, &[Value::Null, Value::str("a")]);
+        assert_eq!(column.get(0), Value::str(""));
+        assert!(!column.is_null(0));
+    }
+
+    #[test]
+    fn builder_converts_numbers_and_nulls() {
+        let column = Column::from_values(ScalarType::Long, &[Value::Int(3), Value::Null, Value::Real(2.9)]);
+        assert_eq!(column.get(0), Value::Long(3));
+        assert!(column.is_null(1));
+        assert_eq!(column.get(2), Value::Long(2));
+    }
+
+    #[test]
+    fn take_and_filter_keep_validity() {
+        let column = Column::from_values(ScalarType::Int, &[Value::Int(1), Value::Null, Value::Int(3)]);
+        assert_eq!(column.take(&[2, 1]).get(1), Value::Null);
+        assert_eq!(column.filter(&[true, false, true]).get(1), Value::Int(3));
+    }
+}

@@ -1,0 +1,333 @@
+//! The executor: runs statements, tabular expressions and operator
+//! pipelines, and keeps every intermediate result within the limits.
+
+use std::cell::{Cell, OnceCell};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crate::analysis::schema::Schemas;
+use crate::diagnostics::Code;
+use crate::engine::Options;
+use crate::engine::column::Column;
+use crate::engine::datum::Datum;
+use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::expr::{Compiler, eval};
+use crate::engine::functions::EvalCtx;
+use crate::engine::operators;
+use crate::engine::scope::{Binding, Env, INPUT, LazyTable, bind, lookup};
+use crate::engine::table::{Database, Table};
+use crate::engine::value::Value;
+use crate::syntax::ast::{self, Expr, ExprKind, LetValue, ScalarType, Statement, StatementKind};
+
+/// Deepest nesting of user function calls.
+const MAX_CALL_DEPTH: usize = 64;
+
+/// Runs one query.
+pub struct Executor<'q> {
+    pub database: &'q Database,
+    pub options: &'q Options,
+    /// Table schemas for `--empty-tables`.
+    pub schemas: Option<&'q Schemas>,
+    depth: Cell<usize>,
+}
+
+impl<'q> Executor<'q> {
+    pub fn new(database: &'q Database, options: &'q Options, schemas: Option<&'q Schemas>) -> Executor<'q> {
+        Executor { database, options, schemas, depth: Cell::new(0) }
+    }
+
+    /// The evaluation context for `rows` rows.
+    pub fn eval_ctx(&self, rows: usize) -> EvalCtx {
+        EvalCtx { rows, now: self.options.now }
+    }
+
+    /// Runs statements; returns the result of each query statement.
+    pub fn run_statements(&self, statements: &'q [Statement], env: &Env<'q>) -> ExecResult<Vec<Arc<Table>>> {
+        let mut env = env.clone();
+        let mut results = Vec::new();
+        for statement in statements {
+            match &statement.kind {
+                StatementKind::Let(ast::Let { name, value }) => {
+                    let binding = match value {
+                        LetValue::Function(def) => Binding::Function(def, env.clone()),
+                        LetValue::Expr(expr) => {
+                            if self.is_tabular(expr, &env) {
+                                self.lazy_table(expr, &env)
+                            } else {
+                                let (value, ty) = self.eval_scalar(expr, &env).map_err(|e| e.at(expr.span))?;
+                                Binding::Scalar(value, ty)
+                            }
+                        }
+                    };
+                    env = bind(&env, &name.name, binding);
+                }
+                StatementKind::Query(expr) => {
+                    let table = if self.is_tabular(expr, &env) {
+                        self.eval_table(expr, &env)?
+                    } else {
+                        let (value, ty) = self.eval_scalar(expr, &env).map_err(|e| e.at(expr.span))?;
+                        Arc::new(Table::new(vec![("print_0".to_string(), Column::repeat(ty, &value, 1))]))
+                    };
+                    results.push(table);
+                }
+                // `set` options, query parameters and `restrict` do not change local results.
+                StatementKind::Set { .. } | StatementKind::QueryParameters(_) | StatementKind::Restrict(_) => {}
+                StatementKind::Alias { .. } => {
+                    return Err(ExecError::unsupported("`alias database`").at(statement.span));
+                }
+                StatementKind::Pattern(_) => return Err(ExecError::unsupported("`declare pattern`").at(statement.span)),
+                StatementKind::Error => {
+                    return Err(ExecError::runtime("the statement has syntax errors").at(statement.span));
+                }
+            }
+        }
+        Ok(results)
+    }
+
+    /// A lazily evaluated tabular `let`.
+    pub fn lazy_table(&self, expr: &'q Expr, env: &Env<'q>) -> Binding<'q> {
+        Binding::Table(Rc::new(LazyTable { expr, env: env.clone(), cell: OnceCell::new() }))
+    }
+
+    /// Evaluates a scalar expression outside any row (a `let` value).
+    pub fn eval_scalar(&self, expr: &'q Expr, env: &Env<'q>) -> ExecResult<(Value, ScalarType)> {
+        let empty = Table { fields: Vec::new(), rows: 1 };
+        Compiler::new(self, env, &empty).constant(expr, env)
+    }
+
+    /// `toscalar(T)`: the first column of the first row (null when empty).
+    pub fn eval_toscalar(&self, expr: &'q Expr, env: &Env<'q>) -> ExecResult<(Value, ScalarType)> {
+        if !self.is_tabular(expr, env) {
+            return self.eval_scalar(expr, env);
+        }
+        let table = self.eval_table(expr, env)?;
+        let Some(field) = table.fields.first() else {
+            return Err(ExecError::runtime("`toscalar` got a table without columns").at(expr.span));
+        };
+        let ty = field.column.ty();
+        let value = if table.rows > 0 { field.column.get(0) } else { Value::Null };
+        Ok((value, ty))
+    }
+
+    /// True when `expr` denotes a table (rather than a scalar).
+    pub fn is_tabular(&self, expr: &Expr, env: &Env<'q>) -> bool {
+        match &expr.kind {
+            ExprKind::Pipe { .. } | ExprKind::Source(_) | ExprKind::ContextualInput => true,
+            ExprKind::Paren(inner) => self.is_tabular(inner, env),
+            ExprKind::Name(ident) => match lookup(env, &ident.name) {
+                Some(Binding::Table(_) | Binding::Evaluated(_)) => true,
+                Some(Binding::Function(def, _)) => def.params.is_empty() && function_is_tabular(def),
+                Some(_) => false,
+                None => {
+                    self.database.get(&ident.name).is_some()
+                        || self.schemas.is_some_and(|s| s.table(&ident.name).is_some())
+                }
+            },
+            ExprKind::Call { target: None, name, .. } => match name.name.as_str() {
+                "materialize" | "table" | "view" => true,
+                other => match lookup(env, other) {
+                    Some(Binding::Function(def, _)) => function_is_tabular(def),
+                    _ => false,
+                },
+            },
+            _ => false,
+        }
+    }
+
+    /// Evaluates a tabular expression.
+    pub fn eval_table(&self, expr: &'q Expr, env: &Env<'q>) -> ExecResult<Arc<Table>> {
+        self.check_cancelled()?;
+        let table = match &expr.kind {
+            ExprKind::Paren(inner) => return self.eval_table(inner, env),
+            ExprKind::Name(ident) => self.table_by_name(&ident.name, env).map_err(|e| e.at(expr.span))?,
+            ExprKind::ContextualInput => match lookup(env, INPUT) {
+                Some(Binding::Evaluated(table)) => table.clone(),
+                _ => return Err(ExecError::runtime("this sub-query has no input").at(expr.span)),
+            },
+            ExprKind::Pipe { input, operator } => {
+                let input = self.eval_table(input, env)?;
+                operators::run(self, operator, input, env).map_err(|e| e.at(operator.span))?
+            }
+            ExprKind::Source(operator) => {
+                operators::run_source(self, operator, env).map_err(|e| e.at(operator.span))?
+            }
+            ExprKind::Call { target: None, name, args } => {
+                self.call_table(&name.name, args, env).map_err(|e| e.at(expr.span))?
+            }
+            _ => return Err(ExecError::runtime("a table is expected here").at(expr.span)),
+        };
+        self.check_limits(&table)?;
+        Ok(table)
+    }
+
+    fn table_by_name(&self, name: &str, env: &Env<'q>) -> ExecResult<Arc<Table>> {
+        match lookup(env, name) {
+            Some(Binding::Table(lazy)) => return self.force(lazy),
+            Some(Binding::Evaluated(table)) => return Ok(table.clone()),
+            Some(Binding::Function(def, closure)) if def.params.is_empty() => {
+                return self.call_function(def, closure, &[], env);
+            }
+            Some(_) => return Err(ExecError::runtime(format!("`{name}` is a scalar, not a table"))),
+            None => {}
+        }
+        if let Some(table) = self.database.get(name) {
+            return Ok(table.clone());
+        }
+        if let Some(schemas) = self.schemas
+            && let Some(schema) = schemas.table(name)
+        {
+            let columns: Vec<(String, ScalarType)> =
+                schema.columns.iter().map(|c| (c.name.clone(), c.ty.scalar().unwrap_or(ScalarType::Dynamic))).collect();
+            return Ok(Arc::new(Table::empty(&columns)));
+        }
+        Err(ExecError::new(Code::MissingTableData, format!("no data for table `{name}`")).with_help(format!(
+            "pass `--table {name}=FILE` (CSV or JSON), or `--empty-tables` to run on an empty table"
+        )))
+    }
+
+    /// Forces a lazy `let` table.
+    pub fn force(&self, lazy: &LazyTable<'q>) -> ExecResult<Arc<Table>> {
+        lazy.cell.get_or_init(|| self.eval_table(lazy.expr, &lazy.env)).clone()
+    }
+
+    fn call_table(&self, name: &str, args: &'q [Expr], env: &Env<'q>) -> ExecResult<Arc<Table>> {
+        match name {
+            "materialize" => {
+                let arg = args.first().ok_or_else(|| ExecError::runtime("`materialize` needs a table"))?;
+                return self.eval_table(arg, env);
+            }
+            "table" => {
+                let arg = args.first().ok_or_else(|| ExecError::runtime("`table` needs a table name"))?;
+                let (value, _) = self.eval_scalar(arg, env)?;
+                return self.table_by_name(&value.to_kql_string(), env);
+            }
+            _ => {}
+        }
+        match lookup(env, name) {
+            Some(Binding::Function(def, closure)) => self.call_function(def, closure, args, env),
+            _ => Err(ExecError::unsupported(format!("calling `{name}()` as a table"))),
+        }
+    }
+
+    /// Calls a user function whose result is a table.
+    pub fn call_function(
+        &self,
+        def: &'q ast::FunctionDef,
+        closure: &Env<'q>,
+        args: &'q [Expr],
+        env: &Env<'q>,
+    ) -> ExecResult<Arc<Table>> {
+        let mut body_env = closure.clone();
+        for (index, param) in def.params.iter().enumerate() {
+            let Some(arg) = args.get(index).or(param.default.as_ref()) else {
+                return Err(ExecError::runtime(format!("missing argument `{}`", param.name.name)));
+            };
+            let binding = match &param.ty {
+                ast::ParameterType::Tabular { .. } => Binding::Evaluated(self.eval_table(arg, env)?),
+                ast::ParameterType::Scalar(_) => {
+                    let (value, ty) = self.eval_scalar(arg, env)?;
+                    Binding::Scalar(value, ty)
+                }
+            };
+            body_env = bind(&body_env, &param.name.name, binding);
+        }
+        self.check_depth()?;
+        let result = self.run_statements(&def.body, &body_env);
+        self.leave_depth();
+        result?.pop().ok_or_else(|| ExecError::runtime("the function body has no result"))
+    }
+
+    /// Counts one more nested call; errors past the limit.
+    pub fn check_depth(&self) -> ExecResult<()> {
+        let depth = self.depth.get() + 1;
+        if depth > MAX_CALL_DEPTH {
+            return Err(ExecError::new(Code::FunctionNestingTooDeep, "functions call each other too deeply")
+                .with_help("look for a function that calls itself"));
+        }
+        self.depth.set(depth);
+        Ok(())
+    }
+
+    pub fn leave_depth(&self) {
+        self.depth.set(self.depth.get().saturating_sub(1));
+    }
+
+    /// Errors when the query was cancelled (timeout or client request).
+    pub fn check_cancelled(&self) -> ExecResult<()> {
+        if self.options.cancel.as_ref().is_some_and(|flag| flag.load(Ordering::Relaxed)) {
+            return Err(ExecError::new(Code::QueryCancelled, "the query was cancelled (time limit reached)")
+                .with_help("raise `--timeout`, or narrow the query's input"));
+        }
+        Ok(())
+    }
+
+    /// Errors when a result exceeds the row or memory budget.
+    pub fn check_limits(&self, table: &Table) -> ExecResult<()> {
+        self.check_cancelled()?;
+        self.check_rows(table.rows)?;
+        let bytes = table.byte_size();
+        if bytes > self.options.max_memory {
+            return Err(ExecError::new(
+                Code::MemoryLimitExceeded,
+                format!(
+                    "an intermediate result needs about {} MB, over the {} MB budget",
+                    bytes >> 20,
+                    self.options.max_memory >> 20
+                ),
+            )
+            .with_help("filter earlier, or raise `--max-memory`"));
+        }
+        Ok(())
+    }
+
+    /// Errors when `rows` exceeds the row budget (checked before building big results).
+    pub fn check_rows(&self, rows: usize) -> ExecResult<()> {
+        if rows > self.options.max_rows {
+            return Err(ExecError::new(
+                Code::RowLimitExceeded,
+                format!("an intermediate result has {rows} rows, over the limit of {}", self.options.max_rows),
+            )
+            .with_help("filter earlier, or raise `--max-rows`"));
+        }
+        Ok(())
+    }
+
+    /// Evaluates a scalar expression for every row of `table`.
+    pub fn eval_column(&self, expr: &'q Expr, table: &Table, env: &Env<'q>) -> ExecResult<Datum> {
+        let compiled = Compiler::new(self, env, table).compile(expr)?;
+        eval(&compiled, table, &self.eval_ctx(table.rows)).map_err(|e| e.at(expr.span))
+    }
+
+    /// Evaluates a predicate: true rows (null counts as false).
+    pub fn eval_mask(&self, expr: &'q Expr, table: &Table, env: &Env<'q>) -> ExecResult<Vec<bool>> {
+        let datum = self.eval_column(expr, table, env)?;
+        Ok(match datum {
+            Datum::Scalar(value, _) => vec![matches!(value, Value::Bool(true)); table.rows],
+            Datum::Column(Column::Bool(prim)) => match prim.valid {
+                None => prim.values,
+                Some(valid) => prim.values.iter().zip(valid).map(|(v, ok)| *v && ok).collect(),
+            },
+            Datum::Column(other) => (0..other.len())
+                .map(|row| matches!(other.get(row).to_dyn(), crate::engine::value::Dyn::Bool(true)))
+                .collect(),
+        })
+    }
+}
+
+/// True when a function's body ends in a tabular expression.
+fn function_is_tabular(def: &ast::FunctionDef) -> bool {
+    def.body.iter().rev().find_map(|statement| match &statement.kind {
+        StatementKind::Query(expr) => Some(expr_looks_tabular(expr)),
+        _ => None,
+    }) == Some(true)
+}
+
+fn expr_looks_tabular(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Pipe { .. } | ExprKind::Source(_) => true,
+        ExprKind::Paren(inner) => expr_looks_tabular(inner),
+        ExprKind::Name(ident) => ident.name.chars().next().is_some_and(char::is_uppercase),
+        _ => false,
+    }
+}

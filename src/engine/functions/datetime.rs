@@ -1,0 +1,258 @@
+//! Date and time functions: `now`, `ago`, calendar parts, `startof*`/`endof*`,
+//! `datetime_add`, `datetime_diff`, `datetime_part`, Unix time conversions.
+
+use crate::engine::datum::Datum;
+use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::functions::{EvalCtx, ScalarKernel, constant_string, expect_args, map_rows};
+use crate::engine::time::{
+    self, TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MILLISECOND, TICKS_PER_MINUTE, TICKS_PER_SECOND, UNIX_EPOCH_TICKS,
+};
+use crate::engine::value::Value;
+use crate::syntax::ast::ScalarType;
+use crate::syntax::literal::days_from_civil;
+
+pub fn lookup(name: &str) -> Option<ScalarKernel> {
+    Some(match name {
+        "now" => now,
+        "ago" => ago,
+        "startofday" => |a, c| start_of(a, c, Unit::Day, false),
+        "startofweek" => |a, c| start_of(a, c, Unit::Week, false),
+        "startofmonth" => |a, c| start_of(a, c, Unit::Month, false),
+        "startofyear" => |a, c| start_of(a, c, Unit::Year, false),
+        "endofday" => |a, c| start_of(a, c, Unit::Day, true),
+        "endofweek" => |a, c| start_of(a, c, Unit::Week, true),
+        "endofmonth" => |a, c| start_of(a, c, Unit::Month, true),
+        "endofyear" => |a, c| start_of(a, c, Unit::Year, true),
+        "dayofweek" => dayofweek,
+        "dayofmonth" => |a, c| part_kernel(a, c, "day", ScalarType::Int),
+        "dayofyear" => |a, c| part_kernel(a, c, "dayofyear", ScalarType::Int),
+        "getyear" => |a, c| part_kernel(a, c, "year", ScalarType::Int),
+        "getmonth" | "monthofyear" => |a, c| part_kernel(a, c, "month", ScalarType::Int),
+        "hourofday" => |a, c| part_kernel(a, c, "hour", ScalarType::Int),
+        "datetime_part" | "datepart" => datetime_part,
+        "datetime_add" => datetime_add,
+        "datetime_diff" => datetime_diff,
+        "unixtime_seconds_todatetime" => |a, c| unix(a, c, TICKS_PER_SECOND as f64),
+        "unixtime_milliseconds_todatetime" => |a, c| unix(a, c, TICKS_PER_MILLISECOND as f64),
+        "unixtime_microseconds_todatetime" => |a, c| unix(a, c, 10.0),
+        "unixtime_nanoseconds_todatetime" => |a, c| unix(a, c, 0.01),
+        "make_datetime" => make_datetime,
+        "make_timespan" => make_timespan,
+        _ => return None,
+    })
+}
+
+fn now(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("now", args, 0, 1)?;
+    let offset = args.first().and_then(Datum::as_scalar).and_then(|v| match v {
+        Value::TimeSpan(t) => Some(*t),
+        _ => None,
+    });
+    Ok(Datum::Scalar(Value::DateTime(ctx.now + offset.unwrap_or(0)), ScalarType::DateTime))
+}
+
+fn ago(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("ago", args, 1, 1)?;
+    let now = ctx.now;
+    map_rows(args, ctx, ScalarType::DateTime, |v| {
+        Ok(match &v[0] {
+            Value::TimeSpan(t) => Value::DateTime(now - t),
+            _ => Value::Null,
+        })
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+fn start_ticks(ticks: i64, unit: Unit, offset: i64) -> Option<i64> {
+    let c = time::civil(ticks);
+    let day_start = ticks.div_euclid(TICKS_PER_DAY) * TICKS_PER_DAY;
+    Some(match unit {
+        Unit::Day => day_start + offset * TICKS_PER_DAY,
+        // Weeks start on Sunday; 0001-01-01 was a Monday.
+        Unit::Week => {
+            let days = ticks.div_euclid(TICKS_PER_DAY);
+            let weekday = (days + 1).rem_euclid(7);
+            (days - weekday + offset * 7) * TICKS_PER_DAY
+        }
+        Unit::Month => {
+            let months = c.year * 12 + (c.month - 1) + offset;
+            days_from_civil(months.div_euclid(12), months.rem_euclid(12) + 1, 1)? * TICKS_PER_DAY
+        }
+        Unit::Year => days_from_civil(c.year + offset, 1, 1)? * TICKS_PER_DAY,
+    })
+}
+
+fn start_of(args: &[Datum], ctx: &EvalCtx, unit: Unit, end: bool) -> ExecResult<Datum> {
+    expect_args("startof", args, 1, 2)?;
+    map_rows(args, ctx, ScalarType::DateTime, |v| {
+        let Value::DateTime(ticks) = v[0] else { return Ok(Value::Null) };
+        let offset = v.get(1).and_then(Value::as_i64).unwrap_or(0);
+        Ok(if end {
+            start_ticks(ticks, unit, offset + 1).map_or(Value::Null, |t| Value::DateTime(t - 1))
+        } else {
+            start_ticks(ticks, unit, offset).map_or(Value::Null, Value::DateTime)
+        })
+    })
+}
+
+fn dayofweek(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("dayofweek", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::TimeSpan, |v| {
+        let Value::DateTime(ticks) = v[0] else { return Ok(Value::Null) };
+        let days = ticks.div_euclid(TICKS_PER_DAY);
+        Ok(Value::TimeSpan((days + 1).rem_euclid(7) * TICKS_PER_DAY))
+    })
+}
+
+/// One calendar part of a datetime.
+fn part(ticks: i64, name: &str) -> Option<i64> {
+    let c = time::civil(ticks);
+    Some(match name {
+        "year" => c.year,
+        "quarter" => (c.month - 1) / 3 + 1,
+        "month" => c.month,
+        "week_of_year" | "weekofyear" => {
+            // ISO 8601 week number.
+            let days = ticks.div_euclid(TICKS_PER_DAY);
+            let weekday = days.rem_euclid(7); // 0 = Monday
+            let thursday = days - weekday + 3;
+            let year = time::civil_from_days(thursday).0;
+            (thursday - days_from_civil(year, 1, 1)?) / 7 + 1
+        }
+        "day" => c.day,
+        "dayofyear" => ticks.div_euclid(TICKS_PER_DAY) - days_from_civil(c.year, 1, 1)? + 1,
+        "hour" => c.hour,
+        "minute" => c.minute,
+        "second" => c.second,
+        "millisecond" => c.fraction / TICKS_PER_MILLISECOND,
+        "microsecond" => c.fraction / 10,
+        "nanosecond" => c.fraction * 100,
+        _ => return None,
+    })
+}
+
+fn part_kernel(args: &[Datum], ctx: &EvalCtx, name: &'static str, ty: ScalarType) -> ExecResult<Datum> {
+    expect_args(name, args, 1, 1)?;
+    map_rows(args, ctx, ty, |v| {
+        Ok(match v[0] {
+            Value::DateTime(ticks) => part(ticks, name).map_or(Value::Null, Value::Long),
+            _ => Value::Null,
+        })
+    })
+}
+
+fn datetime_part(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("datetime_part", args, 2, 2)?;
+    let name = constant_string("datetime_part", &args[0])?.to_ascii_lowercase();
+    if part(0, &name).is_none() {
+        return Err(ExecError::runtime(format!("unknown datetime part `{name}`")));
+    }
+    map_rows(&args[1..], ctx, ScalarType::Int, |v| {
+        Ok(match v[0] {
+            Value::DateTime(ticks) => part(ticks, &name).map_or(Value::Null, Value::Long),
+            _ => Value::Null,
+        })
+    })
+}
+
+fn unit_ticks(name: &str) -> Option<i64> {
+    Some(match name {
+        "week" => 7 * TICKS_PER_DAY,
+        "day" => TICKS_PER_DAY,
+        "hour" => TICKS_PER_HOUR,
+        "minute" => TICKS_PER_MINUTE,
+        "second" => TICKS_PER_SECOND,
+        "millisecond" => TICKS_PER_MILLISECOND,
+        "microsecond" => 10,
+        "nanosecond" => 1,
+        _ => return None,
+    })
+}
+
+fn datetime_add(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("datetime_add", args, 3, 3)?;
+    let unit = constant_string("datetime_add", &args[0])?.to_ascii_lowercase();
+    map_rows(&args[1..], ctx, ScalarType::DateTime, |v| {
+        let (Some(amount), Value::DateTime(ticks)) = (v[0].as_i64(), &v[1]) else { return Ok(Value::Null) };
+        if let Some(size) = unit_ticks(&unit) {
+            return Ok(Value::DateTime(ticks + amount * size));
+        }
+        let months = match unit.as_str() {
+            "year" => amount * 12,
+            "quarter" => amount * 3,
+            "month" => amount,
+            _ => return Err(ExecError::runtime(format!("unknown datetime part `{unit}`"))),
+        };
+        let c = time::civil(*ticks);
+        let total = c.year * 12 + c.month - 1 + months;
+        let (year, month) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+        let day = c.day.min(crate::syntax::literal::days_in_month(year, month));
+        let in_day = ticks.rem_euclid(TICKS_PER_DAY);
+        Ok(days_from_civil(year, month, day).map_or(Value::Null, |d| Value::DateTime(d * TICKS_PER_DAY + in_day)))
+    })
+}
+
+fn datetime_diff(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("datetime_diff", args, 3, 3)?;
+    let unit = constant_string("datetime_diff", &args[0])?.to_ascii_lowercase();
+    map_rows(&args[1..], ctx, ScalarType::Long, |v| {
+        let (Value::DateTime(a), Value::DateTime(b)) = (&v[0], &v[1]) else { return Ok(Value::Null) };
+        let (ca, cb) = (time::civil(*a), time::civil(*b));
+        Ok(Value::Long(match unit.as_str() {
+            "year" => ca.year - cb.year,
+            "quarter" => (ca.year * 4 + (ca.month - 1) / 3) - (cb.year * 4 + (cb.month - 1) / 3),
+            "month" => (ca.year * 12 + ca.month) - (cb.year * 12 + cb.month),
+            "week" => {
+                let week = |t: i64| (t.div_euclid(TICKS_PER_DAY) + 1).div_euclid(7);
+                week(*a) - week(*b)
+            }
+            other => match unit_ticks(other) {
+                Some(size) => a.div_euclid(size) - b.div_euclid(size),
+                None => return Err(ExecError::runtime(format!("unknown datetime part `{other}`"))),
+            },
+        }))
+    })
+}
+
+fn unix(args: &[Datum], ctx: &EvalCtx, ticks_per_unit: f64) -> ExecResult<Datum> {
+    expect_args("unixtime_todatetime", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::DateTime, |v| {
+        Ok(v[0].as_f64().map_or(Value::Null, |x| Value::DateTime(UNIX_EPOCH_TICKS + (x * ticks_per_unit) as i64)))
+    })
+}
+
+fn make_datetime(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("make_datetime", args, 3, 7)?;
+    map_rows(args, ctx, ScalarType::DateTime, |v| {
+        let n = |i: usize| v.get(i).and_then(Value::as_i64).unwrap_or(0);
+        let second = v.get(5).and_then(Value::as_f64).unwrap_or(0.0);
+        let whole = second.trunc() as i64;
+        let fraction = ((second - second.trunc()) * TICKS_PER_SECOND as f64).round() as i64;
+        Ok(crate::syntax::literal::datetime_ticks(n(0), n(1), n(2), n(3), n(4), whole, fraction)
+            .map_or(Value::Null, Value::DateTime))
+    })
+}
+
+fn make_timespan(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("make_timespan", args, 2, 4)?;
+    map_rows(args, ctx, ScalarType::TimeSpan, |v| {
+        let n = |i: usize| v.get(i).and_then(Value::as_f64).unwrap_or(0.0);
+        let (days, hours, minutes, seconds) = match v.len() {
+            2 => (0.0, n(0), n(1), 0.0),
+            3 => (0.0, n(0), n(1), n(2)),
+            _ => (n(0), n(1), n(2), n(3)),
+        };
+        let ticks = days * TICKS_PER_DAY as f64
+            + hours * TICKS_PER_HOUR as f64
+            + minutes * TICKS_PER_MINUTE as f64
+            + seconds * TICKS_PER_SECOND as f64;
+        Ok(Value::TimeSpan(ticks.round() as i64))
+    })
+}

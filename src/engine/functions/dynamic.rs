@@ -1,0 +1,329 @@
+//! Dynamic (array and property bag) functions.
+
+use std::sync::Arc;
+
+use crate::engine::datum::Datum;
+use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::functions::operators::compare;
+use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
+use crate::engine::value::{Dyn, Value};
+use crate::syntax::ast::ScalarType;
+
+pub fn lookup(name: &str) -> Option<ScalarKernel> {
+    Some(match name {
+        "array_length" => array_length,
+        "bag_pack" | "pack" | "pack_dictionary" => bag_pack,
+        "pack_array" => pack_array,
+        "bag_keys" => bag_keys,
+        "bag_has_key" => bag_has_key,
+        "bag_merge" => bag_merge,
+        "bag_remove_keys" => bag_remove_keys,
+        "array_concat" => array_concat,
+        "array_slice" => array_slice,
+        "array_index_of" => array_index_of,
+        "set_has_element" => set_has_element,
+        "set_union" => |a, c| set_op(a, c, SetOp::Union),
+        "set_intersect" => |a, c| set_op(a, c, SetOp::Intersect),
+        "set_difference" => |a, c| set_op(a, c, SetOp::Difference),
+        "array_sort_asc" => |a, c| array_sort(a, c, false),
+        "array_sort_desc" => |a, c| array_sort(a, c, true),
+        "array_sum" => array_sum,
+        "strcat_array" | "array_strcat" => strcat_array,
+        "extract_json" | "extractjson" => extract_json,
+        _ => return None,
+    })
+}
+
+/// The value as a dynamic (strings holding JSON are not parsed).
+fn as_dyn(value: &Value) -> Dyn {
+    value.to_dyn()
+}
+
+fn array_items(value: &Value) -> Option<Arc<Vec<Dyn>>> {
+    match value {
+        Value::Dynamic(Dyn::Array(items)) => Some(items.clone()),
+        _ => None,
+    }
+}
+
+fn array_length(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("array_length", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Long, |v| {
+        Ok(array_items(&v[0]).map_or(Value::Null, |a| Value::Long(a.len() as i64)))
+    })
+}
+
+/// `bag_pack(key, value, ...)`.
+pub fn bag_pack(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    if !args.len().is_multiple_of(2) {
+        return Err(ExecError::runtime("`bag_pack` needs key/value pairs"));
+    }
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        Ok(Value::Dynamic(Dyn::bag(
+            v.chunks(2).map(|pair| (Arc::from(pair[0].to_kql_string().as_str()), as_dyn(&pair[1]))).collect(),
+        )))
+    })
+}
+
+/// `pack_all(true)`: like `bag_pack`, without null (or empty) values.
+pub fn bag_pack_skip_nulls(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        Ok(Value::Dynamic(Dyn::bag(
+            v.chunks(2)
+                .filter(|pair| !pair[1].is_null() && !matches!(&pair[1], Value::String(s) if s.is_empty()))
+                .map(|pair| (Arc::from(pair[0].to_kql_string().as_str()), as_dyn(&pair[1])))
+                .collect(),
+        )))
+    })
+}
+
+fn pack_array(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    map_rows(args, ctx, ScalarType::Dynamic, |v| Ok(Value::Dynamic(Dyn::array(v.iter().map(as_dyn).collect()))))
+}
+
+fn bag_keys(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("bag_keys", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        Ok(match &v[0] {
+            Value::Dynamic(Dyn::Bag(entries)) => {
+                Value::Dynamic(Dyn::array(entries.iter().map(|(k, _)| Dyn::String(k.clone())).collect()))
+            }
+            _ => Value::Null,
+        })
+    })
+}
+
+fn bag_has_key(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("bag_has_key", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Bool, |v| {
+        let key = v[1].to_kql_string();
+        Ok(match &v[0] {
+            Value::Dynamic(bag @ Dyn::Bag(_)) => Value::Bool(match key.strip_prefix("$.") {
+                Some(path) => path.split('.').try_fold(bag, |node, k| node.get(k)).is_some(),
+                None => bag.get(&key).is_some(),
+            }),
+            _ => Value::Null,
+        })
+    })
+}
+
+fn bag_merge(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let mut entries: Vec<(Arc<str>, Dyn)> = Vec::new();
+        for value in v {
+            if let Value::Dynamic(Dyn::Bag(bag)) = value {
+                for (key, item) in bag.iter() {
+                    if !entries.iter().any(|(k, _)| k == key) {
+                        entries.push((key.clone(), item.clone()));
+                    }
+                }
+            }
+        }
+        Ok(Value::Dynamic(Dyn::Bag(Arc::new(entries))))
+    })
+}
+
+fn bag_remove_keys(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("bag_remove_keys", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let keys: Vec<String> =
+            array_items(&v[1]).map(|a| a.iter().map(Dyn::to_kql_string).collect()).unwrap_or_default();
+        Ok(match &v[0] {
+            Value::Dynamic(Dyn::Bag(bag)) => Value::Dynamic(Dyn::Bag(Arc::new(
+                bag.iter().filter(|(k, _)| !keys.iter().any(|key| **key == **k)).cloned().collect(),
+            ))),
+            _ => Value::Null,
+        })
+    })
+}
+
+fn array_concat(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let mut out = Vec::new();
+        for value in v {
+            match array_items(value) {
+                Some(items) => out.extend(items.iter().cloned()),
+                None => return Ok(Value::Null),
+            }
+        }
+        Ok(Value::Dynamic(Dyn::array(out)))
+    })
+}
+
+fn array_slice(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("array_slice", args, 3, 3)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let Some(items) = array_items(&v[0]) else { return Ok(Value::Null) };
+        let len = items.len() as i64;
+        let fix = |i: i64| if i < 0 { (len + i).max(0) } else { i.min(len) };
+        let (Some(start), Some(end)) = (v[1].as_i64(), v[2].as_i64()) else { return Ok(Value::Null) };
+        let (start, end) = (fix(start), (fix(end) + 1).min(len));
+        Ok(Value::Dynamic(Dyn::array(if start < end {
+            items[start as usize..end as usize].to_vec()
+        } else {
+            Vec::new()
+        })))
+    })
+}
+
+fn dyn_equal(a: &Dyn, b: &Value) -> bool {
+    crate::engine::functions::operators::equals(&a.to_value(), b) == Some(true)
+}
+
+fn array_index_of(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("array_index_of", args, 2, 5)?;
+    map_rows(&args[..2], ctx, ScalarType::Long, |v| {
+        let Some(items) = array_items(&v[0]) else { return Ok(Value::Null) };
+        Ok(Value::Long(items.iter().position(|item| dyn_equal(item, &v[1])).map_or(-1, |i| i as i64)))
+    })
+}
+
+fn set_has_element(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("set_has_element", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Bool, |v| {
+        let Some(items) = array_items(&v[0]) else { return Ok(Value::Null) };
+        Ok(Value::Bool(items.iter().any(|item| dyn_equal(item, &v[1]))))
+    })
+}
+
+#[derive(Clone, Copy)]
+enum SetOp {
+    Union,
+    Intersect,
+    Difference,
+}
+
+fn set_op(args: &[Datum], ctx: &EvalCtx, op: SetOp) -> ExecResult<Datum> {
+    expect_args("set_*", args, 2, 64)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let mut sets: Vec<Vec<Dyn>> = Vec::new();
+        for value in v {
+            match array_items(value) {
+                Some(items) => sets.push(items.to_vec()),
+                None => return Ok(Value::Null),
+            }
+        }
+        let key = |d: &Dyn| d.to_json();
+        let mut out: Vec<Dyn> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        match op {
+            SetOp::Union => {
+                for item in sets.iter().flatten() {
+                    if seen.insert(key(item)) {
+                        out.push(item.clone());
+                    }
+                }
+            }
+            SetOp::Intersect => {
+                for item in &sets[0] {
+                    if sets[1..].iter().all(|s| s.iter().any(|x| key(x) == key(item))) && seen.insert(key(item)) {
+                        out.push(item.clone());
+                    }
+                }
+            }
+            SetOp::Difference => {
+                for item in &sets[0] {
+                    if !sets[1..].iter().any(|s| s.iter().any(|x| key(x) == key(item))) && seen.insert(key(item)) {
+                        out.push(item.clone());
+                    }
+                }
+            }
+        }
+        Ok(Value::Dynamic(Dyn::array(out)))
+    })
+}
+
+fn array_sort(args: &[Datum], ctx: &EvalCtx, descending: bool) -> ExecResult<Datum> {
+    expect_args("array_sort", args, 1, 2)?;
+    map_rows(&args[..1], ctx, ScalarType::Dynamic, |v| {
+        let Some(items) = array_items(&v[0]) else { return Ok(Value::Null) };
+        let mut values: Vec<Dyn> = items.to_vec();
+        values.sort_by(|a, b| {
+            // Nulls last.
+            match (a.is_null(), b.is_null()) {
+                (true, true) => std::cmp::Ordering::Equal,
+                (true, false) => std::cmp::Ordering::Greater,
+                (false, true) => std::cmp::Ordering::Less,
+                _ => {
+                    let ordering = compare(&a.to_value(), &b.to_value()).unwrap_or_else(|| a.compare(b));
+                    if descending { ordering.reverse() } else { ordering }
+                }
+            }
+        });
+        Ok(Value::Dynamic(Dyn::array(values)))
+    })
+}
+
+fn array_sum(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("array_sum", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Real, |v| {
+        let Some(items) = array_items(&v[0]) else { return Ok(Value::Null) };
+        let mut sum = 0.0;
+        for item in items.iter() {
+            match item.as_f64() {
+                Some(x) => sum += x,
+                None => return Ok(Value::Null),
+            }
+        }
+        Ok(Value::Real(sum))
+    })
+}
+
+fn strcat_array(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("strcat_array", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::String, |v| {
+        let Some(items) = array_items(&v[0]) else { return Ok(Value::str("")) };
+        Ok(Value::str(&items.iter().map(Dyn::to_kql_string).collect::<Vec<_>>().join(&v[1].to_kql_string())))
+    })
+}
+
+/// `extract_json(path, json [, typeof(T)])` with a `$.a.b[0]` path.
+fn extract_json(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("extract_json", args, 2, 3)?;
+    let ty = match args.get(2) {
+        Some(Datum::Scalar(Value::String(name), _)) => ScalarType::from_name(name).unwrap_or(ScalarType::String),
+        _ => ScalarType::String,
+    };
+    map_rows(&args[..2], ctx, ty, |v| {
+        let path = v[0].to_kql_string();
+        let root = match &v[1] {
+            Value::Dynamic(d) => d.clone(),
+            other => Dyn::parse_json(&other.to_kql_string()),
+        };
+        let Some(found) = json_path(&root, &path) else { return Ok(Value::Null) };
+        Ok(match ty {
+            ScalarType::String => Value::str(&found.to_kql_string()),
+            ScalarType::Dynamic => Value::Dynamic(found.clone()),
+            other => crate::engine::functions::conversion::convert(&found.to_value(), other),
+        })
+    })
+}
+
+/// Follows a JSONPath of `.name`, `['name']` and `[index]` steps from `$`.
+pub fn json_path<'a>(root: &'a Dyn, path: &str) -> Option<&'a Dyn> {
+    let mut rest = path.trim().strip_prefix('$')?;
+    let mut node = root;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            node = node.get(&after[..end])?;
+            rest = &after[end..];
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']')?;
+            let key = after[..end].trim();
+            node = if let Some(quoted) = key
+                .strip_prefix('\'')
+                .and_then(|k| k.strip_suffix('\''))
+                .or_else(|| key.strip_prefix('"').and_then(|k| k.strip_suffix('"')))
+            {
+                node.get(quoted)?
+            } else {
+                node.at(key.parse().ok()?)?
+            };
+            rest = &after[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(node)
+}

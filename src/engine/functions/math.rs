@@ -1,0 +1,228 @@
+//! Mathematical and rounding functions, including `bin()`/`floor()`.
+
+use crate::engine::column::{Column, Prim};
+use crate::engine::datum::Datum;
+use crate::engine::error::ExecResult;
+use crate::engine::functions::conversion::common_type;
+use crate::engine::functions::operators::compare;
+use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
+use crate::engine::value::Value;
+use crate::syntax::ast::ScalarType;
+
+pub fn lookup(name: &str) -> Option<ScalarKernel> {
+    Some(match name {
+        "bin" | "floor" => bin,
+        "bin_at" => bin_at,
+        "abs" => abs,
+        "round" => round,
+        "ceiling" => ceiling,
+        "sqrt" => |a, c| real1("sqrt", a, c, f64::sqrt),
+        "exp" => |a, c| real1("exp", a, c, f64::exp),
+        "exp2" => |a, c| real1("exp2", a, c, f64::exp2),
+        "exp10" => |a, c| real1("exp10", a, c, |x| 10f64.powf(x)),
+        "log" => |a, c| real1("log", a, c, f64::ln),
+        "log2" => |a, c| real1("log2", a, c, f64::log2),
+        "log10" => |a, c| real1("log10", a, c, f64::log10),
+        "sin" => |a, c| real1("sin", a, c, f64::sin),
+        "cos" => |a, c| real1("cos", a, c, f64::cos),
+        "tan" => |a, c| real1("tan", a, c, f64::tan),
+        "pow" => pow,
+        "sign" => sign,
+        "isnan" => |a, c| bool1("isnan", a, c, f64::is_nan),
+        "isinf" => |a, c| bool1("isinf", a, c, f64::is_infinite),
+        "isfinite" => |a, c| bool1("isfinite", a, c, f64::is_finite),
+        "min_of" => |a, c| extreme_of(a, c, false),
+        "max_of" => |a, c| extreme_of(a, c, true),
+        "pi" => |_, _| Ok(Datum::Scalar(Value::Real(std::f64::consts::PI), ScalarType::Real)),
+        _ => return None,
+    })
+}
+
+fn real1(name: &str, args: &[Datum], ctx: &EvalCtx, f: fn(f64) -> f64) -> ExecResult<Datum> {
+    expect_args(name, args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Real, |v| Ok(v[0].as_f64().map_or(Value::Null, |x| Value::Real(f(x)))))
+}
+
+fn bool1(name: &str, args: &[Datum], ctx: &EvalCtx, f: fn(f64) -> bool) -> ExecResult<Datum> {
+    expect_args(name, args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Bool, |v| Ok(v[0].as_f64().map_or(Value::Null, |x| Value::Bool(f(x)))))
+}
+
+/// `bin(value, size)`: rounds down to a multiple of `size` (floor, also for negatives).
+fn bin(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("bin", args, 2, 2)?;
+    let ty = args[0].ty();
+    // Fast path: datetime/timespan/long column by a constant.
+    if let (Datum::Column(Column::DateTime(p) | Column::TimeSpan(p) | Column::Long(p)), Some(size)) = (
+        &args[0],
+        args[1].as_scalar().and_then(|s| match s {
+            Value::TimeSpan(t) | Value::Long(t) => Some(*t),
+            Value::Int(i) => Some(*i as i64),
+            _ => None,
+        }),
+    ) && size > 0
+        && (ty != ScalarType::Long || matches!(args[1].ty(), ScalarType::Long | ScalarType::Int))
+    {
+        let values = p.values.iter().map(|x| x.div_euclid(size) * size).collect();
+        let prim = Prim { values, valid: p.valid.clone() };
+        return Ok(Datum::Column(match ty {
+            ScalarType::DateTime => Column::DateTime(prim),
+            ScalarType::TimeSpan => Column::TimeSpan(prim),
+            _ => Column::Long(prim),
+        }));
+    }
+    map_rows(args, ctx, bin_type(ty, args[1].ty()), |v| Ok(bin_value(&v[0], &v[1], None)))
+}
+
+fn bin_type(value: ScalarType, size: ScalarType) -> ScalarType {
+    match value {
+        ScalarType::Int | ScalarType::Long if size == ScalarType::Real => ScalarType::Real,
+        ScalarType::Int => ScalarType::Long,
+        other => other,
+    }
+}
+
+/// Bins one value, optionally relative to `origin`.
+pub fn bin_value(value: &Value, size: &Value, origin: Option<&Value>) -> Value {
+    let ticks = |v: &Value| match v {
+        Value::DateTime(t) | Value::TimeSpan(t) => Some(*t),
+        other => other.as_i64(),
+    };
+    match value {
+        Value::DateTime(t) | Value::TimeSpan(t) => {
+            let (Some(size), offset) = (ticks(size), origin.and_then(ticks).unwrap_or(0)) else { return Value::Null };
+            if size <= 0 {
+                return Value::Null;
+            }
+            let binned = (t - offset).div_euclid(size) * size + offset;
+            if matches!(value, Value::DateTime(_)) { Value::DateTime(binned) } else { Value::TimeSpan(binned) }
+        }
+        Value::Int(_) | Value::Long(_) if !matches!(size, Value::Real(_)) => {
+            let (Some(x), Some(size)) = (value.as_i64(), size.as_i64()) else { return Value::Null };
+            if size <= 0 {
+                return Value::Null;
+            }
+            let offset = origin.and_then(Value::as_i64).unwrap_or(0);
+            Value::Long((x - offset).div_euclid(size) * size + offset)
+        }
+        _ => {
+            let (Some(x), Some(size)) = (value.as_f64(), size.as_f64()) else { return Value::Null };
+            if size <= 0.0 {
+                return Value::Null;
+            }
+            let offset = origin.and_then(Value::as_f64).unwrap_or(0.0);
+            Value::Real(((x - offset) / size).floor() * size + offset)
+        }
+    }
+}
+
+fn bin_at(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("bin_at", args, 3, 3)?;
+    map_rows(args, ctx, bin_type(args[0].ty(), args[1].ty()), |v| Ok(bin_value(&v[0], &v[1], Some(&v[2]))))
+}
+
+fn abs(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("abs", args, 1, 1)?;
+    map_rows(args, ctx, args[0].ty(), |v| {
+        Ok(match &v[0] {
+            Value::Int(i) => Value::Int(i.wrapping_abs()),
+            Value::Long(i) => Value::Long(i.wrapping_abs()),
+            Value::Real(r) => Value::Real(r.abs()),
+            Value::Decimal(d) => Value::Decimal(d.abs()),
+            Value::TimeSpan(t) => Value::TimeSpan(t.wrapping_abs()),
+            other => other.as_f64().map_or(Value::Null, |r| Value::Real(r.abs())),
+        })
+    })
+}
+
+/// `round(x [, digits])`: half away from zero.
+fn round(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("round", args, 1, 2)?;
+    let ty = match args[0].ty() {
+        ScalarType::Int => ScalarType::Long,
+        ScalarType::Dynamic => ScalarType::Real,
+        other => other,
+    };
+    map_rows(args, ctx, ty, |v| {
+        let digits = v.get(1).and_then(Value::as_i64).unwrap_or(0);
+        Ok(match &v[0] {
+            Value::Int(_) | Value::Long(_) if digits >= 0 => Value::Long(v[0].as_i64().unwrap_or(0)),
+            Value::Decimal(d) => Value::Decimal(d.round_dp_with_strategy(
+                digits.clamp(0, 28) as u32,
+                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            )),
+            other => match other.as_f64() {
+                Some(x) => {
+                    let factor = 10f64.powi(digits.clamp(-300, 300) as i32);
+                    let rounded = (x * factor).round() / factor;
+                    if ty == ScalarType::Long { Value::Long(rounded as i64) } else { Value::Real(rounded) }
+                }
+                None => Value::Null,
+            },
+        })
+    })
+}
+
+fn ceiling(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("ceiling", args, 1, 1)?;
+    let ty = match args[0].ty() {
+        ScalarType::Int => ScalarType::Long,
+        other => other,
+    };
+    map_rows(args, ctx, ty, |v| {
+        Ok(match &v[0] {
+            Value::Int(_) | Value::Long(_) => Value::Long(v[0].as_i64().unwrap_or(0)),
+            Value::Decimal(d) => Value::Decimal(d.ceil()),
+            other => other.as_f64().map_or(Value::Null, |x| Value::Real(x.ceil())),
+        })
+    })
+}
+
+fn pow(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("pow", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Real, |v| {
+        Ok(match (v[0].as_f64(), v[1].as_f64()) {
+            (Some(x), Some(y)) => Value::Real(x.powf(y)),
+            _ => Value::Null,
+        })
+    })
+}
+
+fn sign(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("sign", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Real, |v| {
+        Ok(v[0].as_f64().map_or(Value::Null, |x| {
+            Value::Real(if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            })
+        }))
+    })
+}
+
+fn extreme_of(args: &[Datum], ctx: &EvalCtx, max: bool) -> ExecResult<Datum> {
+    expect_args(if max { "max_of" } else { "min_of" }, args, 1, 64)?;
+    let types: Vec<ScalarType> = args.iter().map(Datum::ty).collect();
+    let ty = common_type(&types);
+    map_rows(args, ctx, ty, |v| {
+        let mut best: Option<&Value> = None;
+        for value in v.iter().filter(|value| !value.is_null()) {
+            best = match best {
+                None => Some(value),
+                Some(current) => {
+                    let ordering = compare(value, current);
+                    let better = if max {
+                        ordering == Some(std::cmp::Ordering::Greater)
+                    } else {
+                        ordering == Some(std::cmp::Ordering::Less)
+                    };
+                    Some(if better { value } else { current })
+                }
+            };
+        }
+        Ok(best.cloned().unwrap_or(Value::Null))
+    })
+}

@@ -1,0 +1,90 @@
+//! The built-in function library: scalar functions by category, binary
+//! operators, aggregates and window functions. Each category file has a
+//! `lookup(name)` that maps a catalog name to its kernel.
+//!
+//! A kernel gets its evaluated arguments as [`Datum`]s (constants or columns
+//! of `ctx.rows` values) and returns one. When every argument is a constant
+//! the result is a constant, so constant sub-expressions are computed once.
+
+pub mod aggregates;
+pub mod conversion;
+pub mod datetime;
+pub mod dynamic;
+pub mod ip;
+pub mod math;
+pub mod operators;
+pub mod string;
+pub mod text_match;
+pub mod window;
+
+use crate::engine::column::ColumnBuilder;
+use crate::engine::datum::Datum;
+use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::value::Value;
+use crate::syntax::ast::ScalarType;
+
+/// What a kernel knows about the evaluation: the row count and `now()`.
+#[derive(Debug, Clone, Copy)]
+pub struct EvalCtx {
+    pub rows: usize,
+    /// The query's `now()`, in ticks.
+    pub now: i64,
+}
+
+/// A scalar function's implementation.
+pub type ScalarKernel = fn(&[Datum], &EvalCtx) -> ExecResult<Datum>;
+
+/// The kernel of built-in scalar (or window) function `name`.
+pub fn scalar(name: &str) -> Option<ScalarKernel> {
+    string::lookup(name)
+        .or_else(|| conversion::lookup(name))
+        .or_else(|| math::lookup(name))
+        .or_else(|| datetime::lookup(name))
+        .or_else(|| dynamic::lookup(name))
+        .or_else(|| ip::lookup(name))
+        .or_else(|| window::lookup(name))
+}
+
+/// Applies `f` to each row's argument values and collects the results as a
+/// column of type `ty` (or a constant when all arguments are constants).
+pub fn map_rows(
+    args: &[Datum],
+    ctx: &EvalCtx,
+    ty: ScalarType,
+    mut f: impl FnMut(&[Value]) -> ExecResult<Value>,
+) -> ExecResult<Datum> {
+    if args.iter().all(Datum::is_scalar) {
+        let values: Vec<Value> = args.iter().map(|a| a.get(0)).collect();
+        let value = f(&values)?;
+        let mut builder = ColumnBuilder::new(ty, 1);
+        builder.push(&value);
+        return Ok(Datum::Scalar(builder.finish().get(0), ty));
+    }
+    let mut builder = ColumnBuilder::new(ty, ctx.rows);
+    let mut values: Vec<Value> = args.iter().map(|_| Value::Null).collect();
+    for row in 0..ctx.rows {
+        for (slot, arg) in values.iter_mut().zip(args) {
+            *slot = arg.get(row);
+        }
+        builder.push(&f(&values)?);
+    }
+    Ok(Datum::Column(builder.finish()))
+}
+
+/// Checks the argument count of a kernel (the analyzer checks it first; this
+/// protects the engine when analysis was skipped).
+pub fn expect_args(name: &str, args: &[Datum], min: usize, max: usize) -> ExecResult<()> {
+    if args.len() < min || args.len() > max {
+        return Err(ExecError::runtime(format!("`{name}` got {} arguments, expects {min} to {max}", args.len())));
+    }
+    Ok(())
+}
+
+/// The string value of an argument that must be a constant (a format, a
+/// regex, a unit name).
+pub fn constant_string(name: &str, arg: &Datum) -> ExecResult<String> {
+    match arg.as_scalar() {
+        Some(value) => Ok(value.to_kql_string()),
+        None => Err(ExecError::unsupported(format!("a non-constant argument to `{name}`"))),
+    }
+}

@@ -1,0 +1,341 @@
+//! String functions.
+
+use crate::engine::column::{Column, Prim};
+use crate::engine::datum::Datum;
+use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::functions::{EvalCtx, ScalarKernel, constant_string, expect_args, map_rows};
+use crate::engine::value::{Dyn, Value};
+use crate::syntax::ast::ScalarType;
+
+pub fn lookup(name: &str) -> Option<ScalarKernel> {
+    Some(match name {
+        "strlen" => strlen,
+        "tolower" => tolower,
+        "toupper" => toupper,
+        "strcat" => strcat,
+        "strcat_delim" => strcat_delim,
+        "substring" => substring,
+        "indexof" => indexof,
+        "split" => split,
+        "replace_string" => replace_string,
+        "replace_regex" | "replace" => replace_regex,
+        "trim" => trim,
+        "trim_start" => trim_start,
+        "trim_end" => trim_end,
+        "strrep" => strrep,
+        "reverse" => reverse,
+        "extract" => extract,
+        "extract_all" => extract_all,
+        "isempty" => isempty,
+        "isnotempty" | "notempty" => isnotempty,
+        "countof" => countof,
+        "strcmp" => strcmp,
+        "string_size" => string_size,
+        _ => return None,
+    })
+}
+
+fn text(value: &Value) -> String {
+    value.to_kql_string()
+}
+
+fn strlen(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("strlen", args, 1, 1)?;
+    if let Datum::Column(Column::String(strings)) = &args[0] {
+        let values = strings.iter().map(|s| s.chars().count() as i64).collect();
+        return Ok(Datum::Column(Column::Long(Prim::new(values))));
+    }
+    map_rows(args, ctx, ScalarType::Long, |v| Ok(Value::Long(text(&v[0]).chars().count() as i64)))
+}
+
+fn string_size(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("string_size", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Long, |v| Ok(Value::Long(text(&v[0]).len() as i64)))
+}
+
+fn tolower(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("tolower", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::String, |v| Ok(Value::str(&text(&v[0]).to_lowercase())))
+}
+
+fn toupper(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("toupper", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::String, |v| Ok(Value::str(&text(&v[0]).to_uppercase())))
+}
+
+fn strcat(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("strcat", args, 1, 64)?;
+    map_rows(args, ctx, ScalarType::String, |v| Ok(Value::str(&v.iter().map(text).collect::<String>())))
+}
+
+fn strcat_delim(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("strcat_delim", args, 2, 65)?;
+    map_rows(args, ctx, ScalarType::String, |v| {
+        let delimiter = text(&v[0]);
+        Ok(Value::str(&v[1..].iter().map(text).collect::<Vec<_>>().join(&delimiter)))
+    })
+}
+
+/// Characters `start..start+length` (by character, clamped).
+fn substring(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("substring", args, 2, 3)?;
+    map_rows(args, ctx, ScalarType::String, |v| {
+        let source = text(&v[0]);
+        let chars: Vec<char> = source.chars().collect();
+        let len = chars.len() as i64;
+        let Some(mut start) = v[1].as_i64() else { return Ok(Value::Null) };
+        if start < 0 {
+            start = (len + start).max(0);
+        }
+        let start = start.min(len);
+        let end = match v.get(2) {
+            Some(length) => match length.as_i64() {
+                Some(length) if length >= 0 => (start + length).min(len),
+                Some(_) => return Ok(Value::str("")),
+                None => len,
+            },
+            None => len,
+        };
+        Ok(Value::str(&chars[start as usize..end.max(start) as usize].iter().collect::<String>()))
+    })
+}
+
+/// Zero-based character index of `lookup` (-1 when absent).
+fn indexof(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("indexof", args, 2, 5)?;
+    map_rows(args, ctx, ScalarType::Long, |v| {
+        let source = text(&v[0]);
+        let needle = text(&v[1]);
+        let chars: Vec<char> = source.chars().collect();
+        let start = v.get(2).and_then(Value::as_i64).unwrap_or(0);
+        let start = if start < 0 { (chars.len() as i64 + start).max(0) } else { start } as usize;
+        if start > chars.len() {
+            return Ok(Value::Long(-1));
+        }
+        let length = v.get(3).and_then(Value::as_i64).filter(|l| *l >= 0).map(|l| l as usize);
+        let occurrence = v.get(4).and_then(Value::as_i64).unwrap_or(1).max(1) as usize;
+        let end = length.map_or(chars.len(), |l| (start + l).min(chars.len()));
+        let haystack: String = chars[start..end].iter().collect();
+        let mut found = 0;
+        let mut from = 0;
+        while let Some(at) = haystack[from..].find(&needle) {
+            found += 1;
+            let byte = from + at;
+            if found == occurrence {
+                return Ok(Value::Long((start + haystack[..byte].chars().count()) as i64));
+            }
+            from = byte + needle.len().max(1);
+            if from > haystack.len() {
+                break;
+            }
+        }
+        Ok(Value::Long(-1))
+    })
+}
+
+fn split(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("split", args, 2, 3)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let source = text(&v[0]);
+        let delimiter = text(&v[1]);
+        let parts: Vec<Dyn> = if delimiter.is_empty() {
+            vec![Dyn::str(&source)]
+        } else {
+            source.split(delimiter.as_str()).map(Dyn::str).collect()
+        };
+        match v.get(2) {
+            Some(index) => match index.as_i64() {
+                Some(i) if i >= 0 && (i as usize) < parts.len() => {
+                    Ok(Value::Dynamic(Dyn::array(vec![parts[i as usize].clone()])))
+                }
+                _ => Ok(Value::Dynamic(Dyn::array(Vec::new()))),
+            },
+            None => Ok(Value::Dynamic(Dyn::array(parts))),
+        }
+    })
+}
+
+fn replace_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("replace_string", args, 3, 3)?;
+    map_rows(args, ctx, ScalarType::String, |v| {
+        let needle = text(&v[1]);
+        let source = text(&v[0]);
+        Ok(Value::str(&if needle.is_empty() { source } else { source.replace(&needle, &text(&v[2])) }))
+    })
+}
+
+/// Translates a RE2 pattern for the `regex` crate (both are RE2-style; the
+/// differences that matter are handled here).
+pub fn compile_regex(pattern: &str) -> ExecResult<regex::Regex> {
+    regex::RegexBuilder::new(pattern).size_limit(1 << 22).build().map_err(|e| {
+        ExecError::runtime(format!("invalid regular expression: {}", e.to_string().lines().last().unwrap_or("")))
+    })
+}
+
+fn regex_arg(name: &str, arg: &Datum) -> ExecResult<regex::Regex> {
+    compile_regex(&constant_string(name, arg)?)
+}
+
+/// Rewrites .NET/RE2 `\1` style replacement references to the regex crate's `${1}`.
+fn replacement(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                let digit = chars.next().unwrap_or('0');
+                out.push_str(&format!("${{{digit}}}"));
+            }
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                let digit = chars.next().unwrap_or('0');
+                out.push_str(&format!("${{{digit}}}"));
+            }
+            '$' => out.push_str("$$"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn replace_regex(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("replace_regex", args, 3, 3)?;
+    let regex = regex_arg("replace_regex", &args[1])?;
+    map_rows(&[args[0].clone(), args[2].clone()], ctx, ScalarType::String, |v| {
+        Ok(Value::str(&regex.replace_all(&text(&v[0]), replacement(&text(&v[1])).as_str())))
+    })
+}
+
+fn trim_with(args: &[Datum], ctx: &EvalCtx, start: bool, end: bool) -> ExecResult<Datum> {
+    expect_args("trim", args, 2, 2)?;
+    let pattern = constant_string("trim", &args[0])?;
+    let start_regex = compile_regex(&format!("^(?:{pattern})+"))?;
+    let end_regex = compile_regex(&format!("(?:{pattern})+$"))?;
+    map_rows(&args[1..], ctx, ScalarType::String, |v| {
+        let mut value = text(&v[0]);
+        if start {
+            value = start_regex.replace(&value, "").into_owned();
+        }
+        if end {
+            value = end_regex.replace(&value, "").into_owned();
+        }
+        Ok(Value::str(&value))
+    })
+}
+
+fn trim(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    trim_with(args, ctx, true, true)
+}
+
+fn trim_start(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    trim_with(args, ctx, true, false)
+}
+
+fn trim_end(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    trim_with(args, ctx, false, true)
+}
+
+fn strrep(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("strrep", args, 2, 3)?;
+    map_rows(args, ctx, ScalarType::String, |v| {
+        let count = v[1].as_i64().unwrap_or(0).clamp(0, 1024) as usize;
+        let delimiter = v.get(2).map(text).unwrap_or_default();
+        Ok(Value::str(&vec![text(&v[0]); count].join(&delimiter)))
+    })
+}
+
+fn reverse(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("reverse", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::String, |v| Ok(Value::str(&text(&v[0]).chars().rev().collect::<String>())))
+}
+
+/// `extract(regex, group, text [, typeof(T)])`.
+fn extract(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("extract", args, 3, 4)?;
+    let regex = regex_arg("extract", &args[0])?;
+    let ty = match args.get(3) {
+        Some(Datum::Scalar(Value::String(name), _)) => ScalarType::from_name(name).unwrap_or(ScalarType::String),
+        _ => ScalarType::String,
+    };
+    map_rows(&[args[1].clone(), args[2].clone()], ctx, ty, |v| {
+        let group = v[0].as_i64().unwrap_or(0).max(0) as usize;
+        let source = text(&v[1]);
+        let captured = regex.captures(&source).and_then(|c| c.get(group)).map(|m| m.as_str().to_string());
+        Ok(match captured {
+            Some(found) => crate::engine::functions::conversion::convert_string(&found, ty),
+            None => Value::Null,
+        })
+    })
+}
+
+/// `extract_all(regex, [groups,] text)`: every match's groups.
+fn extract_all(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("extract_all", args, 2, 3)?;
+    let regex = regex_arg("extract_all", &args[0])?;
+    let source_index = args.len() - 1;
+    map_rows(&args[source_index..], ctx, ScalarType::Dynamic, |v| {
+        let source = text(&v[0]);
+        let groups = regex.captures_len() - 1;
+        let mut matches = Vec::new();
+        for captures in regex.captures_iter(&source) {
+            if groups <= 1 {
+                let m = captures.get(if groups == 1 { 1 } else { 0 }).map_or("", |m| m.as_str());
+                matches.push(Dyn::str(m));
+            } else {
+                matches.push(Dyn::array(
+                    (1..=groups).map(|g| Dyn::str(captures.get(g).map_or("", |m| m.as_str()))).collect(),
+                ));
+            }
+        }
+        Ok(if matches.is_empty() { Value::Null } else { Value::Dynamic(Dyn::array(matches)) })
+    })
+}
+
+fn isempty(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("isempty", args, 1, 1)?;
+    if let Datum::Column(Column::String(strings)) = &args[0] {
+        return Ok(Datum::Column(Column::Bool(Prim::new(strings.iter().map(str::is_empty).collect()))));
+    }
+    map_rows(args, ctx, ScalarType::Bool, |v| Ok(Value::Bool(v[0].is_null() || text(&v[0]).is_empty())))
+}
+
+fn isnotempty(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("isnotempty", args, 1, 1)?;
+    if let Datum::Column(Column::String(strings)) = &args[0] {
+        return Ok(Datum::Column(Column::Bool(Prim::new(strings.iter().map(|s| !s.is_empty()).collect()))));
+    }
+    map_rows(args, ctx, ScalarType::Bool, |v| Ok(Value::Bool(!(v[0].is_null() || text(&v[0]).is_empty()))))
+}
+
+fn countof(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("countof", args, 2, 3)?;
+    let is_regex = matches!(args.get(2).and_then(Datum::as_scalar), Some(Value::String(kind)) if &**kind == "regex");
+    let regex = if is_regex { Some(regex_arg("countof", &args[1])?) } else { None };
+    map_rows(&args[..2], ctx, ScalarType::Long, |v| {
+        let source = text(&v[0]);
+        Ok(Value::Long(match &regex {
+            Some(regex) => regex.find_iter(&source).count() as i64,
+            None => {
+                let needle = text(&v[1]);
+                if needle.is_empty() {
+                    0
+                } else {
+                    // Overlapping occurrences, as Kusto counts them.
+                    (0..source.len())
+                        .filter(|i| source.is_char_boundary(*i) && source[*i..].starts_with(&needle))
+                        .count() as i64
+                }
+            }
+        }))
+    })
+}
+
+fn strcmp(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("strcmp", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Int, |v| {
+        Ok(Value::Int(match text(&v[0]).cmp(&text(&v[1])) {
+            std::cmp::Ordering::Less => -1,
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => 1,
+        }))
+    })
+}

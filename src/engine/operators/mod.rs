@@ -1,0 +1,227 @@
+//! Tabular operators, one file per KQL operator. [`run`] applies an
+//! operator after `|` to its input table; [`run_source`] runs the operators
+//! that produce a table by themselves (`print`, `range`, `datatable`, `union`, ...).
+
+mod count;
+mod datatable;
+mod distinct;
+mod evaluate;
+mod extend;
+mod getschema;
+mod join;
+mod lookup;
+mod make_series;
+mod mv_expand;
+mod parse;
+mod print;
+mod project;
+mod range;
+mod sort;
+mod summarize;
+mod take;
+mod top;
+mod union;
+mod where_;
+
+use std::sync::Arc;
+
+use crate::analysis::names::{expression_name, unique_name};
+use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::exec::Executor;
+use crate::engine::scope::{Binding, Env, INPUT, bind};
+use crate::engine::table::{Field, Table};
+use crate::syntax::ast::operators::{Assignment, NamedParameter};
+use crate::syntax::ast::{Expr, ExprKind, Operator, OperatorKind};
+
+/// Applies `operator` to `input`.
+pub fn run<'q>(
+    exec: &Executor<'q>,
+    operator: &'q Operator,
+    input: Arc<Table>,
+    env: &Env<'q>,
+) -> ExecResult<Arc<Table>> {
+    let table = match &operator.kind {
+        OperatorKind::Where(predicate) => where_::run(exec, predicate, &input, env)?,
+        OperatorKind::Extend(assignments) => extend::run(exec, assignments, &input, env)?,
+        OperatorKind::Project(assignments) => project::run(exec, assignments, &input, env)?,
+        OperatorKind::ProjectAway(patterns) => project::away(patterns, &input, false)?,
+        OperatorKind::ProjectKeep(patterns) => project::away(patterns, &input, true)?,
+        OperatorKind::ProjectRename(pairs) => project::rename(pairs, &input)?,
+        OperatorKind::ProjectReorder(items) => project::reorder(items, &input)?,
+        OperatorKind::Summarize { params: _, aggregates, by } => summarize::run(exec, aggregates, by, &input, env)?,
+        OperatorKind::Count => count::run(&input),
+        OperatorKind::Distinct { columns, .. } => distinct::run(exec, columns, &input, env)?,
+        OperatorKind::Take { count, .. } => take::run(exec, count, &input, env)?,
+        OperatorKind::Sort { keys, .. } => sort::run(exec, keys, &input, env)?,
+        OperatorKind::Top { count, key, .. } => top::run(exec, count, key, &input, env)?,
+        OperatorKind::Join { params, right, on, where_ } => {
+            join::run(exec, params, right, on, where_.as_ref(), &input, env)?
+        }
+        OperatorKind::Lookup { params, right, on } => lookup::run(exec, params, right, on, &input, env)?,
+        OperatorKind::Union { params, tables } => {
+            let input_env = bind(env, INPUT, Binding::Evaluated(input.clone()));
+            union::run(exec, params, Some(&operator_input_expr(operator)), tables, &input_env, Some(input.clone()))?
+        }
+        OperatorKind::MvExpand { params, items, limit } => {
+            mv_expand::run(exec, params, items, limit.as_ref(), &input, env)?
+        }
+        OperatorKind::Parse { is_where, params, source, pattern } => {
+            parse::run(exec, *is_where, params, source, pattern, &input, env)?
+        }
+        OperatorKind::Serialize(assignments) => extend::run(exec, assignments, &input, env)?,
+        OperatorKind::As { name, .. } => {
+            // `as` names the input for later references; the input passes through.
+            let _ = name;
+            (*input).clone()
+        }
+        OperatorKind::GetSchema => getschema::run(&input),
+        OperatorKind::MakeSeries { aggregates, on, range, by, .. } => {
+            make_series::run(exec, aggregates, on, range.as_ref(), by, &input, env)?
+        }
+        OperatorKind::Evaluate { call, .. } => evaluate::run(exec, call, Some(input), env)?,
+        OperatorKind::Render { .. } => (*input).clone(),
+        OperatorKind::Invoke(call) => return invoke(exec, call, input, env),
+        other => return Err(ExecError::unsupported(format!("the `{}` operator", operator_name(other)))),
+    };
+    Ok(Arc::new(table))
+}
+
+/// Runs an operator that starts a pipeline.
+pub fn run_source<'q>(exec: &Executor<'q>, operator: &'q Operator, env: &Env<'q>) -> ExecResult<Arc<Table>> {
+    let table = match &operator.kind {
+        OperatorKind::Print(assignments) => print::run(exec, assignments, env)?,
+        OperatorKind::Range { column, from, to, step } => range::run(exec, &column.name, from, to, step, env)?,
+        OperatorKind::DataTable { columns, values, .. } => datatable::run(exec, columns, values, env)?,
+        OperatorKind::Union { params, tables } => union::run(exec, params, None, tables, env, None)?,
+        OperatorKind::Evaluate { call, .. } => evaluate::run(exec, call, None, env)?,
+        other => return Err(ExecError::unsupported(format!("the `{}` operator", operator_name(other)))),
+    };
+    Ok(Arc::new(table))
+}
+
+/// A zero-width expression standing for the piped input of `union`.
+fn operator_input_expr(operator: &Operator) -> Expr {
+    Expr::new(ExprKind::ContextualInput, operator.span)
+}
+
+fn invoke<'q>(exec: &Executor<'q>, call: &'q Expr, input: Arc<Table>, env: &Env<'q>) -> ExecResult<Arc<Table>> {
+    let ExprKind::Call { target: None, name, args } = &call.kind else {
+        return Err(ExecError::runtime("`invoke` needs a function call"));
+    };
+    match crate::engine::scope::lookup(env, &name.name) {
+        Some(Binding::Function(def, closure)) => {
+            let Some(first) = def.params.first() else {
+                return Err(ExecError::runtime(format!("`{}` has no tabular parameter to invoke with", name.name)));
+            };
+            let mut body_env = bind(closure, &first.name.name, Binding::Evaluated(input));
+            for (param, arg) in def.params.iter().skip(1).zip(args.iter().map(Some).chain(std::iter::repeat(None))) {
+                let Some(arg) = arg.or(param.default.as_ref()) else {
+                    return Err(ExecError::runtime(format!("missing argument `{}`", param.name.name)));
+                };
+                let (value, ty) = exec.eval_scalar(arg, env)?;
+                body_env = bind(&body_env, &param.name.name, Binding::Scalar(value, ty));
+            }
+            exec.check_depth()?;
+            let result = exec.run_statements(&def.body, &body_env);
+            exec.leave_depth();
+            result?.pop().ok_or_else(|| ExecError::runtime("the function body has no result"))
+        }
+        _ => Err(ExecError::unsupported(format!("invoking `{}`", name.name))),
+    }
+}
+
+/// The KQL name of an operator, for messages.
+pub fn operator_name(kind: &OperatorKind) -> String {
+    match kind {
+        OperatorKind::As { .. } => "as",
+        OperatorKind::Consume { .. } => "consume",
+        OperatorKind::Count => "count",
+        OperatorKind::DataTable { .. } => "datatable",
+        OperatorKind::Distinct { .. } => "distinct",
+        OperatorKind::Evaluate { .. } => "evaluate",
+        OperatorKind::Extend(_) => "extend",
+        OperatorKind::ExternalData { .. } => "externaldata",
+        OperatorKind::Facet { .. } => "facet",
+        OperatorKind::Find { .. } => "find",
+        OperatorKind::Fork(_) => "fork",
+        OperatorKind::GetSchema => "getschema",
+        OperatorKind::Invoke(_) => "invoke",
+        OperatorKind::Join { .. } => "join",
+        OperatorKind::Lookup { .. } => "lookup",
+        OperatorKind::MakeGraph { .. } => "make-graph",
+        OperatorKind::GraphMatch { .. } => "graph-match",
+        OperatorKind::GraphOther { name, .. } | OperatorKind::Other { name, .. } => return name.name.clone(),
+        OperatorKind::MakeSeries { .. } => "make-series",
+        OperatorKind::MvApply { .. } => "mv-apply",
+        OperatorKind::MvExpand { .. } => "mv-expand",
+        OperatorKind::Parse { is_where: false, .. } => "parse",
+        OperatorKind::Parse { is_where: true, .. } => "parse-where",
+        OperatorKind::ParseKv { .. } => "parse-kv",
+        OperatorKind::Partition { .. } => "partition",
+        OperatorKind::Print(_) => "print",
+        OperatorKind::Project(_) => "project",
+        OperatorKind::ProjectAway(_) => "project-away",
+        OperatorKind::ProjectKeep(_) => "project-keep",
+        OperatorKind::ProjectRename(_) => "project-rename",
+        OperatorKind::ProjectReorder(_) => "project-reorder",
+        OperatorKind::Range { .. } => "range",
+        OperatorKind::Reduce { .. } => "reduce",
+        OperatorKind::Render { .. } => "render",
+        OperatorKind::Sample { .. } => "sample",
+        OperatorKind::SampleDistinct { .. } => "sample-distinct",
+        OperatorKind::Scan { .. } => "scan",
+        OperatorKind::Search { .. } => "search",
+        OperatorKind::Serialize(_) => "serialize",
+        OperatorKind::Sort { .. } => "sort",
+        OperatorKind::Summarize { .. } => "summarize",
+        OperatorKind::Take { .. } => "take",
+        OperatorKind::Top { .. } => "top",
+        OperatorKind::TopHitters { .. } => "top-hitters",
+        OperatorKind::TopNested(_) => "top-nested",
+        OperatorKind::Union { .. } => "union",
+        OperatorKind::Where(_) => "where",
+        OperatorKind::Block(_) => "{ ... }",
+        OperatorKind::Error => "(invalid)",
+    }
+    .to_string()
+}
+
+/// The value of named parameter `name` (`kind=inner`), as written.
+pub fn param_text(params: &[NamedParameter], name: &str) -> Option<String> {
+    params.iter().find(|p| p.name.name.eq_ignore_ascii_case(name)).map(|p| match &p.value.kind {
+        ExprKind::Name(ident) => ident.name.clone(),
+        ExprKind::Literal(crate::syntax::ast::Literal::String(s)) => s.clone(),
+        ExprKind::Literal(crate::syntax::ast::Literal::Bool(Some(b))) => b.to_string(),
+        ExprKind::Literal(crate::syntax::ast::Literal::Long(Some(n))) => n.to_string(),
+        ExprKind::Literal(crate::syntax::ast::Literal::Int(Some(n))) => n.to_string(),
+        _ => String::new(),
+    })
+}
+
+/// The name of a new column: explicit, derived from the expression
+/// (`Column`, `bag_a`, `count_`), or generated (`Column1`, ...).
+pub fn column_name(assignment: &Assignment, aggregate: bool, taken: &[Field], counter: &mut usize) -> String {
+    if let Some(name) = assignment.names.first() {
+        return name.name.clone();
+    }
+    expression_name(&assignment.value, aggregate).unwrap_or_else(|| generated_name("Column", taken, counter))
+}
+
+/// The next `prefix1`, `prefix2`, ... not among `taken`.
+pub fn generated_name(prefix: &str, taken: &[Field], counter: &mut usize) -> String {
+    loop {
+        *counter += 1;
+        let name = format!("{prefix}{counter}");
+        if !taken.iter().any(|f| f.name == name) {
+            return name;
+        }
+    }
+}
+
+/// Appends a field, renaming it (`Name1`, ...) if the name is taken.
+pub fn push_unique(fields: &mut Vec<Field>, mut field: Field) {
+    if fields.iter().any(|f| f.name == field.name) {
+        field.name = unique_name(&field.name, |candidate| fields.iter().any(|f| f.name == candidate));
+    }
+    fields.push(field);
+}

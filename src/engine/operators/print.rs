@@ -1,0 +1,25 @@
+//! `print`: one row of expressions (`print_0`, `print_1`, ... when unnamed).
+
+use std::sync::Arc;
+
+use crate::analysis::names::expression_name;
+use crate::engine::error::ExecResult;
+use crate::engine::exec::Executor;
+use crate::engine::operators::push_unique;
+use crate::engine::scope::Env;
+use crate::engine::table::{Field, Table};
+use crate::syntax::ast::operators::Assignment;
+
+pub fn run<'q>(exec: &Executor<'q>, assignments: &'q [Assignment], env: &Env<'q>) -> ExecResult<Table> {
+    let input = Table { fields: Vec::new(), rows: 1 };
+    let mut fields = Vec::new();
+    for (index, assignment) in assignments.iter().enumerate() {
+        let name = match assignment.names.first() {
+            Some(name) => name.name.clone(),
+            None => expression_name(&assignment.value, false).unwrap_or_else(|| format!("print_{index}")),
+        };
+        let column = exec.eval_column(&assignment.value, &input, env)?.into_column(1);
+        push_unique(&mut fields, Field { name, column: Arc::new(column) });
+    }
+    Ok(Table::from_fields(fields, 1))
+}

@@ -1,0 +1,65 @@
+//! What names mean while a query runs: `let` bindings (scalars, tables,
+//! functions), function parameters and the implicit input of sub-queries.
+//! Scopes are immutable linked lists, so closures (functions) capture the
+//! scope they were defined in.
+
+use std::cell::OnceCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::engine::error::ExecResult;
+use crate::engine::expr::Compiled;
+use crate::engine::table::Table;
+use crate::engine::value::Value;
+use crate::syntax::ast::{Expr, FunctionDef, ScalarType};
+
+/// A tabular `let`, evaluated the first time it is used.
+#[derive(Debug)]
+pub struct LazyTable<'q> {
+    pub expr: &'q Expr,
+    pub env: Env<'q>,
+    pub cell: OnceCell<ExecResult<Arc<Table>>>,
+}
+
+/// What a name is bound to.
+#[derive(Debug, Clone)]
+pub enum Binding<'q> {
+    Scalar(Value, ScalarType),
+    Table(Rc<LazyTable<'q>>),
+    /// An already evaluated table (a tabular parameter, `as` names).
+    Evaluated(Arc<Table>),
+    Function(&'q FunctionDef, Env<'q>),
+    /// A scalar parameter (or body `let`) of a function called per row.
+    Row(Rc<Compiled>),
+}
+
+/// One binding and the scope around it.
+#[derive(Debug)]
+pub struct Scope<'q> {
+    pub name: String,
+    pub binding: Binding<'q>,
+    pub parent: Env<'q>,
+}
+
+/// A scope: `None` is the empty (global) scope.
+pub type Env<'q> = Option<Rc<Scope<'q>>>;
+
+/// The name under which sub-queries find their implicit input.
+pub const INPUT: &str = "$input";
+
+/// A new scope with `name` bound in front of `env`.
+pub fn bind<'q>(env: &Env<'q>, name: &str, binding: Binding<'q>) -> Env<'q> {
+    Some(Rc::new(Scope { name: name.to_string(), binding, parent: env.clone() }))
+}
+
+/// The innermost binding of `name`.
+pub fn lookup<'a, 'q>(env: &'a Env<'q>, name: &str) -> Option<&'a Binding<'q>> {
+    let mut current = env.as_ref();
+    while let Some(scope) = current {
+        if scope.name == name {
+            return Some(&scope.binding);
+        }
+        current = scope.parent.as_ref();
+    }
+    None
+}

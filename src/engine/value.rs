@@ -1,0 +1,377 @@
+//! Scalar values: one row of one column, and `dynamic` values as a JSON-like
+//! tree (property bags, arrays, and the typed scalars Kusto keeps inside them).
+
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::engine::time;
+use crate::syntax::ast::ScalarType;
+
+/// A `dynamic` value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Dyn {
+    #[default]
+    Null,
+    Bool(bool),
+    Long(i64),
+    Real(f64),
+    Decimal(Decimal),
+    String(Arc<str>),
+    DateTime(i64),
+    TimeSpan(i64),
+    Guid(u128),
+    Array(Arc<Vec<Dyn>>),
+    /// A property bag: keys in insertion order, unique.
+    Bag(Arc<Vec<(Arc<str>, Dyn)>>),
+}
+
+/// An owned scalar value. `Null` is the null of whatever type the column has
+/// (a `string` column stores it as the empty string: strings have no null).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Int(i32),
+    Long(i64),
+    Real(f64),
+    Decimal(Decimal),
+    String(Arc<str>),
+    DateTime(i64),
+    TimeSpan(i64),
+    Guid(u128),
+    Dynamic(Dyn),
+}
+
+impl Value {
+    /// A string value.
+    pub fn str(text: &str) -> Value {
+        Value::String(Arc::from(text))
+    }
+
+    /// True for the null value (not for the empty string).
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null | Value::Dynamic(Dyn::Null))
+    }
+
+    /// The type this value has on its own (`None` for an untyped null).
+    pub fn scalar_type(&self) -> Option<ScalarType> {
+        Some(match self {
+            Value::Null => return None,
+            Value::Bool(_) => ScalarType::Bool,
+            Value::Int(_) => ScalarType::Int,
+            Value::Long(_) => ScalarType::Long,
+            Value::Real(_) => ScalarType::Real,
+            Value::Decimal(_) => ScalarType::Decimal,
+            Value::String(_) => ScalarType::String,
+            Value::DateTime(_) => ScalarType::DateTime,
+            Value::TimeSpan(_) => ScalarType::TimeSpan,
+            Value::Guid(_) => ScalarType::Guid,
+            Value::Dynamic(_) => ScalarType::Dynamic,
+        })
+    }
+
+    /// The value as a `dynamic` (what `pack`, `make_list` and friends store).
+    pub fn to_dyn(&self) -> Dyn {
+        match self {
+            Value::Null => Dyn::Null,
+            Value::Bool(b) => Dyn::Bool(*b),
+            Value::Int(i) => Dyn::Long(*i as i64),
+            Value::Long(i) => Dyn::Long(*i),
+            Value::Real(r) => Dyn::Real(*r),
+            Value::Decimal(d) => Dyn::Decimal(*d),
+            Value::String(s) => Dyn::String(s.clone()),
+            Value::DateTime(t) => Dyn::DateTime(*t),
+            Value::TimeSpan(t) => Dyn::TimeSpan(*t),
+            Value::Guid(g) => Dyn::Guid(*g),
+            Value::Dynamic(d) => d.clone(),
+        }
+    }
+
+    /// A number as `f64`, when the value is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Long(i) => Some(*i as f64),
+            Value::Real(r) => Some(*r),
+            Value::Decimal(d) => rust_decimal::prelude::ToPrimitive::to_f64(d),
+            Value::Dynamic(d) => d.as_f64(),
+            _ => None,
+        }
+    }
+
+    /// An integer as `i64` (reals are truncated), when the value is a number.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i as i64),
+            Value::Long(i) => Some(*i),
+            Value::Real(r) if r.is_finite() => Some(*r as i64),
+            Value::Decimal(d) => rust_decimal::prelude::ToPrimitive::to_i64(&d.trunc()),
+            Value::Dynamic(d) => d.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// The value as Kusto's `tostring()` renders it (null gives "").
+    pub fn to_kql_string(&self) -> String {
+        match self {
+            Value::Null => String::new(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Long(i) => i.to_string(),
+            Value::Real(r) => format_real(*r),
+            Value::Decimal(d) => d.normalize().to_string(),
+            Value::String(s) => s.to_string(),
+            Value::DateTime(t) => time::format_datetime(*t),
+            Value::TimeSpan(t) => time::format_timespan(*t),
+            Value::Guid(g) => format_guid(*g),
+            Value::Dynamic(d) => d.to_kql_string(),
+        }
+    }
+}
+
+impl Dyn {
+    /// A dynamic string.
+    pub fn str(text: &str) -> Dyn {
+        Dyn::String(Arc::from(text))
+    }
+
+    /// A dynamic array.
+    pub fn array(items: Vec<Dyn>) -> Dyn {
+        Dyn::Array(Arc::new(items))
+    }
+
+    /// A property bag; later duplicates of a key replace earlier ones.
+    pub fn bag(entries: Vec<(Arc<str>, Dyn)>) -> Dyn {
+        let mut unique: Vec<(Arc<str>, Dyn)> = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            match unique.iter_mut().find(|(existing, _)| *existing == key) {
+                Some(slot) => slot.1 = value,
+                None => unique.push((key, value)),
+            }
+        }
+        Dyn::Bag(Arc::new(unique))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Dyn::Null)
+    }
+
+    /// The value of property `key` of a bag.
+    pub fn get(&self, key: &str) -> Option<&Dyn> {
+        match self {
+            Dyn::Bag(entries) => entries.iter().find(|(name, _)| &**name == key).map(|(_, value)| value),
+            _ => None,
+        }
+    }
+
+    /// Element `index` of an array; negative indexes count from the end.
+    pub fn at(&self, index: i64) -> Option<&Dyn> {
+        match self {
+            Dyn::Array(items) => {
+                let len = items.len() as i64;
+                let index = if index < 0 { len + index } else { index };
+                if (0..len).contains(&index) { items.get(index as usize) } else { None }
+            }
+            _ => None,
+        }
+    }
+
+    /// What `gettype()` says about this value.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Dyn::Null => "null",
+            Dyn::Bool(_) => "bool",
+            Dyn::Long(_) => "long",
+            Dyn::Real(_) => "real",
+            Dyn::Decimal(_) => "decimal",
+            Dyn::String(_) => "string",
+            Dyn::DateTime(_) => "datetime",
+            Dyn::TimeSpan(_) => "timespan",
+            Dyn::Guid(_) => "guid",
+            Dyn::Array(_) => "array",
+            Dyn::Bag(_) => "dictionary",
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Dyn::Long(i) => Some(*i as f64),
+            Dyn::Real(r) => Some(*r),
+            Dyn::Decimal(d) => rust_decimal::prelude::ToPrimitive::to_f64(d),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Dyn::Long(i) => Some(*i),
+            Dyn::Real(r) if r.is_finite() => Some(*r as i64),
+            _ => None,
+        }
+    }
+
+    /// The scalar inside a dynamic value, typed (arrays and bags stay dynamic).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Dyn::Null => Value::Null,
+            Dyn::Bool(b) => Value::Bool(*b),
+            Dyn::Long(i) => Value::Long(*i),
+            Dyn::Real(r) => Value::Real(*r),
+            Dyn::Decimal(d) => Value::Decimal(*d),
+            Dyn::String(s) => Value::String(s.clone()),
+            Dyn::DateTime(t) => Value::DateTime(*t),
+            Dyn::TimeSpan(t) => Value::TimeSpan(*t),
+            Dyn::Guid(g) => Value::Guid(*g),
+            Dyn::Array(_) | Dyn::Bag(_) => Value::Dynamic(self.clone()),
+        }
+    }
+
+    /// `tostring()` of a dynamic: strings bare, everything else as JSON.
+    pub fn to_kql_string(&self) -> String {
+        match self {
+            Dyn::Null => String::new(),
+            Dyn::String(s) => s.to_string(),
+            other => other.to_json(),
+        }
+    }
+
+    /// Compact JSON, the way Kusto serialises dynamic values.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Dyn::Null => out.push_str("null"),
+            Dyn::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Dyn::Long(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Dyn::Real(r) => {
+                if r.is_finite() {
+                    out.push_str(&format_real(*r));
+                } else {
+                    write_json_string(out, &format_real(*r));
+                }
+            }
+            Dyn::Decimal(d) => out.push_str(&d.normalize().to_string()),
+            Dyn::String(s) => write_json_string(out, s),
+            Dyn::DateTime(t) => write_json_string(out, &time::format_datetime(*t)),
+            Dyn::TimeSpan(t) => write_json_string(out, &time::format_timespan(*t)),
+            Dyn::Guid(g) => write_json_string(out, &format_guid(*g)),
+            Dyn::Array(items) => {
+                out.push('[');
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(']');
+            }
+            Dyn::Bag(entries) => {
+                out.push('{');
+                for (index, (key, value)) in entries.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    write_json_string(out, key);
+                    out.push(':');
+                    value.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// Converts parsed JSON to a dynamic value (numbers without a fraction
+    /// or exponent become `long`, as in Kusto).
+    pub fn from_json(json: &serde_json::Value) -> Dyn {
+        match json {
+            serde_json::Value::Null => Dyn::Null,
+            serde_json::Value::Bool(b) => Dyn::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Dyn::Long(i),
+                None => Dyn::Real(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) => Dyn::str(s),
+            serde_json::Value::Array(items) => Dyn::array(items.iter().map(Dyn::from_json).collect()),
+            serde_json::Value::Object(map) => {
+                Dyn::Bag(Arc::new(map.iter().map(|(k, v)| (Arc::from(k.as_str()), Dyn::from_json(v))).collect()))
+            }
+        }
+    }
+
+    /// Parses JSON text the way `parse_json()` does: invalid JSON gives the
+    /// text itself as a dynamic string.
+    pub fn parse_json(text: &str) -> Dyn {
+        match parse_json_text(text) {
+            Some(value) => value,
+            None => Dyn::str(text),
+        }
+    }
+
+    /// Structural order used by `sort` and `min`/`max` over dynamic values.
+    pub fn compare(&self, other: &Dyn) -> Ordering {
+        match (self.as_f64(), other.as_f64()) {
+            (Some(a), Some(b)) => a.total_cmp(&b),
+            _ => self.to_json().cmp(&other.to_json()),
+        }
+    }
+}
+
+/// Parses JSON text (with serde_json, preserving key order) into a dynamic value.
+pub fn parse_json_text(text: &str) -> Option<Dyn> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_str(trimmed).ok()?;
+    Some(Dyn::from_json(&json))
+}
+
+/// Writes `text` as a JSON string literal.
+pub fn write_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A real the way Kusto prints it: shortest round-trip digits, `NaN`,
+/// `Infinity`, `-Infinity`.
+pub fn format_real(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".to_string()
+    } else if value.is_infinite() {
+        if value > 0.0 { "Infinity".to_string() } else { "-Infinity".to_string() }
+    } else if value == value.trunc() && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        let text = format!("{value}");
+        if text.contains('e') || text.len() <= 20 { text } else { format!("{value:e}") }
+    }
+}
+
+/// A guid in its canonical lower-case form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
+pub fn format_guid(value: u128) -> String {
+    let hex = format!("{value:032x}");
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
