@@ -146,12 +146,12 @@ pub fn aggregate(name: &str, args: &[Datum], grouping: &Grouping) -> ExecResult<
             let mut lists: Vec<Vec<Dyn>> = vec![Vec::new(); groups];
             let mut seen: Vec<HashSet<String>> =
                 if base == "make_set" { vec![HashSet::new(); groups] } else { Vec::new() };
-            for row in 0..grouping.rows {
+            for (row, group) in group_of.iter().enumerate().take(grouping.rows) {
                 if !included(row) {
                     continue;
                 }
                 let item = value.get(row);
-                let group = group_of[row] as usize;
+                let group = *group as usize;
                 if lists[group].len() >= limit {
                     continue;
                 }
@@ -249,8 +249,8 @@ pub fn aggregate(name: &str, args: &[Datum], grouping: &Grouping) -> ExecResult<
             let value = arg(0)?;
             let ty = value.ty();
             let mut chosen: Vec<Option<usize>> = vec![None; groups];
-            for row in 0..grouping.rows {
-                let group = group_of[row] as usize;
+            for (row, group) in group_of.iter().enumerate().take(grouping.rows) {
+                let group = *group as usize;
                 if included(row) && chosen[group].is_none() && !value.is_null(row) {
                     chosen[group] = Some(row);
                 }

@@ -27,6 +27,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "cos" => |a, c| real1("cos", a, c, f64::cos),
         "tan" => |a, c| real1("tan", a, c, f64::tan),
         "pow" => pow,
+        "tohex" => tohex,
         "sign" => sign,
         "isnan" => |a, c| bool1("isnan", a, c, f64::is_nan),
         "isinf" => |a, c| bool1("isinf", a, c, f64::is_infinite),
@@ -224,5 +225,17 @@ fn extreme_of(args: &[Datum], ctx: &EvalCtx, max: bool) -> ExecResult<Datum> {
             };
         }
         Ok(best.cloned().unwrap_or(Value::Null))
+    })
+}
+
+/// `tohex(value [, minLength])`: lower-case hex; negative numbers in two's complement.
+fn tohex(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("tohex", args, 1, 2)?;
+    let narrow = args[0].ty() == ScalarType::Int;
+    map_rows(args, ctx, ScalarType::String, |v| {
+        let Some(x) = v[0].as_i64() else { return Ok(Value::Null) };
+        let text = if narrow { format!("{:x}", x as i32) } else { format!("{x:x}") };
+        let width = v.get(1).and_then(Value::as_i64).unwrap_or(0).clamp(0, 64) as usize;
+        Ok(Value::str(&format!("{text:0>width$}")))
     })
 }

@@ -34,7 +34,7 @@ pub fn run<'q>(
     if regex_mode && !flags.is_empty() {
         let flags: String = flags.chars().filter(|c| matches!(c, 'i' | 'm' | 's' | 'U')).collect();
         if !flags.is_empty() {
-            regex_text = format!("(?{flags})");
+            regex_text = format!("(?{flags})^");
         }
     }
     let mut columns: Vec<(String, ScalarType)> = Vec::new();
@@ -42,7 +42,8 @@ pub fn run<'q>(
     for (index, part) in pattern.iter().enumerate() {
         let last = index + 1 == parts_count;
         match part {
-            ParsePart::Wildcard(_) => regex_text.push_str(if last { ".*" } else { ".*?" }),
+            // Regex mode is greedy unless `flags=U` swaps it (as in Kusto).
+            ParsePart::Wildcard(_) => regex_text.push_str(if last || regex_mode { ".*" } else { ".*?" }),
             ParsePart::Text(expr) => {
                 let (value, _) = exec.eval_scalar(expr, env)?;
                 let text = value.to_kql_string();
@@ -54,11 +55,11 @@ pub fn run<'q>(
             }
             ParsePart::Column(decl) => {
                 let ty = decl.ty.ty.unwrap_or(ScalarType::String);
-                regex_text.push_str(&capture(ty, last, regex_mode || relaxed));
+                regex_text.push_str(&capture(ty, last || regex_mode, regex_mode || relaxed));
                 columns.push((decl.name.name.clone(), ty));
             }
             ParsePart::ColumnUntyped(ident) => {
-                regex_text.push_str(&capture(ScalarType::String, last, true));
+                regex_text.push_str(&capture(ScalarType::String, last || regex_mode, true));
                 columns.push((ident.name.clone(), ScalarType::String));
             }
         }
@@ -70,7 +71,7 @@ pub fn run<'q>(
     let text = exec.eval_column(source, input, env)?;
     let mut builders: Vec<ColumnBuilder> = columns.iter().map(|(_, ty)| ColumnBuilder::new(*ty, input.rows)).collect();
     let mut keep = vec![true; input.rows];
-    for row in 0..input.rows {
+    for (row, keep_row) in keep.iter_mut().enumerate() {
         let value = text.get(row).to_kql_string();
         let captures = regex.captures(&value);
         let converted: Option<Vec<Value>> = captures.and_then(|caps| {
@@ -92,7 +93,7 @@ pub fn run<'q>(
                 }
             }
             None => {
-                keep[row] = false;
+                *keep_row = false;
                 for builder in builders.iter_mut() {
                     builder.push(&Value::Null);
                 }
