@@ -50,11 +50,11 @@ pub fn table_json(name: &str, table: &Table) -> Json {
     json!({ "name": name, "columns": columns, "rows": rows })
 }
 
-/// A cell as text (Kusto's rendering: ISO datetimes with 7 digits, JSON dynamics).
+/// A cell as text (Kusto's rendering: ISO datetimes with 7 digits, dynamic
+/// values as JSON except bare strings).
 pub fn cell_text(value: &Value) -> String {
     match value {
-        Value::Dynamic(d) if d.is_null() => String::new(),
-        Value::Dynamic(d) => d.to_json(),
+        Value::Dynamic(d) => d.to_kql_string(),
         other => other.to_kql_string(),
     }
 }
