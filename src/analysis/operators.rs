@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::analysis::functions::open_table;
-use crate::analysis::names::{expression_name, generated_name, push_unique, suggest};
+use crate::analysis::names::{expression_name, generated_name, push_unique, rebuilt_columns, suggest};
 use crate::analysis::scope::{Binder, CallArg, Row, Symbol, declared_type};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
 use crate::diagnostics::{Code, Diagnostic};
@@ -25,8 +25,9 @@ impl<'a> Binder<'a> {
             OperatorKind::Project(assignments) => self.bind_project(input, assignments),
             OperatorKind::ProjectAway(patterns) => self.bind_project_away(input, patterns, false),
             OperatorKind::ProjectKeep(patterns) => self.bind_project_away(input, patterns, true),
-            OperatorKind::ProjectRename(renames) => self.bind_project_rename(input, renames),
+            OperatorKind::ProjectRename(renames) => self.bind_project_rename(&rebuilt_input(input), renames),
             OperatorKind::ProjectReorder(items) => {
+                let input = &rebuilt_input(input);
                 let mut front: Vec<Column> = Vec::new();
                 for (pattern, _) in items {
                     let matched = self.match_columns(input, pattern);
@@ -105,6 +106,7 @@ impl<'a> Binder<'a> {
                 self.bind_mv_expand(input, params, items)
             }
             OperatorKind::MvApply { params, items, limit, subquery } => {
+                let input = &rebuilt_input(input);
                 if let Some(limit) = limit {
                     self.bind_scalar(limit, Row::default());
                 }
@@ -342,6 +344,7 @@ impl<'a> Binder<'a> {
 
     /// `extend` (and `serialize`): new columns at the end, existing names replaced in place.
     fn bind_extend(&mut self, input: &Arc<TableType>, assignments: &'a [Assignment]) -> Arc<TableType> {
+        let input = &rebuilt_input(input);
         if assignments.is_empty() {
             return input.clone();
         }
@@ -679,6 +682,7 @@ impl<'a> Binder<'a> {
         params: &'a [NamedParameter],
         items: &'a [ExpandItem],
     ) -> Arc<TableType> {
+        let input = &rebuilt_input(input);
         let mut table = TableType { columns: input.columns.clone(), open: input.open };
         for item in items {
             let ty = self.bind_scalar(&item.expr, Row::of(input));
@@ -905,6 +909,17 @@ fn single_column(name: &str, ty: Type) -> Arc<TableType> {
 }
 
 /// Sets a column's type in place, or appends it.
+/// The input of an operator that rebuilds its columns (`extend`,
+/// `project-rename`, `mv-expand`, ...): repeated names get numeric suffixes,
+/// as in Kusto.Language.
+fn rebuilt_input(input: &Arc<TableType>) -> Arc<TableType> {
+    let mut seen = std::collections::HashSet::new();
+    if input.columns.iter().all(|column| seen.insert(column.name.as_str())) {
+        return input.clone();
+    }
+    Arc::new(TableType { columns: rebuilt_columns(&input.columns), open: input.open })
+}
+
 fn set_column(columns: &mut Vec<Column>, name: &str, ty: Type) {
     match columns.iter_mut().find(|c| c.name == name) {
         Some(column) => column.ty = ty,

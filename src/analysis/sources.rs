@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::analysis::functions::open_table;
-use crate::analysis::names::{push_unique, unique_name};
+use crate::analysis::names::{UniqueNames, make_names_unique};
 use crate::analysis::operators::wildcard_match;
 use crate::analysis::scope::{Binder, Row};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
@@ -43,20 +43,11 @@ impl<'a> Binder<'a> {
             Side::Left => left.clone(),
             Side::Right => right_table,
             Side::Both => {
-                // A right column whose name the left side has gets the first
-                // numeric suffix that neither side uses (`b` → `b2` when the
+                // Repeated names (a right column named like a left one) get the
+                // first numeric suffix no column uses (`b` → `b2` when the
                 // right side also has `b1`).
-                let mut columns = left.columns.clone();
-                for column in &right_table.columns {
-                    let mut column = column.clone();
-                    if columns.iter().any(|c| c.name == column.name) {
-                        column.name = unique_name(&column.name, |candidate| {
-                            columns.iter().any(|c| c.name == candidate)
-                                || right_table.columns.iter().any(|c| c.name == candidate)
-                        });
-                    }
-                    columns.push(column);
-                }
+                let mut columns: Vec<Column> = left.columns.iter().chain(&right_table.columns).cloned().collect();
+                make_names_unique(&mut columns);
                 Arc::new(TableType { columns, open: left.open || right_table.open })
             }
         }
@@ -71,12 +62,13 @@ impl<'a> Binder<'a> {
     ) -> Arc<TableType> {
         let right_table = self.bind_table(right, Row::default()).unwrap_or_else(open_table);
         let keys = self.bind_join_keys(left, &right_table, on, "lookup");
-        let mut columns = left.columns.clone();
-        for column in &right_table.columns {
-            if !keys.contains(&column.name) {
-                push_unique(&mut columns, column.clone());
-            }
-        }
+        let mut columns: Vec<Column> = left
+            .columns
+            .iter()
+            .chain(right_table.columns.iter().filter(|column| !keys.contains(&column.name)))
+            .cloned()
+            .collect();
+        make_names_unique(&mut columns);
         Arc::new(TableType { columns, open: left.open || right_table.open })
     }
 
@@ -207,37 +199,59 @@ impl<'a> Binder<'a> {
             };
             out.push(Column::new(name, Type::STRING));
         }
-        // Columns by name in order of first appearance; a name with several
-        // types becomes one column per type, `Name_type`.
-        let mut groups: Vec<(String, Vec<Type>)> = Vec::new();
-        for table in &inputs {
-            // A repeated name within one input (after `parse` into an existing
-            // column) counts once, with its first type.
-            for (position, column) in table.columns.iter().enumerate() {
-                if table.columns[..position].iter().any(|c| c.name == column.name) {
-                    continue;
-                }
-                match groups.iter_mut().find(|(name, _)| *name == column.name) {
-                    Some((_, types)) => {
-                        if !types.contains(&column.ty) {
-                            types.push(column.ty);
-                        }
-                    }
-                    None => groups.push((column.name.clone(), vec![column.ty])),
-                }
-            }
-        }
-        for (name, types) in groups {
-            if types.len() == 1 {
-                push_unique(&mut out, Column::new(name, types[0]));
-            } else {
-                for ty in types {
-                    push_unique(&mut out, Column::new(format!("{name}_{ty}"), ty));
-                }
-            }
-        }
+        let all: Vec<&Column> = inputs.iter().flat_map(|table| table.columns.iter()).collect();
+        out.extend(unify_by_name_and_type(&all));
         Arc::new(TableType { columns: out, open: inputs.iter().any(|t| t.open) || inputs.is_empty() })
     }
+}
+
+/// The columns of a `union`, as Kusto.Language's `UnifyColumnsWithSameNameAndType`
+/// computes them: one column per name, in order of first appearance; a name
+/// seen with several types becomes one column per type, `Name_type`.
+///
+/// Kusto.Language's column map has a quirk this reproduces: once a name has
+/// been seen twice with the same type, later columns of that name with
+/// another type are dropped, so `(long, long, string)` gives one `long`
+/// column while `(long, string, long)` gives `Name_long` and `Name_string`.
+fn unify_by_name_and_type(columns: &[&Column]) -> Vec<Column> {
+    enum Seen {
+        Once(Type),
+        Repeated(Type),
+        Types(Vec<Type>),
+    }
+    let mut seen: Vec<(&str, Seen)> = Vec::new();
+    let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for column in columns {
+        match position.get(column.name.as_str()) {
+            None => {
+                position.insert(&column.name, seen.len());
+                seen.push((&column.name, Seen::Once(column.ty)));
+            }
+            Some(&index) => match &mut seen[index].1 {
+                Seen::Once(ty) if *ty == column.ty => seen[index].1 = Seen::Repeated(column.ty),
+                Seen::Once(ty) => seen[index].1 = Seen::Types(vec![*ty, column.ty]),
+                Seen::Repeated(_) => {}
+                Seen::Types(types) => {
+                    if !types.contains(&column.ty) {
+                        types.push(column.ty);
+                    }
+                }
+            },
+        }
+    }
+    let mut unique = UniqueNames::default();
+    let mut out = Vec::new();
+    for (name, entry) in seen {
+        match entry {
+            Seen::Once(ty) | Seen::Repeated(ty) => out.push(Column::new(unique.get_or_add(name), ty)),
+            Seen::Types(types) => {
+                for ty in types {
+                    out.push(Column::new(unique.get_or_add(&format!("{name}_{ty}")), ty));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The operands of a chain of `and`.
