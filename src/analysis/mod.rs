@@ -11,6 +11,7 @@ mod expr;
 mod functions;
 mod names;
 mod operators;
+mod plugins;
 pub mod schema;
 mod scope;
 mod sources;

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::analysis::functions::open_table;
-use crate::analysis::names::{expression_name, generated_name, push_unique, rebuilt_columns, suggest};
-use crate::analysis::scope::{Binder, CallArg, Row, Symbol, declared_type};
+use crate::analysis::names::{expression_name, generated_name, push_unique, rebuilt_columns};
+use crate::analysis::scope::{Binder, Row, Symbol, declared_type};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::operators::{Assignment, ExpandItem, NamedParameter, ParsePart, SeriesRange};
@@ -714,136 +714,6 @@ impl<'a> Binder<'a> {
             }
         }
         Arc::new(table)
-    }
-
-    /// `evaluate plugin(...)`.
-    fn bind_evaluate(&mut self, input: Option<&Arc<TableType>>, call: &'a Expr) -> Arc<TableType> {
-        let ExprKind::Call { target: None, name, args } = &call.kind else {
-            self.bind_expr(call, Row::default());
-            return open_table();
-        };
-        let plugin_name = name.name.as_str();
-        let row = match input {
-            Some(table) => Row::of(table),
-            None => Row::default(),
-        };
-        if self.globals.catalog.plugin(plugin_name).is_none() {
-            let mut diagnostic =
-                Diagnostic::new(Code::UnknownPlugin, name.span, format!("unknown plugin `{plugin_name}`"));
-            let names: Vec<&str> = self
-                .globals
-                .catalog
-                .all()
-                .iter()
-                .filter(|f| f.kind == crate::analysis::catalog::FunctionKind::Plugin)
-                .map(|f| f.name.as_str())
-                .collect();
-            if let Some(best) = suggest(plugin_name, names.into_iter()) {
-                diagnostic = diagnostic.with_help(format!("did you mean `{best}`?"));
-            }
-            self.report(diagnostic);
-            return open_table();
-        }
-        let mut arg_types: Vec<ExprType> = Vec::new();
-        for (index, arg) in args.iter().enumerate() {
-            let value = match &arg.kind {
-                ExprKind::NamedArg { value, .. } => value,
-                _ => arg,
-            };
-            // `ipv4_lookup(Lookup, SourceKey, LookupKey, ...)`: keys after the
-            // source key name the lookup table's columns.
-            let lookup = match arg_types.first() {
-                Some(ExprType::Table(table)) if plugin_name.ends_with("_lookup") && index >= 2 => Some(table.clone()),
-                _ => None,
-            };
-            let ty = match &lookup {
-                Some(table) => {
-                    let merged = TableType {
-                        columns: table
-                            .columns
-                            .iter()
-                            .chain(row.table.map(|t| t.columns.iter()).into_iter().flatten())
-                            .cloned()
-                            .collect(),
-                        open: table.open,
-                    };
-                    self.bind_expr(value, Row::of(&merged))
-                }
-                None => self.bind_expr(value, if plugin_name == "pivot" { row.with_aggregates() } else { row }),
-            };
-            arg_types.push(ty);
-        }
-        let input_columns = input.map(|t| t.columns.clone()).unwrap_or_default();
-        match plugin_name {
-            "bag_unpack" => {
-                let column = args.first().and_then(|a| expression_name(a, false));
-                let columns = input_columns.into_iter().filter(|c| Some(&c.name) != column.as_ref()).collect();
-                Arc::new(TableType { columns, open: true })
-            }
-            "ipv4_lookup" | "ipv6_lookup" | "geo_polygon_lookup" | "geo_line_lookup" => {
-                let mut columns = input_columns;
-                if let Some(ExprType::Table(lookup)) = arg_types.first() {
-                    for column in &lookup.columns {
-                        push_unique(&mut columns, column.clone());
-                    }
-                }
-                Arc::new(TableType { columns, open: false })
-            }
-            "pivot" => {
-                // The listed columns, then one column per pivot value (unknown here).
-                let columns = args
-                    .iter()
-                    .zip(&arg_types)
-                    .skip(2)
-                    .filter_map(|(arg, ty)| Some(Column::new(expression_name(arg, false)?, ty.scalar())))
-                    .collect();
-                Arc::new(TableType { columns, open: true })
-            }
-            "basket" | "autocluster" => {
-                let mut columns = vec![
-                    Column::new("SegmentId", Type::INT),
-                    Column::new("Count", Type::LONG),
-                    Column::new("Percent", Type::REAL),
-                ];
-                for column in input_columns {
-                    push_unique(&mut columns, column);
-                }
-                Arc::new(TableType::new(columns))
-            }
-            "narrow" => Arc::new(TableType::new(vec![
-                Column::new("Row", Type::INT),
-                Column::new("Column", Type::STRING),
-                Column::new("Value", Type::STRING),
-            ])),
-            _ => Arc::new(TableType { columns: Vec::new(), open: true }),
-        }
-    }
-
-    /// `T | invoke f(args)`: calls `f` with `T` as its first argument.
-    fn bind_invoke(&mut self, input: &Arc<TableType>, call: &'a Expr) -> Arc<TableType> {
-        let ExprKind::Call { target: None, name, args } = &call.kind else {
-            return open_table();
-        };
-        let mut bound = vec![CallArg { name: None, ty: ExprType::Table(input.clone()), text: None }];
-        for arg in args {
-            let ty = self.bind_expr(arg, Row::default());
-            bound.push(CallArg { name: None, ty, text: self.constant_text(arg) });
-        }
-        match self.lookup(&name.name) {
-            Some(Symbol::Function(function)) => {
-                let function = *function;
-                match self.bind_user_call(function, &bound, call.span) {
-                    ExprType::Table(table) => table,
-                    _ => open_table(),
-                }
-            }
-            _ => {
-                if self.globals.schemas.function(&name.name).is_none() {
-                    self.error(Code::UnknownFunction, name.span, format!("unknown function `{}`", name.name));
-                }
-                open_table()
-            }
-        }
     }
 }
 
