@@ -525,8 +525,15 @@ impl<'a> Binder<'a> {
         let row = Row::of(input);
         let mut columns: Vec<Column> = Vec::new();
         let mut counter = 0;
+        // The input columns the `by` clause groups by as they are: `arg_max(T, *)`
+        // leaves these out, but keeps an input column a `by` expression merely
+        // shares its name with (`by Name = tostring(Name)` on a dynamic `Name`).
+        let mut by_columns: Vec<String> = Vec::new();
         for assignment in by {
             let ty = self.bind_scalar(&assignment.value, row);
+            if let Some(column) = grouped_column(&assignment.value, ty, input) {
+                by_columns.push(column);
+            }
             if ty == Type::DYNAMIC {
                 self.report(
                     Diagnostic::new(
@@ -540,9 +547,8 @@ impl<'a> Binder<'a> {
             let name = self.assignment_name(assignment, false, &columns, &mut counter);
             push_unique(&mut columns, Column::new(name, ty));
         }
-        let by_names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
         for assignment in aggregates {
-            self.bind_aggregate(input, assignment, &by_names, &mut columns, &mut counter);
+            self.bind_aggregate(input, assignment, &by_columns, &mut columns, &mut counter);
         }
         Arc::new(TableType::new(columns))
     }
@@ -553,7 +559,7 @@ impl<'a> Binder<'a> {
         &mut self,
         input: &Arc<TableType>,
         assignment: &'a Assignment,
-        by_names: &[String],
+        by_columns: &[String],
         columns: &mut Vec<Column>,
         counter: &mut usize,
     ) {
@@ -562,7 +568,7 @@ impl<'a> Binder<'a> {
         let ty = self.bind_expr(value, row);
         if let ExprKind::Call { target: None, name, args } = &value.kind
             && self.globals.catalog.aggregate(&name.name).is_some()
-            && let Some(multi) = self.multi_column_aggregate(input, &name.name, args, by_names)
+            && let Some(multi) = self.multi_column_aggregate(input, &name.name, args, by_columns)
         {
             let explicit = &assignment.names;
             for (index, mut column) in multi.into_iter().enumerate() {
@@ -600,7 +606,7 @@ impl<'a> Binder<'a> {
         input: &TableType,
         function: &str,
         args: &'a [Expr],
-        by_names: &[String],
+        by_columns: &[String],
     ) -> Option<Vec<Column>> {
         let row = Row::of(input);
         let type_of = |binder: &mut Binder<'a>, expr: &'a Expr| binder.bind_quiet_scalar(expr, row);
@@ -611,7 +617,7 @@ impl<'a> Binder<'a> {
                 for arg in args {
                     if let ExprKind::Star = arg.kind {
                         for column in &input.columns {
-                            let taken = by_names.contains(&column.name) || out.iter().any(|c| c.name == column.name);
+                            let taken = by_columns.contains(&column.name) || out.iter().any(|c| c.name == column.name);
                             if !taken {
                                 out.push(column.clone());
                             }
@@ -779,6 +785,39 @@ fn single_column(name: &str, ty: Type) -> Arc<TableType> {
 }
 
 /// Sets a column's type in place, or appends it.
+/// The input column a `summarize ... by` expression stands for, as
+/// Kusto.Language's `GetResultColumn` sees it: a column reference, or a
+/// conversion of one to the type it already has (`tostring(StringColumn)`).
+fn grouped_column(expr: &Expr, ty: Type, input: &TableType) -> Option<String> {
+    const CONVERSIONS: [&str; 12] = [
+        "tobool",
+        "todatetime",
+        "todecimal",
+        "todouble",
+        "todynamic",
+        "toguid",
+        "toint",
+        "tolong",
+        "toreal",
+        "tostring",
+        "totime",
+        "totimespan",
+    ];
+    match &expr.kind {
+        ExprKind::Paren(inner) => grouped_column(inner, ty, input),
+        ExprKind::Name(ident) => input.column(&ident.name).map(|column| column.name.clone()),
+        ExprKind::Call { target: None, name, args } if args.len() == 1 && CONVERSIONS.contains(&name.name.as_str()) => {
+            match &args[0].kind {
+                ExprKind::Name(ident) => {
+                    input.column(&ident.name).filter(|column| column.ty == ty).map(|column| column.name.clone())
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// The input of an operator that rebuilds its columns (`extend`,
 /// `project-rename`, `mv-expand`, ...): repeated names get numeric suffixes,
 /// as in Kusto.Language.
