@@ -160,6 +160,7 @@ impl<'a> Binder<'a> {
             return ExprType::Table(function.output.clone());
         }
         if row.table.is_some_and(|t| t.open) {
+            self.infer_column(name, false);
             return ExprType::Scalar(Type::Unknown);
         }
         // `$left` / `$right` alone are reported by the join's own check.
@@ -204,7 +205,10 @@ impl<'a> Binder<'a> {
             return match table {
                 Some(table) => match table.column(name) {
                     Some(column) => ExprType::Scalar(column.ty),
-                    None if table.open => ExprType::Scalar(Type::Unknown),
+                    None if table.open => {
+                        self.infer_column(name, side.name == "$right");
+                        ExprType::Scalar(Type::Unknown)
+                    }
                     None => {
                         let mut diagnostic = Diagnostic::new(
                             Code::UnknownColumn,

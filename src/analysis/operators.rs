@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::analysis::functions::open_table;
 use crate::analysis::names::{expression_name, generated_name, push_unique, rebuilt_columns};
-use crate::analysis::scope::{Binder, Row, Symbol, declared_type};
+use crate::analysis::scope::{Binder, InferredColumns, Row, Symbol, declared_type};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::operators::{Assignment, ExpandItem, NamedParameter, ParsePart, SeriesRange};
@@ -13,7 +13,34 @@ use crate::syntax::ast::{Expr, ExprKind, Literal, Operator, OperatorKind};
 
 impl<'a> Binder<'a> {
     /// Binds `input | operator` and returns the operator's output.
+    ///
+    /// When the operator uses names an open input does not declare,
+    /// Kusto.Language infers an `unknown` column for each and treats them as
+    /// columns of the input (`where x == 1` on an open table outputs `x`);
+    /// the operator is then bound again, quietly, over the input with them.
     pub fn bind_operator(&mut self, operator: &'a Operator, input: &Arc<TableType>) -> Arc<TableType> {
+        self.inferred.push(InferredColumns::default());
+        let output = self.bind_operator_on(operator, input);
+        let frame = self.inferred.pop().expect("pushed above");
+        if !input.open || frame.input.is_empty() {
+            return output;
+        }
+        let mut columns = input.columns.clone();
+        for name in frame.input {
+            if input.column(&name).is_none() {
+                columns.push(Column::new(name, Type::Unknown));
+            }
+        }
+        let widened = Arc::new(TableType { columns, open: true });
+        self.quiet += 1;
+        self.inferred.push(InferredColumns::default());
+        let output = self.bind_operator_on(operator, &widened);
+        self.inferred.pop();
+        self.quiet -= 1;
+        output
+    }
+
+    fn bind_operator_on(&mut self, operator: &'a Operator, input: &Arc<TableType>) -> Arc<TableType> {
         let row = Row::of(input);
         match &operator.kind {
             OperatorKind::Where(predicate) => {
@@ -295,6 +322,14 @@ impl<'a> Binder<'a> {
 
     /// Binds an operator that starts a query (`print`, `range`, `datatable`, `union`, ...).
     pub fn bind_source(&mut self, operator: &'a Operator, row: Row<'_>) -> Arc<TableType> {
+        // Names a source operator uses are not columns of an enclosing operator's input.
+        self.inferred.push(InferredColumns::default());
+        let output = self.bind_source_on(operator, row);
+        self.inferred.pop();
+        output
+    }
+
+    fn bind_source_on(&mut self, operator: &'a Operator, row: Row<'_>) -> Arc<TableType> {
         match &operator.kind {
             OperatorKind::Print(assignments) => {
                 let mut columns: Vec<Column> = Vec::new();

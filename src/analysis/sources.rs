@@ -39,6 +39,7 @@ impl<'a> Binder<'a> {
             let row = Row { left: Some(left), right: Some(&right_table), ..Row::default() };
             self.bind_predicate(condition, row);
         }
+        let right_table = self.with_inferred_right(right_table);
         match side {
             Side::Left => left.clone(),
             Side::Right => right_table,
@@ -62,6 +63,7 @@ impl<'a> Binder<'a> {
     ) -> Arc<TableType> {
         let right_table = self.bind_table(right, Row::default()).unwrap_or_else(open_table);
         let keys = self.bind_join_keys(left, &right_table, on, "lookup");
+        let right_table = self.with_inferred_right(right_table);
         let mut columns: Vec<Column> = left
             .columns
             .iter()
@@ -70,6 +72,22 @@ impl<'a> Binder<'a> {
             .collect();
         make_names_unique(&mut columns);
         Arc::new(TableType { columns, open: left.open || right_table.open })
+    }
+
+    /// The right side of a `join` or `lookup` with the columns its
+    /// condition used that it does not declare (it is open), as `unknown`.
+    fn with_inferred_right(&mut self, right: Arc<TableType>) -> Arc<TableType> {
+        let names = self.inferred.last().map(|frame| frame.right.clone()).unwrap_or_default();
+        if !right.open || names.iter().all(|name| right.column(name).is_some()) {
+            return right;
+        }
+        let mut columns = right.columns.clone();
+        for name in names {
+            if right.column(&name).is_none() {
+                columns.push(Column::new(name, Type::Unknown));
+            }
+        }
+        Arc::new(TableType { columns, open: true })
     }
 
     /// Checks `on` keys: `Column` (present on both sides) or
@@ -86,6 +104,12 @@ impl<'a> Binder<'a> {
                 ExprKind::Name(ident) => {
                     let l = left.column(&ident.name);
                     let r = right.column(&ident.name);
+                    if l.is_none() && left.open {
+                        self.infer_column(&ident.name, false);
+                    }
+                    if r.is_none() && right.open {
+                        self.infer_column(&ident.name, true);
+                    }
                     match (l, r) {
                         (Some(l), Some(r)) => self.check_key_types(l.ty, r.ty, key),
                         _ if (l.is_none() && left.open) || (r.is_none() && right.open) => {}
