@@ -86,13 +86,25 @@ impl<'a> Binder<'a> {
                 Arc::new(TableType { columns, open: false })
             }
             "pivot" => {
-                // The listed columns, then one column per pivot value (unknown here).
-                let columns = args
-                    .iter()
-                    .zip(&arg_types)
-                    .skip(2)
-                    .filter_map(|(arg, ty)| Some(Column::new(expression_name(arg, false)?, ty.scalar())))
-                    .collect();
+                // The listed columns (or, when none is listed, every input
+                // column but the pivot and aggregated ones), then one column
+                // per pivot value, which the open table stands for.
+                let referenced = |arg: &Expr| match &arg.kind {
+                    ExprKind::Name(ident) => input.and_then(|table| table.column(&ident.name)).cloned(),
+                    _ => None,
+                };
+                let mut columns: Vec<Column> = args.iter().skip(2).filter_map(referenced).collect();
+                if columns.is_empty() {
+                    let pivoted = args.first().and_then(referenced).map(|c| c.name);
+                    let aggregated = match args.get(1).map(|arg| &arg.kind) {
+                        Some(ExprKind::Call { args: inner, .. }) => inner.first().and_then(referenced).map(|c| c.name),
+                        _ => None,
+                    };
+                    columns = input_columns
+                        .into_iter()
+                        .filter(|c| Some(&c.name) != pivoted.as_ref() && Some(&c.name) != aggregated.as_ref())
+                        .collect();
+                }
                 Arc::new(TableType { columns, open: true })
             }
             // The segment columns, then the input's columns as they are.
