@@ -8,6 +8,7 @@
 
 pub mod catalog;
 mod expr;
+mod find;
 mod functions;
 mod names;
 mod operators;
@@ -16,6 +17,7 @@ pub mod schema;
 mod scope;
 mod sources;
 pub mod types;
+mod unify;
 
 use std::sync::Arc;
 

@@ -369,7 +369,10 @@ impl<'a> Binder<'a> {
             }
             OperatorKind::Union { params, tables } => self.bind_union(None, params, tables),
             OperatorKind::Evaluate { call, .. } => self.bind_evaluate(None, call),
-            OperatorKind::Search { predicate, .. } | OperatorKind::Find { predicate, .. } => {
+            OperatorKind::Find { params, tables, predicate, project, project_smart } => {
+                self.bind_find(params, tables.as_deref(), predicate, project, *project_smart)
+            }
+            OperatorKind::Search { predicate, .. } => {
                 self.bind_expr(predicate, Row { table: Some(&TableType { columns: Vec::new(), open: true }), ..row });
                 open_table()
             }

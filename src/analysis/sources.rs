@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use crate::analysis::functions::open_table;
-use crate::analysis::names::{UniqueNames, make_names_unique};
+use crate::analysis::names::make_names_unique;
 use crate::analysis::operators::wildcard_match;
 use crate::analysis::scope::{Binder, Row};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
+use crate::analysis::unify::unify_by_name_and_type;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::operators::NamedParameter;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind};
@@ -182,15 +183,11 @@ impl<'a> Binder<'a> {
         }
     }
 
-    /// `union` as a source (`input` is `None`) or after a pipe.
-    pub(crate) fn bind_union(
-        &mut self,
-        input: Option<&Arc<TableType>>,
-        params: &'a [NamedParameter],
-        tables: &'a [Expr],
-    ) -> Arc<TableType> {
-        let fuzzy = param_word(params, "isfuzzy") == Some("true");
-        let mut inputs: Vec<Arc<TableType>> = input.into_iter().cloned().collect();
+    /// The tables of a `union` or `find in (...)` list: names, wildcard
+    /// patterns (`Device*`) and sub-queries. With `fuzzy` (`isfuzzy=true`),
+    /// names that are not tables are left out without an error.
+    pub(crate) fn bind_table_list(&mut self, tables: &'a [Expr], fuzzy: bool) -> Vec<Arc<TableType>> {
+        let mut inputs = Vec::new();
         for table in tables {
             match &table.kind {
                 ExprKind::NamePattern(pattern) => {
@@ -203,7 +200,6 @@ impl<'a> Binder<'a> {
                         }
                     }
                 }
-                // `isfuzzy=true` tolerates tables that do not exist (only those).
                 ExprKind::Name(ident)
                     if fuzzy
                         && self.lookup(&ident.name).is_none()
@@ -215,6 +211,19 @@ impl<'a> Binder<'a> {
                 }
             }
         }
+        inputs
+    }
+
+    /// `union` as a source (`input` is `None`) or after a pipe.
+    pub(crate) fn bind_union(
+        &mut self,
+        input: Option<&Arc<TableType>>,
+        params: &'a [NamedParameter],
+        tables: &'a [Expr],
+    ) -> Arc<TableType> {
+        let fuzzy = param_word(params, "isfuzzy") == Some("true");
+        let mut inputs: Vec<Arc<TableType>> = input.into_iter().cloned().collect();
+        inputs.extend(self.bind_table_list(tables, fuzzy));
         let mut out: Vec<Column> = Vec::new();
         if let Some(source) = params.iter().find(|p| p.name.name == "withsource") {
             let name = match &source.value.kind {
@@ -227,55 +236,6 @@ impl<'a> Binder<'a> {
         out.extend(unify_by_name_and_type(&all));
         Arc::new(TableType { columns: out, open: inputs.iter().any(|t| t.open) || inputs.is_empty() })
     }
-}
-
-/// The columns of a `union`, as Kusto.Language's `UnifyColumnsWithSameNameAndType`
-/// computes them: one column per name, in order of first appearance; a name
-/// seen with several types becomes one column per type, `Name_type`.
-///
-/// Kusto.Language's column map has a quirk this reproduces: once a name has
-/// been seen twice with the same type, later columns of that name with
-/// another type are dropped, so `(long, long, string)` gives one `long`
-/// column while `(long, string, long)` gives `Name_long` and `Name_string`.
-fn unify_by_name_and_type(columns: &[&Column]) -> Vec<Column> {
-    enum Seen {
-        Once(Type),
-        Repeated(Type),
-        Types(Vec<Type>),
-    }
-    let mut seen: Vec<(&str, Seen)> = Vec::new();
-    let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for column in columns {
-        match position.get(column.name.as_str()) {
-            None => {
-                position.insert(&column.name, seen.len());
-                seen.push((&column.name, Seen::Once(column.ty)));
-            }
-            Some(&index) => match &mut seen[index].1 {
-                Seen::Once(ty) if *ty == column.ty => seen[index].1 = Seen::Repeated(column.ty),
-                Seen::Once(ty) => seen[index].1 = Seen::Types(vec![*ty, column.ty]),
-                Seen::Repeated(_) => {}
-                Seen::Types(types) => {
-                    if !types.contains(&column.ty) {
-                        types.push(column.ty);
-                    }
-                }
-            },
-        }
-    }
-    let mut unique = UniqueNames::default();
-    let mut out = Vec::new();
-    for (name, entry) in seen {
-        match entry {
-            Seen::Once(ty) | Seen::Repeated(ty) => out.push(Column::new(unique.get_or_add(name), ty)),
-            Seen::Types(types) => {
-                for ty in types {
-                    out.push(Column::new(unique.get_or_add(&format!("{name}_{ty}")), ty));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// The operands of a chain of `and`.
@@ -310,7 +270,7 @@ fn is_side(expr: &Expr, side: &str) -> bool {
 }
 
 /// The value of a `name=word` parameter as written.
-fn param_word<'p>(params: &'p [NamedParameter], name: &str) -> Option<&'p str> {
+pub(crate) fn param_word<'p>(params: &'p [NamedParameter], name: &str) -> Option<&'p str> {
     let param = params.iter().find(|p| p.name.name == name)?;
     match &param.value.kind {
         ExprKind::Name(ident) => Some(ident.name.as_str()),
