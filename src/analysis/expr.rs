@@ -167,6 +167,9 @@ impl<'a> Binder<'a> {
         if name.starts_with('$') {
             return ExprType::Scalar(Type::Unknown);
         }
+        if self.fuzzy && row.table.is_none() {
+            return ExprType::Table(crate::analysis::functions::open_table());
+        }
         self.report_unknown_name(name, expr, row);
         ExprType::Error
     }

@@ -63,6 +63,9 @@ pub(crate) struct Binder<'a> {
     /// One entry per operator being bound (innermost last): the names its
     /// expressions used that an open input does not declare.
     pub inferred: Vec<InferredColumns>,
+    /// Inside `union isfuzzy=true`: an unknown table name is an empty open
+    /// table, not an error (Kusto.Language only warns, KS205).
+    pub fuzzy: bool,
 }
 
 /// Names an operator uses that its open input (or the open right side of a
@@ -83,6 +86,7 @@ impl<'a> Binder<'a> {
             call_depth: 0,
             quiet: 0,
             inferred: Vec::new(),
+            fuzzy: false,
         }
     }
 

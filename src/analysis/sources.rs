@@ -221,9 +221,18 @@ impl<'a> Binder<'a> {
         params: &'a [NamedParameter],
         tables: &'a [Expr],
     ) -> Arc<TableType> {
-        let fuzzy = param_word(params, "isfuzzy") == Some("true");
+        // `isfuzzy` applies to every name in the union's tables (nested
+        // unions inherit it unless they set it themselves).
+        let outer_fuzzy = self.fuzzy;
+        self.fuzzy = match param_word(params, "isfuzzy") {
+            Some("true") => true,
+            Some("false") => false,
+            _ => outer_fuzzy,
+        };
         let mut inputs: Vec<Arc<TableType>> = input.into_iter().cloned().collect();
+        let fuzzy = self.fuzzy;
         inputs.extend(self.bind_table_list(tables, fuzzy));
+        self.fuzzy = outer_fuzzy;
         let mut out: Vec<Column> = Vec::new();
         if let Some(source) = params.iter().find(|p| p.name.name == "withsource") {
             let name = match &source.value.kind {
