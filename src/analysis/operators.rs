@@ -22,8 +22,11 @@ impl<'a> Binder<'a> {
         self.inferred.push(InferredColumns::default());
         let output = self.bind_operator_on(operator, input);
         let frame = self.inferred.pop().expect("pushed above");
-        if !input.open || frame.input.is_empty() {
+        if !input.open {
             return output;
+        }
+        if frame.input.is_empty() {
+            return keep_open(operator, output);
         }
         let mut columns = input.columns.clone();
         for name in frame.input {
@@ -37,7 +40,7 @@ impl<'a> Binder<'a> {
         let output = self.bind_operator_on(operator, &widened);
         self.inferred.pop();
         self.quiet -= 1;
-        output
+        keep_open(operator, output)
     }
 
     fn bind_operator_on(&mut self, operator: &'a Operator, input: &Arc<TableType>) -> Arc<TableType> {
@@ -854,6 +857,34 @@ fn grouped_column(expr: &Expr, ty: Type, input: &TableType) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The output of an operator over an open input: open too, as in
+/// Kusto.Language, where nearly every operator inherits its input's
+/// openness (`summarize`, `project`, `distinct` included); `count`,
+/// `getschema`, `reduce`, plugins and the operators that combine tables
+/// decide for themselves.
+fn keep_open(operator: &Operator, output: Arc<TableType>) -> Arc<TableType> {
+    let inherits = !matches!(
+        operator.kind,
+        OperatorKind::Count
+            | OperatorKind::GetSchema
+            | OperatorKind::Reduce { .. }
+            | OperatorKind::Evaluate { .. }
+            | OperatorKind::Invoke(_)
+            | OperatorKind::Join { .. }
+            | OperatorKind::Lookup { .. }
+            | OperatorKind::Union { .. }
+            | OperatorKind::Print(_)
+            | OperatorKind::DataTable { .. }
+            | OperatorKind::ExternalData { .. }
+            | OperatorKind::Range { .. }
+            | OperatorKind::Find { .. }
+    );
+    if !inherits || output.open {
+        return output;
+    }
+    Arc::new(TableType { columns: output.columns.clone(), open: true })
 }
 
 /// The input of an operator that rebuilds its columns (`extend`,

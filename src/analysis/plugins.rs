@@ -157,12 +157,15 @@ impl<'a> Binder<'a> {
                     _ => open_table(),
                 }
             }
-            _ => {
-                if self.globals.schemas.function(&name.name).is_none() {
+            _ => match self.globals.schemas.function(&name.name) {
+                Some(function) => function.output.clone(),
+                None => {
                     self.error(Code::UnknownFunction, name.span, format!("unknown function `{}`", name.name));
+                    // Kusto.Language continues with an empty closed table, so
+                    // the columns used after it are reported too.
+                    Arc::new(TableType::default())
                 }
-                open_table()
-            }
+            },
         }
     }
 }
