@@ -160,11 +160,15 @@ impl<'a> Binder<'a> {
             return ExprType::Table(function.output.clone());
         }
         if row.table.is_some_and(|t| t.open) {
+            self.infer_column(name, false);
             return ExprType::Scalar(Type::Unknown);
         }
         // `$left` / `$right` alone are reported by the join's own check.
         if name.starts_with('$') {
             return ExprType::Scalar(Type::Unknown);
+        }
+        if self.fuzzy && row.table.is_none() {
+            return ExprType::Table(crate::analysis::functions::open_table());
         }
         self.report_unknown_name(name, expr, row);
         ExprType::Error
@@ -204,7 +208,10 @@ impl<'a> Binder<'a> {
             return match table {
                 Some(table) => match table.column(name) {
                     Some(column) => ExprType::Scalar(column.ty),
-                    None if table.open => ExprType::Scalar(Type::Unknown),
+                    None if table.open => {
+                        self.infer_column(name, side.name == "$right");
+                        ExprType::Scalar(Type::Unknown)
+                    }
                     None => {
                         let mut diagnostic = Diagnostic::new(
                             Code::UnknownColumn,

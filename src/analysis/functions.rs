@@ -560,7 +560,7 @@ fn describe(param: &ParamType) -> String {
             ParamKind::DynamicBag => "a `dynamic` property bag".into(),
             ParamKind::Number | ParamKind::CommonNumber => "a number".into(),
             ParamKind::NumberOrBool => "a number or `bool`".into(),
-            ParamKind::Summable | ParamKind::CommonSummable => "a number or `timespan`".into(),
+            ParamKind::Summable | ParamKind::CommonSummable => "a number, `timespan` or `datetime`".into(),
             ParamKind::Orderable | ParamKind::CommonOrderable => "an orderable value (not `dynamic` or `guid`)".into(),
             ParamKind::NotRealOrBool => "neither `real` nor `bool`".into(),
             ParamKind::NotDynamic => "not `dynamic`".into(),

@@ -8,13 +8,16 @@
 
 pub mod catalog;
 pub(crate) mod expr;
+mod find;
 mod functions;
 pub(crate) mod names;
 pub(crate) mod operators;
+mod plugins;
 pub mod schema;
 mod scope;
 mod sources;
 pub mod types;
+mod unify;
 
 use std::sync::Arc;
 

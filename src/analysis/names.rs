@@ -80,6 +80,60 @@ pub(crate) fn unique_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
     (1..).map(|n| format!("{name}{n}")).find(|candidate| !taken(candidate)).expect("some suffix is free")
 }
 
+/// Kusto.Language's `UniqueNameTable`: hands out each name once, then
+/// `name1`, `name2`, ... for repeats, continuing from the last suffix given
+/// for that name and skipping names already handed out.
+#[derive(Debug, Default)]
+pub(crate) struct UniqueNames {
+    last_suffix: std::collections::HashMap<String, u32>,
+}
+
+impl UniqueNames {
+    /// `name` the first time, else the next free `name<n>`.
+    pub(crate) fn get_or_add(&mut self, name: &str) -> String {
+        let Some(&last) = self.last_suffix.get(name) else {
+            self.last_suffix.insert(name.to_string(), 0);
+            return name.to_string();
+        };
+        let (suffix, candidate) = (last + 1..)
+            .map(|suffix| (suffix, format!("{name}{suffix}")))
+            .find(|(_, candidate)| !self.last_suffix.contains_key(candidate))
+            .expect("some suffix is free");
+        self.last_suffix.insert(name.to_string(), suffix);
+        self.last_suffix.insert(candidate.clone(), 0);
+        candidate
+    }
+}
+
+/// The columns with repeated names renamed the way Kusto.Language's
+/// projection builder renames them when an operator such as `extend`
+/// rebuilds its input (after `parse` into an existing column the table has
+/// two columns of one name): each name in turn through one [`UniqueNames`],
+/// so `[b, b]` becomes `[b, b1]`.
+pub(crate) fn rebuilt_columns(columns: &[Column]) -> Vec<Column> {
+    let mut unique = UniqueNames::default();
+    columns.iter().map(|column| Column::new(unique.get_or_add(&column.name), column.ty)).collect()
+}
+
+/// Kusto.Language's `MakeColumnNamesUnique` (`join`, `lookup`): every
+/// name but its first occurrence gets the next numeric suffix no column
+/// uses, so `[c, c, c1]` becomes `[c, c2, c1]`.
+pub(crate) fn make_names_unique(columns: &mut [Column]) {
+    let mut unique = UniqueNames::default();
+    let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (index, column) in columns.iter().enumerate() {
+        if !first.contains_key(&column.name) {
+            first.insert(column.name.clone(), index);
+            unique.get_or_add(&column.name);
+        }
+    }
+    for (index, column) in columns.iter_mut().enumerate() {
+        if first[&column.name] != index {
+            column.name = unique.get_or_add(&column.name);
+        }
+    }
+}
+
 /// The next generated name with `prefix` (`Column1`, `Column2`, ...) not in `table`.
 pub(crate) fn generated_name(prefix: &str, table: &TableType, counter: &mut usize) -> String {
     loop {
@@ -140,6 +194,22 @@ mod tests {
         assert_eq!(name_of("count()", true).as_deref(), Some("count_"));
         assert_eq!(name_of("dcount(User)", true).as_deref(), Some("dcount_User"));
         assert_eq!(name_of("make_set(Ip)", true).as_deref(), Some("set_Ip"));
+    }
+
+    fn names(columns: &[Column]) -> Vec<&str> {
+        columns.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    #[test]
+    fn repeated_names_get_suffixes_like_kusto() {
+        let column = |name: &str| Column::new(name, crate::analysis::types::Type::STRING);
+        // The projection builder renames in order, so a later `c1` becomes `c11`.
+        let rebuilt = rebuilt_columns(&[column("c"), column("c"), column("c1")]);
+        assert_eq!(names(&rebuilt), ["c", "c1", "c11"]);
+        // `join` keeps every first occurrence and renames the repeats.
+        let mut joined = vec![column("c"), column("c"), column("c1")];
+        make_names_unique(&mut joined);
+        assert_eq!(names(&joined), ["c", "c2", "c1"]);
     }
 
     #[test]

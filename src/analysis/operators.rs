@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::analysis::functions::open_table;
-use crate::analysis::names::{expression_name, generated_name, push_unique, suggest};
-use crate::analysis::scope::{Binder, CallArg, Row, Symbol, declared_type};
+use crate::analysis::names::{expression_name, generated_name, push_unique, rebuilt_columns};
+use crate::analysis::scope::{Binder, InferredColumns, Row, Symbol, declared_type};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::operators::{Assignment, ExpandItem, NamedParameter, ParsePart, SeriesRange};
@@ -13,7 +13,37 @@ use crate::syntax::ast::{Expr, ExprKind, Literal, Operator, OperatorKind};
 
 impl<'a> Binder<'a> {
     /// Binds `input | operator` and returns the operator's output.
+    ///
+    /// When the operator uses names an open input does not declare,
+    /// Kusto.Language infers an `unknown` column for each and treats them as
+    /// columns of the input (`where x == 1` on an open table outputs `x`);
+    /// the operator is then bound again, quietly, over the input with them.
     pub fn bind_operator(&mut self, operator: &'a Operator, input: &Arc<TableType>) -> Arc<TableType> {
+        self.inferred.push(InferredColumns::default());
+        let output = self.bind_operator_on(operator, input);
+        let frame = self.inferred.pop().expect("pushed above");
+        if !input.open {
+            return output;
+        }
+        if frame.input.is_empty() {
+            return keep_open(operator, output);
+        }
+        let mut columns = input.columns.clone();
+        for name in frame.input {
+            if input.column(&name).is_none() {
+                columns.push(Column::new(name, Type::Unknown));
+            }
+        }
+        let widened = Arc::new(TableType { columns, open: true });
+        self.quiet += 1;
+        self.inferred.push(InferredColumns::default());
+        let output = self.bind_operator_on(operator, &widened);
+        self.inferred.pop();
+        self.quiet -= 1;
+        keep_open(operator, output)
+    }
+
+    fn bind_operator_on(&mut self, operator: &'a Operator, input: &Arc<TableType>) -> Arc<TableType> {
         let row = Row::of(input);
         match &operator.kind {
             OperatorKind::Where(predicate) => {
@@ -25,8 +55,9 @@ impl<'a> Binder<'a> {
             OperatorKind::Project(assignments) => self.bind_project(input, assignments),
             OperatorKind::ProjectAway(patterns) => self.bind_project_away(input, patterns, false),
             OperatorKind::ProjectKeep(patterns) => self.bind_project_away(input, patterns, true),
-            OperatorKind::ProjectRename(renames) => self.bind_project_rename(input, renames),
+            OperatorKind::ProjectRename(renames) => self.bind_project_rename(&rebuilt_input(input), renames),
             OperatorKind::ProjectReorder(items) => {
+                let input = &rebuilt_input(input);
                 let mut front: Vec<Column> = Vec::new();
                 for (pattern, _) in items {
                     let matched = self.match_columns(input, pattern);
@@ -105,6 +136,7 @@ impl<'a> Binder<'a> {
                 self.bind_mv_expand(input, params, items)
             }
             OperatorKind::MvApply { params, items, limit, subquery } => {
+                let input = &rebuilt_input(input);
                 if let Some(limit) = limit {
                     self.bind_scalar(limit, Row::default());
                 }
@@ -293,6 +325,14 @@ impl<'a> Binder<'a> {
 
     /// Binds an operator that starts a query (`print`, `range`, `datatable`, `union`, ...).
     pub fn bind_source(&mut self, operator: &'a Operator, row: Row<'_>) -> Arc<TableType> {
+        // Names a source operator uses are not columns of an enclosing operator's input.
+        self.inferred.push(InferredColumns::default());
+        let output = self.bind_source_on(operator, row);
+        self.inferred.pop();
+        output
+    }
+
+    fn bind_source_on(&mut self, operator: &'a Operator, row: Row<'_>) -> Arc<TableType> {
         match &operator.kind {
             OperatorKind::Print(assignments) => {
                 let mut columns: Vec<Column> = Vec::new();
@@ -332,7 +372,10 @@ impl<'a> Binder<'a> {
             }
             OperatorKind::Union { params, tables } => self.bind_union(None, params, tables),
             OperatorKind::Evaluate { call, .. } => self.bind_evaluate(None, call),
-            OperatorKind::Search { predicate, .. } | OperatorKind::Find { predicate, .. } => {
+            OperatorKind::Find { params, tables, predicate, project, project_smart } => {
+                self.bind_find(params, tables.as_deref(), predicate, project, *project_smart)
+            }
+            OperatorKind::Search { predicate, .. } => {
                 self.bind_expr(predicate, Row { table: Some(&TableType { columns: Vec::new(), open: true }), ..row });
                 open_table()
             }
@@ -342,6 +385,7 @@ impl<'a> Binder<'a> {
 
     /// `extend` (and `serialize`): new columns at the end, existing names replaced in place.
     fn bind_extend(&mut self, input: &Arc<TableType>, assignments: &'a [Assignment]) -> Arc<TableType> {
+        let input = &rebuilt_input(input);
         if assignments.is_empty() {
             return input.clone();
         }
@@ -522,8 +566,15 @@ impl<'a> Binder<'a> {
         let row = Row::of(input);
         let mut columns: Vec<Column> = Vec::new();
         let mut counter = 0;
+        // The input columns the `by` clause groups by as they are: `arg_max(T, *)`
+        // leaves these out, but keeps an input column a `by` expression merely
+        // shares its name with (`by Name = tostring(Name)` on a dynamic `Name`).
+        let mut by_columns: Vec<String> = Vec::new();
         for assignment in by {
             let ty = self.bind_scalar(&assignment.value, row);
+            if let Some(column) = grouped_column(&assignment.value, ty, input) {
+                by_columns.push(column);
+            }
             if ty == Type::DYNAMIC {
                 self.report(
                     Diagnostic::new(
@@ -537,9 +588,8 @@ impl<'a> Binder<'a> {
             let name = self.assignment_name(assignment, false, &columns, &mut counter);
             push_unique(&mut columns, Column::new(name, ty));
         }
-        let by_names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
         for assignment in aggregates {
-            self.bind_aggregate(input, assignment, &by_names, &mut columns, &mut counter);
+            self.bind_aggregate(input, assignment, &by_columns, &mut columns, &mut counter);
         }
         Arc::new(TableType::new(columns))
     }
@@ -550,7 +600,7 @@ impl<'a> Binder<'a> {
         &mut self,
         input: &Arc<TableType>,
         assignment: &'a Assignment,
-        by_names: &[String],
+        by_columns: &[String],
         columns: &mut Vec<Column>,
         counter: &mut usize,
     ) {
@@ -559,7 +609,7 @@ impl<'a> Binder<'a> {
         let ty = self.bind_expr(value, row);
         if let ExprKind::Call { target: None, name, args } = &value.kind
             && self.globals.catalog.aggregate(&name.name).is_some()
-            && let Some(multi) = self.multi_column_aggregate(input, &name.name, args, by_names)
+            && let Some(multi) = self.multi_column_aggregate(input, &name.name, args, by_columns)
         {
             let explicit = &assignment.names;
             for (index, mut column) in multi.into_iter().enumerate() {
@@ -597,7 +647,7 @@ impl<'a> Binder<'a> {
         input: &TableType,
         function: &str,
         args: &'a [Expr],
-        by_names: &[String],
+        by_columns: &[String],
     ) -> Option<Vec<Column>> {
         let row = Row::of(input);
         let type_of = |binder: &mut Binder<'a>, expr: &'a Expr| binder.bind_quiet_scalar(expr, row);
@@ -608,7 +658,7 @@ impl<'a> Binder<'a> {
                 for arg in args {
                     if let ExprKind::Star = arg.kind {
                         for column in &input.columns {
-                            let taken = by_names.contains(&column.name) || out.iter().any(|c| c.name == column.name);
+                            let taken = by_columns.contains(&column.name) || out.iter().any(|c| c.name == column.name);
                             if !taken {
                                 out.push(column.clone());
                             }
@@ -679,6 +729,7 @@ impl<'a> Binder<'a> {
         params: &'a [NamedParameter],
         items: &'a [ExpandItem],
     ) -> Arc<TableType> {
+        let input = &rebuilt_input(input);
         let mut table = TableType { columns: input.columns.clone(), open: input.open };
         for item in items {
             let ty = self.bind_scalar(&item.expr, Row::of(input));
@@ -710,136 +761,6 @@ impl<'a> Binder<'a> {
             }
         }
         Arc::new(table)
-    }
-
-    /// `evaluate plugin(...)`.
-    fn bind_evaluate(&mut self, input: Option<&Arc<TableType>>, call: &'a Expr) -> Arc<TableType> {
-        let ExprKind::Call { target: None, name, args } = &call.kind else {
-            self.bind_expr(call, Row::default());
-            return open_table();
-        };
-        let plugin_name = name.name.as_str();
-        let row = match input {
-            Some(table) => Row::of(table),
-            None => Row::default(),
-        };
-        if self.globals.catalog.plugin(plugin_name).is_none() {
-            let mut diagnostic =
-                Diagnostic::new(Code::UnknownPlugin, name.span, format!("unknown plugin `{plugin_name}`"));
-            let names: Vec<&str> = self
-                .globals
-                .catalog
-                .all()
-                .iter()
-                .filter(|f| f.kind == crate::analysis::catalog::FunctionKind::Plugin)
-                .map(|f| f.name.as_str())
-                .collect();
-            if let Some(best) = suggest(plugin_name, names.into_iter()) {
-                diagnostic = diagnostic.with_help(format!("did you mean `{best}`?"));
-            }
-            self.report(diagnostic);
-            return open_table();
-        }
-        let mut arg_types: Vec<ExprType> = Vec::new();
-        for (index, arg) in args.iter().enumerate() {
-            let value = match &arg.kind {
-                ExprKind::NamedArg { value, .. } => value,
-                _ => arg,
-            };
-            // `ipv4_lookup(Lookup, SourceKey, LookupKey, ...)`: keys after the
-            // source key name the lookup table's columns.
-            let lookup = match arg_types.first() {
-                Some(ExprType::Table(table)) if plugin_name.ends_with("_lookup") && index >= 2 => Some(table.clone()),
-                _ => None,
-            };
-            let ty = match &lookup {
-                Some(table) => {
-                    let merged = TableType {
-                        columns: table
-                            .columns
-                            .iter()
-                            .chain(row.table.map(|t| t.columns.iter()).into_iter().flatten())
-                            .cloned()
-                            .collect(),
-                        open: table.open,
-                    };
-                    self.bind_expr(value, Row::of(&merged))
-                }
-                None => self.bind_expr(value, if plugin_name == "pivot" { row.with_aggregates() } else { row }),
-            };
-            arg_types.push(ty);
-        }
-        let input_columns = input.map(|t| t.columns.clone()).unwrap_or_default();
-        match plugin_name {
-            "bag_unpack" => {
-                let column = args.first().and_then(|a| expression_name(a, false));
-                let columns = input_columns.into_iter().filter(|c| Some(&c.name) != column.as_ref()).collect();
-                Arc::new(TableType { columns, open: true })
-            }
-            "ipv4_lookup" | "ipv6_lookup" | "geo_polygon_lookup" | "geo_line_lookup" => {
-                let mut columns = input_columns;
-                if let Some(ExprType::Table(lookup)) = arg_types.first() {
-                    for column in &lookup.columns {
-                        push_unique(&mut columns, column.clone());
-                    }
-                }
-                Arc::new(TableType { columns, open: false })
-            }
-            "pivot" => {
-                // The listed columns, then one column per pivot value (unknown here).
-                let columns = args
-                    .iter()
-                    .zip(&arg_types)
-                    .skip(2)
-                    .filter_map(|(arg, ty)| Some(Column::new(expression_name(arg, false)?, ty.scalar())))
-                    .collect();
-                Arc::new(TableType { columns, open: true })
-            }
-            "basket" | "autocluster" => {
-                let mut columns = vec![
-                    Column::new("SegmentId", Type::INT),
-                    Column::new("Count", Type::LONG),
-                    Column::new("Percent", Type::REAL),
-                ];
-                for column in input_columns {
-                    push_unique(&mut columns, column);
-                }
-                Arc::new(TableType::new(columns))
-            }
-            "narrow" => Arc::new(TableType::new(vec![
-                Column::new("Row", Type::INT),
-                Column::new("Column", Type::STRING),
-                Column::new("Value", Type::STRING),
-            ])),
-            _ => Arc::new(TableType { columns: Vec::new(), open: true }),
-        }
-    }
-
-    /// `T | invoke f(args)`: calls `f` with `T` as its first argument.
-    fn bind_invoke(&mut self, input: &Arc<TableType>, call: &'a Expr) -> Arc<TableType> {
-        let ExprKind::Call { target: None, name, args } = &call.kind else {
-            return open_table();
-        };
-        let mut bound = vec![CallArg { name: None, ty: ExprType::Table(input.clone()), text: None }];
-        for arg in args {
-            let ty = self.bind_expr(arg, Row::default());
-            bound.push(CallArg { name: None, ty, text: self.constant_text(arg) });
-        }
-        match self.lookup(&name.name) {
-            Some(Symbol::Function(function)) => {
-                let function = *function;
-                match self.bind_user_call(function, &bound, call.span) {
-                    ExprType::Table(table) => table,
-                    _ => open_table(),
-                }
-            }
-            _ => {
-                if self.globals.schemas.function(&name.name).is_none() {
-                    self.error(Code::UnknownFunction, name.span, format!("unknown function `{}`", name.name));
-                }
-                open_table()
-            }
-        }
     }
 }
 
@@ -905,6 +826,78 @@ fn single_column(name: &str, ty: Type) -> Arc<TableType> {
 }
 
 /// Sets a column's type in place, or appends it.
+/// The input column a `summarize ... by` expression stands for, as
+/// Kusto.Language's `GetResultColumn` sees it: a column reference, or a
+/// conversion of one to the type it already has (`tostring(StringColumn)`).
+fn grouped_column(expr: &Expr, ty: Type, input: &TableType) -> Option<String> {
+    const CONVERSIONS: [&str; 12] = [
+        "tobool",
+        "todatetime",
+        "todecimal",
+        "todouble",
+        "todynamic",
+        "toguid",
+        "toint",
+        "tolong",
+        "toreal",
+        "tostring",
+        "totime",
+        "totimespan",
+    ];
+    match &expr.kind {
+        ExprKind::Paren(inner) => grouped_column(inner, ty, input),
+        ExprKind::Name(ident) => input.column(&ident.name).map(|column| column.name.clone()),
+        ExprKind::Call { target: None, name, args } if args.len() == 1 && CONVERSIONS.contains(&name.name.as_str()) => {
+            match &args[0].kind {
+                ExprKind::Name(ident) => {
+                    input.column(&ident.name).filter(|column| column.ty == ty).map(|column| column.name.clone())
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The output of an operator over an open input: open too, as in
+/// Kusto.Language, where nearly every operator inherits its input's
+/// openness (`summarize`, `project`, `distinct` included); `count`,
+/// `getschema`, `reduce`, plugins and the operators that combine tables
+/// decide for themselves.
+fn keep_open(operator: &Operator, output: Arc<TableType>) -> Arc<TableType> {
+    let inherits = !matches!(
+        operator.kind,
+        OperatorKind::Count
+            | OperatorKind::GetSchema
+            | OperatorKind::Reduce { .. }
+            | OperatorKind::Evaluate { .. }
+            | OperatorKind::Invoke(_)
+            | OperatorKind::Join { .. }
+            | OperatorKind::Lookup { .. }
+            | OperatorKind::Union { .. }
+            | OperatorKind::Print(_)
+            | OperatorKind::DataTable { .. }
+            | OperatorKind::ExternalData { .. }
+            | OperatorKind::Range { .. }
+            | OperatorKind::Find { .. }
+    );
+    if !inherits || output.open {
+        return output;
+    }
+    Arc::new(TableType { columns: output.columns.clone(), open: true })
+}
+
+/// The input of an operator that rebuilds its columns (`extend`,
+/// `project-rename`, `mv-expand`, ...): repeated names get numeric suffixes,
+/// as in Kusto.Language.
+fn rebuilt_input(input: &Arc<TableType>) -> Arc<TableType> {
+    let mut seen = std::collections::HashSet::new();
+    if input.columns.iter().all(|column| seen.insert(column.name.as_str())) {
+        return input.clone();
+    }
+    Arc::new(TableType { columns: rebuilt_columns(&input.columns), open: input.open })
+}
+
 fn set_column(columns: &mut Vec<Column>, name: &str, ty: Type) {
     match columns.iter_mut().find(|c| c.name == name) {
         Some(column) => column.ty = ty,

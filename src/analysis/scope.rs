@@ -60,11 +60,34 @@ pub(crate) struct Binder<'a> {
     /// Set while binding a user function's body at a call site: problems in
     /// the body are reported once, at its declaration, not per call.
     pub quiet: usize,
+    /// One entry per operator being bound (innermost last): the names its
+    /// expressions used that an open input does not declare.
+    pub inferred: Vec<InferredColumns>,
+    /// Inside `union isfuzzy=true`: an unknown table name is an empty open
+    /// table, not an error (Kusto.Language only warns, KS205).
+    pub fuzzy: bool,
+}
+
+/// Names an operator uses that its open input (or the open right side of a
+/// `join`) does not declare. Kusto.Language infers an `unknown` column for
+/// each, and the operator's output has them as columns of its input.
+#[derive(Debug, Default)]
+pub(crate) struct InferredColumns {
+    pub input: Vec<String>,
+    pub right: Vec<String>,
 }
 
 impl<'a> Binder<'a> {
     pub fn new(globals: &'a Globals) -> Binder<'a> {
-        Binder { globals, scopes: vec![HashMap::new()], diagnostics: Vec::new(), call_depth: 0, quiet: 0 }
+        Binder {
+            globals,
+            scopes: vec![HashMap::new()],
+            diagnostics: Vec::new(),
+            call_depth: 0,
+            quiet: 0,
+            inferred: Vec::new(),
+            fuzzy: false,
+        }
     }
 
     /// The diagnostics found, in source order.
@@ -78,6 +101,17 @@ impl<'a> Binder<'a> {
     pub fn report(&mut self, diagnostic: Diagnostic) {
         if self.quiet == 0 {
             self.diagnostics.push(diagnostic);
+        }
+    }
+
+    /// Records that the operator being bound used `name`, which its open
+    /// input (or, with `right`, the open right side of a join) does not declare.
+    pub fn infer_column(&mut self, name: &str, right: bool) {
+        if let Some(frame) = self.inferred.last_mut() {
+            let names = if right { &mut frame.right } else { &mut frame.input };
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
         }
     }
 

@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use crate::analysis::functions::open_table;
-use crate::analysis::names::{push_unique, unique_name};
+use crate::analysis::names::make_names_unique;
 use crate::analysis::operators::wildcard_match;
 use crate::analysis::scope::{Binder, Row};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
+use crate::analysis::unify::unify_by_name_and_type;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::operators::NamedParameter;
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind};
@@ -39,24 +40,16 @@ impl<'a> Binder<'a> {
             let row = Row { left: Some(left), right: Some(&right_table), ..Row::default() };
             self.bind_predicate(condition, row);
         }
+        let right_table = self.with_inferred_right(right_table);
         match side {
             Side::Left => left.clone(),
             Side::Right => right_table,
             Side::Both => {
-                // A right column whose name the left side has gets the first
-                // numeric suffix that neither side uses (`b` → `b2` when the
+                // Repeated names (a right column named like a left one) get the
+                // first numeric suffix no column uses (`b` → `b2` when the
                 // right side also has `b1`).
-                let mut columns = left.columns.clone();
-                for column in &right_table.columns {
-                    let mut column = column.clone();
-                    if columns.iter().any(|c| c.name == column.name) {
-                        column.name = unique_name(&column.name, |candidate| {
-                            columns.iter().any(|c| c.name == candidate)
-                                || right_table.columns.iter().any(|c| c.name == candidate)
-                        });
-                    }
-                    columns.push(column);
-                }
+                let mut columns: Vec<Column> = left.columns.iter().chain(&right_table.columns).cloned().collect();
+                make_names_unique(&mut columns);
                 Arc::new(TableType { columns, open: left.open || right_table.open })
             }
         }
@@ -71,13 +64,31 @@ impl<'a> Binder<'a> {
     ) -> Arc<TableType> {
         let right_table = self.bind_table(right, Row::default()).unwrap_or_else(open_table);
         let keys = self.bind_join_keys(left, &right_table, on, "lookup");
-        let mut columns = left.columns.clone();
-        for column in &right_table.columns {
-            if !keys.contains(&column.name) {
-                push_unique(&mut columns, column.clone());
+        let right_table = self.with_inferred_right(right_table);
+        let mut columns: Vec<Column> = left
+            .columns
+            .iter()
+            .chain(right_table.columns.iter().filter(|column| !keys.contains(&column.name)))
+            .cloned()
+            .collect();
+        make_names_unique(&mut columns);
+        Arc::new(TableType { columns, open: left.open || right_table.open })
+    }
+
+    /// The right side of a `join` or `lookup` with the columns its
+    /// condition used that it does not declare (it is open), as `unknown`.
+    fn with_inferred_right(&mut self, right: Arc<TableType>) -> Arc<TableType> {
+        let names = self.inferred.last().map(|frame| frame.right.clone()).unwrap_or_default();
+        if !right.open || names.iter().all(|name| right.column(name).is_some()) {
+            return right;
+        }
+        let mut columns = right.columns.clone();
+        for name in names {
+            if right.column(&name).is_none() {
+                columns.push(Column::new(name, Type::Unknown));
             }
         }
-        Arc::new(TableType { columns, open: left.open || right_table.open })
+        Arc::new(TableType { columns, open: true })
     }
 
     /// Checks `on` keys: `Column` (present on both sides) or
@@ -94,6 +105,12 @@ impl<'a> Binder<'a> {
                 ExprKind::Name(ident) => {
                     let l = left.column(&ident.name);
                     let r = right.column(&ident.name);
+                    if l.is_none() && left.open {
+                        self.infer_column(&ident.name, false);
+                    }
+                    if r.is_none() && right.open {
+                        self.infer_column(&ident.name, true);
+                    }
                     match (l, r) {
                         (Some(l), Some(r)) => self.check_key_types(l.ty, r.ty, key),
                         _ if (l.is_none() && left.open) || (r.is_none() && right.open) => {}
@@ -166,15 +183,11 @@ impl<'a> Binder<'a> {
         }
     }
 
-    /// `union` as a source (`input` is `None`) or after a pipe.
-    pub(crate) fn bind_union(
-        &mut self,
-        input: Option<&Arc<TableType>>,
-        params: &'a [NamedParameter],
-        tables: &'a [Expr],
-    ) -> Arc<TableType> {
-        let fuzzy = param_word(params, "isfuzzy") == Some("true");
-        let mut inputs: Vec<Arc<TableType>> = input.into_iter().cloned().collect();
+    /// The tables of a `union` or `find in (...)` list: names, wildcard
+    /// patterns (`Device*`) and sub-queries. With `fuzzy` (`isfuzzy=true`),
+    /// names that are not tables are left out without an error.
+    pub(crate) fn bind_table_list(&mut self, tables: &'a [Expr], fuzzy: bool) -> Vec<Arc<TableType>> {
+        let mut inputs = Vec::new();
         for table in tables {
             match &table.kind {
                 ExprKind::NamePattern(pattern) => {
@@ -187,7 +200,6 @@ impl<'a> Binder<'a> {
                         }
                     }
                 }
-                // `isfuzzy=true` tolerates tables that do not exist (only those).
                 ExprKind::Name(ident)
                     if fuzzy
                         && self.lookup(&ident.name).is_none()
@@ -199,6 +211,28 @@ impl<'a> Binder<'a> {
                 }
             }
         }
+        inputs
+    }
+
+    /// `union` as a source (`input` is `None`) or after a pipe.
+    pub(crate) fn bind_union(
+        &mut self,
+        input: Option<&Arc<TableType>>,
+        params: &'a [NamedParameter],
+        tables: &'a [Expr],
+    ) -> Arc<TableType> {
+        // `isfuzzy` applies to every name in the union's tables (nested
+        // unions inherit it unless they set it themselves).
+        let outer_fuzzy = self.fuzzy;
+        self.fuzzy = match param_word(params, "isfuzzy") {
+            Some("true") => true,
+            Some("false") => false,
+            _ => outer_fuzzy,
+        };
+        let mut inputs: Vec<Arc<TableType>> = input.into_iter().cloned().collect();
+        let fuzzy = self.fuzzy;
+        inputs.extend(self.bind_table_list(tables, fuzzy));
+        self.fuzzy = outer_fuzzy;
         let mut out: Vec<Column> = Vec::new();
         if let Some(source) = params.iter().find(|p| p.name.name == "withsource") {
             let name = match &source.value.kind {
@@ -207,35 +241,8 @@ impl<'a> Binder<'a> {
             };
             out.push(Column::new(name, Type::STRING));
         }
-        // Columns by name in order of first appearance; a name with several
-        // types becomes one column per type, `Name_type`.
-        let mut groups: Vec<(String, Vec<Type>)> = Vec::new();
-        for table in &inputs {
-            // A repeated name within one input (after `parse` into an existing
-            // column) counts once, with its first type.
-            for (position, column) in table.columns.iter().enumerate() {
-                if table.columns[..position].iter().any(|c| c.name == column.name) {
-                    continue;
-                }
-                match groups.iter_mut().find(|(name, _)| *name == column.name) {
-                    Some((_, types)) => {
-                        if !types.contains(&column.ty) {
-                            types.push(column.ty);
-                        }
-                    }
-                    None => groups.push((column.name.clone(), vec![column.ty])),
-                }
-            }
-        }
-        for (name, types) in groups {
-            if types.len() == 1 {
-                push_unique(&mut out, Column::new(name, types[0]));
-            } else {
-                for ty in types {
-                    push_unique(&mut out, Column::new(format!("{name}_{ty}"), ty));
-                }
-            }
-        }
+        let all: Vec<&Column> = inputs.iter().flat_map(|table| table.columns.iter()).collect();
+        out.extend(unify_by_name_and_type(&all));
         Arc::new(TableType { columns: out, open: inputs.iter().any(|t| t.open) || inputs.is_empty() })
     }
 }
@@ -272,7 +279,7 @@ fn is_side(expr: &Expr, side: &str) -> bool {
 }
 
 /// The value of a `name=word` parameter as written.
-fn param_word<'p>(params: &'p [NamedParameter], name: &str) -> Option<&'p str> {
+pub(crate) fn param_word<'p>(params: &'p [NamedParameter], name: &str) -> Option<&'p str> {
     let param = params.iter().find(|p| p.name.name == name)?;
     match &param.value.kind {
         ExprKind::Name(ident) => Some(ident.name.as_str()),

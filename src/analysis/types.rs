@@ -65,9 +65,10 @@ impl Type {
         matches!(self.scalar(), Some(ScalarType::Int | ScalarType::Long | ScalarType::Real | ScalarType::Decimal))
     }
 
-    /// Types `sum` and `avg` accept: numbers and timespans.
+    /// Types `sum`, `avg` and `range` accept: numbers, timespans and
+    /// datetimes (Kusto.Language's summable scalar types).
     pub fn is_summable(self) -> bool {
-        self.is_number() || self == Type::TIMESPAN
+        self.is_number() || self == Type::TIMESPAN || self == Type::DATETIME
     }
 
     /// Types `min`, `max`, `arg_max` and `sort` accept.
@@ -226,5 +227,6 @@ mod tests {
         assert_eq!(Type::INT.widest(Type::REAL), Type::REAL);
         assert_eq!(Type::LONG.common(Type::INT), Some(Type::LONG));
         assert_eq!(Type::STRING.common(Type::LONG), None);
+        assert!(Type::DATETIME.is_summable() && !Type::STRING.is_summable());
     }
 }

@@ -1,0 +1,197 @@
+//! `evaluate` plugins and `invoke`: the output schema of each plugin
+//! Kusto.Language knows the columns of (`bag_unpack`, `pivot`, `basket`,
+//! `sequence_detect`, ...), open tables for the rest.
+
+use std::sync::Arc;
+
+use crate::analysis::functions::open_table;
+use crate::analysis::names::{expression_name, push_unique, suggest};
+use crate::analysis::scope::{Binder, CallArg, Row, Symbol};
+use crate::analysis::types::{Column, ExprType, TableType, Type};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::syntax::ast::{Expr, ExprKind};
+
+impl<'a> Binder<'a> {
+    /// `evaluate plugin(...)`.
+    pub(crate) fn bind_evaluate(&mut self, input: Option<&Arc<TableType>>, call: &'a Expr) -> Arc<TableType> {
+        let ExprKind::Call { target: None, name, args } = &call.kind else {
+            self.bind_expr(call, Row::default());
+            return open_table();
+        };
+        let plugin_name = name.name.as_str();
+        let row = match input {
+            Some(table) => Row::of(table),
+            None => Row::default(),
+        };
+        if self.globals.catalog.plugin(plugin_name).is_none() {
+            let mut diagnostic =
+                Diagnostic::new(Code::UnknownPlugin, name.span, format!("unknown plugin `{plugin_name}`"));
+            let names: Vec<&str> = self
+                .globals
+                .catalog
+                .all()
+                .iter()
+                .filter(|f| f.kind == crate::analysis::catalog::FunctionKind::Plugin)
+                .map(|f| f.name.as_str())
+                .collect();
+            if let Some(best) = suggest(plugin_name, names.into_iter()) {
+                diagnostic = diagnostic.with_help(format!("did you mean `{best}`?"));
+            }
+            self.report(diagnostic);
+            return open_table();
+        }
+        let mut arg_types: Vec<ExprType> = Vec::new();
+        for (index, arg) in args.iter().enumerate() {
+            let value = match &arg.kind {
+                ExprKind::NamedArg { value, .. } => value,
+                _ => arg,
+            };
+            // `ipv4_lookup(Lookup, SourceKey, LookupKey, ...)`: keys after the
+            // source key name the lookup table's columns.
+            let lookup = match arg_types.first() {
+                Some(ExprType::Table(table)) if plugin_name.ends_with("_lookup") && index >= 2 => Some(table.clone()),
+                _ => None,
+            };
+            let ty = match &lookup {
+                Some(table) => {
+                    let merged = TableType {
+                        columns: table
+                            .columns
+                            .iter()
+                            .chain(row.table.map(|t| t.columns.iter()).into_iter().flatten())
+                            .cloned()
+                            .collect(),
+                        open: table.open,
+                    };
+                    self.bind_expr(value, Row::of(&merged))
+                }
+                None => self.bind_expr(value, if plugin_name == "pivot" { row.with_aggregates() } else { row }),
+            };
+            arg_types.push(ty);
+        }
+        let input_columns = input.map(|t| t.columns.clone()).unwrap_or_default();
+        match plugin_name {
+            "bag_unpack" => {
+                let column = args.first().and_then(|a| expression_name(a, false));
+                let columns = input_columns.into_iter().filter(|c| Some(&c.name) != column.as_ref()).collect();
+                Arc::new(TableType { columns, open: true })
+            }
+            "ipv4_lookup" | "ipv6_lookup" | "geo_polygon_lookup" | "geo_line_lookup" => {
+                let mut columns = input_columns;
+                if let Some(ExprType::Table(lookup)) = arg_types.first() {
+                    for column in &lookup.columns {
+                        push_unique(&mut columns, column.clone());
+                    }
+                }
+                Arc::new(TableType { columns, open: false })
+            }
+            "pivot" => {
+                // The listed columns (or, when none is listed, every input
+                // column but the pivot and aggregated ones), then one column
+                // per pivot value, which the open table stands for.
+                let referenced = |arg: &Expr| match &arg.kind {
+                    ExprKind::Name(ident) => input.and_then(|table| table.column(&ident.name)).cloned(),
+                    _ => None,
+                };
+                let mut columns: Vec<Column> = args.iter().skip(2).filter_map(referenced).collect();
+                if columns.is_empty() {
+                    let pivoted = args.first().and_then(referenced).map(|c| c.name);
+                    let aggregated = match args.get(1).map(|arg| &arg.kind) {
+                        Some(ExprKind::Call { args: inner, .. }) => inner.first().and_then(referenced).map(|c| c.name),
+                        _ => None,
+                    };
+                    columns = input_columns
+                        .into_iter()
+                        .filter(|c| Some(&c.name) != pivoted.as_ref() && Some(&c.name) != aggregated.as_ref())
+                        .collect();
+                }
+                Arc::new(TableType { columns, open: true })
+            }
+            // The segment columns, then the input's columns as they are.
+            "basket" | "autocluster" => {
+                let mut columns = vec![
+                    Column::new("SegmentId", Type::LONG),
+                    Column::new("Count", Type::LONG),
+                    Column::new("Percent", Type::REAL),
+                ];
+                columns.extend(input_columns);
+                Arc::new(TableType::new(columns))
+            }
+            "diffpatterns" => {
+                let mut columns = vec![
+                    Column::new("SegmentId", Type::LONG),
+                    Column::new("CountA", Type::LONG),
+                    Column::new("CountB", Type::LONG),
+                    Column::new("PercentA", Type::REAL),
+                    Column::new("PercentB", Type::REAL),
+                    Column::new("PercentDiffAB", Type::REAL),
+                ];
+                columns.extend(input_columns);
+                Arc::new(TableType::new(columns))
+            }
+            "sequence_detect" => sequence_detect_columns(input, args, &arg_types),
+            "narrow" => Arc::new(TableType::new(vec![
+                Column::new("Row", Type::INT),
+                Column::new("Column", Type::STRING),
+                Column::new("Value", Type::STRING),
+            ])),
+            _ => Arc::new(TableType { columns: Vec::new(), open: true }),
+        }
+    }
+
+    /// `T | invoke f(args)`: calls `f` with `T` as its first argument.
+    pub(crate) fn bind_invoke(&mut self, input: &Arc<TableType>, call: &'a Expr) -> Arc<TableType> {
+        let ExprKind::Call { target: None, name, args } = &call.kind else {
+            return open_table();
+        };
+        let mut bound = vec![CallArg { name: None, ty: ExprType::Table(input.clone()), text: None }];
+        for arg in args {
+            let ty = self.bind_expr(arg, Row::default());
+            bound.push(CallArg { name: None, ty, text: self.constant_text(arg) });
+        }
+        match self.lookup(&name.name) {
+            Some(Symbol::Function(function)) => {
+                let function = *function;
+                match self.bind_user_call(function, &bound, call.span) {
+                    ExprType::Table(table) => table,
+                    _ => open_table(),
+                }
+            }
+            _ => match self.globals.schemas.function(&name.name) {
+                Some(function) => function.output.clone(),
+                None => {
+                    self.error(Code::UnknownFunction, name.span, format!("unknown function `{}`", name.name));
+                    // Kusto.Language continues with an empty closed table, so
+                    // the columns used after it are reported too.
+                    Arc::new(TableType::default())
+                }
+            },
+        }
+    }
+}
+
+/// `sequence_detect(Timeline, MaxStepWindow, MaxSequenceSpan, Expr1, Expr2, ..., Dimension1, ...)`:
+/// the dimension columns, one `<expr>_<Timeline>` column per step expression
+/// (the boolean arguments after the third) typed like the timeline, and
+/// `Duration`.
+fn sequence_detect_columns(input: Option<&Arc<TableType>>, args: &[Expr], arg_types: &[ExprType]) -> Arc<TableType> {
+    let step_count = arg_types.iter().skip(4).take_while(|ty| ty.scalar() == Type::BOOL).count() + 1;
+    let steps = args.iter().skip(3).take(step_count);
+    let mut columns: Vec<Column> = args
+        .iter()
+        .skip(3 + step_count)
+        .filter_map(|arg| match &arg.kind {
+            ExprKind::Name(ident) => input?.column(&ident.name).cloned(),
+            _ => None,
+        })
+        .collect();
+    if let (Some(timeline), Some(timeline_type)) = (args.first(), arg_types.first()) {
+        let timeline_name = expression_name(timeline, false);
+        for step in steps {
+            let name = [expression_name(step, false), timeline_name.clone()].into_iter().flatten().collect::<Vec<_>>();
+            columns.push(Column::new(name.join("_"), timeline_type.scalar()));
+        }
+    }
+    columns.push(Column::new("Duration", Type::TIMESPAN));
+    Arc::new(TableType::new(columns))
+}
