@@ -112,6 +112,13 @@ impl<'a> Binder<'a> {
             );
             return self.bind_builtin(entry, &bound, expr);
         }
+        // Inside `union isfuzzy=true` Kusto.Language only warns (KS205).
+        if self.fuzzy {
+            return match row.table {
+                None => ExprType::Table(open_table()),
+                Some(_) => ExprType::Scalar(Type::Unknown),
+            };
+        }
         let mut diagnostic =
             Diagnostic::new(Code::UnknownFunction, name.span, format!("unknown function `{function}`"));
         let symbols = self.symbol_names();
