@@ -343,6 +343,12 @@ fn argument_fit(param: &ParamType, index: usize, mapping: &[usize], args: &[Arg<
         && !matches!(param, ParamType::Kind(ParamKind::Tabular | ParamKind::Database | ParamKind::Cluster))
     {
         let exact = match param {
+            // A declared type takes `dynamic` only when it is `dynamic` or
+            // `string` (which Kusto.Language promotes `dynamic` to); `bool`,
+            // `timespan`, ... parameters reject it ("a value of type bool expected").
+            ParamType::Declared(types) if !types.contains(&Type::DYNAMIC) && !types.contains(&Type::STRING) => {
+                return Fit::No;
+            }
             ParamType::Declared(types) => types.contains(&Type::DYNAMIC),
             ParamType::Kind(kind) => matches!(
                 kind,
