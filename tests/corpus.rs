@@ -206,7 +206,7 @@ fn corpus_semantic_verdicts_and_output_schemas_agree_with_the_official_binder() 
     );
     assert!(percent(accepted_clean, accepted) >= 99.0, "false errors on queries Microsoft accepts");
     assert!(percent(rejected_flagged, rejected) >= 90.0, "missed errors on queries Microsoft rejects");
-    assert!(percent(schemas_equal, schemas) >= 99.0, "output schemas differ from Microsoft's");
+    assert!(percent(schemas_equal, schemas) >= 99.9, "output schemas differ from Microsoft's");
     // Ratchet: raise it when kqlab places more unknown-name errors where Microsoft does.
     assert!(
         unknown_names_same_place >= 283,

@@ -112,6 +112,13 @@ impl<'a> Binder<'a> {
             );
             return self.bind_builtin(entry, &bound, expr);
         }
+        // Inside `union isfuzzy=true` Kusto.Language only warns (KS205).
+        if self.fuzzy {
+            return match row.table {
+                None => ExprType::Table(open_table()),
+                Some(_) => ExprType::Scalar(Type::Unknown),
+            };
+        }
         let mut diagnostic =
             Diagnostic::new(Code::UnknownFunction, name.span, format!("unknown function `{function}`"));
         let symbols = self.symbol_names();
@@ -336,6 +343,12 @@ fn argument_fit(param: &ParamType, index: usize, mapping: &[usize], args: &[Arg<
         && !matches!(param, ParamType::Kind(ParamKind::Tabular | ParamKind::Database | ParamKind::Cluster))
     {
         let exact = match param {
+            // A declared type takes `dynamic` only when it is `dynamic` or
+            // `string` (which Kusto.Language promotes `dynamic` to); `bool`,
+            // `timespan`, ... parameters reject it ("a value of type bool expected").
+            ParamType::Declared(types) if !types.contains(&Type::DYNAMIC) && !types.contains(&Type::STRING) => {
+                return Fit::No;
+            }
             ParamType::Declared(types) => types.contains(&Type::DYNAMIC),
             ParamType::Kind(kind) => matches!(
                 kind,
