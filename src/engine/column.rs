@@ -339,14 +339,6 @@ impl Column {
             Column::Dynamic(d) => d.len() * std::mem::size_of::<Dyn>(),
         }
     }
-
-    /// The column as strings, when it is one.
-    pub fn as_strings(&self) -> Option<&Strings> {
-        match self {
-            Column::String(s) => Some(s),
-            _ => None,
-        }
-    }
 }
 
 /// Gathering and filtering, implemented for every inner vector type.

@@ -13,16 +13,6 @@ pub enum Datum {
 }
 
 impl Datum {
-    /// A typed constant.
-    pub fn scalar(value: Value, ty: ScalarType) -> Datum {
-        Datum::Scalar(value, ty)
-    }
-
-    /// A null of type `ty`.
-    pub fn null(ty: ScalarType) -> Datum {
-        Datum::Scalar(if ty == ScalarType::String { Value::str("") } else { Value::Null }, ty)
-    }
-
     pub fn ty(&self) -> ScalarType {
         match self {
             Datum::Scalar(_, ty) => *ty,

@@ -166,7 +166,7 @@ impl<'q> Executor<'q> {
             Some(Binding::Table(lazy)) => return self.force(lazy),
             Some(Binding::Evaluated(table)) => return Ok(table.clone()),
             Some(Binding::Function(def, closure)) if def.params.is_empty() => {
-                return self.call_function(def, closure, &[], env);
+                return self.call_function(def, closure, None, &[], env);
             }
             Some(_) => return Err(ExecError::runtime(format!("`{name}` is a scalar, not a table"))),
             None => {}
@@ -205,21 +205,31 @@ impl<'q> Executor<'q> {
             _ => {}
         }
         match lookup(env, name) {
-            Some(Binding::Function(def, closure)) => self.call_function(def, closure, args, env),
+            Some(Binding::Function(def, closure)) => self.call_function(def, closure, None, args, env),
             _ => Err(ExecError::unsupported(format!("calling `{name}()` as a table"))),
         }
     }
 
-    /// Calls a user function whose result is a table.
+    /// Calls a user function whose result is a table. With `input` (the
+    /// piped table of `invoke`), the first parameter is bound to it and
+    /// `args` fill the remaining ones.
     pub fn call_function(
         &self,
         def: &'q ast::FunctionDef,
         closure: &Env<'q>,
+        input: Option<Arc<Table>>,
         args: &'q [Expr],
         env: &Env<'q>,
     ) -> ExecResult<Arc<Table>> {
         let mut body_env = closure.clone();
-        for (index, param) in def.params.iter().enumerate() {
+        let mut params = def.params.iter();
+        if let Some(input) = input {
+            let Some(first) = params.next() else {
+                return Err(ExecError::runtime("the function has no tabular parameter to invoke with"));
+            };
+            body_env = bind(&body_env, &first.name.name, Binding::Evaluated(input));
+        }
+        for (index, param) in params.enumerate() {
             let Some(arg) = args.get(index).or(param.default.as_ref()) else {
                 return Err(ExecError::runtime(format!("missing argument `{}`", param.name.name)));
             };

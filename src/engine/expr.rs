@@ -195,7 +195,7 @@ impl<'a, 'q> Compiler<'a, 'q> {
                     None => self.compile_in(default, env),
                 };
             }
-            "pack_all" | "bag_pack_columns" if name == "pack_all" => {
+            "pack_all" => {
                 let mut packed = Vec::new();
                 for (index, field) in self.input.fields.iter().enumerate() {
                     packed.push(Compiled::Const(Value::str(&field.name), ScalarType::String));

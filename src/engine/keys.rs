@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use crate::engine::column::Column;
-use crate::engine::value::{Dyn, Value};
 
 /// Rows grouped by equal keys.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +73,8 @@ pub fn encode_key(column: &Column, row: usize, out: &mut Vec<u8>) {
     out.push(1);
     match column {
         Column::Bool(p) => out.push(p.values[row] as u8),
-        Column::Int(p) => out.extend_from_slice(&p.values[row].to_le_bytes()),
+        // Widened to 8 bytes so that an `int` key matches the same `long` value (join keys).
+        Column::Int(p) => out.extend_from_slice(&(p.values[row] as i64).to_le_bytes()),
         Column::Long(p) | Column::DateTime(p) | Column::TimeSpan(p) => {
             out.extend_from_slice(&p.values[row].to_le_bytes())
         }
@@ -103,29 +103,4 @@ pub fn encode_key(column: &Column, row: usize, out: &mut Vec<u8>) {
             out.extend_from_slice(text.as_bytes());
         }
     }
-}
-
-/// A hashable key for one value (used where keys come from two tables).
-pub fn value_key(value: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    match value {
-        Value::Null | Value::Dynamic(Dyn::Null) => out.push(0),
-        Value::String(s) => {
-            out.push(1);
-            out.extend_from_slice(s.as_bytes());
-        }
-        Value::Int(i) => {
-            out.push(2);
-            out.extend_from_slice(&(*i as i64).to_le_bytes());
-        }
-        Value::Long(i) => {
-            out.push(2);
-            out.extend_from_slice(&i.to_le_bytes());
-        }
-        other => {
-            out.push(3);
-            out.extend_from_slice(other.to_kql_string().as_bytes());
-        }
-    }
-    out
 }

@@ -250,14 +250,15 @@ pub(crate) fn with_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// One input line of a `--queries` batch (`check` and `run`).
 #[derive(serde::Deserialize)]
-struct BatchRecord {
-    id: serde_json::Value,
-    query: String,
+pub(crate) struct BatchRecord {
+    pub(crate) id: serde_json::Value,
+    pub(crate) query: String,
     /// Text analysed before `query` (e.g. `let` statements a parser's
     /// parameters imply); diagnostic offsets stay relative to `query`.
     #[serde(default)]
-    prelude: Option<String>,
+    pub(crate) prelude: Option<String>,
 }
 
 #[derive(Serialize)]

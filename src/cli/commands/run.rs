@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::analysis::Globals;
 use crate::analysis::schema::Schemas;
 use crate::analysis::types::{Column as SchemaColumn, TableType, Type};
-use crate::cli::commands::check::with_large_stack;
+use crate::cli::commands::check::{BatchRecord, with_large_stack};
 use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostics::render::{JsonDiagnostic, render_text};
 use crate::diagnostics::{Diagnostic, Severity, has_errors};
@@ -220,14 +220,6 @@ fn run_query(text: &str, prelude: &str, setup: &Setup) -> Outcome {
             Outcome { diagnostics: diagnostics.into_iter().map(shift).collect(), tables: None }
         }
     }
-}
-
-#[derive(serde::Deserialize)]
-struct BatchRecord {
-    id: serde_json::Value,
-    query: String,
-    #[serde(default)]
-    prelude: Option<String>,
 }
 
 #[derive(Serialize)]

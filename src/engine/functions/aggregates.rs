@@ -20,35 +20,6 @@ pub struct Grouping<'a> {
     pub rows: usize,
 }
 
-/// True when `name` is an aggregate this engine computes.
-pub fn is_supported(name: &str) -> bool {
-    matches!(
-        base_name(name).0,
-        "count"
-            | "sum"
-            | "avg"
-            | "min"
-            | "max"
-            | "dcount"
-            | "count_distinct"
-            | "make_list"
-            | "make_set"
-            | "make_bag"
-            | "make_list_with_nulls"
-            | "stdev"
-            | "stdevp"
-            | "variance"
-            | "variancep"
-            | "percentile"
-            | "binary_all_and"
-            | "binary_all_or"
-            | "binary_all_xor"
-            | "take_any"
-            | "any"
-            | "buildschema"
-    )
-}
-
 /// Splits `countif` into (`count`, true); also maps legacy aliases.
 fn base_name(name: &str) -> (&str, bool) {
     match name {

@@ -81,10 +81,7 @@ pub fn convert(value: &Value, ty: ScalarType) -> Value {
         (Value::String(text), _) => convert_string(text, ty),
         (Value::Dynamic(Dyn::String(text)), _) if ty != ScalarType::Dynamic => convert_string(text, ty),
         (Value::Dynamic(d), ScalarType::String) => Value::str(&d.to_kql_string()),
-        (Value::Dynamic(d @ (Dyn::Array(_) | Dyn::Bag(_))), _) if ty != ScalarType::Dynamic => {
-            let _ = d;
-            Value::Null
-        }
+        (Value::Dynamic(Dyn::Array(_) | Dyn::Bag(_)), _) if ty != ScalarType::Dynamic => Value::Null,
         (Value::Dynamic(d), _) if ty != ScalarType::Dynamic => convert(&d.to_value(), ty),
         (_, ScalarType::String) => Value::str(&value.to_kql_string()),
         (_, ScalarType::Dynamic) => Value::Dynamic(value.to_dyn()),

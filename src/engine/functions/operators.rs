@@ -2,10 +2,8 @@
 //! with KQL's null rules. Common shapes (a column against a constant) run
 //! as tight loops over the column; everything else goes row by row.
 
-use std::cmp::Ordering;
-use std::sync::Arc;
-
 use rust_decimal::Decimal;
+use std::cmp::Ordering;
 
 use crate::analysis::types::Type;
 use crate::engine::column::{Column, Prim};
@@ -424,9 +422,4 @@ pub fn like_regex(pattern: &str, case_sensitive: bool) -> ExecResult<regex::Rege
         .dot_matches_new_line(true)
         .build()
         .map_err(|e| ExecError::runtime(format!("invalid pattern: {e}")))
-}
-
-/// A shared string, for building values.
-pub fn shared(text: &str) -> Arc<str> {
-    Arc::from(text)
 }

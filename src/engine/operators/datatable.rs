@@ -5,7 +5,6 @@ use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::scope::Env;
 use crate::engine::table::Table;
-use crate::engine::value::Value;
 use crate::syntax::ast::{ColumnDecl, Expr, ScalarType};
 
 pub fn run<'q>(exec: &Executor<'q>, columns: &[ColumnDecl], values: &'q [Expr], env: &Env<'q>) -> ExecResult<Table> {
@@ -24,19 +23,11 @@ pub fn run<'q>(exec: &Executor<'q>, columns: &[ColumnDecl], values: &'q [Expr], 
         types.iter().map(|ty| ColumnBuilder::new(*ty, values.len() / columns.len())).collect();
     for (index, expr) in values.iter().enumerate() {
         let column = index % columns.len();
-        let (value, value_ty) = exec.eval_scalar(expr, env)?;
-        let value = convert(value, value_ty, types[column]);
+        // The builder converts to the column's type (`int` into `real`, ...).
+        let (value, _) = exec.eval_scalar(expr, env)?;
         builders[column].push(&value);
     }
     Ok(Table::new(
         columns.iter().zip(builders).map(|(decl, builder)| (decl.name.name.clone(), builder.finish())).collect(),
     ))
-}
-
-/// Converts a literal to a datatable column's type (`int` into `real`, ...).
-fn convert(value: Value, from: ScalarType, to: ScalarType) -> Value {
-    match (from, to) {
-        (ScalarType::Int | ScalarType::Long, ScalarType::Real) => value.as_f64().map_or(Value::Null, Value::Real),
-        _ => value,
-    }
 }

@@ -134,12 +134,7 @@ fn row_key(columns: &[&Column], row: usize, out: &mut Vec<u8>) -> bool {
         if column.is_null(row) {
             return false;
         }
-        match column {
-            Column::Int(p) => {
-                encode_key(&Column::Long(crate::engine::column::Prim::new(vec![p.values[row] as i64])), 0, out)
-            }
-            other => encode_key(other, row, out),
-        }
+        encode_key(column, row, out);
     }
     true
 }

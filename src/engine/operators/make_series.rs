@@ -8,8 +8,8 @@ use crate::engine::column::Column;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::functions::aggregates::{Grouping, aggregate};
-use crate::engine::keys::group_rows;
-use crate::engine::operators::{column_name, push_unique};
+use crate::engine::operators::push_unique;
+use crate::engine::operators::summarize::group_by;
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
 use crate::engine::value::{Dyn, Value};
@@ -69,15 +69,7 @@ pub fn run<'q>(
     };
     exec.check_rows(bins)?;
     // Groups by key; rows outside the range go to a discard group.
-    let mut key_fields: Vec<Field> = Vec::new();
-    let mut counter = 0;
-    for assignment in by {
-        let name = column_name(assignment, false, &key_fields, &mut counter);
-        let column = exec.eval_column(&assignment.value, input, env)?.into_column(input.rows);
-        push_unique(&mut key_fields, Field { name, column: Arc::new(column) });
-    }
-    let key_columns: Vec<&Column> = key_fields.iter().map(|f| f.column.as_ref()).collect();
-    let groups = group_rows(&key_columns, input.rows);
+    let (key_fields, groups) = group_by(exec, by, input, env, &mut 0)?;
     let group_count = if by.is_empty() { 1 } else { groups.len() };
     let cells = group_count * bins;
     exec.check_rows(cells)?;

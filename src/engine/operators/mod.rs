@@ -110,21 +110,10 @@ fn invoke<'q>(exec: &Executor<'q>, call: &'q Expr, input: Arc<Table>, env: &Env<
     };
     match crate::engine::scope::lookup(env, &name.name) {
         Some(Binding::Function(def, closure)) => {
-            let Some(first) = def.params.first() else {
+            if def.params.is_empty() {
                 return Err(ExecError::runtime(format!("`{}` has no tabular parameter to invoke with", name.name)));
-            };
-            let mut body_env = bind(closure, &first.name.name, Binding::Evaluated(input));
-            for (param, arg) in def.params.iter().skip(1).zip(args.iter().map(Some).chain(std::iter::repeat(None))) {
-                let Some(arg) = arg.or(param.default.as_ref()) else {
-                    return Err(ExecError::runtime(format!("missing argument `{}`", param.name.name)));
-                };
-                let (value, ty) = exec.eval_scalar(arg, env)?;
-                body_env = bind(&body_env, &param.name.name, Binding::Scalar(value, ty));
             }
-            exec.check_depth()?;
-            let result = exec.run_statements(&def.body, &body_env);
-            exec.leave_depth();
-            result?.pop().ok_or_else(|| ExecError::runtime("the function body has no result"))
+            exec.call_function(def, closure, Some(input), args, env)
         }
         _ => Err(ExecError::unsupported(format!("invoking `{}`", name.name))),
     }

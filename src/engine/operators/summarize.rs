@@ -12,7 +12,7 @@ use crate::engine::exec::Executor;
 use crate::engine::expr::{Compiler, eval};
 use crate::engine::functions::aggregates::{Grouping, aggregate, percentile_column};
 use crate::engine::functions::operators::compare;
-use crate::engine::keys::group_rows;
+use crate::engine::keys::{Groups, group_rows};
 use crate::engine::operators::{column_name, push_unique};
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
@@ -27,19 +27,9 @@ pub fn run<'q>(
     input: &Table,
     env: &Env<'q>,
 ) -> ExecResult<Table> {
-    let mut key_fields: Vec<Field> = Vec::new();
     let mut counter = 0;
-    for assignment in by {
-        let name = column_name(assignment, false, &key_fields, &mut counter);
-        let column = exec.eval_column(&assignment.value, input, env)?.into_column(input.rows);
-        push_unique(&mut key_fields, Field { name, column: Arc::new(column) });
-    }
-    let key_columns: Vec<&Column> = key_fields.iter().map(|f| f.column.as_ref()).collect();
-    let mut groups = group_rows(&key_columns, input.rows);
-    if by.is_empty() && groups.is_empty() {
-        // Without `by`, summarize always returns one row, even for no input.
-        groups.first_rows.clear();
-    }
+    let (key_fields, groups) = group_by(exec, by, input, env, &mut counter)?;
+    // Without `by`, summarize always returns one row, even for no input.
     let group_count = if by.is_empty() { 1 } else { groups.len() };
     exec.check_rows(group_count)?;
     let mut fields: Vec<Field> = key_fields
@@ -52,6 +42,26 @@ pub fn run<'q>(
         summarize_one(exec, assignment, input, env, &grouping, &by_names, &mut fields, &mut counter)?;
     }
     Ok(Table::from_fields(fields, group_count))
+}
+
+/// Evaluates the `by` columns (named as Kusto names them) and groups the
+/// input rows by them; shared by `summarize` and `make-series`.
+pub fn group_by<'q>(
+    exec: &Executor<'q>,
+    by: &'q [Assignment],
+    input: &Table,
+    env: &Env<'q>,
+    counter: &mut usize,
+) -> ExecResult<(Vec<Field>, Groups)> {
+    let mut key_fields: Vec<Field> = Vec::new();
+    for assignment in by {
+        let name = column_name(assignment, false, &key_fields, counter);
+        let column = exec.eval_column(&assignment.value, input, env)?.into_column(input.rows);
+        push_unique(&mut key_fields, Field { name, column: Arc::new(column) });
+    }
+    let key_columns: Vec<&Column> = key_fields.iter().map(|f| f.column.as_ref()).collect();
+    let groups = group_rows(&key_columns, input.rows);
+    Ok((key_fields, groups))
 }
 
 /// Adds the column(s) of one aggregate assignment.
