@@ -264,7 +264,7 @@ impl<'a> Binder<'a> {
                 input.clone()
             }
             OperatorKind::Partition { subquery, .. } => self.bind_table(subquery, row).unwrap_or_else(|| input.clone()),
-            OperatorKind::Scan { declare, steps, .. } => {
+            OperatorKind::Scan { params, declare, steps } => {
                 let mut columns = input.columns.clone();
                 for (decl, default) in declare {
                     if let Some(default) = default {
@@ -272,14 +272,28 @@ impl<'a> Binder<'a> {
                     }
                     set_column(&mut columns, &decl.name.name, declared_type(&decl.ty));
                 }
-                let table = TableType { columns, open: input.open };
+                let table = Arc::new(TableType { columns: columns.clone(), open: input.open });
+                // `StepName.Column` reads the scan's state: every step name
+                // stands for a row of the extended input.
+                self.push_scope();
+                for step in steps {
+                    self.define(&step.name.name, Symbol::Table(table.clone()));
+                }
                 for step in steps {
                     self.bind_predicate(&step.condition, Row::of(&table));
                     for assignment in &step.assignments {
                         self.bind_expr(&assignment.value, Row::of(&table));
                     }
                 }
-                Arc::new(table)
+                self.pop_scope();
+                let match_id = params.iter().find(|p| p.name.name == "with_match_id");
+                match match_id.map(|p| &p.value.kind) {
+                    Some(ExprKind::Name(name)) => {
+                        set_column(&mut columns, &name.name, Type::LONG);
+                        Arc::new(TableType { columns, open: input.open })
+                    }
+                    _ => table,
+                }
             }
             OperatorKind::Reduce { by, .. } => {
                 self.bind_scalar(by, row);

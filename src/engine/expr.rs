@@ -14,6 +14,7 @@ use crate::engine::exec::Executor;
 use crate::engine::functions::operators::{binary, compare_op, equals, like_regex};
 use crate::engine::functions::text_match::{self, Match};
 use crate::engine::functions::{self, EvalCtx, ScalarKernel, map_rows};
+use crate::engine::operators::scan::state_column;
 use crate::engine::scope::{Binding, Env, bind, lookup};
 use crate::engine::table::Table;
 use crate::engine::value::{Dyn, Value};
@@ -118,6 +119,12 @@ impl<'a, 'q> Compiler<'a, 'q> {
             },
             ExprKind::Call { target: None, name, args } => self.call(&name.name, args, env, expr.span)?,
             ExprKind::Member { target, name } => {
+                if let ExprKind::Name(ident) = &target.kind
+                    && let Some(index) = self.input.index_of(&state_column(&ident.name, &name.name))
+                {
+                    // `Step.Column` inside `scan`.
+                    return Ok(Compiled::Column(index));
+                }
                 if let ExprKind::Name(ident) = &target.kind
                     && self.input.index_of(&ident.name).is_none()
                     && lookup(env, &ident.name).is_none()

@@ -13,9 +13,11 @@ mod lookup;
 mod make_series;
 mod mv_expand;
 mod parse;
+mod partition;
 mod print;
 mod project;
 mod range;
+pub mod scan;
 mod sort;
 mod summarize;
 mod take;
@@ -80,6 +82,10 @@ pub fn run<'q>(
         }
         OperatorKind::Evaluate { call, .. } => evaluate::run(exec, call, Some(input), env)?,
         OperatorKind::Render { .. } => (*input).clone(),
+        OperatorKind::Scan { params, declare, steps } => scan::run(exec, params, declare, steps, &input, env)?,
+        OperatorKind::Partition { params, by, subquery, .. } => {
+            partition::run(exec, params, by, subquery, &input, env)?
+        }
         OperatorKind::Invoke(call) => return invoke(exec, call, input, env),
         other => return Err(ExecError::unsupported(format!("the `{}` operator", operator_name(other)))),
     };
