@@ -13,6 +13,7 @@ mod lookup;
 mod make_series;
 mod mv_expand;
 mod parse;
+mod parse_kv;
 mod partition;
 mod print;
 mod project;
@@ -70,6 +71,7 @@ pub fn run<'q>(
         OperatorKind::Parse { is_where, params, source, pattern } => {
             parse::run(exec, *is_where, params, source, pattern, &input, env)?
         }
+        OperatorKind::ParseKv { source, keys, with } => parse_kv::run(exec, source, keys, with, &input, env)?,
         OperatorKind::Serialize(assignments) => extend::run(exec, assignments, &input, env)?,
         OperatorKind::As { name, .. } => {
             // `as` names the input for later references; the input passes through.
