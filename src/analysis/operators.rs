@@ -9,7 +9,7 @@ use crate::analysis::scope::{Binder, InferredColumns, Row, Symbol, declared_type
 use crate::analysis::types::{Column, ExprType, TableType, Type};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::operators::{Assignment, ExpandItem, NamedParameter, ParsePart, SeriesRange};
-use crate::syntax::ast::{Expr, ExprKind, Literal, Operator, OperatorKind};
+use crate::syntax::ast::{self, Expr, ExprKind, Literal, Operator, OperatorKind};
 
 impl<'a> Binder<'a> {
     /// Binds `input | operator` and returns the operator's output.
@@ -55,6 +55,44 @@ impl<'a> Binder<'a> {
             OperatorKind::Project(assignments) => self.bind_project(input, assignments),
             OperatorKind::ProjectAway(patterns) => self.bind_project_away(input, patterns, false),
             OperatorKind::ProjectKeep(patterns) => self.bind_project_away(input, patterns, true),
+            OperatorKind::ProjectByNames(items) => {
+                // Names are values: the schema is known when they are literals.
+                let mut names: Option<Vec<String>> = Some(Vec::new());
+                for item in items {
+                    self.bind_scalar(item, row);
+                    let literal: Option<Vec<String>> = match &item.kind {
+                        ExprKind::Literal(Literal::String(text)) => Some(vec![text.clone()]),
+                        ExprKind::Literal(Literal::Dynamic(ast::Dynamic::Array(values))) => values
+                            .iter()
+                            .map(|v| match v {
+                                ast::Dynamic::String(text) => Some(text.clone()),
+                                _ => None,
+                            })
+                            .collect(),
+                        _ => None,
+                    };
+                    names = names.zip(literal).map(|(mut names, more)| {
+                        names.extend(more);
+                        names
+                    });
+                }
+                match names {
+                    Some(names) if !input.open => {
+                        let mut columns: Vec<Column> = Vec::new();
+                        for pattern in &names {
+                            for column in &input.columns {
+                                if wildcard_match(pattern, &column.name)
+                                    && columns.iter().all(|c| c.name != column.name)
+                                {
+                                    columns.push(column.clone());
+                                }
+                            }
+                        }
+                        Arc::new(TableType::new(columns))
+                    }
+                    _ => open_table(),
+                }
+            }
             OperatorKind::ProjectRename(renames) => self.bind_project_rename(&rebuilt_input(input), renames),
             OperatorKind::ProjectReorder(items) => {
                 let input = &rebuilt_input(input);

@@ -192,6 +192,14 @@ impl<'a, 'q> Compiler<'a, 'q> {
                 let (value, ty) = self.exec.eval_toscalar(arg, env)?;
                 return Ok(Compiled::Const(value, ty));
             }
+            "column_names_of" => {
+                let Some(arg) = args.first() else {
+                    return Err(ExecError::runtime("`column_names_of` needs a table"));
+                };
+                let table = self.exec.eval_table(arg, env)?;
+                let names = table.fields.iter().map(|f| Dyn::String(f.name.as_str().into())).collect();
+                return Ok(Compiled::Const(Value::Dynamic(Dyn::Array(Arc::new(names))), ScalarType::Dynamic));
+            }
             "column_ifexists" => {
                 let (Some(column), Some(default)) = (args.first(), args.get(1)) else {
                     return Err(ExecError::runtime("`column_ifexists` needs a column name and a default"));

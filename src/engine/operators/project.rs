@@ -8,6 +8,7 @@ use crate::engine::exec::Executor;
 use crate::engine::operators::{column_name, push_unique};
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
+use crate::engine::value::{Dyn, Value};
 use crate::syntax::ast::operators::{Assignment, SortOrder};
 use crate::syntax::ast::{Expr, ExprKind, Ident};
 
@@ -99,5 +100,50 @@ pub fn reorder(items: &[(Expr, Option<SortOrder>)], input: &Table) -> ExecResult
         .into_iter()
         .map(|i| Field { name: input.fields[i].name.clone(), column: Arc::clone(&input.fields[i].column) })
         .collect();
+    Ok(Table::from_fields(fields, input.rows))
+}
+
+/// `project-by-names`: the columns named (or matched by `*` patterns) by
+/// string or `dynamic` array arguments, in argument order; names that match
+/// no column are ignored.
+pub fn by_names<'q>(exec: &Executor<'q>, items: &'q [Expr], input: &Table, env: &Env<'q>) -> ExecResult<Table> {
+    let mut patterns: Vec<String> = Vec::new();
+    for item in items {
+        let (value, _) = exec.eval_scalar(item, env)?;
+        match value {
+            Value::String(text) => patterns.push(text.to_string()),
+            Value::Dynamic(Dyn::String(text)) => patterns.push(text.to_string()),
+            Value::Dynamic(Dyn::Array(values)) => {
+                for value in values.iter() {
+                    match value {
+                        Dyn::String(text) => patterns.push(text.to_string()),
+                        other => {
+                            return Err(ExecError::runtime(format!(
+                                "project-by-names expects column names, found `{}`",
+                                Value::Dynamic(other.clone()).to_kql_string()
+                            ))
+                            .at(item.span));
+                        }
+                    }
+                }
+            }
+            Value::Null | Value::Dynamic(Dyn::Null) => {}
+            other => {
+                return Err(ExecError::runtime(format!(
+                    "project-by-names expects a string or a dynamic array of strings, found `{}`",
+                    other.to_kql_string()
+                ))
+                .at(item.span));
+            }
+        }
+    }
+    let mut fields: Vec<Field> = Vec::new();
+    for pattern in &patterns {
+        for field in &input.fields {
+            if wildcard_match(pattern, &field.name) && fields.iter().all(|f| f.name != field.name) {
+                fields.push(field.clone());
+            }
+        }
+    }
     Ok(Table::from_fields(fields, input.rows))
 }

@@ -330,6 +330,8 @@ pub enum OperatorKind {
         name: Ident,
         text: String,
     },
+    /// `project-by-names "Name", dynamic(["A*"]), column_names_of(T), ...`
+    ProjectByNames(Vec<Expr>),
     /// A body of statements in braces, used by the legacy `partition` form.
     Block(Vec<Statement>),
     /// An operator that could not be parsed.

@@ -342,6 +342,7 @@ impl<'a> Parser<'a> {
                 OperatorKind::Render { chart, with }
             }
             "scan" => self.parse_scan(),
+            "project-by-names" => OperatorKind::ProjectByNames(self.parse_expr_list()),
             "search" => self.parse_search(),
             "find" => self.parse_find(),
             "facet" => self.parse_facet(),
