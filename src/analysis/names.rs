@@ -52,6 +52,11 @@ fn call_name(function: &str, args: &[Expr], aggregate: bool) -> Option<String> {
         catalog.scalar(function).or_else(|| catalog.aggregate(function))
     }?;
     let first = args.first().and_then(|arg| expression_name(arg, false));
+    // The engine names covariance after both series (`covarianceif_x_y` in
+    // Microsoft's documented outputs); Kusto.Language names only the first.
+    if entry.name.starts_with("covariance") {
+        return Some(format!("{}_{}_{}", entry.name, first?, args.get(1).and_then(|a| expression_name(a, false))?));
+    }
     let prefix = entry.result_prefix.as_deref().unwrap_or(&entry.name);
     match entry.result_name {
         ResultName::Default => None,

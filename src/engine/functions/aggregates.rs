@@ -40,6 +40,10 @@ fn base_name(name: &str) -> (&str, bool) {
         "count_distinctif" => ("count_distinct", true),
         "stdevif" => ("stdev", true),
         "varianceif" => ("variance", true),
+        "stdevpif" => ("stdevp", true),
+        "variancepif" => ("variancep", true),
+        "covarianceif" => ("covariance", true),
+        "covariancepif" => ("covariancep", true),
         other => (other, false),
     }
 }
@@ -190,6 +194,33 @@ pub fn aggregate(name: &str, args: &[Datum], grouping: &Grouping) -> ExecResult<
                     m2 / denominator
                 };
                 Some(if base.starts_with("stdev") { variance.sqrt() } else { variance })
+            });
+            Column::Real(out.collect())
+        }
+        "covariance" | "covariancep" => {
+            let (x, y) = (arg(0)?, arg(1)?);
+            // Co-moment, updated online: (n, mean x, mean y, c).
+            let mut stats = vec![(0u64, 0f64, 0f64, 0f64); groups];
+            for row in 0..grouping.rows {
+                if included(row)
+                    && let (Some(a), Some(b)) = (numeric(&x.get(row)), numeric(&y.get(row)))
+                {
+                    let (n, mean_x, mean_y, c) = &mut stats[group_of[row] as usize];
+                    *n += 1;
+                    let dx = a - *mean_x;
+                    *mean_x += dx / *n as f64;
+                    *mean_y += (b - *mean_y) / *n as f64;
+                    *c += dx * (b - *mean_y);
+                }
+            }
+            let population = base.ends_with('p');
+            let out = stats.iter().map(|(n, _, _, c)| {
+                let denominator = if population { *n as f64 } else { *n as f64 - 1.0 };
+                match *n {
+                    0 => None,
+                    _ if denominator <= 0.0 => Some(0.0),
+                    _ => Some(c / denominator),
+                }
             });
             Column::Real(out.collect())
         }

@@ -55,11 +55,11 @@ pub fn run<'q>(
             }
             ParsePart::Column(decl) => {
                 let ty = decl.ty.ty.unwrap_or(ScalarType::String);
-                regex_text.push_str(&capture(ty, last || regex_mode, regex_mode || relaxed));
+                regex_text.push_str(&capture(columns.len(), ty, last || regex_mode, relaxed));
                 columns.push((decl.name.name.clone(), ty));
             }
             ParsePart::ColumnUntyped(ident) => {
-                regex_text.push_str(&capture(ScalarType::String, last || regex_mode, true));
+                regex_text.push_str(&capture(columns.len(), ScalarType::String, last || regex_mode, true));
                 columns.push((ident.name.clone(), ScalarType::String));
             }
         }
@@ -77,7 +77,7 @@ pub fn run<'q>(
         let converted: Option<Vec<Value>> = captures.and_then(|caps| {
             let mut values = Vec::with_capacity(columns.len());
             for (index, (_, ty)) in columns.iter().enumerate() {
-                let captured = caps.get(index + 1).map_or("", |m| m.as_str());
+                let captured = caps.name(&format!("c{index}")).map_or("", |m| m.as_str());
                 let value = convert_string(captured, *ty);
                 if value.is_null() && *ty != ScalarType::String && !relaxed {
                     return None;
@@ -108,15 +108,16 @@ pub fn run<'q>(
     Ok(if is_where { table.filter(&keep) } else { table })
 }
 
-/// The capture group for a column of type `ty`.
-fn capture(ty: ScalarType, last: bool, loose: bool) -> String {
-    let any = if last { "(.*)" } else { "(.*?)" };
-    if loose {
-        return any.to_string();
-    }
-    match ty {
-        ScalarType::Int | ScalarType::Long => r"([-+]?\d+)".to_string(),
-        ScalarType::Real => r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)".to_string(),
-        _ => any.to_string(),
-    }
+/// The capture group for column number `index`, of type `ty` (named, as
+/// regex-mode patterns may have groups of their own). Numbers match their
+/// own syntax; in relaxed mode anything else is tried too (and converts to
+/// null), so one bad value does not fail the row.
+fn capture(index: usize, ty: ScalarType, greedy: bool, relaxed: bool) -> String {
+    let any = if greedy { ".*" } else { ".*?" };
+    let typed = match ty {
+        ScalarType::Int | ScalarType::Long => r"[-+]?\d+",
+        ScalarType::Real => r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?",
+        _ => return format!("(?P<c{index}>{any})"),
+    };
+    if relaxed { format!("(?P<c{index}>{typed}|{any})") } else { format!("(?P<c{index}>{typed})") }
 }
