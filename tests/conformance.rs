@@ -321,7 +321,7 @@ impl Rules {
             "guid" => (e.to_lowercase() == dumped().to_lowercase(), false),
             "dynamic" => {
                 if let Json::String(s) = actual
-                    && (e == *s || e == Json::String(s.clone()).to_string())
+                    && (e == *s || e == serde_json::to_string(s).unwrap_or_default())
                 {
                     return (true, false);
                 }
