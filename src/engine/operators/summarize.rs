@@ -191,11 +191,14 @@ fn arg_extreme<'q>(
     let max = function.contains("max");
     let mut best: Vec<Option<usize>> = vec![None; grouping.groups];
     let mut best_values: Vec<Value> = vec![Value::Null; grouping.groups];
+    // A group whose values are all null still gives a row (its first).
+    let mut first: Vec<Option<usize>> = vec![None; grouping.groups];
     for row in 0..grouping.rows {
+        let group = grouping.group_of_row[row] as usize;
+        first[group].get_or_insert(row);
         if key.is_null(row) {
             continue;
         }
-        let group = grouping.group_of_row[row] as usize;
         let value = key.get(row);
         let better = match best[group] {
             None => true,
@@ -213,6 +216,7 @@ fn arg_extreme<'q>(
             best_values[group] = value;
         }
     }
+    let best: Vec<Option<usize>> = best.iter().zip(&first).map(|(b, f)| b.or(*f)).collect();
     rows_columns(exec, args, input, env, &best, by_names, "")
 }
 

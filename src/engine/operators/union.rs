@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::analysis::names::unique_name;
 use crate::analysis::operators::wildcard_match;
 use crate::engine::column::{Column, ColumnBuilder};
 use crate::engine::error::{ExecError, ExecResult};
@@ -90,8 +91,19 @@ pub fn union_tables(
         }
         fields.push(Field { name: source.to_string(), column: Arc::new(builder.finish()) });
     }
+    // A split column is named `name_type`; when that is another column's
+    // name, the split one gets a number (`x_long1`), as Kusto does.
+    let mut taken: Vec<String> = columns.iter().filter(|(n, _)| !split(n)).map(|(n, _)| n.clone()).collect();
+    taken.extend(source.map(str::to_string));
     for (name, ty) in &columns {
-        let output_name = if split(name) { format!("{name}_{}", ty.name()) } else { name.clone() };
+        let output_name = if split(name) {
+            let candidate = format!("{name}_{}", ty.name());
+            let unique = unique_name(&candidate, |n| taken.iter().any(|t| t == n));
+            taken.push(unique.clone());
+            unique
+        } else {
+            name.clone()
+        };
         let mut parts: Vec<Column> = Vec::new();
         for (_, table) in inputs {
             match table.column(name) {
