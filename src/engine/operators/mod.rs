@@ -20,9 +20,10 @@ mod project;
 mod range;
 pub mod scan;
 mod sort;
-mod summarize;
+pub mod summarize;
 mod take;
 mod top;
+mod top_nested;
 mod union;
 mod where_;
 
@@ -85,6 +86,7 @@ pub fn run<'q>(
         }
         OperatorKind::Evaluate { call, .. } => evaluate::run(exec, call, Some(input), env)?,
         OperatorKind::Render { .. } => (*input).clone(),
+        OperatorKind::TopNested(clauses) => top_nested::run(exec, clauses, &input, env)?,
         OperatorKind::Scan { params, declare, steps } => scan::run(exec, params, declare, steps, &input, env)?,
         OperatorKind::Partition { params, by, subquery, .. } => {
             partition::run(exec, params, by, subquery, &input, env)?
