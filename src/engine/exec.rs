@@ -174,16 +174,25 @@ impl<'q> Executor<'q> {
         if let Some(table) = self.database.get(name) {
             return Ok(table.clone());
         }
-        if let Some(schemas) = self.schemas
-            && let Some(schema) = schemas.table(name)
-        {
-            let columns: Vec<(String, ScalarType)> =
-                schema.columns.iter().map(|c| (c.name.clone(), c.ty.scalar().unwrap_or(ScalarType::Dynamic))).collect();
-            return Ok(Arc::new(Table::empty(&columns)));
+        if let Some(table) = self.empty_table(name) {
+            return Ok(table);
         }
         Err(ExecError::new(Code::MissingTableData, format!("no data for table `{name}`")).with_help(format!(
             "pass `--table {name}=FILE` (CSV or JSON), or `--empty-tables` to run on an empty table"
         )))
+    }
+
+    /// With `--empty-tables`: an empty table with the schema of the known
+    /// table or stored function (ASIM parsers, `_GetWatchlist`) `name`.
+    fn empty_table(&self, name: &str) -> Option<Arc<Table>> {
+        let schemas = self.schemas?;
+        let schema = match schemas.table(name) {
+            Some(table) => table.clone(),
+            None => schemas.function(name)?.output.clone(),
+        };
+        let columns: Vec<(String, ScalarType)> =
+            schema.columns.iter().map(|c| (c.name.clone(), c.ty.scalar().unwrap_or(ScalarType::Dynamic))).collect();
+        Some(Arc::new(Table::empty(&columns)))
     }
 
     /// Forces a lazy `let` table.
@@ -206,7 +215,24 @@ impl<'q> Executor<'q> {
         }
         match lookup(env, name) {
             Some(Binding::Function(def, closure)) => self.call_function(def, closure, None, args, env),
-            _ => Err(ExecError::unsupported(format!("calling `{name}()` as a table"))),
+            _ => {
+                if let Some(table) = self.database.get(name) {
+                    return Ok(table.clone());
+                }
+                if let Some(table) = self.empty_table(name) {
+                    return Ok(table);
+                }
+                match self.schemas.map(|s| s.function(name).is_some()) {
+                    Some(true) | None => Err(ExecError::new(
+                        Code::MissingTableData,
+                        format!("no data for the stored function `{name}()`"),
+                    )
+                    .with_help(format!(
+                        "pass `--table {name}=FILE` with its rows, or `--empty-tables` to run on an empty result"
+                    ))),
+                    Some(false) => Err(ExecError::unsupported(format!("calling `{name}()` as a table"))),
+                }
+            }
         }
     }
 

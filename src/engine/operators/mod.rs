@@ -35,7 +35,7 @@ use crate::engine::exec::Executor;
 use crate::engine::scope::{Binding, Env, INPUT, bind};
 use crate::engine::table::{Field, Table};
 use crate::syntax::ast::operators::{Assignment, NamedParameter};
-use crate::syntax::ast::{Expr, ExprKind, Operator, OperatorKind};
+use crate::syntax::ast::{Expr, ExprKind, Operator, OperatorKind, ScalarType};
 
 /// Applies `operator` to `input`.
 pub fn run<'q>(
@@ -105,6 +105,19 @@ pub fn run_source<'q>(exec: &Executor<'q>, operator: &'q Operator, env: &Env<'q>
         OperatorKind::DataTable { columns, values, .. } => datatable::run(exec, columns, values, env)?,
         OperatorKind::Union { params, tables } => union::run(exec, params, None, tables, env, None)?,
         OperatorKind::Evaluate { call, .. } => evaluate::run(exec, call, None, env)?,
+        OperatorKind::ExternalData { columns, .. } => {
+            // kqlab never fetches: the data is empty with `--empty-tables`.
+            if exec.schemas.is_none() {
+                return Err(ExecError::new(
+                    crate::diagnostics::Code::MissingTableData,
+                    "`externaldata` reads a URL, and kqlab runs offline",
+                )
+                .with_help("run with `--empty-tables` to get its declared columns with no rows, or load the file with `--table` and query that instead"));
+            }
+            let schema: Vec<(String, ScalarType)> =
+                columns.iter().map(|c| (c.name.name.clone(), c.ty.ty.unwrap_or(ScalarType::String))).collect();
+            Table::empty(&schema)
+        }
         other => return Err(ExecError::unsupported(format!("the `{}` operator", operator_name(other)))),
     };
     Ok(Arc::new(table))
