@@ -15,7 +15,7 @@ use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::expr::{Compiler, eval};
 use crate::engine::functions::EvalCtx;
 use crate::engine::operators;
-use crate::engine::scope::{Binding, Env, INPUT, LazyTable, bind, lookup};
+use crate::engine::scope::{Binding, Env, INPUT, LazyTable, bind, lookup, match_arguments};
 use crate::engine::table::{Database, Table};
 use crate::engine::value::Value;
 use crate::syntax::ast::{self, Expr, ExprKind, LetValue, ScalarType, Statement, StatementKind};
@@ -71,8 +71,26 @@ impl<'q> Executor<'q> {
                     };
                     results.push(table);
                 }
-                // `set` options, query parameters and `restrict` do not change local results.
-                StatementKind::Set { .. } | StatementKind::QueryParameters(_) | StatementKind::Restrict(_) => {}
+                // Query parameters take their declared defaults (null without one).
+                StatementKind::QueryParameters(params) => {
+                    for param in params {
+                        let binding = match (&param.ty, &param.default) {
+                            (ast::ParameterType::Scalar(_), Some(default)) => {
+                                let (value, ty) = self.eval_scalar(default, &env).map_err(|e| e.at(default.span))?;
+                                Binding::Scalar(value, ty)
+                            }
+                            (ast::ParameterType::Scalar(ty), None) => {
+                                Binding::Scalar(Value::Null, ty.ty.unwrap_or(ScalarType::Dynamic))
+                            }
+                            (ast::ParameterType::Tabular { .. }, _) => {
+                                return Err(ExecError::unsupported("tabular query parameters").at(param.span));
+                            }
+                        };
+                        env = bind(&env, &param.name.name, binding);
+                    }
+                }
+                // `set` options and `restrict` do not change local results.
+                StatementKind::Set { .. } | StatementKind::Restrict(_) => {}
                 StatementKind::Alias { .. } => {
                     return Err(ExecError::unsupported("`alias database`").at(statement.span));
                 }
@@ -248,15 +266,15 @@ impl<'q> Executor<'q> {
         env: &Env<'q>,
     ) -> ExecResult<Arc<Table>> {
         let mut body_env = closure.clone();
-        let mut params = def.params.iter();
+        let skip = usize::from(input.is_some());
         if let Some(input) = input {
-            let Some(first) = params.next() else {
+            let Some(first) = def.params.first() else {
                 return Err(ExecError::runtime("the function has no tabular parameter to invoke with"));
             };
             body_env = bind(&body_env, &first.name.name, Binding::Evaluated(input));
         }
-        for (index, param) in params.enumerate() {
-            let Some(arg) = args.get(index).or(param.default.as_ref()) else {
+        for (param, arg) in match_arguments(&def.params, skip, args)? {
+            let Some(arg) = arg else {
                 return Err(ExecError::runtime(format!("missing argument `{}`", param.name.name)));
             };
             let binding = match &param.ty {

@@ -15,7 +15,7 @@ use crate::engine::functions::operators::{binary, compare_op, equals, like_regex
 use crate::engine::functions::text_match::{self, Match};
 use crate::engine::functions::{self, EvalCtx, ScalarKernel, map_rows};
 use crate::engine::operators::scan::state_column;
-use crate::engine::scope::{Binding, Env, bind, lookup};
+use crate::engine::scope::{Binding, Env, bind, lookup, match_arguments};
 use crate::engine::table::Table;
 use crate::engine::value::{Dyn, Value};
 use crate::syntax::ast::{self, BinaryOp, Expr, ExprKind, ListOp, Literal, ScalarType, StatementKind, UnaryOp};
@@ -262,8 +262,7 @@ impl<'a, 'q> Compiler<'a, 'q> {
         env: &Env<'q>,
     ) -> ExecResult<Compiled> {
         let mut body_env = closure.clone();
-        for (index, param) in def.params.iter().enumerate() {
-            let arg = args.get(index).or(param.default.as_ref());
+        for (param, arg) in match_arguments(&def.params, 0, args)? {
             let Some(arg) = arg else {
                 return Err(ExecError::runtime(format!("missing argument `{}`", param.name.name)));
             };

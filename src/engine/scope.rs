@@ -7,11 +7,11 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::engine::error::ExecResult;
+use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::expr::Compiled;
 use crate::engine::table::Table;
 use crate::engine::value::Value;
-use crate::syntax::ast::{Expr, FunctionDef, ScalarType};
+use crate::syntax::ast::{self as ast, Expr, ExprKind, FunctionDef, ScalarType};
 
 /// A tabular `let`, evaluated the first time it is used.
 #[derive(Debug)]
@@ -62,4 +62,40 @@ pub fn lookup<'a, 'q>(env: &'a Env<'q>, name: &str) -> Option<&'a Binding<'q>> {
         current = scope.parent.as_ref();
     }
     None
+}
+
+/// Matches call arguments to `params` (after the first `skip` ones):
+/// positional arguments in order, then `name = value` arguments by name,
+/// then defaults. `None` for a parameter with no argument and no default.
+pub fn match_arguments<'q>(
+    params: &'q [ast::Parameter],
+    skip: usize,
+    args: &'q [Expr],
+) -> ExecResult<Vec<(&'q ast::Parameter, Option<&'q Expr>)>> {
+    let params = &params[skip.min(params.len())..];
+    let mut matched: Vec<Option<&'q Expr>> = vec![None; params.len()];
+    let mut position = 0;
+    for arg in args {
+        match &arg.kind {
+            ExprKind::NamedArg { name, value } => {
+                let Some(index) = params.iter().position(|p| p.name.name == name.name) else {
+                    return Err(ExecError::runtime(format!("the function has no parameter `{}`", name.name))
+                        .with_help(format!(
+                            "its parameters are: {}",
+                            params.iter().map(|p| p.name.name.as_str()).collect::<Vec<_>>().join(", ")
+                        ))
+                        .at(arg.span));
+                };
+                matched[index] = Some(value);
+            }
+            _ => {
+                if position >= params.len() {
+                    return Err(ExecError::runtime("too many arguments").at(arg.span));
+                }
+                matched[position] = Some(arg);
+                position += 1;
+            }
+        }
+    }
+    Ok(params.iter().zip(matched).map(|(p, arg)| (p, arg.or(p.default.as_ref()))).collect())
 }
