@@ -210,7 +210,21 @@ fn run_query(text: &str, prelude: &str, setup: &Setup) -> Outcome {
         }
     });
     let schemas = if setup.empty_tables { Some(setup.globals.schemas.as_ref()) } else { None };
-    let result = with_large_stack(|| crate::engine::execute(&parse.query, &setup.database, &options, schemas));
+    // A bug in the engine must not end a batch: a panic becomes this query's error.
+    let result = with_large_stack(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::engine::execute(&parse.query, &setup.database, &options, schemas)
+        }))
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown cause");
+            Err(crate::engine::error::ExecError::runtime(format!("internal error in kqlab's engine: {message}"))
+                .with_help("this is a bug in kqlab; please report the query"))
+        })
+    });
     let _ = done.send(());
     let _ = timer.join();
     match result {

@@ -11,6 +11,7 @@ mod getschema;
 mod join;
 mod lookup;
 mod make_series;
+mod mv_apply;
 mod mv_expand;
 mod parse;
 mod parse_kv;
@@ -69,6 +70,9 @@ pub fn run<'q>(
         }
         OperatorKind::MvExpand { params, items, limit } => {
             mv_expand::run(exec, params, items, limit.as_ref(), &input, env)?
+        }
+        OperatorKind::MvApply { params, items, limit, subquery } => {
+            mv_apply::run(exec, params, items, limit.as_ref(), subquery, &input, env)?
         }
         OperatorKind::Parse { is_where, params, source, pattern } => {
             parse::run(exec, *is_where, params, source, pattern, &input, env)?
