@@ -167,7 +167,7 @@ fn replace_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 /// Translates a RE2 pattern for the `regex` crate (both are RE2-style; the
 /// differences that matter are handled here).
 pub fn compile_regex(pattern: &str) -> ExecResult<regex::Regex> {
-    regex::RegexBuilder::new(pattern).size_limit(1 << 22).build().map_err(|e| {
+    regex::RegexBuilder::new(&from_re2(pattern)).size_limit(1 << 22).build().map_err(|e| {
         ExecError::runtime(format!("invalid regular expression: {}", e.to_string().lines().last().unwrap_or("")))
     })
 }
@@ -338,4 +338,148 @@ fn strcmp(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
             std::cmp::Ordering::Greater => 1,
         }))
     })
+}
+
+/// Rewrites the RE2 syntax Kusto accepts into the `regex` crate's where the
+/// two differ: in RE2 a `[` inside a character class is a literal (the
+/// crate nests classes), `&&`/`~~`/`--` inside a class are literals (the
+/// crate's set operations), and a `{` that does not start a valid
+/// repetition (`{n}`, `{n,}`, `{n,m}` after something to repeat) is a
+/// literal (the crate rejects it).
+pub fn from_re2(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut i = 0;
+    // Whether the previous item can be repeated (not at a start, `(` or `|`).
+    let mut repeatable = false;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(next) = chars.get(i + 1) {
+                    out.push(*next);
+                    i += 1;
+                }
+                repeatable = true;
+            }
+            '[' => {
+                i = copy_class(&chars, i, &mut out);
+                repeatable = true;
+                continue;
+            }
+            '{' => {
+                let close = chars[i..].iter().position(|&c| c == '}').map(|p| i + p);
+                let valid = close.is_some_and(|end| {
+                    let body: String = chars[i + 1..end].iter().collect();
+                    let mut parts = body.splitn(2, ',');
+                    let low = parts.next().unwrap_or("");
+                    let high = parts.next();
+                    !low.is_empty()
+                        && low.chars().all(|c| c.is_ascii_digit())
+                        && high.is_none_or(|h| h.chars().all(|c| c.is_ascii_digit()))
+                });
+                if valid && repeatable {
+                    let end = close.expect("valid");
+                    out.extend(&chars[i..=end]);
+                    i = end + 1;
+                    continue;
+                }
+                out.push_str("\\{");
+                repeatable = true;
+            }
+            '}' => {
+                out.push_str("\\}");
+                repeatable = true;
+            }
+            '(' | '|' => {
+                out.push(c);
+                // `(?flags)` and `(?P<name>` are copied as they are.
+                repeatable = false;
+            }
+            _ => {
+                out.push(c);
+                repeatable = true;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Copies the character class starting at `chars[start] == '['`; returns
+/// the index after it.
+fn copy_class(chars: &[char], start: usize, out: &mut String) -> usize {
+    out.push('[');
+    let mut i = start + 1;
+    if chars.get(i) == Some(&'^') {
+        out.push('^');
+        i += 1;
+    }
+    // A `]` first in the class is a literal.
+    if chars.get(i) == Some(&']') {
+        out.push_str("\\]");
+        i += 1;
+    }
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            ']' => {
+                out.push(']');
+                return i + 1;
+            }
+            '\\' => {
+                out.push(c);
+                if let Some(next) = chars.get(i + 1) {
+                    out.push(*next);
+                    i += 1;
+                }
+            }
+            '[' if chars.get(i + 1) == Some(&':') => {
+                // A POSIX class such as `[:alpha:]`.
+                match chars[i..].windows(2).position(|w| w == [':', ']']) {
+                    Some(end) => {
+                        out.extend(&chars[i..i + end + 2]);
+                        i += end + 2;
+                        continue;
+                    }
+                    None => out.push_str("\\["),
+                }
+            }
+            '[' | '&' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '-' if chars.get(i + 1) == Some(&'-') => out.push_str("\\-"),
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    // Unclosed: let the regex crate report it.
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{compile_regex, from_re2};
+
+    #[test]
+    fn re2_literals_become_escapes_where_the_regex_crate_differs() {
+        assert_eq!(from_re2("[[]"), r"[\[]");
+        assert_eq!(from_re2(r"\d{1.3}"), r"\d\{1.3\}");
+        assert_eq!(from_re2("{(.*)}"), r"\{(.*)\}");
+        assert_eq!(from_re2(r"a{2,3}b{4}c{5,}"), r"a{2,3}b{4}c{5,}");
+        assert_eq!(from_re2("[a&&b]"), r"[a\&\&b]");
+        assert_eq!(from_re2("[[:alpha:]_]+"), "[[:alpha:]_]+");
+        assert_eq!(from_re2(r"[^]a]"), r"[^\]a]");
+        assert_eq!(from_re2(r"\[x\]"), r"\[x\]");
+    }
+
+    #[test]
+    fn translated_patterns_match_as_in_re2() {
+        assert!(compile_regex("[[]").unwrap().is_match("[::1]"));
+        assert!(compile_regex(r"\d{1.3}").unwrap().is_match("5{1.3}"));
+        assert!(compile_regex("{(.*)}").unwrap().is_match("{abc}"));
+        assert!(compile_regex("(").is_err());
+    }
 }

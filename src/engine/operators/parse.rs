@@ -48,7 +48,7 @@ pub fn run<'q>(
                 let (value, _) = exec.eval_scalar(expr, env)?;
                 let text = value.to_kql_string();
                 if regex_mode {
-                    regex_text.push_str(&text);
+                    regex_text.push_str(&crate::engine::functions::string::from_re2(&text));
                 } else {
                     regex_text.push_str(&regex::escape(&text));
                 }
