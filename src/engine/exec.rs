@@ -179,7 +179,8 @@ impl<'q> Executor<'q> {
         Ok(table)
     }
 
-    fn table_by_name(&self, name: &str, env: &Env<'q>) -> ExecResult<Arc<Table>> {
+    /// The table `name`: a `let`, a loaded table, or a known one with `--empty-tables`.
+    pub fn table_by_name(&self, name: &str, env: &Env<'q>) -> ExecResult<Arc<Table>> {
         match lookup(env, name) {
             Some(Binding::Table(lazy)) => return self.force(lazy),
             Some(Binding::Evaluated(table)) => return Ok(table.clone()),
@@ -370,18 +371,41 @@ impl<'q> Executor<'q> {
 }
 
 /// True when a function's body ends in a tabular expression.
+/// Whether a user function returns a table: its result expression is a
+/// pipeline, or names a tabular parameter or a tabular `let` of its body.
 fn function_is_tabular(def: &ast::FunctionDef) -> bool {
-    def.body.iter().rev().find_map(|statement| match &statement.kind {
-        StatementKind::Query(expr) => Some(expr_looks_tabular(expr)),
-        _ => None,
-    }) == Some(true)
+    let mut tabular: Vec<(&str, bool)> =
+        def.params.iter().map(|p| (p.name.name.as_str(), matches!(p.ty, ast::ParameterType::Tabular { .. }))).collect();
+    let mut result = false;
+    for statement in &def.body {
+        match &statement.kind {
+            StatementKind::Let(ast::Let { name, value: LetValue::Expr(value) }) => {
+                let is_table = expr_looks_tabular(value, &tabular);
+                tabular.push((&name.name, is_table));
+            }
+            StatementKind::Let(ast::Let { name, value: LetValue::Function(inner) }) => {
+                tabular.push((&name.name, inner.params.is_empty() && function_is_tabular(inner)));
+            }
+            StatementKind::Query(expr) => result = expr_looks_tabular(expr, &tabular),
+            _ => {}
+        }
+    }
+    result
 }
 
-fn expr_looks_tabular(expr: &Expr) -> bool {
+fn expr_looks_tabular(expr: &Expr, known: &[(&str, bool)]) -> bool {
     match &expr.kind {
         ExprKind::Pipe { .. } | ExprKind::Source(_) => true,
-        ExprKind::Paren(inner) => expr_looks_tabular(inner),
-        ExprKind::Name(ident) => ident.name.chars().next().is_some_and(char::is_uppercase),
+        ExprKind::Paren(inner) => expr_looks_tabular(inner, known),
+        ExprKind::Call { target: None, name, .. } => {
+            matches!(name.name.as_str(), "materialize" | "table" | "view" | "union")
+                || known.iter().rev().find(|(n, _)| *n == name.name).is_some_and(|(_, t)| *t)
+        }
+        ExprKind::Name(ident) => match known.iter().rev().find(|(n, _)| *n == ident.name) {
+            Some((_, is_table)) => *is_table,
+            // Outside names: tables are capitalized by convention.
+            None => ident.name.chars().next().is_some_and(char::is_uppercase),
+        },
         _ => false,
     }
 }

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use crate::analysis::names::expression_name;
 use crate::engine::error::ExecResult;
 use crate::engine::exec::Executor;
 use crate::engine::operators::push_unique;
@@ -16,7 +15,8 @@ pub fn run<'q>(exec: &Executor<'q>, assignments: &'q [Assignment], env: &Env<'q>
     for (index, assignment) in assignments.iter().enumerate() {
         let name = match assignment.names.first() {
             Some(name) => name.name.clone(),
-            None => expression_name(&assignment.value, false).unwrap_or_else(|| format!("print_{index}")),
+            // Unnamed columns are `print_0`, `print_1`, ... even for plain names.
+            None => format!("print_{index}"),
         };
         let column = exec.eval_column(&assignment.value, &input, env)?.into_column(1);
         push_unique(&mut fields, Field { name, column: Arc::new(column) });

@@ -33,12 +33,15 @@ pub fn run<'q>(
     for expr in tables {
         match &expr.kind {
             ExprKind::NamePattern(pattern) => {
+                // Loaded tables, and with `--empty-tables` every known table that matches.
                 let mut names: Vec<&str> = exec.database.names().filter(|n| wildcard_match(&pattern.name, n)).collect();
+                if let Some(schemas) = exec.schemas {
+                    names.extend(schemas.table_names().filter(|n| wildcard_match(&pattern.name, n)));
+                }
                 names.sort();
+                names.dedup();
                 for name in names {
-                    if let Some(table) = exec.database.get(name) {
-                        inputs.push((name.to_string(), table.clone()));
-                    }
+                    inputs.push((name.to_string(), exec.table_by_name(name, env).map_err(|e| e.at(expr.span))?));
                 }
             }
             _ => {
