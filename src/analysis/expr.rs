@@ -7,7 +7,7 @@ use crate::analysis::names::suggest;
 use crate::analysis::scope::{Binder, Row, Symbol};
 use crate::analysis::types::{ExprType, TableType, Type};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::syntax::ast::{BinaryOp, Expr, ExprKind, ListOp, Literal, ScalarType};
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, ListOp, Literal, ScalarType};
 
 impl<'a> Binder<'a> {
     /// Binds any expression (scalar or tabular) in a row context.
@@ -65,7 +65,7 @@ impl<'a> Binder<'a> {
                 );
                 ExprType::Scalar(Type::Unknown)
             }
-            ExprKind::Member { target, name } => self.bind_member(target, &name.name, expr, row),
+            ExprKind::Member { target, name } => self.bind_member(target, name, expr, row),
             ExprKind::Index { target, index } => {
                 let target_ty = self.bind_expr(target, row);
                 self.bind_scalar(index, row);
@@ -199,7 +199,8 @@ impl<'a> Binder<'a> {
         self.report(diagnostic);
     }
 
-    fn bind_member(&mut self, target: &'a Expr, name: &'a str, expr: &'a Expr, row: Row<'_>) -> ExprType {
+    fn bind_member(&mut self, target: &'a Expr, member: &'a Ident, expr: &'a Expr, row: Row<'_>) -> ExprType {
+        let name = member.name.as_str();
         // `$left.Col` / `$right.Col` in join conditions.
         if let ExprKind::Name(side) = &target.kind
             && (side.name == "$left" || side.name == "$right")
@@ -231,10 +232,13 @@ impl<'a> Binder<'a> {
         match self.bind_expr(target, row) {
             ExprType::Scalar(ty) if ty == Type::DYNAMIC || ty.is_unknown() => ExprType::Scalar(ty),
             ExprType::Scalar(ty) => {
-                self.error(
-                    Code::ArgumentTypeMismatch,
-                    target.span,
-                    format!("only `dynamic` values have properties, found `{ty}`"),
+                // Kusto.Language looks the member up among the properties of
+                // the target's type; a non-`dynamic` value has none, so the
+                // member is an unknown name, reported at the member itself.
+                self.report(
+                    Diagnostic::new(Code::UnknownColumn, member.span, format!("unknown property `{name}`"))
+                        .with_label(format!("a `{ty}` value has no properties"))
+                        .with_help("only `dynamic` values have properties; convert with `parse_json()` first"),
                 );
                 ExprType::Scalar(Type::Unknown)
             }
