@@ -84,14 +84,20 @@ impl<'a> Binder<'a> {
                 }
             }
             ExprKind::TypeOf { .. } => ExprType::Scalar(Type::Unknown),
-            ExprKind::Pipe { input, operator } => {
-                let Some(input) = self.bind_table(input, row) else {
+            ExprKind::Pipe { input, operator } => match self.bind_expr(input, row) {
+                ExprType::Table(input) => ExprType::Table(self.bind_operator(operator, &input)),
+                // Kusto.Language accepts a scalar before `|` (`1 | count`) and
+                // binds the operator against a table without columns, so
+                // every column it names is unknown.
+                ExprType::Scalar(_) => ExprType::Table(
+                    self.bind_operator(operator, &Arc::new(TableType { columns: Vec::new(), open: false })),
+                ),
+                ExprType::Error => {
                     // Still bind the operator's own sub-expressions for their diagnostics.
                     self.bind_operator(operator, &Arc::new(TableType { columns: Vec::new(), open: true }));
-                    return ExprType::Error;
-                };
-                ExprType::Table(self.bind_operator(operator, &input))
-            }
+                    ExprType::Error
+                }
+            },
             ExprKind::Source(operator) => ExprType::Table(self.bind_source(operator, row)),
             ExprKind::ContextualInput => match row.table {
                 Some(table) => ExprType::Table(Arc::new(table.clone())),
