@@ -92,10 +92,12 @@ impl<'a> Binder<'a> {
                 ExprType::Scalar(_) => ExprType::Table(
                     self.bind_operator(operator, &Arc::new(TableType { columns: Vec::new(), open: false })),
                 ),
+                // After an error (`Nope | summarize Total = sum(B)`),
+                // Kusto.Language binds the operator against an open table
+                // and keeps its output, so later stages and `let` names
+                // still know `Total` and accept any other column quietly.
                 ExprType::Error => {
-                    // Still bind the operator's own sub-expressions for their diagnostics.
-                    self.bind_operator(operator, &Arc::new(TableType { columns: Vec::new(), open: true }));
-                    ExprType::Error
+                    ExprType::Table(self.bind_operator(operator, &Arc::new(TableType { columns: Vec::new(), open: true })))
                 }
             },
             ExprKind::Source(operator) => ExprType::Table(self.bind_source(operator, row)),
