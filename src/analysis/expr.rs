@@ -96,9 +96,9 @@ impl<'a> Binder<'a> {
                 // Kusto.Language binds the operator against an open table
                 // and keeps its output, so later stages and `let` names
                 // still know `Total` and accept any other column quietly.
-                ExprType::Error => {
-                    ExprType::Table(self.bind_operator(operator, &Arc::new(TableType { columns: Vec::new(), open: true })))
-                }
+                ExprType::Error => ExprType::Table(
+                    self.bind_operator(operator, &Arc::new(TableType { columns: Vec::new(), open: true })),
+                ),
             },
             ExprKind::Source(operator) => ExprType::Table(self.bind_source(operator, row)),
             ExprKind::ContextualInput => match row.table {
@@ -177,6 +177,23 @@ impl<'a> Binder<'a> {
         }
         if self.fuzzy && row.table.is_none() {
             return ExprType::Table(crate::analysis::functions::open_table());
+        }
+        // `summarize count by X`: a built-in function without its argument
+        // list is not an unknown name (Kusto.Language's KS117). Aggregation
+        // functions are only names where aggregates are allowed: elsewhere
+        // (`top 20 by count`) Kusto reports an unknown name.
+        if self.globals.catalog.scalar(name).is_some()
+            || (row.aggregates && self.globals.catalog.aggregate(name).is_some())
+        {
+            self.report(
+                Diagnostic::new(
+                    Code::WrongArgumentCount,
+                    expr.span,
+                    format!("`{name}` is a function; it needs an argument list"),
+                )
+                .with_help(format!("call it: `{name}(...)`")),
+            );
+            return ExprType::Error;
         }
         self.report_unknown_name(name, expr, row);
         ExprType::Error
