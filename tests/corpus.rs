@@ -209,8 +209,8 @@ fn corpus_semantic_verdicts_and_output_schemas_agree_with_the_official_binder() 
     assert!(percent(schemas_equal, schemas) >= 99.9, "output schemas differ from Microsoft's");
     // Ratchet: raise it when kqlab places more unknown-name errors where Microsoft does.
     assert!(
-        unknown_names_same_place >= 283,
-        "unknown-name errors at the same place as Microsoft: {unknown_names_same_place}/{unknown_names}, expected at least 283"
+        unknown_names_same_place >= 344,
+        "unknown-name errors at the same place as Microsoft: {unknown_names_same_place}/{unknown_names}, expected at least 344"
     );
     let new: Vec<_> = found.difference(&listed).collect();
     let fixed: Vec<_> = listed.difference(&found).collect();

@@ -7,7 +7,7 @@ use crate::analysis::names::suggest;
 use crate::analysis::scope::{Binder, Row, Symbol};
 use crate::analysis::types::{ExprType, TableType, Type};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::syntax::ast::{BinaryOp, Expr, ExprKind, ListOp, Literal, ScalarType};
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, ListOp, Literal, ScalarType};
 
 impl<'a> Binder<'a> {
     /// Binds any expression (scalar or tabular) in a row context.
@@ -65,7 +65,7 @@ impl<'a> Binder<'a> {
                 );
                 ExprType::Scalar(Type::Unknown)
             }
-            ExprKind::Member { target, name } => self.bind_member(target, &name.name, expr, row),
+            ExprKind::Member { target, name } => self.bind_member(target, name, expr, row),
             ExprKind::Index { target, index } => {
                 let target_ty = self.bind_expr(target, row);
                 self.bind_scalar(index, row);
@@ -84,14 +84,22 @@ impl<'a> Binder<'a> {
                 }
             }
             ExprKind::TypeOf { .. } => ExprType::Scalar(Type::Unknown),
-            ExprKind::Pipe { input, operator } => {
-                let Some(input) = self.bind_table(input, row) else {
-                    // Still bind the operator's own sub-expressions for their diagnostics.
-                    self.bind_operator(operator, &Arc::new(TableType { columns: Vec::new(), open: true }));
-                    return ExprType::Error;
-                };
-                ExprType::Table(self.bind_operator(operator, &input))
-            }
+            ExprKind::Pipe { input, operator } => match self.bind_expr(input, row) {
+                ExprType::Table(input) => ExprType::Table(self.bind_operator(operator, &input)),
+                // Kusto.Language accepts a scalar before `|` (`1 | count`) and
+                // binds the operator against a table without columns, so
+                // every column it names is unknown.
+                ExprType::Scalar(_) => ExprType::Table(
+                    self.bind_operator(operator, &Arc::new(TableType { columns: Vec::new(), open: false })),
+                ),
+                // After an error (`Nope | summarize Total = sum(B)`),
+                // Kusto.Language binds the operator against an open table
+                // and keeps its output, so later stages and `let` names
+                // still know `Total` and accept any other column quietly.
+                ExprType::Error => ExprType::Table(
+                    self.bind_operator(operator, &Arc::new(TableType { columns: Vec::new(), open: true })),
+                ),
+            },
             ExprKind::Source(operator) => ExprType::Table(self.bind_source(operator, row)),
             ExprKind::ContextualInput => match row.table {
                 Some(table) => ExprType::Table(Arc::new(table.clone())),
@@ -170,6 +178,23 @@ impl<'a> Binder<'a> {
         if self.fuzzy && row.table.is_none() {
             return ExprType::Table(crate::analysis::functions::open_table());
         }
+        // `summarize count by X`: a built-in function without its argument
+        // list is not an unknown name (Kusto.Language's KS117). Aggregation
+        // functions are only names where aggregates are allowed: elsewhere
+        // (`top 20 by count`) Kusto reports an unknown name.
+        if self.globals.catalog.scalar(name).is_some()
+            || (row.aggregates && self.globals.catalog.aggregate(name).is_some())
+        {
+            self.report(
+                Diagnostic::new(
+                    Code::WrongArgumentCount,
+                    expr.span,
+                    format!("`{name}` is a function; it needs an argument list"),
+                )
+                .with_help(format!("call it: `{name}(...)`")),
+            );
+            return ExprType::Error;
+        }
         self.report_unknown_name(name, expr, row);
         ExprType::Error
     }
@@ -199,7 +224,8 @@ impl<'a> Binder<'a> {
         self.report(diagnostic);
     }
 
-    fn bind_member(&mut self, target: &'a Expr, name: &'a str, expr: &'a Expr, row: Row<'_>) -> ExprType {
+    fn bind_member(&mut self, target: &'a Expr, member: &'a Ident, expr: &'a Expr, row: Row<'_>) -> ExprType {
+        let name = member.name.as_str();
         // `$left.Col` / `$right.Col` in join conditions.
         if let ExprKind::Name(side) = &target.kind
             && (side.name == "$left" || side.name == "$right")
@@ -231,10 +257,13 @@ impl<'a> Binder<'a> {
         match self.bind_expr(target, row) {
             ExprType::Scalar(ty) if ty == Type::DYNAMIC || ty.is_unknown() => ExprType::Scalar(ty),
             ExprType::Scalar(ty) => {
-                self.error(
-                    Code::ArgumentTypeMismatch,
-                    target.span,
-                    format!("only `dynamic` values have properties, found `{ty}`"),
+                // Kusto.Language looks the member up among the properties of
+                // the target's type; a non-`dynamic` value has none, so the
+                // member is an unknown name, reported at the member itself.
+                self.report(
+                    Diagnostic::new(Code::UnknownColumn, member.span, format!("unknown property `{name}`"))
+                        .with_label(format!("a `{ty}` value has no properties"))
+                        .with_help("only `dynamic` values have properties; convert with `parse_json()` first"),
                 );
                 ExprType::Scalar(Type::Unknown)
             }

@@ -672,7 +672,9 @@ impl<'a> Binder<'a> {
             }
             return;
         }
-        if !contains_aggregate(value, self) {
+        // A value that failed to bind (`count` without `()`, an unknown
+        // column) already has its diagnostic; Kusto.Language adds no other.
+        if !matches!(ty, ExprType::Error) && !contains_aggregate(value, self) {
             self.report(
                 Diagnostic::new(
                     Code::AggregateExpected,

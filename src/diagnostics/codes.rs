@@ -248,7 +248,9 @@ codes! {
     OperatorTypeMismatch = (2008, "operator-type-mismatch", Error),
     /// A scalar expression where a table is expected.
     ///
-    /// Example: `let x = 5; x | take 1`.
+    /// Example: `let x = 5; union x, SigninLogs`. A scalar before `|`
+    /// (`x | take 1`) is not flagged: Kusto.Language accepts it and binds the
+    /// operator against a table without columns.
     TabularExpected = (2009, "tabular-expected", Error),
     /// A table where a scalar value is expected.
     ///

@@ -136,6 +136,47 @@ fn is_source_start(parser: &Parser<'_>) -> bool {
 }
 
 impl<'a> Parser<'a> {
+    /// Whether the current token can start an expression: a literal, a
+    /// bracket, a sign, a source operator or a name that is not a keyword.
+    /// Recovery uses it to decide whether a missing separator (`;`, `,`)
+    /// can be assumed before the current token.
+    pub(super) fn at_expression_start(&self) -> bool {
+        match self.kind() {
+            TokenKind::Int
+            | TokenKind::Real
+            | TokenKind::Timespan
+            | TokenKind::String
+            | TokenKind::TypedLiteral
+            | TokenKind::OpenParen
+            | TokenKind::Minus
+            | TokenKind::Plus => true,
+            TokenKind::OpenBracket => self.nth_kind(1) == TokenKind::String,
+            TokenKind::Ident => {
+                let word = self.current_text();
+                is_source_start(self)
+                    || matches!(word, "true" | "false" | "True" | "False" | "TRUE" | "FALSE" | "dynamic" | "typeof")
+                    || RESERVED_WORDS.binary_search(&word).is_err()
+            }
+            _ => false,
+        }
+    }
+
+    /// Consumes the `,` after a list item that started at token `item_start`.
+    /// Like Kusto.Language, a missing `,` is reported and assumed when the
+    /// next token can start another item (`project Account Computer`), so
+    /// the rest of the list is still parsed and checked.
+    pub(super) fn eat_list_comma(&mut self, item_start: usize) -> bool {
+        if self.eat(TokenKind::Comma).is_some() {
+            return true;
+        }
+        // The item must have consumed a token, so that recovery advances.
+        if self.pos > item_start && self.at_expression_start() {
+            self.error_expected("`,`");
+            return true;
+        }
+        false
+    }
+
     /// A full expression, including `| operator` stages.
     pub(super) fn parse_expr(&mut self) -> Expr {
         if !self.enter() {
@@ -332,8 +373,9 @@ impl<'a> Parser<'a> {
             }
             if self.enter() {
                 while !self.at(TokenKind::CloseParen) && !self.at_eof() {
+                    let item_start = self.pos;
                     items.push(self.parse_expr());
-                    if self.eat(TokenKind::Comma).is_none() {
+                    if !self.eat_list_comma(item_start) {
                         break;
                     }
                     if self.at(TokenKind::CloseParen) {
@@ -532,6 +574,7 @@ impl<'a> Parser<'a> {
             return args;
         }
         while !self.at(TokenKind::CloseParen) && !self.at_eof() {
+            let item_start = self.pos;
             if self.at(TokenKind::Ident) && self.nth_kind(1) == TokenKind::Assign {
                 let name_token = self.bump();
                 self.bump(); // =
@@ -542,7 +585,7 @@ impl<'a> Parser<'a> {
             } else {
                 args.push(self.parse_expr());
             }
-            if self.eat(TokenKind::Comma).is_none() {
+            if !self.eat_list_comma(item_start) {
                 break;
             }
             if self.at(TokenKind::CloseParen) {

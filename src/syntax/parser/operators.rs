@@ -257,7 +257,13 @@ impl<'a> Parser<'a> {
                     let token = self.bump();
                     vec![Expr::new(ExprKind::Star, token.span)]
                 } else {
-                    self.parse_expr_list()
+                    let mut item_start = self.pos;
+                    let mut columns = vec![self.parse_scalar()];
+                    while self.eat_list_comma(item_start) {
+                        item_start = self.pos;
+                        columns.push(self.parse_scalar());
+                    }
+                    columns
                 };
                 OperatorKind::Distinct { params, columns }
             }
@@ -504,8 +510,22 @@ impl<'a> Parser<'a> {
         items
     }
 
-    /// `[name =] expr, (a, b) = expr, ...`
+    /// `[name =] expr, (a, b) = expr, ...`; a missing `,` is assumed
+    /// between two items, as Kusto.Language does in `project`, `extend`,
+    /// `print` and `summarize`.
     fn parse_assignments(&mut self) -> Vec<Assignment> {
+        let mut item_start = self.pos;
+        let mut items = vec![self.parse_assignment()];
+        while self.eat_list_comma(item_start) {
+            item_start = self.pos;
+            items.push(self.parse_assignment());
+        }
+        items
+    }
+
+    /// `[name =] expr, ...` where Kusto.Language ends the list at the first
+    /// missing `,` (`make-series ... by`, `find ... project`, `scan` steps).
+    fn parse_assignments_strict(&mut self) -> Vec<Assignment> {
         let mut items = vec![self.parse_assignment()];
         while self.eat(TokenKind::Comma).is_some() {
             items.push(self.parse_assignment());
@@ -565,8 +585,10 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_name_patterns(&mut self) -> Vec<Expr> {
+        let mut item_start = self.pos;
         let mut items = vec![self.parse_name_pattern_or_expr()];
-        while self.eat(TokenKind::Comma).is_some() {
+        while self.eat_list_comma(item_start) {
+            item_start = self.pos;
             items.push(self.parse_name_pattern_or_expr());
         }
         items
@@ -634,8 +656,10 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_sort_keys(&mut self) -> Vec<SortKey> {
+        let mut item_start = self.pos;
         let mut keys = vec![self.parse_sort_key()];
-        while self.eat(TokenKind::Comma).is_some() {
+        while self.eat_list_comma(item_start) {
+            item_start = self.pos;
             keys.push(self.parse_sort_key());
         }
         keys
@@ -935,7 +959,7 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        let by = if self.eat_word("by").is_some() { self.parse_assignments() } else { Vec::new() };
+        let by = if self.eat_word("by").is_some() { self.parse_assignments_strict() } else { Vec::new() };
         OperatorKind::MakeSeries { params, aggregates, on, range, by }
     }
 
@@ -1004,7 +1028,7 @@ impl<'a> Parser<'a> {
                 self.expect(TokenKind::Colon);
                 let condition = self.parse_scalar();
                 let assignments =
-                    if self.eat(TokenKind::FatArrow).is_some() { self.parse_assignments() } else { Vec::new() };
+                    if self.eat(TokenKind::FatArrow).is_some() { self.parse_assignments_strict() } else { Vec::new() };
                 steps.push(ScanStep { name, optional, output, condition, assignments, span: self.span_from(start) });
                 if self.expect(TokenKind::Semicolon).is_none() {
                     break;
@@ -1179,7 +1203,7 @@ impl<'a> Parser<'a> {
             }
         }
         let where_ = if self.eat_word("where").is_some() { Some(self.parse_scalar()) } else { None };
-        let project = if self.eat_word("project").is_some() { self.parse_assignments() } else { Vec::new() };
+        let project = if self.eat_word("project").is_some() { self.parse_assignments_strict() } else { Vec::new() };
         OperatorKind::GraphMatch { params, patterns, where_, project }
     }
 

@@ -55,6 +55,12 @@ impl<'a> Parser<'a> {
                 Diagnostic::new(Code::ExpectedStatementEnd, token.span, message)
                     .with_help("an operator may be missing (e.g. `==`), or a `;` after a `let` statement"),
             );
+            // Like Kusto.Language, take the `;` as missing when the next
+            // token can start an expression, so the rest is parsed (and
+            // checked) as the next statement; otherwise skip to the next `;`.
+            if self.at_expression_start() && self.pos > before {
+                continue;
+            }
             let stop_at_close = in_braces;
             self.skip_statement_rest(stop_at_close);
             self.eat(TokenKind::Semicolon);
