@@ -219,3 +219,72 @@ fn corpus_semantic_verdicts_and_output_schemas_agree_with_the_official_binder() 
         "the disagreements changed; update tests/data/corpus/analyzer-disagreements.tsv\nnew: {new:?}\nno longer disagreeing: {fixed:?}"
     );
 }
+
+/// Ratchet for the execution test below: raise it when more queries run.
+const MIN_EXECUTED: usize = 2031;
+
+/// Every query Microsoft's binder accepts is executed with `--empty-tables`
+/// semantics (each known table empty, with its schema). Counted as executed:
+/// no error at all. The rest are grouped by their first error (e.g. a
+/// function not supported locally yet) and printed, most frequent first.
+#[test]
+fn accepted_corpus_queries_execute_on_empty_tables() {
+    std::thread::Builder::new().stack_size(64 << 20).spawn(execute_corpus).expect("thread").join().expect("no panic");
+}
+
+fn execute_corpus() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let globals = kqlab::analysis::Globals::builtin();
+    let schemas = kqlab::analysis::schema::Schemas::builtin();
+    let database = kqlab::engine::table::Database::new();
+    let (mut accepted, mut executed) = (0usize, 0usize);
+    let mut blockers: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for record in load_corpus() {
+        if record.value["oracle_semantic_ok"].as_bool() != Some(true) {
+            continue;
+        }
+        accepted += 1;
+        let text = format!("{}{}", prelude(&record.value), record.query);
+        let parse = kqlab::parse(&text);
+        let analysis = kqlab::analysis::analyze(&parse.query, &globals);
+        if kqlab::diagnostics::has_errors(&parse.diagnostics) || kqlab::diagnostics::has_errors(&analysis.diagnostics) {
+            *blockers.entry("analysis error".into()).or_default() += 1;
+            continue;
+        }
+        // A watchdog per query, as in `kqlab run` (a hang fails the test instead of stalling it).
+        let cancel = Arc::new(AtomicBool::new(false));
+        let options = kqlab::engine::Options { cancel: Some(cancel.clone()), ..kqlab::engine::Options::default() };
+        let (done, watchdog) = std::sync::mpsc::channel::<()>();
+        let timer = std::thread::spawn(move || {
+            if watchdog.recv_timeout(std::time::Duration::from_secs(20)).is_err() {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        });
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            kqlab::engine::execute(&parse.query, &database, &options, Some(schemas))
+        }));
+        let _ = done.send(());
+        let _ = timer.join();
+        match result {
+            Ok(Ok(_)) => executed += 1,
+            Ok(Err(error)) => {
+                let diagnostic = error.to_diagnostic(parse.query.span);
+                let message: String = diagnostic.message.chars().take(90).collect();
+                *blockers.entry(format!("{} {message}", diagnostic.code)).or_default() += 1;
+            }
+            Err(_) => panic!("the engine panicked on corpus query {}", record.id),
+        }
+    }
+    let mut blockers: Vec<(String, usize)> = blockers.into_iter().collect();
+    blockers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    println!(
+        "executed on empty tables: {executed}/{accepted} ({:.2}%)",
+        100.0 * executed as f64 / accepted.max(1) as f64
+    );
+    for (blocker, count) in &blockers {
+        println!("  {count:4}  {blocker}");
+    }
+    assert_eq!(accepted, 2247);
+    assert!(executed >= MIN_EXECUTED, "{executed} corpus queries execute, fewer than the last measured {MIN_EXECUTED}");
+}
