@@ -466,21 +466,18 @@ impl<'a> Binder<'a> {
                     visible.columns.push(Column::new(name, ty));
                 }
             };
-            if assignment.names.len() > 1 {
-                let types = match tuple_columns(&assignment.value) {
-                    Some(columns) => columns.into_iter().map(|(_, ty)| ty).collect(),
-                    None => self.tuple_types(assignment, &ty),
-                };
-                for (name, ty) in assignment.names.iter().zip(types) {
-                    add(&mut table, &mut visible, &name.name, ty);
+            // A function with several results: `(a, b) =` names the first
+            // ones, the rest keep their default names.
+            if let Some(columns) = tuple_columns(&assignment.value) {
+                for (index, (default, ty)) in columns.into_iter().enumerate() {
+                    let name = assignment.names.get(index).map_or(default, |n| n.name.clone());
+                    add(&mut table, &mut visible, &name, ty);
                 }
                 continue;
             }
-            if assignment.names.is_empty()
-                && let Some(columns) = tuple_columns(&assignment.value)
-            {
-                for (name, ty) in columns {
-                    add(&mut table, &mut visible, &name, ty);
+            if assignment.names.len() > 1 {
+                for (name, ty) in assignment.names.iter().zip(self.tuple_types(assignment, &ty)) {
+                    add(&mut table, &mut visible, &name.name, ty);
                 }
                 continue;
             }
@@ -521,8 +518,18 @@ impl<'a> Binder<'a> {
                 continue;
             }
             let ty = self.bind_expr(&assignment.value, row);
-            let types = self.tuple_types(assignment, &ty);
-            let names: Vec<(String, crate::text::Span)> = if assignment.names.is_empty() {
+            let mut types = self.tuple_types(assignment, &ty);
+            let names: Vec<(String, crate::text::Span)> = if let Some(tuple) = tuple_columns(&assignment.value) {
+                types = tuple.iter().map(|(_, ty)| *ty).collect();
+                tuple
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, (default, _))| match assignment.names.get(index) {
+                        Some(name) => (name.name.clone(), name.span),
+                        None => (default, assignment.value.span),
+                    })
+                    .collect()
+            } else if assignment.names.is_empty() {
                 let name = expression_name(&assignment.value, false)
                     .unwrap_or_else(|| generated_name("Column", &TableType::new(columns.clone()), &mut counter));
                 vec![(name, assignment.value.span)]
@@ -853,10 +860,8 @@ fn tuple_columns(expr: &Expr) -> Option<Vec<(String, Type)>> {
         "series_periods_detect" | "series_periods_validate" => (&["periods", "scores"], Type::DYNAMIC),
         _ => return None,
     };
-    let base = match args.first().and_then(|a| expression_name(a, false)) {
-        Some(arg) => format!("{}_{arg}", name.name),
-        None => name.name.clone(),
-    };
+    // `series_fit_line_y_slope`; an argument without a name leaves it empty (`series_fit_line__slope`).
+    let base = format!("{}_{}", name.name, args.first().and_then(|a| expression_name(a, false)).unwrap_or_default());
     Some(
         suffixes
             .iter()

@@ -13,6 +13,7 @@ pub mod dynamic;
 pub mod ip;
 pub mod math;
 pub mod operators;
+pub mod series_model;
 pub mod string;
 pub mod text_match;
 pub mod window;
@@ -43,6 +44,7 @@ pub fn scalar(name: &str) -> Option<ScalarKernel> {
         .or_else(|| dynamic::lookup(name))
         .or_else(|| ip::lookup(name))
         .or_else(|| window::lookup(name))
+        .or_else(|| series_model::lookup(name))
 }
 
 /// Applies `f` to each row's argument values and collects the results as a

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
-use crate::engine::operators::column_name;
+use crate::engine::operators::{column_name, multi_columns};
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
 use crate::syntax::ast::operators::Assignment;
@@ -14,6 +14,15 @@ pub fn run<'q>(exec: &Executor<'q>, assignments: &'q [Assignment], input: &Table
     let mut table = input.clone();
     let mut counter = 0;
     for assignment in assignments {
+        if let Some(fields) = multi_columns(exec, assignment, &table, env)? {
+            for field in fields {
+                match table.fields.iter().position(|f| f.name == field.name) {
+                    Some(index) => table.fields[index] = field,
+                    None => table.fields.push(field),
+                }
+            }
+            continue;
+        }
         if assignment.names.len() > 1 {
             return Err(
                 ExecError::unsupported("assigning several columns at once (`(a, b) = ...`)").at(assignment.span)

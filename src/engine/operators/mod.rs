@@ -243,3 +243,39 @@ pub fn push_unique(fields: &mut Vec<Field>, mut field: Field) {
     }
     fields.push(field);
 }
+
+/// The columns of a function with several results (`series_fit_line`, ...)
+/// assigned in `extend`/`project`: named by `(a, b, ...) =` in order, the
+/// rest `function_argument_result` (e.g. `series_fit_line_y_slope`).
+/// `None` when the expression is not such a call.
+pub fn multi_columns<'q>(
+    exec: &Executor<'q>,
+    assignment: &'q Assignment,
+    input: &Table,
+    env: &Env<'q>,
+) -> ExecResult<Option<Vec<Field>>> {
+    let ExprKind::Call { target: None, name, args } = &assignment.value.kind else { return Ok(None) };
+    let Some(kernel) = crate::engine::functions::series_model::multi(&name.name) else { return Ok(None) };
+    if matches!(crate::engine::scope::lookup(env, &name.name), Some(Binding::Function(..))) {
+        return Ok(None);
+    }
+    let mut datums = Vec::with_capacity(args.len());
+    for arg in args {
+        datums.push(exec.eval_column(arg, input, env)?);
+    }
+    let columns = kernel(&datums, &exec.eval_ctx(input.rows)).map_err(|e| e.at(assignment.value.span))?;
+    let argument = args.first().and_then(|a| expression_name(a, false)).unwrap_or_default();
+    Ok(Some(
+        columns
+            .into_iter()
+            .enumerate()
+            .map(|(index, (suffix, column))| Field {
+                name: assignment
+                    .names
+                    .get(index)
+                    .map_or_else(|| format!("{}_{argument}_{suffix}", name.name), |n| n.name.clone()),
+                column: Arc::new(column),
+            })
+            .collect(),
+    ))
+}

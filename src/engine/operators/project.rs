@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::analysis::operators::wildcard_match;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
-use crate::engine::operators::{column_name, push_unique};
+use crate::engine::operators::{column_name, multi_columns, push_unique};
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
 use crate::engine::value::{Dyn, Value};
@@ -22,6 +22,12 @@ pub fn run<'q>(exec: &Executor<'q>, assignments: &'q [Assignment], input: &Table
             && let Some(index) = input.index_of(&ident.name)
         {
             push_unique(&mut fields, input.fields[index].clone());
+            continue;
+        }
+        if let Some(columns) = multi_columns(exec, assignment, input, env)? {
+            for field in columns {
+                push_unique(&mut fields, field);
+            }
             continue;
         }
         if assignment.names.len() > 1 {
