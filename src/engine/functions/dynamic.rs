@@ -427,7 +427,7 @@ mod tests {
         assert_eq!(eval_range(vec![Value::Long(3), Value::Long(1)]), "[]");
         assert_eq!(eval_range(vec![Value::Long(1), Value::Long(3), Value::Long(0)]), "null");
         assert_eq!(eval_range(vec![Value::Null, Value::Long(3)]), "null");
-        assert_eq!(eval_range(vec![Value::Real(1.0), Value::Long(2), Value::Real(0.5)]), "[1.0,1.5,2.0]");
+        assert_eq!(eval_range(vec![Value::Real(1.0), Value::Long(2), Value::Real(0.5)]), "[1,1.5,2]");
         let hour = crate::engine::time::TICKS_PER_HOUR;
         assert_eq!(eval_range(vec![Value::TimeSpan(hour), Value::TimeSpan(3 * hour)]), r#"["01:00:00","02:00:00","03:00:00"]"#);
     }

@@ -17,6 +17,7 @@ pub mod ip;
 pub mod math;
 pub mod operators;
 pub mod paths;
+pub mod series;
 pub mod string;
 pub mod text_match;
 pub mod url;
@@ -52,6 +53,7 @@ pub fn scalar(name: &str) -> Option<ScalarKernel> {
         .or_else(|| format::lookup(name))
         .or_else(|| guid::lookup(name))
         .or_else(|| paths::lookup(name))
+        .or_else(|| series::lookup(name))
         .or_else(|| url::lookup(name))
         .or_else(|| xml::lookup(name))
         .or_else(|| window::lookup(name))
