@@ -78,7 +78,12 @@ fn range(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
                 let step = v.get(2).map_or(Some(hour), ticks_of);
                 step.map(|step| range_i64(*start, *stop, step).into_iter().map(Dyn::TimeSpan).collect())
             }
-            (start, stop) if [start, stop].iter().chain(v.get(2).as_ref()).any(|x| matches!(x, Value::Real(_) | Value::Decimal(_))) => {
+            (start, stop)
+                if [start, stop]
+                    .iter()
+                    .chain(v.get(2).as_ref())
+                    .any(|x| matches!(x, Value::Real(_) | Value::Decimal(_))) =>
+            {
                 match (start.as_f64(), stop.as_f64(), v.get(2).map_or(Some(1.0), Value::as_f64)) {
                     (Some(start), Some(stop), Some(step)) if step != 0.0 && step.is_finite() => {
                         let count = ((stop - start) / step).floor();
@@ -429,14 +434,20 @@ mod tests {
         assert_eq!(eval_range(vec![Value::Null, Value::Long(3)]), "null");
         assert_eq!(eval_range(vec![Value::Real(1.0), Value::Long(2), Value::Real(0.5)]), "[1,1.5,2]");
         let hour = crate::engine::time::TICKS_PER_HOUR;
-        assert_eq!(eval_range(vec![Value::TimeSpan(hour), Value::TimeSpan(3 * hour)]), r#"["01:00:00","02:00:00","03:00:00"]"#);
+        assert_eq!(
+            eval_range(vec![Value::TimeSpan(hour), Value::TimeSpan(3 * hour)]),
+            r#"["01:00:00","02:00:00","03:00:00"]"#
+        );
     }
 
     #[test]
     fn range_is_truncated_at_two_to_the_twenty() {
-        let datums = [Datum::Scalar(Value::Long(1), ScalarType::Long), Datum::Scalar(Value::Long(i64::MAX), ScalarType::Long)];
+        let datums =
+            [Datum::Scalar(Value::Long(1), ScalarType::Long), Datum::Scalar(Value::Long(i64::MAX), ScalarType::Long)];
         let ctx = EvalCtx { rows: 1, now: 0 };
-        let Value::Dynamic(Dyn::Array(items)) = range(&datums, &ctx).expect("a result").get(0) else { panic!("an array") };
+        let Value::Dynamic(Dyn::Array(items)) = range(&datums, &ctx).expect("a result").get(0) else {
+            panic!("an array")
+        };
         assert_eq!(items.len(), MAX_RANGE);
     }
 }

@@ -115,7 +115,8 @@ fn base64_encode_fromarray(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("base64_encode_fromarray", args, 1, 1)?;
     map_rows(args, ctx, ScalarType::String, |v| {
         let Value::Dynamic(Dyn::Array(items)) = &v[0] else { return Ok(Value::Null) };
-        let bytes: Option<Vec<u8>> = items.iter().map(|item| item.as_i64().and_then(|n| u8::try_from(n).ok())).collect();
+        let bytes: Option<Vec<u8>> =
+            items.iter().map(|item| item.as_i64().and_then(|n| u8::try_from(n).ok())).collect();
         Ok(bytes.map_or(Value::Null, |bytes| Value::str(&encode_base64(&bytes))))
     })
 }

@@ -34,7 +34,8 @@ pub fn series_stats(items: &[Dyn], ignore_nonfinite: bool) -> Dyn {
     let n = values.len() as f64;
     let sum: f64 = values.iter().map(|(_, x)| x).sum();
     let avg = sum / n;
-    let variance = if values.len() > 1 { values.iter().map(|(_, x)| (x - avg).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
+    let variance =
+        if values.len() > 1 { values.iter().map(|(_, x)| (x - avg).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
     let (min_idx, min) = values.iter().copied().fold(values[0], |best, v| if v.1 < best.1 { v } else { best });
     let (max_idx, max) = values.iter().copied().fold(values[0], |best, v| if v.1 > best.1 { v } else { best });
     stats_bag(Some([
@@ -83,7 +84,7 @@ mod tests {
         assert_eq!(stats.get("max_idx"), Some(&Dyn::Long(3)));
         assert_eq!(stats.get("len"), Some(&Dyn::Long(15)));
         let Some(Dyn::Real(stdev)) = stats.get("stdev") else { panic!("a stdev") };
-        assert!((stdev - 28.503633853548269).abs() < 1e-9);
+        assert!((stdev - 28.503_633_853_548_27).abs() < 1e-9);
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "extract_all" | "extractall" => extract_all,
         "indexof_regex" => indexof_regex,
         "translate" => translate,
+        "unicode_codepoints_from_string" | "to_utf8" => unicode_codepoints_from_string,
+        "unicode_codepoints_to_string" | "make_string" => unicode_codepoints_to_string,
         "isempty" => isempty,
         "isnotempty" | "notempty" => isnotempty,
         "countof" => countof,
@@ -325,6 +327,37 @@ fn translate(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
+/// The Unicode code points of a string, as an array of longs.
+fn unicode_codepoints_from_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("unicode_codepoints_from_string", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let points = text(&v[0]).chars().map(|c| Dyn::Long(i64::from(u32::from(c)))).collect();
+        Ok(Value::Dynamic(Dyn::Array(std::sync::Arc::new(points))))
+    })
+}
+
+/// Code points (integers, or arrays of them) to a string; an argument that
+/// is not a valid code point gives null.
+fn unicode_codepoints_to_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("unicode_codepoints_to_string", args, 1, 32_767)?;
+    map_rows(args, ctx, ScalarType::String, |v| {
+        let mut out = String::new();
+        for value in v {
+            let points: Vec<Option<i64>> = match value {
+                Value::Dynamic(Dyn::Array(items)) => items.iter().map(Dyn::as_i64).collect(),
+                other => vec![other.as_i64()],
+            };
+            for point in points {
+                match point.and_then(|p| u32::try_from(p).ok()).and_then(char::from_u32) {
+                    Some(c) => out.push(c),
+                    None => return Ok(Value::Null),
+                }
+            }
+        }
+        Ok(Value::str(&out))
+    })
+}
+
 /// `extract_all(regex, [groups,] text)`: every match's groups.
 fn extract_all(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("extract_all", args, 2, 3)?;
@@ -426,6 +459,13 @@ mod tests {
         assert_eq!(eval("indexof_regex", vec![s("abcabc"), s("a|ab"), l(-1)]), "");
         assert_eq!(eval("indexof_regex", vec![s("ééabc"), s("b")]), "3");
         assert_eq!(eval("indexof_regex", vec![s(""), s("x")]), "-1");
+    }
+
+    #[test]
+    fn code_points_round_trip() {
+        assert_eq!(eval("unicode_codepoints_from_string", vec![Value::str("Aé")]), "[65,233]");
+        assert_eq!(eval("make_string", vec![Value::Long(75), Value::Long(117)]), "Ku");
+        assert_eq!(eval("make_string", vec![Value::Long(-1)]), "");
     }
 
     #[test]

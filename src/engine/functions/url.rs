@@ -44,7 +44,10 @@ pub fn url_decode(text: &str) -> String {
     let mut index = 0;
     while index < bytes.len() {
         match bytes[index] {
-            b'%' => match (bytes.get(index + 1).and_then(|b| hex_value(*b)), bytes.get(index + 2).and_then(|b| hex_value(*b))) {
+            b'%' => match (
+                bytes.get(index + 1).and_then(|b| hex_value(*b)),
+                bytes.get(index + 2).and_then(|b| hex_value(*b)),
+            ) {
                 (Some(high), Some(low)) => {
                     out.push(high * 16 + low);
                     index += 3;

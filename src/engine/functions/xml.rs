@@ -8,9 +8,9 @@
 
 use std::sync::Arc;
 
-use quick_xml::{Reader, XmlVersion};
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
 
 use crate::engine::datum::Datum;
 use crate::engine::error::ExecResult;
@@ -197,7 +197,9 @@ mod tests {
 
     #[test]
     fn invalid_xml_is_null() {
-        for bad in ["", "text", "<a>", "<a></b>", "<a/><b/>", "<a>x</a>tail", "</a>", "<a x='1' x='2'/>", "<a>&bogus;</a>"] {
+        for bad in
+            ["", "text", "<a>", "<a></b>", "<a/><b/>", "<a>x</a>tail", "</a>", "<a x='1' x='2'/>", "<a>&bogus;</a>"]
+        {
             assert_eq!(json(bad), "null", "{bad}");
         }
     }
