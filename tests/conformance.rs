@@ -22,7 +22,7 @@ use serde_json::Value as Json;
 /// Categories the engine issue is measured on.
 const GATE: [&str; 4] = ["Tabular operators", "Aggregation functions", "Window functions", "Query statements"];
 /// Ratchet: raise when more examples pass.
-const MIN_PASSING: usize = 180;
+const MIN_PASSING: usize = 212;
 const MIN_GATE_PERCENT: f64 = 80.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -532,6 +532,8 @@ fn check_examples() {
     let rules = Rules::new();
     let mut by_category: BTreeMap<String, BTreeMap<Status, usize>> = BTreeMap::new();
     let mut gate_failures = Vec::new();
+    // `KQLAB_CONFORMANCE_SHOW=word` also lists the failing examples whose id contains `word`.
+    let show = std::env::var("KQLAB_CONFORMANCE_SHOW").ok().filter(|s| !s.is_empty());
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let example: Json = serde_json::from_str(line).expect("JSON");
         if example["columns"].is_null() {
@@ -544,7 +546,8 @@ fn check_examples() {
             Err(error) => (Status::Error, error),
         };
         *by_category.entry(category.clone()).or_default().entry(status).or_default() += 1;
-        if GATE.contains(&category.as_str()) && status > Status::PassSoft {
+        let shown = show.as_deref().is_some_and(|word| id.contains(word));
+        if (GATE.contains(&category.as_str()) || shown) && status > Status::PassSoft {
             gate_failures.push(format!("{id}: {status:?}: {}", message.chars().take(160).collect::<String>()));
         }
     }

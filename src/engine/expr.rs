@@ -200,7 +200,8 @@ impl<'a, 'q> Compiler<'a, 'q> {
                 let names = table.fields.iter().map(|f| Dyn::String(f.name.as_str().into())).collect();
                 return Ok(Compiled::Const(Value::Dynamic(Dyn::Array(Arc::new(names))), ScalarType::Dynamic));
             }
-            "column_ifexists" => {
+            // `columnifexists` is the deprecated name.
+            "column_ifexists" | "columnifexists" => {
                 let (Some(column), Some(default)) = (args.first(), args.get(1)) else {
                     return Err(ExecError::runtime("`column_ifexists` needs a column name and a default"));
                 };

@@ -17,7 +17,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "toreal" | "todouble" => toreal,
         "tobool" | "toboolean" => tobool,
         "todatetime" => todatetime,
-        "totimespan" | "time" => totimespan,
+        "totimespan" | "time" | "totime" => totimespan,
         "toguid" => toguid,
         "todecimal" => todecimal,
         "todynamic" | "parse_json" | "parsejson" | "toobject" => todynamic,

@@ -38,8 +38,18 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "unixtime_nanoseconds_todatetime" => |a, c| unix(a, c, 0.01),
         "make_datetime" => make_datetime,
         "make_timespan" => make_timespan,
+        "ingestion_time" => ingestion_time,
         _ => return None,
     })
+}
+
+/// `ingestion_time()`: local tables carry no ingestion metadata (Kusto's
+/// hidden `$IngestionTime` column is set by the service when data is
+/// ingested), so it is a null datetime on every row, as in a table whose
+/// ingestion-time policy is off.
+fn ingestion_time(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("ingestion_time", args, 0, 0)?;
+    map_rows(args, ctx, ScalarType::DateTime, |_| Ok(Value::Null))
 }
 
 fn now(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {

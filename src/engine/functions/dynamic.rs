@@ -11,7 +11,8 @@ use crate::syntax::ast::ScalarType;
 
 pub fn lookup(name: &str) -> Option<ScalarKernel> {
     Some(match name {
-        "array_length" => array_length,
+        "array_length" | "arraylength" => array_length,
+        "range" => range,
         "bag_pack" | "pack" | "pack_dictionary" => bag_pack,
         "pack_array" => pack_array,
         "bag_keys" => bag_keys,
@@ -51,6 +52,82 @@ fn array_length(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     map_rows(args, ctx, ScalarType::Long, |v| {
         Ok(array_items(&v[0]).map_or(Value::Null, |a| Value::Long(a.len() as i64)))
     })
+}
+
+/// The most elements `range()` returns (documented: 2^20).
+const MAX_RANGE: usize = 1 << 20;
+
+/// `range(start, stop [, step])`: `start, start + step, ...` up to and
+/// including `stop`, as a dynamic array of `start`'s kind (longs, reals,
+/// datetimes or timespans). The step defaults to 1, or 1h for datetimes and
+/// timespans. A null argument or a zero step gives null; a step away from
+/// `stop` gives an empty array; more than 2^20 values are truncated.
+fn range(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("range", args, 2, 3)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        if v.iter().any(Value::is_null) || v.get(2).is_some_and(is_zero_step) {
+            return Ok(Value::Null);
+        }
+        let hour = crate::engine::time::TICKS_PER_HOUR;
+        let items: Option<Vec<Dyn>> = match (&v[0], &v[1]) {
+            (Value::DateTime(start), Value::DateTime(stop)) => {
+                let step = v.get(2).map_or(Some(hour), ticks_of);
+                step.map(|step| range_i64(*start, *stop, step).into_iter().map(Dyn::DateTime).collect())
+            }
+            (Value::TimeSpan(start), Value::TimeSpan(stop)) => {
+                let step = v.get(2).map_or(Some(hour), ticks_of);
+                step.map(|step| range_i64(*start, *stop, step).into_iter().map(Dyn::TimeSpan).collect())
+            }
+            (start, stop)
+                if [start, stop]
+                    .iter()
+                    .chain(v.get(2).as_ref())
+                    .any(|x| matches!(x, Value::Real(_) | Value::Decimal(_))) =>
+            {
+                match (start.as_f64(), stop.as_f64(), v.get(2).map_or(Some(1.0), Value::as_f64)) {
+                    (Some(start), Some(stop), Some(step)) if step != 0.0 && step.is_finite() => {
+                        let count = ((stop - start) / step).floor();
+                        let count = if count >= 0.0 { (count as usize).saturating_add(1).min(MAX_RANGE) } else { 0 };
+                        Some((0..count).map(|i| Dyn::Real(start + step * i as f64)).collect())
+                    }
+                    _ => None,
+                }
+            }
+            (start, stop) => match (start.as_i64(), stop.as_i64(), v.get(2).map_or(Some(1), Value::as_i64)) {
+                (Some(start), Some(stop), Some(step)) => {
+                    Some(range_i64(start, stop, step).into_iter().map(Dyn::Long).collect())
+                }
+                _ => None,
+            },
+        };
+        Ok(items.map_or(Value::Null, |items| Value::Dynamic(Dyn::Array(Arc::new(items)))))
+    })
+}
+
+fn is_zero_step(step: &Value) -> bool {
+    match step {
+        Value::TimeSpan(ticks) => *ticks == 0,
+        other => other.as_f64() == Some(0.0),
+    }
+}
+
+/// A step in ticks (a timespan) or as a plain number.
+fn ticks_of(value: &Value) -> Option<i64> {
+    match value {
+        Value::TimeSpan(ticks) => Some(*ticks),
+        other => other.as_i64(),
+    }
+}
+
+/// Whole-number ranges; empty for a zero step or one pointing away from `stop`.
+fn range_i64(start: i64, stop: i64, step: i64) -> Vec<i64> {
+    let span = stop as i128 - start as i128;
+    if step == 0 || span.signum() * (step.signum() as i128) < 0 {
+        return Vec::new();
+    }
+    let count = (span / step as i128) as usize;
+    let count = count.saturating_add(1).min(MAX_RANGE);
+    (0..count as i64).map(|i| start + step * i).collect()
 }
 
 /// `bag_pack(key, value, ...)`.
@@ -326,4 +403,51 @@ pub fn json_path<'a>(root: &'a Dyn, path: &str) -> Option<&'a Dyn> {
         }
     }
     Some(node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval_range(args: Vec<Value>) -> String {
+        let datums: Vec<Datum> = args
+            .into_iter()
+            .map(|v| {
+                let ty = v.scalar_type().unwrap_or(ScalarType::Long);
+                Datum::Scalar(v, ty)
+            })
+            .collect();
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        match range(&datums, &ctx).expect("a result").get(0) {
+            Value::Dynamic(d) => d.to_json(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn range_of_numbers_and_times() {
+        assert_eq!(eval_range(vec![Value::Long(1), Value::Long(8), Value::Long(3)]), "[1,4,7]");
+        assert_eq!(eval_range(vec![Value::Long(1), Value::Long(3)]), "[1,2,3]");
+        assert_eq!(eval_range(vec![Value::Long(3), Value::Long(1), Value::Long(-1)]), "[3,2,1]");
+        assert_eq!(eval_range(vec![Value::Long(3), Value::Long(1)]), "[]");
+        assert_eq!(eval_range(vec![Value::Long(1), Value::Long(3), Value::Long(0)]), "null");
+        assert_eq!(eval_range(vec![Value::Null, Value::Long(3)]), "null");
+        assert_eq!(eval_range(vec![Value::Real(1.0), Value::Long(2), Value::Real(0.5)]), "[1,1.5,2]");
+        let hour = crate::engine::time::TICKS_PER_HOUR;
+        assert_eq!(
+            eval_range(vec![Value::TimeSpan(hour), Value::TimeSpan(3 * hour)]),
+            r#"["01:00:00","02:00:00","03:00:00"]"#
+        );
+    }
+
+    #[test]
+    fn range_is_truncated_at_two_to_the_twenty() {
+        let datums =
+            [Datum::Scalar(Value::Long(1), ScalarType::Long), Datum::Scalar(Value::Long(i64::MAX), ScalarType::Long)];
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        let Value::Dynamic(Dyn::Array(items)) = range(&datums, &ctx).expect("a result").get(0) else {
+            panic!("an array")
+        };
+        assert_eq!(items.len(), MAX_RANGE);
+    }
 }

@@ -1,4 +1,5 @@
-//! IPv4 functions: private ranges, CIDR membership, comparison, parsing.
+//! IPv4 functions: private ranges, CIDR membership, comparison, parsing, and
+//! searching text for addresses (`has_ipv4` and friends).
 
 use std::net::Ipv4Addr;
 
@@ -16,6 +17,10 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "ipv4_is_match" => ipv4_is_match,
         "ipv4_compare" => ipv4_compare,
         "parse_ipv4" => parse_ipv4_kernel,
+        "has_ipv4" => |a, c| has_ipv4_kernel("has_ipv4", a, c, false, false),
+        "has_ipv4_prefix" => |a, c| has_ipv4_kernel("has_ipv4_prefix", a, c, true, false),
+        "has_any_ipv4" => |a, c| has_ipv4_kernel("has_any_ipv4", a, c, false, true),
+        "has_any_ipv4_prefix" => |a, c| has_ipv4_kernel("has_any_ipv4_prefix", a, c, true, true),
         _ => return None,
     })
 }
@@ -113,4 +118,106 @@ fn parse_ipv4_kernel(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
         Ok(parse_ipv4(&v[0].to_kql_string())
             .map_or(Value::Null, |(ip, prefix)| Value::Long((ip & mask(prefix)) as i64)))
     })
+}
+
+/// The IPv4 addresses written in `text`, as octets. An address must be
+/// delimited by non-alphanumeric characters: it is a maximal run of digits
+/// and dots (without dots at its ends) with no letter or digit on either side.
+fn addresses_in(text: &str) -> Vec<[u8; 4]> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        if !bytes[index].is_ascii_digit() {
+            index += 1;
+            continue;
+        }
+        let start = index;
+        while index < bytes.len() && (bytes[index].is_ascii_digit() || bytes[index] == b'.') {
+            index += 1;
+        }
+        let before_ok = start == 0 || !is_word_char(text, start, true);
+        let after_ok = index == bytes.len() || !is_word_char(text, index, false);
+        if before_ok && after_ok {
+            let token = text[start..index].trim_end_matches('.');
+            if let Ok(address) = token.parse::<Ipv4Addr>() {
+                found.push(address.octets());
+            }
+        }
+    }
+    found
+}
+
+/// Whether the character just before (`before`) or at byte `at` is a letter or digit.
+fn is_word_char(text: &str, at: usize, before: bool) -> bool {
+    let c = if before { text[..at].chars().next_back() } else { text[at..].chars().next() };
+    c.is_some_and(char::is_alphanumeric)
+}
+
+/// An address (`a.b.c.d`, 4 octets) or, when `prefix` is allowed, a prefix
+/// ending with a dot (`a.`, `a.b.`, `a.b.c.`).
+fn parse_search_term(term: &str, prefix: bool) -> Option<Vec<u8>> {
+    let term = term.trim();
+    if let Ok(address) = term.parse::<Ipv4Addr>() {
+        return Some(address.octets().to_vec());
+    }
+    if !prefix {
+        return None;
+    }
+    let body = term.strip_suffix('.')?;
+    let octets: Option<Vec<u8>> = body
+        .split('.')
+        .map(|part| if part.is_empty() || part.len() > 3 { None } else { part.parse::<u8>().ok() })
+        .collect();
+    octets.filter(|o| (1..=3).contains(&o.len()))
+}
+
+/// `has_ipv4(source, ip)`, `has_ipv4_prefix(source, prefix)` and the `any`
+/// forms (several arguments or a dynamic array). Invalid search terms never
+/// match; when none is valid the result is false.
+fn has_ipv4_kernel(name: &str, args: &[Datum], ctx: &EvalCtx, prefix: bool, any: bool) -> ExecResult<Datum> {
+    expect_args(name, args, 2, if any { 64 } else { 2 })?;
+    map_rows(args, ctx, ScalarType::Bool, |v| {
+        let mut terms = Vec::new();
+        for value in &v[1..] {
+            match value {
+                Value::Dynamic(crate::engine::value::Dyn::Array(items)) => {
+                    terms.extend(items.iter().filter_map(|i| parse_search_term(&i.to_kql_string(), prefix)))
+                }
+                other => terms.extend(parse_search_term(&other.to_kql_string(), prefix)),
+            }
+        }
+        if terms.is_empty() {
+            return Ok(Value::Bool(false));
+        }
+        let addresses = addresses_in(&v[0].to_kql_string());
+        Ok(Value::Bool(addresses.iter().any(|address| terms.iter().any(|term| address.starts_with(term)))))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_need_non_alphanumeric_delimiters() {
+        assert_eq!(addresses_in("05:04:54 127.0.0.1 GET /favicon.ico 404"), vec![[127, 0, 0, 1]]);
+        assert!(addresses_in("05:04:54127.0.0.1 GET").is_empty());
+        assert!(addresses_in("x127.0.0.1").is_empty());
+        assert!(addresses_in("127.0.0.256").is_empty());
+        assert_eq!(addresses_in("from: 192.168.1.1, 10.1.1.115 and 10.1.1.201.").len(), 3);
+        assert_eq!(addresses_in("é10.0.0.1é"), Vec::<[u8; 4]>::new());
+        assert_eq!(addresses_in("→10.0.0.1←"), vec![[10, 0, 0, 1]]);
+        assert!(addresses_in("").is_empty());
+    }
+
+    #[test]
+    fn prefixes_end_with_a_dot() {
+        assert_eq!(parse_search_term("127.0.", true), Some(vec![127, 0]));
+        assert_eq!(parse_search_term("127.0", true), None);
+        assert_eq!(parse_search_term("127.0.0.1", true), Some(vec![127, 0, 0, 1]));
+        assert_eq!(parse_search_term("127.0.", false), None);
+        assert_eq!(parse_search_term("300.", true), None);
+        assert_eq!(parse_search_term("", true), None);
+    }
 }

@@ -10,13 +10,20 @@ pub mod aggregates;
 pub mod conversion;
 pub mod datetime;
 pub mod dynamic;
+pub mod encoding;
+pub mod format;
+pub mod guid;
 pub mod ip;
 pub mod math;
 pub mod operators;
+pub mod paths;
+pub mod series;
 pub mod series_model;
 pub mod string;
 pub mod text_match;
+pub mod url;
 pub mod window;
+pub mod xml;
 
 use crate::engine::column::ColumnBuilder;
 use crate::engine::datum::Datum;
@@ -43,6 +50,13 @@ pub fn scalar(name: &str) -> Option<ScalarKernel> {
         .or_else(|| datetime::lookup(name))
         .or_else(|| dynamic::lookup(name))
         .or_else(|| ip::lookup(name))
+        .or_else(|| encoding::lookup(name))
+        .or_else(|| format::lookup(name))
+        .or_else(|| guid::lookup(name))
+        .or_else(|| paths::lookup(name))
+        .or_else(|| series::lookup(name))
+        .or_else(|| url::lookup(name))
+        .or_else(|| xml::lookup(name))
         .or_else(|| window::lookup(name))
         .or_else(|| series_model::lookup(name))
 }

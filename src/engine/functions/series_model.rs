@@ -320,7 +320,7 @@ fn decompose(series: &[f64], period: i64, trend: &str, test_points: i64, thresho
     Ok((baseline, seasonal, trend, residual))
 }
 
-fn arg<'v>(values: &'v [Value], index: usize) -> Option<&'v Value> {
+fn arg(values: &[Value], index: usize) -> Option<&Value> {
     values.get(index).filter(|v| !v.is_null())
 }
 

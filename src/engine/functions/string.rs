@@ -25,7 +25,11 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "strrep" => strrep,
         "reverse" => reverse,
         "extract" => extract,
-        "extract_all" => extract_all,
+        "extract_all" | "extractall" => extract_all,
+        "indexof_regex" => indexof_regex,
+        "translate" => translate,
+        "unicode_codepoints_from_string" | "to_utf8" => unicode_codepoints_from_string,
+        "unicode_codepoints_to_string" | "make_string" => unicode_codepoints_to_string,
         "isempty" => isempty,
         "isnotempty" | "notempty" => isnotempty,
         "countof" => countof,
@@ -267,6 +271,93 @@ fn extract(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
+/// `indexof_regex(source, regex [, start [, length [, occurrence]]])`: the
+/// zero-based character index of the `occurrence`-th (non-overlapping)
+/// match, searching `length` characters (-1: to the end) from `start`; -1
+/// when there is none; null for a negative start or occurrence, or a length
+/// below -1.
+fn indexof_regex(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("indexof_regex", args, 2, 5)?;
+    let regex = regex_arg("indexof_regex", &args[1])?;
+    let mut rest = vec![args[0].clone()];
+    rest.extend(args[2..].iter().cloned());
+    map_rows(&rest, ctx, ScalarType::Long, |v| {
+        let source = text(&v[0]);
+        let start = v.get(1).map_or(Some(0), Value::as_i64);
+        let length = v.get(2).map_or(Some(-1), Value::as_i64);
+        let occurrence = v.get(3).map_or(Some(1), Value::as_i64);
+        let (Some(start), Some(length), Some(occurrence)) = (start, length, occurrence) else {
+            return Ok(Value::Null);
+        };
+        if start < 0 || length < -1 || occurrence < 0 {
+            return Ok(Value::Null);
+        }
+        let char_starts: Vec<usize> = source.char_indices().map(|(i, _)| i).chain([source.len()]).collect();
+        let n_chars = char_starts.len() as i64 - 1;
+        if start > n_chars {
+            return Ok(Value::Long(-1));
+        }
+        let end = if length == -1 { n_chars } else { (start + length).min(n_chars) };
+        let window = &source[char_starts[start as usize]..char_starts[end as usize]];
+        let found = regex.find_iter(window).nth(occurrence.max(1) as usize - 1);
+        Ok(Value::Long(match found {
+            Some(m) => start + window[..m.start()].chars().count() as i64,
+            None => -1,
+        }))
+    })
+}
+
+/// `translate(searchList, replacementList, source)`: each character of
+/// `source` found in `searchList` becomes the character at the same place in
+/// `replacementList` (its last character when the list is shorter), or is
+/// removed when `replacementList` is empty.
+fn translate(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("translate", args, 3, 3)?;
+    map_rows(args, ctx, ScalarType::String, |v| {
+        let search: Vec<char> = text(&v[0]).chars().collect();
+        let replacement: Vec<char> = text(&v[1]).chars().collect();
+        let translated: String = text(&v[2])
+            .chars()
+            .filter_map(|c| match search.iter().position(|s| *s == c) {
+                Some(index) => replacement.get(index).or(replacement.last()).copied(),
+                None => Some(c),
+            })
+            .collect();
+        Ok(Value::str(&translated))
+    })
+}
+
+/// The Unicode code points of a string, as an array of longs.
+fn unicode_codepoints_from_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("unicode_codepoints_from_string", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let points = text(&v[0]).chars().map(|c| Dyn::Long(i64::from(u32::from(c)))).collect();
+        Ok(Value::Dynamic(Dyn::Array(std::sync::Arc::new(points))))
+    })
+}
+
+/// Code points (integers, or arrays of them) to a string; an argument that
+/// is not a valid code point gives null.
+fn unicode_codepoints_to_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("unicode_codepoints_to_string", args, 1, 32_767)?;
+    map_rows(args, ctx, ScalarType::String, |v| {
+        let mut out = String::new();
+        for value in v {
+            let points: Vec<Option<i64>> = match value {
+                Value::Dynamic(Dyn::Array(items)) => items.iter().map(Dyn::as_i64).collect(),
+                other => vec![other.as_i64()],
+            };
+            for point in points {
+                match point.and_then(|p| u32::try_from(p).ok()).and_then(char::from_u32) {
+                    Some(c) => out.push(c),
+                    None => return Ok(Value::Null),
+                }
+            }
+        }
+        Ok(Value::str(&out))
+    })
+}
+
 /// `extract_all(regex, [groups,] text)`: every match's groups.
 fn extract_all(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("extract_all", args, 2, 3)?;
@@ -461,7 +552,7 @@ fn copy_class(chars: &[char], start: usize, out: &mut String) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{compile_regex, from_re2};
+    use super::*;
 
     #[test]
     fn re2_literals_become_escapes_where_the_regex_crate_differs() {
@@ -481,5 +572,47 @@ mod tests {
         assert!(compile_regex(r"\d{1.3}").unwrap().is_match("5{1.3}"));
         assert!(compile_regex("{(.*)}").unwrap().is_match("{abc}"));
         assert!(compile_regex("(").is_err());
+    }
+
+    fn eval(name: &str, args: Vec<Value>) -> String {
+        let datums: Vec<Datum> = args
+            .into_iter()
+            .map(|v| {
+                let ty = v.scalar_type().unwrap_or(ScalarType::String);
+                Datum::Scalar(v, ty)
+            })
+            .collect();
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        let kernel = lookup(name).expect("a kernel");
+        kernel(&datums, &ctx).expect("a result").get(0).to_kql_string()
+    }
+
+    #[test]
+    fn indexof_regex_matches_the_docs() {
+        let s = Value::str;
+        let l = Value::Long;
+        assert_eq!(eval("indexof_regex", vec![s("abcabc"), s("a.c")]), "0");
+        assert_eq!(eval("indexof_regex", vec![s("abcabcdefg"), s("a.c"), l(0), l(9), l(2)]), "3");
+        assert_eq!(eval("indexof_regex", vec![s("abcabc"), s("a.c"), l(1), l(-1), l(2)]), "-1");
+        assert_eq!(eval("indexof_regex", vec![s("ababaa"), s("a.a"), l(0), l(-1), l(2)]), "-1");
+        assert_eq!(eval("indexof_regex", vec![s("abcabc"), s("a|ab"), l(-1)]), "");
+        assert_eq!(eval("indexof_regex", vec![s("ééabc"), s("b")]), "3");
+        assert_eq!(eval("indexof_regex", vec![s(""), s("x")]), "-1");
+    }
+
+    #[test]
+    fn code_points_round_trip() {
+        assert_eq!(eval("unicode_codepoints_from_string", vec![Value::str("Aé")]), "[65,233]");
+        assert_eq!(eval("make_string", vec![Value::Long(75), Value::Long(117)]), "Ku");
+        assert_eq!(eval("make_string", vec![Value::Long(-1)]), "");
+    }
+
+    #[test]
+    fn translate_matches_the_docs() {
+        let s = Value::str;
+        assert_eq!(eval("translate", vec![s("abc"), s("x"), s("abc")]), "xxx");
+        assert_eq!(eval("translate", vec![s("abc"), s(""), s("ab")]), "");
+        assert_eq!(eval("translate", vec![s("krasp"), s("otsku"), s("spark")]), "kusto");
+        assert_eq!(eval("translate", vec![s("é"), s("e"), s("café")]), "cafe");
     }
 }
