@@ -18,6 +18,7 @@ pub fn run<'q>(exec: &Executor<'q>, call: &'q Expr, input: Option<Arc<Table>>, e
     match (name.name.as_str(), input) {
         ("bag_unpack", Some(input)) => bag_unpack(exec, args, &input, env),
         ("narrow", Some(input)) => Ok(narrow(&input)),
+        ("pivot", Some(input)) => pivot(exec, args, &input, env),
         (plugin, _) => Err(ExecError::unsupported(format!("the `{plugin}` plugin"))),
     }
 }
@@ -87,4 +88,101 @@ fn narrow(input: &Table) -> Table {
         ("Column".to_string(), column_builder.finish()),
         ("Value".to_string(), value_builder.finish()),
     ])
+}
+
+/// `pivot(PivotColumn [, Aggregation [, Column1, ...]])`: one row per
+/// distinct value of the key columns (by default every column but the
+/// pivoted and aggregated ones), one column per distinct value of the
+/// pivoted column (in ascending order), holding the aggregation (default
+/// `count()`) over the rows with that key and value.
+fn pivot<'q>(exec: &Executor<'q>, args: &'q [Expr], input: &Table, env: &Env<'q>) -> ExecResult<Table> {
+    use crate::engine::functions::aggregates::{Grouping, aggregate};
+    use crate::engine::keys::group_rows;
+    let Some(pivot_expr) = args.first() else {
+        return Err(ExecError::runtime("`pivot` needs the column to rotate"));
+    };
+    let ExprKind::Name(pivot_name) = &pivot_expr.kind else {
+        return Err(ExecError::runtime("`pivot` rotates a column: give its name").at(pivot_expr.span));
+    };
+    let pivot_column = input.column(&pivot_name.name).ok_or_else(|| {
+        ExecError::new(crate::diagnostics::Code::UnknownColumn, format!("unknown column `{}`", pivot_name.name))
+            .at(pivot_expr.span)
+    })?;
+    // The aggregation, and the columns it reads (not keys by default).
+    let (function, aggregate_args): (String, &'q [Expr]) = match args.get(1).map(|a| &a.kind) {
+        Some(ExprKind::Call { target: None, name, args }) => (name.name.clone(), args),
+        Some(_) => return Err(ExecError::runtime("the second `pivot` argument is an aggregation, e.g. `sum(x)`")),
+        None => ("count".to_string(), &[]),
+    };
+    let mut used: Vec<String> = vec![pivot_name.name.clone()];
+    for arg in aggregate_args {
+        collect_names(arg, &mut used);
+    }
+    let key_names: Vec<String> = if args.len() > 2 {
+        args[2..]
+            .iter()
+            .map(|a| match &a.kind {
+                ExprKind::Name(ident) => Ok(ident.name.clone()),
+                _ => Err(ExecError::runtime("`pivot` key columns are column names").at(a.span)),
+            })
+            .collect::<ExecResult<_>>()?
+    } else {
+        input.fields.iter().map(|f| f.name.clone()).filter(|n| !used.contains(n)).collect()
+    };
+    let mut keys: Vec<Field> = Vec::new();
+    for name in &key_names {
+        let column = input.column(name).ok_or_else(|| {
+            ExecError::new(crate::diagnostics::Code::UnknownColumn, format!("unknown column `{name}`"))
+        })?;
+        keys.push(Field { name: name.clone(), column: column.clone() });
+    }
+    // Pivot values as column names, in ascending order.
+    let labels: Vec<String> = (0..input.rows).map(|row| pivot_column.get(row).to_kql_string()).collect();
+    let mut names: Vec<String> = labels.clone();
+    names.sort();
+    names.dedup();
+    let key_columns: Vec<&Column> = keys.iter().map(|f| f.column.as_ref()).collect();
+    let key_groups = group_rows(&key_columns, input.rows);
+    // One aggregation group per (key, pivot value).
+    let width = names.len().max(1);
+    let label_index: std::collections::HashMap<&str, usize> =
+        names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let cell_of_row: Vec<u32> = (0..input.rows)
+        .map(|row| (key_groups.group_of_row[row] as usize * width + label_index[labels[row].as_str()]) as u32)
+        .collect();
+    let cells = key_groups.len() * width;
+    exec.check_rows(cells)?;
+    let mut datums = Vec::with_capacity(aggregate_args.len());
+    for arg in aggregate_args {
+        datums.push(exec.eval_column(arg, input, env)?);
+    }
+    let values =
+        aggregate(&function, &datums, &Grouping { group_of_row: &cell_of_row, groups: cells, rows: input.rows })
+            .map_err(|e| e.at(args[1].span))?;
+    let mut fields: Vec<Field> = keys
+        .iter()
+        .map(|f| Field { name: f.name.clone(), column: Arc::new(f.column.take(&key_groups.first_rows)) })
+        .collect();
+    for (index, name) in names.iter().enumerate() {
+        let cells: Vec<usize> = (0..key_groups.len()).map(|group| group * width + index).collect();
+        crate::engine::operators::push_unique(
+            &mut fields,
+            Field { name: name.clone(), column: Arc::new(values.take(&cells)) },
+        );
+    }
+    Ok(Table::from_fields(fields, key_groups.len()))
+}
+
+/// Column names an expression reads.
+fn collect_names(expr: &Expr, out: &mut Vec<String>) {
+    match &expr.kind {
+        ExprKind::Name(ident) => out.push(ident.name.clone()),
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| collect_names(a, out)),
+        ExprKind::Binary { left, right, .. } => {
+            collect_names(left, out);
+            collect_names(right, out);
+        }
+        ExprKind::Paren(inner) | ExprKind::Unary { operand: inner, .. } => collect_names(inner, out),
+        _ => {}
+    }
 }
