@@ -326,9 +326,9 @@ impl<'q> Executor<'q> {
             return Err(ExecError::new(
                 Code::MemoryLimitExceeded,
                 format!(
-                    "an intermediate result needs about {} MB, over the {} MB budget",
-                    bytes >> 20,
-                    self.options.max_memory >> 20
+                    "an intermediate result needs about {:.1} MB, over the {:.1} MB budget",
+                    bytes as f64 / (1u64 << 20) as f64,
+                    self.options.max_memory as f64 / (1u64 << 20) as f64
                 ),
             )
             .with_help("filter earlier, or raise `--max-memory`"));

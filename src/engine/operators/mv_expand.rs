@@ -74,12 +74,11 @@ pub fn run<'q>(
     let mut positions = Vec::new();
     for row in 0..input.rows {
         let count = expanded.iter().map(|(_, _, per_row)| per_row[row].len()).max().unwrap_or(0).min(limit);
+        // Checked before growing: one huge array must not get past the budget.
+        exec.check_rows(source_rows.len() + count)?;
         for position in 0..count {
             source_rows.push(row);
             positions.push(position);
-        }
-        if source_rows.len() % 65_536 == 0 {
-            exec.check_rows(source_rows.len())?;
         }
     }
     exec.check_rows(source_rows.len())?;

@@ -59,8 +59,10 @@ pub fn run<'q>(
             break;
         }
         rows += 1;
-        if rows.is_multiple_of(65_536) {
+        if rows > exec.options.max_rows {
             exec.check_rows(rows)?;
+        }
+        if rows.is_multiple_of(65_536) {
             exec.check_cancelled()?;
         }
         builder.push(&current);
