@@ -1,5 +1,5 @@
 //! `evaluate plugin(...)`: the plugins that run locally (`bag_unpack`,
-//! `narrow`, `pivot`); others report "not supported locally".
+//! `narrow`, `pivot`, `ipv4_lookup`); others report "not supported locally".
 
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ pub fn run<'q>(exec: &Executor<'q>, call: &'q Expr, input: Option<Arc<Table>>, e
         ("bag_unpack", Some(input)) => bag_unpack(exec, args, &input, env),
         ("narrow", Some(input)) => Ok(narrow(&input)),
         ("pivot", Some(input)) => pivot(exec, args, &input, env),
+        ("ipv4_lookup", Some(input)) => ipv4_lookup(exec, args, &input, env),
         (plugin, _) => Err(ExecError::unsupported(format!("the `{plugin}` plugin"))),
     }
 }
@@ -185,4 +186,95 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
         ExprKind::Paren(inner) | ExprKind::Unary { operand: inner, .. } => collect_names(inner, out),
         _ => {}
     }
+}
+
+/// `ipv4_lookup(LookupTable, SourceIPv4Key, IPv4LookupKey [, ExtraKey...] [, return_unmatched])`:
+/// joins each row to the lookup rows whose IPv4 range (CIDR prefix
+/// notation) contains its address and whose extra keys are equal; the
+/// schema is the input's columns and then the lookup table's others, as
+/// with `lookup`. Unmatched rows are dropped unless `return_unmatched`.
+fn ipv4_lookup<'q>(exec: &Executor<'q>, args: &'q [Expr], input: &Table, env: &Env<'q>) -> ExecResult<Table> {
+    use crate::engine::functions::ip::parse_ipv4;
+    use crate::engine::operators::join::take_optional;
+    if args.len() < 3 {
+        return Err(ExecError::runtime(
+            "`ipv4_lookup` needs a lookup table, the input's IP column and the lookup's range column",
+        ));
+    }
+    let lookup = exec.eval_table(&args[0], env)?;
+    let column_name = |expr: &Expr| match &expr.kind {
+        ExprKind::Name(ident) => Ok(ident.name.clone()),
+        _ => Err(ExecError::runtime("a column name is expected here").at(expr.span)),
+    };
+    let source_key = column_name(&args[1])?;
+    let lookup_key = column_name(&args[2])?;
+    let mut extra_keys = Vec::new();
+    let mut return_unmatched = false;
+    for arg in &args[3..] {
+        match &arg.kind {
+            ExprKind::Name(ident) => extra_keys.push(ident.name.clone()),
+            // `return_unmatched = true` or a plain boolean.
+            ExprKind::NamedArg { value, .. } => {
+                return_unmatched = matches!(exec.eval_scalar(value, env)?.0, Value::Bool(true));
+            }
+            _ => return_unmatched = matches!(exec.eval_scalar(arg, env)?.0, Value::Bool(true)),
+        }
+    }
+    let missing = |table: &str, name: &str| {
+        ExecError::new(crate::diagnostics::Code::UnknownColumn, format!("the {table} has no column `{name}`"))
+    };
+    let source = input.column(&source_key).ok_or_else(|| missing("input", &source_key))?;
+    let ranges = lookup.column(&lookup_key).ok_or_else(|| missing("lookup table", &lookup_key))?;
+    let mut extra = Vec::new();
+    for key in &extra_keys {
+        extra.push((
+            input.column(key).ok_or_else(|| missing("input", key))?,
+            lookup.column(key).ok_or_else(|| missing("lookup table", key))?,
+        ));
+    }
+    // Lookup rows by prefix length, then by masked network.
+    let mut by_prefix: std::collections::BTreeMap<u8, std::collections::HashMap<u32, Vec<usize>>> =
+        std::collections::BTreeMap::new();
+    for row in 0..lookup.rows {
+        if let Some((network, prefix)) = parse_ipv4(&ranges.get(row).to_kql_string()) {
+            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+            by_prefix.entry(prefix).or_default().entry(network & mask).or_default().push(row);
+        }
+    }
+    let (mut left_rows, mut right_rows) = (Vec::new(), Vec::new());
+    for row in 0..input.rows {
+        let mut matched = false;
+        if let Some((address, _)) = parse_ipv4(&source.get(row).to_kql_string()) {
+            for (prefix, networks) in by_prefix.iter().rev() {
+                let mask = if *prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+                for &candidate in networks.get(&(address & mask)).into_iter().flatten() {
+                    if extra.iter().all(|(left, right)| left.get(row) == right.get(candidate)) {
+                        left_rows.push(row);
+                        right_rows.push(Some(candidate));
+                        matched = true;
+                    }
+                }
+            }
+        }
+        if !matched && return_unmatched {
+            left_rows.push(row);
+            right_rows.push(None);
+        }
+        if row % 4096 == 0 {
+            exec.check_rows(left_rows.len())?;
+        }
+    }
+    exec.check_rows(left_rows.len())?;
+    let mut fields: Vec<Field> = input
+        .fields
+        .iter()
+        .map(|f| Field { name: f.name.clone(), column: Arc::new(f.column.take(&left_rows)) })
+        .collect();
+    for field in &lookup.fields {
+        if fields.iter().all(|f| f.name != field.name) {
+            fields
+                .push(Field { name: field.name.clone(), column: Arc::new(take_optional(&field.column, &right_rows)) });
+        }
+    }
+    Ok(Table::from_fields(fields, left_rows.len()))
 }

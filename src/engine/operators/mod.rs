@@ -8,7 +8,7 @@ mod distinct;
 mod evaluate;
 mod extend;
 mod getschema;
-mod join;
+pub mod join;
 mod lookup;
 mod make_series;
 mod mv_apply;
