@@ -8,27 +8,33 @@ use rust_decimal::Decimal;
 use crate::engine::value::{Dyn, Value};
 use crate::syntax::ast::ScalarType;
 
-/// Values of a fixed-width type and which of them are null.
+/// Values of a fixed-width type and which of them are null. The buffers
+/// are shared: cloning a column (e.g. to pass it to a function) is cheap.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Prim<T> {
-    pub values: Vec<T>,
+    pub values: Arc<Vec<T>>,
     /// `None` when no value is null; otherwise `valid[i]` is false for nulls.
-    pub valid: Option<Vec<bool>>,
+    pub valid: Option<Arc<Vec<bool>>>,
 }
 
 impl<T: Copy + Default> Prim<T> {
     /// A column without nulls.
     pub fn new(values: Vec<T>) -> Prim<T> {
-        Prim { values, valid: None }
+        Prim { values: Arc::new(values), valid: None }
+    }
+
+    /// Values with validity (`None`: no nulls).
+    pub fn with_validity(values: Vec<T>, valid: Option<Vec<bool>>) -> Prim<T> {
+        Prim { values: Arc::new(values), valid: valid.map(Arc::new) }
     }
 
     pub fn with_capacity(capacity: usize) -> Prim<T> {
-        Prim { values: Vec::with_capacity(capacity), valid: None }
+        Prim::new(Vec::with_capacity(capacity))
     }
 
     /// `n` nulls.
     pub fn nulls(n: usize) -> Prim<T> {
-        Prim { values: vec![T::default(); n], valid: Some(vec![false; n]) }
+        Prim::with_validity(vec![T::default(); n], Some(vec![false; n]))
     }
 
     pub fn len(&self) -> usize {
@@ -50,25 +56,25 @@ impl<T: Copy + Default> Prim<T> {
     pub fn push(&mut self, value: Option<T>) {
         match value {
             Some(value) => {
-                self.values.push(value);
+                Arc::make_mut(&mut self.values).push(value);
                 if let Some(valid) = &mut self.valid {
-                    valid.push(true);
+                    Arc::make_mut(valid).push(true);
                 }
             }
             None => {
                 let len = self.values.len();
-                self.valid.get_or_insert_with(|| vec![true; len]).push(false);
-                self.values.push(T::default());
+                Arc::make_mut(self.valid.get_or_insert_with(|| Arc::new(vec![true; len]))).push(false);
+                Arc::make_mut(&mut self.values).push(T::default());
             }
         }
     }
 
     /// Rows at `indexes`, in that order.
     pub fn take(&self, indexes: &[usize]) -> Prim<T> {
-        Prim {
-            values: indexes.iter().map(|&i| self.values[i]).collect(),
-            valid: self.valid.as_ref().map(|valid| indexes.iter().map(|&i| valid[i]).collect()),
-        }
+        Prim::with_validity(
+            indexes.iter().map(|&i| self.values[i]).collect(),
+            self.valid.as_ref().map(|valid| indexes.iter().map(|&i| valid[i]).collect()),
+        )
     }
 
     /// Rows where `mask` is true.
@@ -78,7 +84,7 @@ impl<T: Copy + Default> Prim<T> {
             .valid
             .as_ref()
             .map(|valid| valid.iter().zip(mask).filter(|(_, keep)| **keep).map(|(v, _)| *v).collect());
-        Prim { values, valid }
+        Prim::with_validity(values, valid)
     }
 
     /// Iterates over the values (`None` for nulls).
@@ -101,13 +107,13 @@ impl<T: Copy + Default> FromIterator<Option<T>> for Prim<T> {
 /// A string column: all bytes in one buffer, with row boundaries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Strings {
-    offsets: Vec<usize>,
-    bytes: String,
+    offsets: Arc<Vec<usize>>,
+    bytes: Arc<String>,
 }
 
 impl Default for Strings {
     fn default() -> Strings {
-        Strings { offsets: vec![0], bytes: String::new() }
+        Strings { offsets: Arc::new(vec![0]), bytes: Arc::new(String::new()) }
     }
 }
 
@@ -115,12 +121,12 @@ impl Strings {
     pub fn with_capacity(rows: usize, bytes: usize) -> Strings {
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
-        Strings { offsets, bytes: String::with_capacity(bytes) }
+        Strings { offsets: Arc::new(offsets), bytes: Arc::new(String::with_capacity(bytes)) }
     }
 
     /// `n` empty strings.
     pub fn empty(n: usize) -> Strings {
-        Strings { offsets: vec![0; n + 1], bytes: String::new() }
+        Strings { offsets: Arc::new(vec![0; n + 1]), bytes: Arc::new(String::new()) }
     }
 
     pub fn len(&self) -> usize {
@@ -136,8 +142,10 @@ impl Strings {
     }
 
     pub fn push(&mut self, text: &str) {
-        self.bytes.push_str(text);
-        self.offsets.push(self.bytes.len());
+        let bytes = Arc::make_mut(&mut self.bytes);
+        bytes.push_str(text);
+        let end = bytes.len();
+        Arc::make_mut(&mut self.offsets).push(end);
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {

@@ -359,9 +359,9 @@ impl<'q> Executor<'q> {
         let datum = self.eval_column(expr, table, env)?;
         Ok(match datum {
             Datum::Scalar(value, _) => vec![matches!(value, Value::Bool(true)); table.rows],
-            Datum::Column(Column::Bool(prim)) => match prim.valid {
-                None => prim.values,
-                Some(valid) => prim.values.iter().zip(valid).map(|(v, ok)| *v && ok).collect(),
+            Datum::Column(Column::Bool(prim)) => match &prim.valid {
+                None => Arc::try_unwrap(prim.values).unwrap_or_else(|shared| shared.to_vec()),
+                Some(valid) => prim.values.iter().zip(valid.iter()).map(|(v, ok)| *v && *ok).collect(),
             },
             Datum::Column(other) => (0..other.len())
                 .map(|row| matches!(other.get(row).to_dyn(), crate::engine::value::Dyn::Bool(true)))

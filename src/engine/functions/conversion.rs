@@ -1,6 +1,8 @@
 //! Conversion and conditional functions: `tostring`, `toint`, `todatetime`,
 //! `parse_json`, `iff`, `case`, `coalesce`, `isnull`, `gettype`, ...
 
+use std::sync::Arc;
+
 use crate::engine::column::{Column, Prim};
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
@@ -270,7 +272,7 @@ fn not(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("not", args, 1, 1)?;
     if let Datum::Column(Column::Bool(prim)) = &args[0] {
         return Ok(Datum::Column(Column::Bool(Prim {
-            values: prim.values.iter().map(|b| !b).collect(),
+            values: Arc::new(prim.values.iter().map(|b| !b).collect()),
             valid: prim.valid.clone(),
         })));
     }

@@ -1,5 +1,7 @@
 //! Mathematical and rounding functions, including `bin()`/`floor()`.
 
+use std::sync::Arc;
+
 use crate::engine::column::{Column, Prim};
 use crate::engine::datum::Datum;
 use crate::engine::error::ExecResult;
@@ -64,7 +66,7 @@ fn bin(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     ) && size > 0
         && (ty != ScalarType::Long || matches!(args[1].ty(), ScalarType::Long | ScalarType::Int))
     {
-        let values = p.values.iter().map(|x| x.div_euclid(size) * size).collect();
+        let values = Arc::new(p.values.iter().map(|x| x.div_euclid(size) * size).collect());
         let prim = Prim { values, valid: p.valid.clone() };
         return Ok(Datum::Column(match ty {
             ScalarType::DateTime => Column::DateTime(prim),

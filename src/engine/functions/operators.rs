@@ -6,6 +6,8 @@ use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
 use crate::analysis::types::Type;
+use std::sync::Arc;
+
 use crate::engine::column::{Column, Prim};
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
@@ -136,9 +138,9 @@ fn logic(op: BinaryOp, left: &Datum, right: &Datum, ctx: &EvalCtx) -> ExecResult
         && b.valid.is_none()
     {
         let values = if op == BinaryOp::And {
-            a.values.iter().zip(&b.values).map(|(x, y)| *x && *y).collect()
+            a.values.iter().zip(b.values.iter()).map(|(x, y)| *x && *y).collect()
         } else {
-            a.values.iter().zip(&b.values).map(|(x, y)| *x || *y).collect()
+            a.values.iter().zip(b.values.iter()).map(|(x, y)| *x || *y).collect()
         };
         return Ok(Datum::Column(Column::Bool(Prim::new(values))));
     }
@@ -247,7 +249,7 @@ fn prim_compare<T: Copy + Default>(p: &Prim<T>, test: impl Fn(T) -> bool, op: Bi
         // A null compared with a value: `==` false, `!=` true, ordering null.
         Some(valid) => {
             let mut out = Prim::with_capacity(values.len());
-            for (value, ok) in values.into_iter().zip(valid) {
+            for (value, ok) in values.into_iter().zip(valid.iter()) {
                 out.push(match (ok, op) {
                     (true, _) => Some(value),
                     (false, BinaryOp::Eq) => Some(false),
@@ -295,7 +297,7 @@ fn arithmetic(op: BinaryOp, left: &Datum, right: &Datum, ctx: &EvalCtx) -> ExecR
     {
         let values: Vec<i64> =
             p.values.iter().map(|x| if op == BinaryOp::Add { x.wrapping_add(c) } else { x.wrapping_sub(c) }).collect();
-        let prim = Prim { values, valid: p.valid.clone() };
+        let prim = Prim { values: Arc::new(values), valid: p.valid.clone() };
         return Ok(Datum::Column(match ty {
             ScalarType::DateTime => Column::DateTime(prim),
             ScalarType::TimeSpan => Column::TimeSpan(prim),
