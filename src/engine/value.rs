@@ -303,7 +303,7 @@ impl Dyn {
             serde_json::Value::String(s) => Dyn::str(s),
             serde_json::Value::Array(items) => Dyn::array(items.iter().map(Dyn::from_json).collect()),
             serde_json::Value::Object(map) => {
-                Dyn::Bag(Arc::new(map.iter().map(|(k, v)| (Arc::from(k.as_str()), Dyn::from_json(v))).collect()))
+                Dyn::Bag(Arc::new(map.iter().map(|(k, v)| (intern_key(k), Dyn::from_json(v))).collect()))
             }
         }
     }
@@ -324,6 +324,31 @@ impl Dyn {
             _ => self.to_json().cmp(&other.to_json()),
         }
     }
+}
+
+/// A shared copy of a property-bag key: the same keys repeat on every row
+/// of a column, so they are stored once per thread (up to a bound).
+fn intern_key(key: &str) -> Arc<str> {
+    const MAX_KEYS: usize = 16_384;
+    const MAX_KEY_LEN: usize = 128;
+    thread_local! {
+        static KEYS: std::cell::RefCell<std::collections::HashMap<Box<str>, Arc<str>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if key.len() > MAX_KEY_LEN {
+        return Arc::from(key);
+    }
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(shared) = keys.get(key) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(key);
+        if keys.len() < MAX_KEYS {
+            keys.insert(Box::from(key), shared.clone());
+        }
+        shared
+    })
 }
 
 /// Parses JSON text (with serde_json, preserving key order) into a dynamic value.

@@ -29,38 +29,69 @@ pub enum ImportError {
 /// Loads a table from `path` by its extension; `schema` types known columns.
 pub fn import_file(path: &Path, schema: Option<&TableType>) -> Result<Table, ImportError> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io { path: display.clone(), source })?;
+    let io = |source| ImportError::Io { path: display.clone(), source };
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("csv") => csv::import_csv(&display, &text, schema),
-        Some("json" | "jsonl" | "ndjson") => json::import_json(&display, &text, schema),
+        // CSV is read from the file (twice) rather than held in memory whole.
+        Some("csv") => csv::import_csv_with(&display, schema, || {
+            std::fs::File::open(path).map(std::io::BufReader::new).map_err(io)
+        }),
+        Some("json" | "jsonl" | "ndjson") => {
+            let text = std::fs::read_to_string(path).map_err(io)?;
+            json::import_json(&display, &text, schema)
+        }
         _ => Err(ImportError::UnknownFormat { path: display }),
     }
 }
 
 /// The narrowest type that every non-empty text value parses as.
 pub fn infer_type<'a>(values: impl Iterator<Item = &'a str>) -> ScalarType {
-    let mut candidates = [ScalarType::Bool, ScalarType::Long, ScalarType::Real, ScalarType::DateTime, ScalarType::Guid];
-    let mut alive = [true; 5];
-    let mut any = false;
+    let mut inference = Inference::default();
     for value in values {
+        if !inference.observe(value) {
+            break;
+        }
+    }
+    inference.result()
+}
+
+/// Type inference over a stream of text values (see [`infer_type`]).
+#[derive(Debug, Clone)]
+pub struct Inference {
+    alive: [bool; 5],
+    any: bool,
+}
+
+impl Default for Inference {
+    fn default() -> Inference {
+        Inference { alive: [true; 5], any: false }
+    }
+}
+
+impl Inference {
+    const CANDIDATES: [ScalarType; 5] =
+        [ScalarType::Bool, ScalarType::Long, ScalarType::Real, ScalarType::DateTime, ScalarType::Guid];
+
+    /// Takes one value; false once only `string` is left.
+    pub fn observe(&mut self, value: &str) -> bool {
         let value = value.trim();
         if value.is_empty() {
-            continue;
+            return true;
         }
-        any = true;
-        for (index, ty) in candidates.iter_mut().enumerate() {
-            if alive[index] && !parses_as(value, *ty) {
-                alive[index] = false;
+        self.any = true;
+        for (index, ty) in Self::CANDIDATES.iter().enumerate() {
+            if self.alive[index] && !parses_as(value, *ty) {
+                self.alive[index] = false;
             }
         }
-        if !alive.iter().any(|a| *a) {
+        self.alive.iter().any(|a| *a)
+    }
+
+    pub fn result(&self) -> ScalarType {
+        if !self.any {
             return ScalarType::String;
         }
+        Self::CANDIDATES.iter().zip(self.alive).find(|(_, a)| *a).map_or(ScalarType::String, |(ty, _)| *ty)
     }
-    if !any {
-        return ScalarType::String;
-    }
-    candidates.iter().zip(alive).find(|(_, a)| *a).map_or(ScalarType::String, |(ty, _)| *ty)
 }
 
 fn parses_as(value: &str, ty: ScalarType) -> bool {
@@ -81,13 +112,19 @@ fn parses_as(value: &str, ty: ScalarType) -> bool {
 pub fn column_from_text<'a>(ty: ScalarType, values: impl Iterator<Item = &'a str>) -> crate::engine::column::Column {
     let mut builder = ColumnBuilder::new(ty, 0);
     for value in values {
-        if ty == ScalarType::String {
-            builder.push_str(value);
-        } else if value.trim().is_empty() {
-            builder.push(&Value::Null);
-        } else {
-            builder.push(&convert_string(value, ty));
-        }
+        push_text(&mut builder, value);
     }
     builder.finish()
+}
+
+/// Adds one text value to a column (empty text is null, except for strings).
+pub fn push_text(builder: &mut ColumnBuilder, value: &str) {
+    let ty = builder.ty();
+    if ty == ScalarType::String {
+        builder.push_str(value);
+    } else if value.trim().is_empty() {
+        builder.push(&Value::Null);
+    } else {
+        builder.push(&convert_string(value, ty));
+    }
 }
