@@ -13,7 +13,8 @@
 //! Environment: `KQLAB_BENCH_CSV` (the data; without it the bench is
 //! skipped), `KQLAB_BENCH_QUERIES` (default `bench/signin/queries`),
 //! `KQLAB_BENCH_OUT` (write timings, memory and results as JSON for the
-//! comparison script).
+//! comparison script), `KQLAB_BENCH_FILTER` (run only the queries whose file
+//! name contains it, e.g. under a profiler).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
@@ -78,10 +79,12 @@ fn main() {
         mb(load_peak_heap)
     );
 
+    let filter = std::env::var("KQLAB_BENCH_FILTER").ok();
     let mut query_files: Vec<PathBuf> = std::fs::read_dir(&queries_dir)
         .expect("the queries folder exists")
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|e| e == "kql"))
+        .filter(|path| filter.as_deref().is_none_or(|f| path.to_string_lossy().contains(f)))
         .collect();
     query_files.sort();
 
