@@ -96,3 +96,28 @@ fn engine_fixtures_fail_with_their_code_and_match_their_snapshots() {
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// The benchmark workload (`bench/signin/queries`, timed by `bench/run.sh
+/// engine`) checks without errors and runs on an empty `SigninLogs`, so a
+/// regression shows up here rather than only in the benchmark.
+#[test]
+fn benchmark_queries_check_and_run_on_empty_tables() {
+    let globals = kqlab::analysis::Globals::builtin();
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/signin/queries");
+    let mut n_queries = 0;
+    for entry in std::fs::read_dir(&folder).expect("bench/signin/queries exists") {
+        let path = entry.expect("a readable folder entry").path();
+        if path.extension().is_none_or(|e| e != "kql") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a readable query");
+        let parse = kqlab::parse(&text);
+        let mut diagnostics = parse.diagnostics.clone();
+        diagnostics.extend(kqlab::analyze(&parse.query, &globals).diagnostics);
+        assert!(!kqlab::diagnostics::has_errors(&diagnostics), "{}: {diagnostics:?}", path.display());
+        let result = execute(&parse.query, &Database::new(), &Options::default(), Some(globals.schemas.as_ref()));
+        assert!(result.is_ok(), "{}: {result:?}", path.display());
+        n_queries += 1;
+    }
+    assert_eq!(n_queries, 8);
+}
