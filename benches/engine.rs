@@ -132,7 +132,7 @@ fn main() {
     let peak_rss = peak_rss_bytes();
     if let Some(peak_rss) = peak_rss {
         println!(
-            "kqlab process peak RSS (VmHWM, includes the CSV text and per-cell strings while loading): {:.1} MB",
+            "kqlab process peak RSS (VmHWM, includes the streaming CSV import and query working sets): {:.1} MB",
             mb(peak_rss)
         );
     }
