@@ -14,7 +14,8 @@
 //! skipped), `KQLAB_BENCH_QUERIES` (default `bench/signin/queries`),
 //! `KQLAB_BENCH_OUT` (write timings, memory and results as JSON for the
 //! comparison script), `KQLAB_BENCH_FILTER` (run only the queries whose file
-//! name contains it, e.g. under a profiler).
+//! name contains it, e.g. under a profiler), `KQLAB_BENCH_RUNS` (timed runs
+//! per query, default 5).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
@@ -105,7 +106,8 @@ fn main() {
                 continue;
             }
         };
-        let mut runs_ms: Vec<f64> = (0..TIMED_RUNS)
+        let timed_runs = timed_runs();
+        let mut runs_ms: Vec<f64> = (0..timed_runs)
             .map(|_| {
                 let start = Instant::now();
                 let result = run_query(std::hint::black_box(&text), &globals, &database, &options);
@@ -115,11 +117,11 @@ fn main() {
             })
             .collect();
         runs_ms.sort_by(f64::total_cmp);
-        let median_ms = runs_ms[TIMED_RUNS / 2];
+        let median_ms = runs_ms[timed_runs / 2];
         println!(
-            "{name:<34} {median_ms:>9.1} ms median of {TIMED_RUNS} (min {:.1}, max {:.1}), {} rows, peak extra heap {:.1} MB",
+            "{name:<34} {median_ms:>9.1} ms median of {timed_runs} (min {:.1}, max {:.1}), {} rows, peak extra heap {:.1} MB",
             runs_ms[0],
-            runs_ms[TIMED_RUNS - 1],
+            runs_ms[timed_runs - 1],
             table.rows,
             mb(query_peak_heap)
         );
@@ -156,6 +158,11 @@ fn main() {
         });
         std::fs::write(&out, report.to_string()).expect("the output file is writable");
     }
+}
+
+/// Timed runs per query: `KQLAB_BENCH_RUNS` (e.g. more for `perf record`), default 5.
+fn timed_runs() -> usize {
+    std::env::var("KQLAB_BENCH_RUNS").ok().and_then(|runs| runs.parse().ok()).filter(|runs| *runs > 0).unwrap_or(TIMED_RUNS)
 }
 
 /// Parses, analyses and executes `text`; the first error as text on failure.

@@ -104,16 +104,27 @@ impl<T: Copy + Default> FromIterator<Option<T>> for Prim<T> {
     }
 }
 
-/// A string column: all bytes in one buffer, with row boundaries.
-#[derive(Debug, Clone, PartialEq)]
+/// A string column: all bytes in one buffer, with row boundaries. A
+/// column with few distinct values can be dictionary-encoded: `offsets` and
+/// `bytes` then hold the distinct values and `codes` the value of each row,
+/// so filters, grouping and functions of the column work per distinct value.
+#[derive(Debug, Clone)]
 pub struct Strings {
+    codes: Option<Arc<Vec<u32>>>,
     offsets: Arc<Vec<usize>>,
     bytes: Arc<String>,
 }
 
 impl Default for Strings {
     fn default() -> Strings {
-        Strings { offsets: Arc::new(vec![0]), bytes: Arc::new(String::new()) }
+        Strings { codes: None, offsets: Arc::new(vec![0]), bytes: Arc::new(String::new()) }
+    }
+}
+
+/// Equal when the rows are equal, however they are encoded.
+impl PartialEq for Strings {
+    fn eq(&self, other: &Strings) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -121,12 +132,148 @@ impl Strings {
     pub fn with_capacity(rows: usize, bytes: usize) -> Strings {
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
-        Strings { offsets: Arc::new(offsets), bytes: Arc::new(String::with_capacity(bytes)) }
+        Strings { codes: None, offsets: Arc::new(offsets), bytes: Arc::new(String::with_capacity(bytes)) }
     }
 
     /// `n` empty strings.
     pub fn empty(n: usize) -> Strings {
-        Strings { offsets: Arc::new(vec![0; n + 1]), bytes: Arc::new(String::new()) }
+        Strings { codes: None, offsets: Arc::new(vec![0; n + 1]), bytes: Arc::new(String::new()) }
+    }
+
+    /// Rows `codes` of `dictionary` (each code an index into it), kept encoded.
+    pub fn from_dictionary(codes: Arc<Vec<u32>>, dictionary: &Strings) -> Strings {
+        match &dictionary.codes {
+            // A dictionary that is itself encoded: compose the codes.
+            Some(inner) => {
+                let codes = codes.iter().map(|&code| inner[code as usize]).collect();
+                Strings { codes: Some(Arc::new(codes)), ..dictionary.clone() }
+            }
+            None => Strings { codes: Some(codes), ..dictionary.clone() },
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.codes {
+            Some(codes) => codes.len(),
+            None => self.offsets.len() - 1,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, row: usize) -> &str {
+        match &self.codes {
+            Some(codes) => self.entry(codes[row] as usize),
+            None => self.entry(row),
+        }
+    }
+
+    fn entry(&self, index: usize) -> &str {
+        &self.bytes[self.offsets[index]..self.offsets[index + 1]]
+    }
+
+    /// With dictionary encoding: the code of each row and the distinct values.
+    pub fn dictionary(&self) -> Option<(&Arc<Vec<u32>>, Strings)> {
+        let codes = self.codes.as_ref()?;
+        Some((codes, Strings { codes: None, offsets: self.offsets.clone(), bytes: self.bytes.clone() }))
+    }
+
+    /// Distinct values held by the dictionary (`None` when not encoded).
+    pub fn dictionary_len(&self) -> Option<usize> {
+        self.codes.as_ref().map(|_| self.offsets.len() - 1)
+    }
+
+    /// Appends a row (a dictionary-encoded column is decoded first).
+    pub fn push(&mut self, text: &str) {
+        if self.codes.is_some() {
+            *self = self.iter().collect();
+        }
+        let bytes = Arc::make_mut(&mut self.bytes);
+        bytes.push_str(text);
+        let end = bytes.len();
+        Arc::make_mut(&mut self.offsets).push(end);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|row| self.get(row))
+    }
+
+    /// Bytes held (for memory accounting).
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+            + self.offsets.len() * std::mem::size_of::<usize>()
+            + self.codes.as_ref().map_or(0, |codes| codes.len() * 4)
+    }
+
+    pub fn take(&self, indexes: &[usize]) -> Strings {
+        if let Some(codes) = &self.codes {
+            let codes = indexes.iter().map(|&i| codes[i]).collect();
+            return Strings { codes: Some(Arc::new(codes)), ..self.clone() };
+        }
+        let total: usize = indexes.iter().map(|&i| self.offsets[i + 1] - self.offsets[i]).sum();
+        let mut out = StringsBuilder::with_capacity(indexes.len(), total);
+        for &i in indexes {
+            out.push(self.entry(i));
+        }
+        out.finish()
+    }
+
+    pub fn filter(&self, mask: &[bool]) -> Strings {
+        if let Some(codes) = &self.codes {
+            let codes = codes.iter().zip(mask).filter(|(_, keep)| **keep).map(|(code, _)| *code).collect();
+            return Strings { codes: Some(Arc::new(codes)), ..self.clone() };
+        }
+        let (rows, total) = mask
+            .iter()
+            .enumerate()
+            .filter(|(_, keep)| **keep)
+            .fold((0, 0), |(rows, total), (row, _)| (rows + 1, total + self.offsets[row + 1] - self.offsets[row]));
+        let mut out = StringsBuilder::with_capacity(rows, total);
+        for (row, keep) in mask.iter().enumerate() {
+            if *keep {
+                out.push(self.entry(row));
+            }
+        }
+        out.finish()
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Strings {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Strings {
+        let iter = iter.into_iter();
+        let mut out = StringsBuilder::with_capacity(iter.size_hint().0, 0);
+        for text in iter {
+            out.push(text);
+        }
+        out.finish()
+    }
+}
+
+/// Builds a plain string column one row at a time.
+#[derive(Debug)]
+pub struct StringsBuilder {
+    offsets: Vec<usize>,
+    bytes: String,
+}
+
+impl Default for StringsBuilder {
+    fn default() -> StringsBuilder {
+        StringsBuilder::with_capacity(0, 0)
+    }
+}
+
+impl StringsBuilder {
+    pub fn with_capacity(rows: usize, bytes: usize) -> StringsBuilder {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        StringsBuilder { offsets, bytes: String::with_capacity(bytes) }
+    }
+
+    pub fn push(&mut self, text: &str) {
+        self.bytes.push_str(text);
+        self.offsets.push(self.bytes.len());
     }
 
     pub fn len(&self) -> usize {
@@ -137,53 +284,121 @@ impl Strings {
         self.len() == 0
     }
 
-    pub fn get(&self, row: usize) -> &str {
-        &self.bytes[self.offsets[row]..self.offsets[row + 1]]
-    }
-
-    pub fn push(&mut self, text: &str) {
-        let bytes = Arc::make_mut(&mut self.bytes);
-        bytes.push_str(text);
-        let end = bytes.len();
-        Arc::make_mut(&mut self.offsets).push(end);
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
-        self.offsets.windows(2).map(|w| &self.bytes[w[0]..w[1]])
-    }
-
-    /// Bytes held (for memory accounting).
-    pub fn byte_len(&self) -> usize {
-        self.bytes.len() + self.offsets.len() * std::mem::size_of::<usize>()
-    }
-
-    pub fn take(&self, indexes: &[usize]) -> Strings {
-        let total: usize = indexes.iter().map(|&i| self.offsets[i + 1] - self.offsets[i]).sum();
-        let mut out = Strings::with_capacity(indexes.len(), total);
-        for &i in indexes {
-            out.push(self.get(i));
-        }
-        out
-    }
-
-    pub fn filter(&self, mask: &[bool]) -> Strings {
-        let mut out = Strings::with_capacity(mask.iter().filter(|k| **k).count(), 0);
-        for (row, keep) in mask.iter().enumerate() {
-            if *keep {
-                out.push(self.get(row));
-            }
-        }
-        out
+    pub fn finish(self) -> Strings {
+        Strings { codes: None, offsets: Arc::new(self.offsets), bytes: Arc::new(self.bytes) }
     }
 }
 
-impl<'a> FromIterator<&'a str> for Strings {
-    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Strings {
-        let mut out = Strings::default();
-        for text in iter {
-            out.push(text);
+/// A `dynamic` column: a value tree per row, optionally dictionary-encoded
+/// like [`Strings`] (rows with the same JSON text share one tree).
+#[derive(Debug, Clone, Default)]
+pub struct Dyns {
+    codes: Option<Arc<Vec<u32>>>,
+    values: Arc<Vec<Dyn>>,
+}
+
+/// Equal when the rows are equal, however they are encoded.
+impl PartialEq for Dyns {
+    fn eq(&self, other: &Dyns) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Dyns {
+    pub fn new(values: Vec<Dyn>) -> Dyns {
+        Dyns { codes: None, values: Arc::new(values) }
+    }
+
+    /// Rows `codes` of `dictionary`, kept encoded.
+    pub fn from_dictionary(codes: Arc<Vec<u32>>, dictionary: &Dyns) -> Dyns {
+        match &dictionary.codes {
+            Some(inner) => {
+                let codes = codes.iter().map(|&code| inner[code as usize]).collect();
+                Dyns { codes: Some(Arc::new(codes)), values: dictionary.values.clone() }
+            }
+            None => Dyns { codes: Some(codes), values: dictionary.values.clone() },
         }
-        out
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.codes {
+            Some(codes) => codes.len(),
+            None => self.values.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, row: usize) -> &Dyn {
+        match &self.codes {
+            Some(codes) => &self.values[codes[row] as usize],
+            None => &self.values[row],
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Dyn> + '_ {
+        (0..self.len()).map(|row| self.get(row))
+    }
+
+    /// With dictionary encoding: the code of each row and the distinct values.
+    pub fn dictionary(&self) -> Option<(&Arc<Vec<u32>>, Dyns)> {
+        let codes = self.codes.as_ref()?;
+        Some((codes, Dyns { codes: None, values: self.values.clone() }))
+    }
+
+    /// Distinct values held by the dictionary (`None` when not encoded).
+    pub fn dictionary_len(&self) -> Option<usize> {
+        self.codes.as_ref().map(|_| self.values.len())
+    }
+
+    /// Approximate bytes held by the row handles and codes (not the trees).
+    pub fn byte_len(&self) -> usize {
+        self.values.len() * std::mem::size_of::<Dyn>() + self.codes.as_ref().map_or(0, |codes| codes.len() * 4)
+    }
+
+    pub fn take(&self, indexes: &[usize]) -> Dyns {
+        match &self.codes {
+            Some(codes) => Dyns {
+                codes: Some(Arc::new(indexes.iter().map(|&i| codes[i]).collect())),
+                values: self.values.clone(),
+            },
+            None => Dyns::new(indexes.iter().map(|&i| self.values[i].clone()).collect()),
+        }
+    }
+
+    pub fn filter(&self, mask: &[bool]) -> Dyns {
+        match &self.codes {
+            Some(codes) => Dyns {
+                codes: Some(Arc::new(
+                    codes.iter().zip(mask).filter(|(_, keep)| **keep).map(|(code, _)| *code).collect(),
+                )),
+                values: self.values.clone(),
+            },
+            None => Dyns::new(
+                self.values.iter().zip(mask).filter(|(_, keep)| **keep).map(|(value, _)| value.clone()).collect(),
+            ),
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Dyns {
+    type Output = Dyn;
+    fn index(&self, row: usize) -> &Dyn {
+        self.get(row)
+    }
+}
+
+impl From<Vec<Dyn>> for Dyns {
+    fn from(values: Vec<Dyn>) -> Dyns {
+        Dyns::new(values)
+    }
+}
+
+impl FromIterator<Dyn> for Dyns {
+    fn from_iter<I: IntoIterator<Item = Dyn>>(iter: I) -> Dyns {
+        Dyns::new(iter.into_iter().collect())
     }
 }
 
@@ -200,7 +415,7 @@ pub enum Column {
     Guid(Prim<u128>),
     String(Strings),
     /// `Dyn::Null` is the null.
-    Dynamic(Vec<Dyn>),
+    Dynamic(Dyns),
 }
 
 /// Applies `$body` to the inner vector of whichever variant `$column` is,
@@ -240,7 +455,7 @@ impl Column {
             ScalarType::TimeSpan => Column::TimeSpan(Prim::nulls(n)),
             ScalarType::Guid => Column::Guid(Prim::nulls(n)),
             ScalarType::String => Column::String(Strings::empty(n)),
-            ScalarType::Dynamic => Column::Dynamic(vec![Dyn::Null; n]),
+            ScalarType::Dynamic => Column::Dynamic(Dyns::new(vec![Dyn::Null; n])),
         }
     }
 
@@ -334,6 +549,37 @@ impl Column {
         map_column!(self, inner => filter_inner(inner, mask))
     }
 
+    /// Rows `codes` of `dictionary` (a code is an index into it). `string`
+    /// and `dynamic` columns stay encoded; other types are gathered.
+    pub fn from_dictionary(codes: Arc<Vec<u32>>, dictionary: &Column) -> Column {
+        match dictionary {
+            Column::String(strings) => Column::String(Strings::from_dictionary(codes, strings)),
+            Column::Dynamic(values) => Column::Dynamic(Dyns::from_dictionary(codes, values)),
+            other => {
+                let indexes: Vec<usize> = codes.iter().map(|&code| code as usize).collect();
+                other.take(&indexes)
+            }
+        }
+    }
+
+    /// With dictionary encoding: each row's code and the distinct values.
+    pub fn dictionary(&self) -> Option<(&Arc<Vec<u32>>, Column)> {
+        match self {
+            Column::String(strings) => strings.dictionary().map(|(codes, values)| (codes, Column::String(values))),
+            Column::Dynamic(dyns) => dyns.dictionary().map(|(codes, values)| (codes, Column::Dynamic(values))),
+            _ => None,
+        }
+    }
+
+    /// Distinct values of a dictionary-encoded column.
+    pub fn dictionary_len(&self) -> Option<usize> {
+        match self {
+            Column::String(strings) => strings.dictionary_len(),
+            Column::Dynamic(dyns) => dyns.dictionary_len(),
+            _ => None,
+        }
+    }
+
     /// Approximate bytes held, for the memory budget.
     pub fn byte_size(&self) -> usize {
         match self {
@@ -344,7 +590,7 @@ impl Column {
             Column::Decimal(p) => p.len() * 16,
             Column::Guid(p) => p.len() * 16,
             Column::String(s) => s.byte_len(),
-            Column::Dynamic(d) => d.len() * std::mem::size_of::<Dyn>(),
+            Column::Dynamic(d) => d.byte_len(),
         }
     }
 }
@@ -373,12 +619,12 @@ impl Gather for Strings {
     }
 }
 
-impl Gather for Vec<Dyn> {
+impl Gather for Dyns {
     fn take_rows(&self, indexes: &[usize]) -> Self {
-        indexes.iter().map(|&i| self[i].clone()).collect()
+        self.take(indexes)
     }
     fn filter_rows(&self, mask: &[bool]) -> Self {
-        self.iter().zip(mask).filter(|(_, keep)| **keep).map(|(v, _)| v.clone()).collect()
+        self.filter(mask)
     }
 }
 
@@ -395,50 +641,134 @@ fn filter_inner<G: Gather>(inner: &G, mask: &[bool]) -> G {
 /// becomes null).
 #[derive(Debug)]
 pub struct ColumnBuilder {
-    column: Column,
+    building: Building,
+}
+
+/// Growing buffers, one variant per column type.
+#[derive(Debug)]
+enum Building {
+    Bool(PrimBuilder<bool>),
+    Int(PrimBuilder<i32>),
+    Long(PrimBuilder<i64>),
+    Real(PrimBuilder<f64>),
+    Decimal(PrimBuilder<Decimal>),
+    DateTime(PrimBuilder<i64>),
+    TimeSpan(PrimBuilder<i64>),
+    Guid(PrimBuilder<u128>),
+    String(StringsBuilder),
+    Dynamic(Vec<Dyn>),
+}
+
+/// Values and validity being appended to (plain vectors: no sharing yet).
+#[derive(Debug)]
+struct PrimBuilder<T> {
+    values: Vec<T>,
+    valid: Option<Vec<bool>>,
+}
+
+impl<T: Copy + Default> PrimBuilder<T> {
+    fn with_capacity(capacity: usize) -> PrimBuilder<T> {
+        PrimBuilder { values: Vec::with_capacity(capacity), valid: None }
+    }
+
+    fn push(&mut self, value: Option<T>) {
+        match value {
+            Some(value) => {
+                self.values.push(value);
+                if let Some(valid) = &mut self.valid {
+                    valid.push(true);
+                }
+            }
+            None => {
+                let len = self.values.len();
+                self.valid.get_or_insert_with(|| {
+                    let mut valid = Vec::with_capacity(self.values.capacity());
+                    valid.resize(len, true);
+                    valid
+                });
+                if let Some(valid) = &mut self.valid {
+                    valid.push(false);
+                }
+                self.values.push(T::default());
+            }
+        }
+    }
+
+    fn finish(self) -> Prim<T> {
+        Prim::with_validity(self.values, self.valid)
+    }
 }
 
 impl ColumnBuilder {
     pub fn new(ty: ScalarType, capacity: usize) -> ColumnBuilder {
-        let column = match ty {
-            ScalarType::Bool => Column::Bool(Prim::with_capacity(capacity)),
-            ScalarType::Int => Column::Int(Prim::with_capacity(capacity)),
-            ScalarType::Long => Column::Long(Prim::with_capacity(capacity)),
-            ScalarType::Real => Column::Real(Prim::with_capacity(capacity)),
-            ScalarType::Decimal => Column::Decimal(Prim::with_capacity(capacity)),
-            ScalarType::DateTime => Column::DateTime(Prim::with_capacity(capacity)),
-            ScalarType::TimeSpan => Column::TimeSpan(Prim::with_capacity(capacity)),
-            ScalarType::Guid => Column::Guid(Prim::with_capacity(capacity)),
-            ScalarType::String => Column::String(Strings::with_capacity(capacity, 0)),
-            ScalarType::Dynamic => Column::Dynamic(Vec::with_capacity(capacity)),
+        let building = match ty {
+            ScalarType::Bool => Building::Bool(PrimBuilder::with_capacity(capacity)),
+            ScalarType::Int => Building::Int(PrimBuilder::with_capacity(capacity)),
+            ScalarType::Long => Building::Long(PrimBuilder::with_capacity(capacity)),
+            ScalarType::Real => Building::Real(PrimBuilder::with_capacity(capacity)),
+            ScalarType::Decimal => Building::Decimal(PrimBuilder::with_capacity(capacity)),
+            ScalarType::DateTime => Building::DateTime(PrimBuilder::with_capacity(capacity)),
+            ScalarType::TimeSpan => Building::TimeSpan(PrimBuilder::with_capacity(capacity)),
+            ScalarType::Guid => Building::Guid(PrimBuilder::with_capacity(capacity)),
+            ScalarType::String => Building::String(StringsBuilder::with_capacity(capacity, 0)),
+            ScalarType::Dynamic => Building::Dynamic(Vec::with_capacity(capacity)),
         };
-        ColumnBuilder { column }
+        ColumnBuilder { building }
     }
 
     pub fn ty(&self) -> ScalarType {
-        self.column.ty()
+        match &self.building {
+            Building::Bool(_) => ScalarType::Bool,
+            Building::Int(_) => ScalarType::Int,
+            Building::Long(_) => ScalarType::Long,
+            Building::Real(_) => ScalarType::Real,
+            Building::Decimal(_) => ScalarType::Decimal,
+            Building::DateTime(_) => ScalarType::DateTime,
+            Building::TimeSpan(_) => ScalarType::TimeSpan,
+            Building::Guid(_) => ScalarType::Guid,
+            Building::String(_) => ScalarType::String,
+            Building::Dynamic(_) => ScalarType::Dynamic,
+        }
+    }
+
+    /// Rows pushed so far.
+    pub fn len(&self) -> usize {
+        match &self.building {
+            Building::Bool(p) => p.values.len(),
+            Building::Int(p) => p.values.len(),
+            Building::Long(p) | Building::DateTime(p) | Building::TimeSpan(p) => p.values.len(),
+            Building::Real(p) => p.values.len(),
+            Building::Decimal(p) => p.values.len(),
+            Building::Guid(p) => p.values.len(),
+            Building::String(s) => s.len(),
+            Building::Dynamic(d) => d.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn push(&mut self, value: &Value) {
-        match &mut self.column {
-            Column::Bool(p) => p.push(match value {
+        match &mut self.building {
+            Building::Bool(p) => p.push(match value {
                 Value::Bool(b) => Some(*b),
                 Value::Dynamic(Dyn::Bool(b)) => Some(*b),
                 _ => None,
             }),
-            Column::Int(p) => p.push(match value {
+            Building::Int(p) => p.push(match value {
                 Value::Int(i) => Some(*i),
                 Value::Bool(b) => Some(*b as i32),
                 other => other.as_i64().map(|i| i as i32),
             }),
-            Column::Long(p) => p.push(match value {
+            Building::Long(p) => p.push(match value {
                 Value::Bool(b) => Some(*b as i64),
                 Value::Real(r) if r.is_finite() => Some(*r as i64),
                 Value::DateTime(_) | Value::TimeSpan(_) | Value::Real(_) => None,
                 other => other.as_i64(),
             }),
-            Column::Real(p) => p.push(value.as_f64()),
-            Column::Decimal(p) => p.push(match value {
+            Building::Real(p) => p.push(value.as_f64()),
+            Building::Decimal(p) => p.push(match value {
                 Value::Decimal(d) => Some(*d),
                 Value::Int(i) => Some(Decimal::from(*i)),
                 Value::Long(i) => Some(Decimal::from(*i)),
@@ -448,37 +778,72 @@ impl ColumnBuilder {
                 Value::Dynamic(Dyn::Real(r)) => Decimal::try_from(*r).ok(),
                 _ => None,
             }),
-            Column::DateTime(p) => p.push(match value {
+            Building::DateTime(p) => p.push(match value {
                 Value::DateTime(t) | Value::Dynamic(Dyn::DateTime(t)) => Some(*t),
                 _ => None,
             }),
-            Column::TimeSpan(p) => p.push(match value {
+            Building::TimeSpan(p) => p.push(match value {
                 Value::TimeSpan(t) | Value::Dynamic(Dyn::TimeSpan(t)) => Some(*t),
                 _ => None,
             }),
-            Column::Guid(p) => p.push(match value {
+            Building::Guid(p) => p.push(match value {
                 Value::Guid(g) | Value::Dynamic(Dyn::Guid(g)) => Some(*g),
                 _ => None,
             }),
-            Column::String(s) => match value {
+            Building::String(s) => match value {
                 Value::String(text) => s.push(text),
                 Value::Null => s.push(""),
                 other => s.push(&other.to_kql_string()),
             },
-            Column::Dynamic(d) => d.push(value.to_dyn()),
+            Building::Dynamic(d) => d.push(value.to_dyn()),
         }
     }
 
     /// Appends a string (fast path for string columns).
     pub fn push_str(&mut self, text: &str) {
-        match &mut self.column {
-            Column::String(s) => s.push(text),
+        match &mut self.building {
+            Building::String(s) => s.push(text),
             _ => self.push(&Value::str(text)),
         }
     }
 
+    /// Appends a `dynamic` value (fast path for dynamic columns).
+    pub fn push_dyn(&mut self, value: Dyn) {
+        match &mut self.building {
+            Building::Dynamic(d) => d.push(value),
+            _ => self.push(&Value::Dynamic(value)),
+        }
+    }
+
+    /// Appends a `long` (or null), converting for other column types.
+    pub fn push_long(&mut self, value: Option<i64>) {
+        match &mut self.building {
+            Building::Long(p) => p.push(value),
+            _ => self.push(&value.map_or(Value::Null, Value::Long)),
+        }
+    }
+
+    /// Appends a `bool` (or null), converting for other column types.
+    pub fn push_bool(&mut self, value: Option<bool>) {
+        match &mut self.building {
+            Building::Bool(p) => p.push(value),
+            _ => self.push(&value.map_or(Value::Null, Value::Bool)),
+        }
+    }
+
     pub fn finish(self) -> Column {
-        self.column
+        match self.building {
+            Building::Bool(p) => Column::Bool(p.finish()),
+            Building::Int(p) => Column::Int(p.finish()),
+            Building::Long(p) => Column::Long(p.finish()),
+            Building::Real(p) => Column::Real(p.finish()),
+            Building::Decimal(p) => Column::Decimal(p.finish()),
+            Building::DateTime(p) => Column::DateTime(p.finish()),
+            Building::TimeSpan(p) => Column::TimeSpan(p.finish()),
+            Building::Guid(p) => Column::Guid(p.finish()),
+            Building::String(s) => Column::String(s.finish()),
+            Building::Dynamic(d) => Column::Dynamic(Dyns::new(d)),
+        }
     }
 }
 
@@ -488,7 +853,7 @@ pub fn concat(ty: ScalarType, parts: &[&Column]) -> Column {
     let mut builder = ColumnBuilder::new(ty, total);
     for part in parts {
         if part.ty() == ty
-            && let (Column::String(out), Column::String(input)) = (&mut builder.column, part)
+            && let (Building::String(out), Column::String(input)) = (&mut builder.building, part)
         {
             for text in input.iter() {
                 out.push(text);

@@ -378,6 +378,11 @@ fn string_set(op: ListOp, items: &[Compiled]) -> Option<Rc<HashSet<String>>> {
 
 /// Evaluates a lowered expression over `table`.
 pub fn eval(compiled: &Compiled, table: &Table, ctx: &EvalCtx) -> ExecResult<Datum> {
+    if !matches!(compiled, Compiled::Const(..) | Compiled::Column(_))
+        && let Some(datum) = eval_on_dictionary(compiled, table, ctx)?
+    {
+        return Ok(datum);
+    }
     match compiled {
         Compiled::Const(value, ty) => Ok(Datum::Scalar(value.clone(), *ty)),
         Compiled::Column(index) => Ok(Datum::Column((*table.fields[*index].column).clone())),
@@ -453,6 +458,67 @@ pub fn eval(compiled: &Compiled, table: &Table, ctx: &EvalCtx) -> ExecResult<Dat
             })
         }
     }
+}
+
+/// What a lowered expression reads from its input table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reads {
+    Nothing,
+    Column(usize),
+    /// Several columns, or something that depends on more than the row's values.
+    More,
+}
+
+impl Reads {
+    fn and(self, other: Reads) -> Reads {
+        match (self, other) {
+            (Reads::Nothing, other) | (other, Reads::Nothing) => other,
+            (Reads::Column(a), Reads::Column(b)) if a == b => Reads::Column(a),
+            _ => Reads::More,
+        }
+    }
+}
+
+fn reads(compiled: &Compiled) -> Reads {
+    let all = |items: &mut dyn Iterator<Item = &Compiled>| items.fold(Reads::Nothing, |acc, item| acc.and(reads(item)));
+    match compiled {
+        Compiled::Const(..) => Reads::Nothing,
+        Compiled::Column(index) => Reads::Column(*index),
+        Compiled::Negate(operand) => reads(operand),
+        Compiled::Binary { left, right, .. } => reads(left).and(reads(right)),
+        Compiled::List { left, items, .. } => reads(left).and(all(&mut items.iter())),
+        Compiled::Between { expr, low, high, .. } => reads(expr).and(reads(low)).and(reads(high)),
+        Compiled::Call { name, args, .. } => {
+            if functions::is_row_independent(name) {
+                all(&mut args.iter())
+            } else {
+                Reads::More
+            }
+        }
+        Compiled::Member { target, .. } => reads(target),
+        Compiled::Index { target, index } => reads(target).and(reads(index)),
+    }
+}
+
+/// An expression of a single dictionary-encoded column (`UserAgent has
+/// "curl"`, `ipv4_is_private(IPAddress)`) computed once per distinct value
+/// and spread to the rows by their codes. `None` when that does not apply.
+fn eval_on_dictionary(compiled: &Compiled, table: &Table, ctx: &EvalCtx) -> ExecResult<Option<Datum>> {
+    let Reads::Column(index) = reads(compiled) else { return Ok(None) };
+    let column = &table.fields[index].column;
+    let Some((codes, distinct)) = column.dictionary() else { return Ok(None) };
+    if distinct.len() >= codes.len() {
+        return Ok(None);
+    }
+    let mut fields = table.fields.clone();
+    fields[index].column = Arc::new(distinct);
+    let rows = fields[index].column.len();
+    let distinct_table = Table::from_fields(fields, rows);
+    let distinct_ctx = EvalCtx { rows, ..*ctx };
+    Ok(Some(match eval(compiled, &distinct_table, &distinct_ctx)? {
+        Datum::Column(values) => Datum::Column(Column::from_dictionary(codes.clone(), &values)),
+        scalar => scalar,
+    }))
 }
 
 fn member(target: &Value, name: &str) -> Value {

@@ -24,31 +24,71 @@ impl Groups {
     }
 }
 
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Groups `rows` rows by the values of `columns` (all nulls of a type are one key).
 pub fn group_rows(columns: &[&Column], rows: usize) -> Groups {
     if columns.is_empty() {
         return Groups { group_of_row: vec![0; rows], first_rows: if rows > 0 { vec![0] } else { Vec::new() } };
     }
-    if let [Column::String(strings)] = columns {
-        let mut map: HashMap<&str, u32> = HashMap::new();
-        let mut groups = Groups { group_of_row: Vec::with_capacity(rows), first_rows: Vec::new() };
-        for (row, text) in strings.iter().enumerate() {
-            let next = groups.first_rows.len() as u32;
-            let group = *map.entry(text).or_insert_with(|| {
-                groups.first_rows.push(row);
-                next
-            });
-            groups.group_of_row.push(group);
+    // Dictionary-encoded columns: group by value ids, combined into one number.
+    let ids: Vec<Option<(Vec<u32>, usize)>> = columns.iter().map(|column| value_ids(column)).collect();
+    if ids.iter().all(Option::is_some) {
+        let mut combined = vec![0u64; rows];
+        let mut cardinality: u64 = 1;
+        let mut fits = true;
+        for (ids, distinct) in ids.iter().flatten() {
+            for (key, id) in combined.iter_mut().zip(ids) {
+                *key = *key * (*distinct as u64) + u64::from(*id);
+            }
+            match cardinality.checked_mul((*distinct as u64).max(1)) {
+                Some(product) => cardinality = product,
+                None => fits = false,
+            }
         }
-        return groups;
+        if fits {
+            return group_by_number(&combined, cardinality);
+        }
     }
-    let mut map: HashMap<Box<[u8]>, u32> = HashMap::new();
+    match columns {
+        [Column::String(strings)] => {
+            let mut map: FastMap<&str, u32> = FastMap::default();
+            let mut groups = Groups { group_of_row: Vec::with_capacity(rows), first_rows: Vec::new() };
+            for (row, text) in strings.iter().enumerate() {
+                let next = groups.first_rows.len() as u32;
+                let group = *map.entry(text).or_insert_with(|| {
+                    groups.first_rows.push(row);
+                    next
+                });
+                groups.group_of_row.push(group);
+            }
+            return groups;
+        }
+        [Column::Long(values) | Column::DateTime(values) | Column::TimeSpan(values)] => {
+            let mut map: FastMap<Option<i64>, u32> = FastMap::default();
+            let mut groups = Groups { group_of_row: Vec::with_capacity(rows), first_rows: Vec::new() };
+            for row in 0..rows {
+                let next = groups.first_rows.len() as u32;
+                let group = *map.entry(values.get(row)).or_insert_with(|| {
+                    groups.first_rows.push(row);
+                    next
+                });
+                groups.group_of_row.push(group);
+            }
+            return groups;
+        }
+        _ => {}
+    }
+    let mut map: FastMap<Box<[u8]>, u32> = FastMap::default();
     let mut groups = Groups { group_of_row: Vec::with_capacity(rows), first_rows: Vec::new() };
     let mut key = Vec::new();
     for row in 0..rows {
         key.clear();
-        for column in columns {
-            encode_key(column, row, &mut key);
+        for (column, ids) in columns.iter().zip(&ids) {
+            match ids {
+                Some((ids, _)) => key.extend_from_slice(&ids[row].to_le_bytes()),
+                None => encode_key(column, row, &mut key),
+            }
         }
         let group = match map.get(key.as_slice()) {
             Some(group) => *group,
@@ -60,6 +100,46 @@ pub fn group_rows(columns: &[&Column], rows: usize) -> Groups {
             }
         };
         groups.group_of_row.push(group);
+    }
+    groups
+}
+
+/// For a dictionary-encoded column: an id per row, equal exactly when the
+/// values are (distinct dictionary entries can hold equal values), and the
+/// number of ids.
+fn value_ids(column: &Column) -> Option<(Vec<u32>, usize)> {
+    let (codes, distinct) = column.dictionary()?;
+    if distinct.len() > codes.len() {
+        return None;
+    }
+    let entries = group_rows(&[&distinct], distinct.len());
+    let ids = codes.iter().map(|&code| entries.group_of_row[code as usize]).collect();
+    Some((ids, entries.len()))
+}
+
+/// Groups rows by a number below `cardinality`, in order of first appearance.
+fn group_by_number(keys: &[u64], cardinality: u64) -> Groups {
+    let mut groups = Groups { group_of_row: Vec::with_capacity(keys.len()), first_rows: Vec::new() };
+    if cardinality <= (keys.len() as u64).max(1 << 16) * 4 {
+        let mut group_of_key = vec![u32::MAX; cardinality as usize];
+        for (row, key) in keys.iter().enumerate() {
+            let slot = &mut group_of_key[*key as usize];
+            if *slot == u32::MAX {
+                *slot = groups.first_rows.len() as u32;
+                groups.first_rows.push(row);
+            }
+            groups.group_of_row.push(*slot);
+        }
+    } else {
+        let mut map: FastMap<u64, u32> = FastMap::default();
+        for (row, key) in keys.iter().enumerate() {
+            let next = groups.first_rows.len() as u32;
+            let group = *map.entry(*key).or_insert_with(|| {
+                groups.first_rows.push(row);
+                next
+            });
+            groups.group_of_row.push(group);
+        }
     }
     groups
 }

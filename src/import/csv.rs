@@ -4,9 +4,9 @@
 //! typed columns directly, so no per-cell strings are kept.
 
 use crate::analysis::types::TableType;
-use crate::engine::column::ColumnBuilder;
 use crate::engine::table::Table;
-use crate::import::{ImportError, Inference, push_text};
+use crate::import::text_column::TextColumnBuilder;
+use crate::import::{ImportError, Inference};
 use crate::syntax::ast::ScalarType;
 
 /// Parses CSV text; known columns take their schema type, others are inferred.
@@ -64,12 +64,12 @@ pub fn import_csv_with<R: std::io::Read>(
         })
         .collect();
     // Pass 2: typed columns.
-    let mut builders: Vec<ColumnBuilder> = types.iter().map(|ty| ColumnBuilder::new(*ty, rows)).collect();
+    let mut builders: Vec<TextColumnBuilder> = types.iter().map(|ty| TextColumnBuilder::new(*ty, rows)).collect();
     let mut second = reader()?;
     while second.read_record(&mut record).map_err(error)? {
         for (builder, value) in builders.iter_mut().zip(record.iter()) {
-            push_text(builder, value);
+            builder.push(value);
         }
     }
-    Ok(Table::new(headers.into_iter().zip(builders.into_iter().map(ColumnBuilder::finish)).collect()))
+    Ok(Table::new(headers.into_iter().zip(builders.into_iter().map(TextColumnBuilder::finish)).collect()))
 }

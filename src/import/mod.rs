@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod text_column;
 
 use std::path::Path;
 

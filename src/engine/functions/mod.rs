@@ -87,6 +87,13 @@ pub fn map_rows(
     Ok(Datum::Column(builder.finish()))
 }
 
+/// True when `name`'s value for a row depends only on that row's arguments
+/// (not on other rows, the row's position or chance), so that it can be
+/// computed once per distinct argument value.
+pub fn is_row_independent(name: &str) -> bool {
+    window::lookup(name).is_none() && !matches!(name, "new_guid" | "rand")
+}
+
 /// Checks the argument count of a kernel (the analyzer checks it first; this
 /// protects the engine when analysis was skipped).
 pub fn expect_args(name: &str, args: &[Datum], min: usize, max: usize) -> ExecResult<()> {

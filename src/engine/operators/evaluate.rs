@@ -67,7 +67,7 @@ fn bag_unpack<'q>(exec: &Executor<'q>, args: &'q [Expr], input: &Table, env: &En
             return Err(ExecError::runtime(format!("`bag_unpack` would create column `{name}`, which already exists"))
                 .with_help("pass a column prefix: `bag_unpack(Column, \"prefix_\")`"));
         }
-        fields.push(Field { name, column: Arc::new(Column::Dynamic(values)) });
+        fields.push(Field { name, column: Arc::new(Column::Dynamic(values.into())) });
     }
     Ok(Table::from_fields(fields, input.rows))
 }

@@ -136,7 +136,7 @@ pub fn run<'q>(
             Some(name) => name.name.clone(),
             None => expression_name(&assignment.value, true).unwrap_or_else(|| format!("Column{}", fields.len() + 1)),
         };
-        push_unique(&mut fields, Field { name, column: Arc::new(Column::Dynamic(arrays)) });
+        push_unique(&mut fields, Field { name, column: Arc::new(Column::Dynamic(arrays.into())) });
     }
     let axis_values: Vec<Dyn> = (0..bins)
         .map(|bin| {
@@ -150,7 +150,7 @@ pub fn run<'q>(
         })
         .collect();
     let axis_name = expression_name(on, false).unwrap_or_else(|| "Column1".to_string());
-    let axis_column = Column::Dynamic(vec![Dyn::array(axis_values); group_count]);
+    let axis_column = Column::Dynamic(vec![Dyn::array(axis_values); group_count].into());
     push_unique(&mut fields, Field { name: axis_name, column: Arc::new(axis_column) });
     Ok(Table::from_fields(fields, group_count))
 }
