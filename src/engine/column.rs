@@ -185,6 +185,16 @@ impl Strings {
         self.codes.as_ref().map(|_| self.offsets.len() - 1)
     }
 
+    /// Each row's dictionary code (`None` when not encoded).
+    pub fn codes(&self) -> Option<&Arc<Vec<u32>>> {
+        self.codes.as_ref()
+    }
+
+    /// Dictionary entry `index` (with [`Strings::codes`]).
+    pub fn dictionary_entry(&self, index: usize) -> &str {
+        self.entry(index)
+    }
+
     /// Appends a row (a dictionary-encoded column is decoded first).
     pub fn push(&mut self, text: &str) {
         if self.codes.is_some() {

@@ -341,7 +341,7 @@ impl<'q> Executor<'q> {
         if rows > self.options.max_rows {
             return Err(ExecError::new(
                 Code::RowLimitExceeded,
-                format!("an intermediate result has {rows} rows, over the limit of {}", self.options.max_rows),
+                format!("an intermediate result reaches {rows} rows, over the limit of {}", self.options.max_rows),
             )
             .with_help("filter earlier, or raise `--max-rows`"));
         }

@@ -24,7 +24,10 @@ impl Groups {
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// A hash map with a fast (not DoS-resistant) hasher, for keys from the data.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// A hash set with a fast hasher.
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// Groups `rows` rows by the values of `columns` (all nulls of a type are one key).
 pub fn group_rows(columns: &[&Column], rows: usize) -> Groups {
@@ -107,7 +110,7 @@ pub fn group_rows(columns: &[&Column], rows: usize) -> Groups {
 /// For a dictionary-encoded column: an id per row, equal exactly when the
 /// values are (distinct dictionary entries can hold equal values), and the
 /// number of ids.
-fn value_ids(column: &Column) -> Option<(Vec<u32>, usize)> {
+pub fn value_ids(column: &Column) -> Option<(Vec<u32>, usize)> {
     let (codes, distinct) = column.dictionary()?;
     if distinct.len() > codes.len() {
         return None;

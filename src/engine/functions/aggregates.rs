@@ -9,7 +9,7 @@ use crate::engine::column::{Column, ColumnBuilder, Prim};
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::functions::operators::compare;
-use crate::engine::keys::encode_key;
+use crate::engine::keys::{FastSet, encode_key, value_ids};
 use crate::engine::value::{Dyn, Value};
 use crate::syntax::ast::ScalarType;
 
@@ -98,19 +98,38 @@ pub fn aggregate(name: &str, args: &[Datum], grouping: &Grouping) -> ExecResult<
         "min" | "max" => extreme(arg(0)?, grouping, &included, base == "max"),
         "dcount" | "count_distinct" => {
             let column = arg(0)?.clone().into_column(grouping.rows);
-            let mut sets: Vec<HashSet<Vec<u8>>> = vec![HashSet::new(); groups];
-            let mut key = Vec::new();
-            for row in 0..grouping.rows {
-                if included(row) && !column.is_null(row) {
+            let mut counts = vec![0i64; groups];
+            let rows = (0..grouping.rows).filter(|row| included(*row) && !column.is_null(*row));
+            if let Some((ids, _)) = value_ids(&column) {
+                // (group, value id) pairs seen.
+                let mut seen: FastSet<u64> = FastSet::default();
+                for row in rows {
+                    let group = group_of[row];
+                    if seen.insert((u64::from(group) << 32) | u64::from(ids[row])) {
+                        counts[group as usize] += 1;
+                    }
+                }
+            } else if let Column::String(strings) = &column {
+                let mut seen: FastSet<(u32, &str)> = FastSet::default();
+                for row in rows {
+                    let group = group_of[row];
+                    if seen.insert((group, strings.get(row))) {
+                        counts[group as usize] += 1;
+                    }
+                }
+            } else {
+                let mut seen: FastSet<(u32, Box<[u8]>)> = FastSet::default();
+                let mut key = Vec::new();
+                for row in rows {
                     key.clear();
                     encode_key(&column, row, &mut key);
-                    let set = &mut sets[group_of[row] as usize];
-                    if !set.contains(&key) {
-                        set.insert(key.clone());
+                    let group = group_of[row];
+                    if seen.insert((group, key.as_slice().into())) {
+                        counts[group as usize] += 1;
                     }
                 }
             }
-            Column::Long(Prim::new(sets.iter().map(|s| s.len() as i64).collect()))
+            Column::Long(Prim::new(counts))
         }
         "make_list" | "make_set" | "make_list_with_nulls" => {
             let value = arg(0)?;

@@ -1,13 +1,12 @@
 //! `join kind=... (right) on keys`: Kusto's join kinds, including the default
 //! `innerunique` (the left side is first deduplicated on the join key).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::engine::column::{Column, ColumnBuilder};
+use crate::engine::column::{Column, ColumnBuilder, Strings};
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
-use crate::engine::keys::encode_key;
+use crate::engine::keys::{FastMap, encode_key};
 use crate::engine::operators::{param_text, push_unique};
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
@@ -127,18 +126,6 @@ fn key_columns<'t>(
         .collect()
 }
 
-/// A comparable key for one row (numbers of different widths compare equal).
-fn row_key(columns: &[&Column], row: usize, out: &mut Vec<u8>) -> bool {
-    out.clear();
-    for column in columns {
-        if column.is_null(row) {
-            return false;
-        }
-        encode_key(column, row, out);
-    }
-    true
-}
-
 /// Joins two tables on key column pairs. `lookup` drops the right key columns.
 pub fn join_tables(
     exec: &Executor<'_>,
@@ -150,45 +137,59 @@ pub fn join_tables(
 ) -> ExecResult<Table> {
     let left_keys = key_columns(left, keys.iter().map(|(l, _)| l), "left")?;
     let right_keys = key_columns(right, keys.iter().map(|(_, r)| r), "right")?;
-    let mut index: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-    let mut key = Vec::new();
-    for row in 0..right.rows {
-        if row_key(&right_keys, row, &mut key) {
-            index.entry(key.clone()).or_default().push(row);
+    let (left_ids, right_ids, distinct) = key_ids(&left_keys, &right_keys, left.rows, right.rows);
+    // The right rows of each key, in order: `first_right[key]`, then `next_right[row]`.
+    let mut first_right = vec![NO_ROW; distinct];
+    let mut next_right = vec![NO_ROW; right.rows];
+    for row in (0..right.rows).rev() {
+        let id = right_ids[row];
+        if id != NULL_KEY {
+            next_right[row] = first_right[id as usize];
+            first_right[id as usize] = row as u32;
         }
     }
+    let matches_of = |id: u32| -> Option<u32> {
+        if id == NULL_KEY {
+            return None;
+        }
+        Some(first_right[id as usize]).filter(|first| *first != NO_ROW)
+    };
     let mut pairs: Vec<(Option<usize>, Option<usize>)> = Vec::new();
     let mut right_matched = vec![false; right.rows];
-    let mut seen_left: HashMap<Vec<u8>, ()> = HashMap::new();
+    let mut seen_left = vec![false; if kind == JoinKind::InnerUnique { distinct } else { 0 }];
     for row in 0..left.rows {
-        let matches = if row_key(&left_keys, row, &mut key) { index.get(&key) } else { None };
-        if kind == JoinKind::InnerUnique {
-            if seen_left.contains_key(&key) && matches.is_some() {
+        let id = left_ids[row];
+        let matches = matches_of(id);
+        if kind == JoinKind::InnerUnique && matches.is_some() {
+            if seen_left[id as usize] {
                 continue;
             }
-            if matches.is_some() {
-                seen_left.insert(key.clone(), ());
-            }
+            seen_left[id as usize] = true;
         }
         match (kind, matches) {
             (JoinKind::LeftSemi, Some(_)) => pairs.push((Some(row), None)),
             (JoinKind::LeftAnti, None) => pairs.push((Some(row), None)),
             (JoinKind::LeftSemi | JoinKind::LeftAnti, _) => {}
-            (_, Some(rows)) => {
-                // Checked before growing, so a runaway join stops before it allocates.
-                exec.check_rows(pairs.len() + rows.len())?;
-                for &r in rows {
-                    right_matched[r] = true;
-                    if matches!(
-                        kind,
-                        JoinKind::InnerUnique
-                            | JoinKind::Inner
-                            | JoinKind::LeftOuter
-                            | JoinKind::RightOuter
-                            | JoinKind::FullOuter
-                    ) {
-                        pairs.push((Some(row), Some(r)));
+            (_, Some(first)) => {
+                let keeps_pairs = matches!(
+                    kind,
+                    JoinKind::InnerUnique
+                        | JoinKind::Inner
+                        | JoinKind::LeftOuter
+                        | JoinKind::RightOuter
+                        | JoinKind::FullOuter
+                );
+                let mut r = first;
+                while r != NO_ROW {
+                    right_matched[r as usize] = true;
+                    if keeps_pairs {
+                        // Checked as it grows, so a runaway join stops before it allocates.
+                        if pairs.len() == exec.options.max_rows {
+                            exec.check_rows(pairs.len() + 1)?;
+                        }
+                        pairs.push((Some(row), Some(r as usize)));
                     }
+                    r = next_right[r as usize];
                 }
             }
             (JoinKind::LeftOuter | JoinKind::FullOuter, None) => pairs.push((Some(row), None)),
@@ -238,6 +239,73 @@ pub fn join_tables(
         }
     }
     Ok(Table::from_fields(fields, pairs.len()))
+}
+
+/// No row (end of a chain of right rows).
+const NO_ROW: u32 = u32::MAX;
+/// The id of a key with a null part: it matches nothing.
+const NULL_KEY: u32 = u32::MAX;
+
+/// Numbers the join keys of both sides: two rows get the same id exactly
+/// when their keys are equal (numbers of different widths compare equal);
+/// a key with a null part gets [`NULL_KEY`]. Returns the ids of the left
+/// and right rows and how many ids there are.
+fn key_ids(left: &[&Column], right: &[&Column], left_rows: usize, right_rows: usize) -> (Vec<u32>, Vec<u32>, usize) {
+    if let ([left_column], [right_column]) = (left, right)
+        && let Some(ids) = string_key_ids(left_column, right_column)
+    {
+        return ids;
+    }
+    let mut interner: FastMap<Vec<u8>, u32> = FastMap::default();
+    let mut key = Vec::new();
+    let mut ids_of = |columns: &[&Column], rows: usize| -> Vec<u32> {
+        (0..rows)
+            .map(|row| {
+                key.clear();
+                for column in columns {
+                    if column.is_null(row) {
+                        return NULL_KEY;
+                    }
+                    encode_key(column, row, &mut key);
+                }
+                let next = interner.len() as u32;
+                match interner.get(&key) {
+                    Some(id) => *id,
+                    None => {
+                        interner.insert(key.clone(), next);
+                        next
+                    }
+                }
+            })
+            .collect()
+    };
+    let left_ids = ids_of(left, left_rows);
+    let right_ids = ids_of(right, right_rows);
+    (left_ids, right_ids, interner.len())
+}
+
+/// [`key_ids`] for one string key on each side, per distinct value when the
+/// columns are dictionary-encoded. `None` for other types.
+fn string_key_ids<'a>(left: &'a Column, right: &'a Column) -> Option<(Vec<u32>, Vec<u32>, usize)> {
+    let (Column::String(left), Column::String(right)) = (left, right) else { return None };
+    let mut interner: FastMap<&'a str, u32> = FastMap::default();
+    let mut intern = |text: &'a str| {
+        let next = interner.len() as u32;
+        *interner.entry(text).or_insert(next)
+    };
+    let mut ids_of = |strings: &'a Strings| -> Vec<u32> {
+        match (strings.codes(), strings.dictionary_len()) {
+            (Some(codes), Some(distinct)) if distinct <= codes.len() => {
+                let entry_ids: Vec<u32> = (0..distinct).map(|entry| intern(strings.dictionary_entry(entry))).collect();
+                codes.iter().map(|&code| entry_ids[code as usize]).collect()
+            }
+            _ => strings.iter().map(&mut intern).collect(),
+        }
+    };
+    let left_ids = ids_of(left);
+    let right_ids = ids_of(right);
+    drop(ids_of);
+    Some((left_ids, right_ids, interner.len()))
 }
 
 /// Rows at `rows`, with nulls where the index is `None`.
