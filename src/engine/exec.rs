@@ -15,6 +15,7 @@ use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::expr::{Compiler, eval};
 use crate::engine::functions::EvalCtx;
 use crate::engine::operators;
+use crate::engine::pruning::{self, Needed};
 use crate::engine::scope::{Binding, Env, INPUT, LazyTable, bind, lookup, match_arguments};
 use crate::engine::table::{Database, Table};
 use crate::engine::value::Value;
@@ -155,16 +156,30 @@ impl<'q> Executor<'q> {
 
     /// Evaluates a tabular expression.
     pub fn eval_table(&self, expr: &'q Expr, env: &Env<'q>) -> ExecResult<Arc<Table>> {
+        self.eval_table_needing(expr, env, None)
+    }
+
+    /// Evaluates a tabular expression of which only the columns `needed` are
+    /// read later (`None`: all): operators get only the columns they use.
+    fn eval_table_needing(&self, expr: &'q Expr, env: &Env<'q>, needed: Option<&Needed>) -> ExecResult<Arc<Table>> {
         self.check_cancelled()?;
         let table = match &expr.kind {
-            ExprKind::Paren(inner) => return self.eval_table(inner, env),
+            ExprKind::Paren(inner) => return self.eval_table_needing(inner, env, needed),
             ExprKind::Name(ident) => self.table_by_name(&ident.name, env).map_err(|e| e.at(expr.span))?,
             ExprKind::ContextualInput => match lookup(env, INPUT) {
                 Some(Binding::Evaluated(table)) => table.clone(),
                 _ => return Err(ExecError::runtime("this sub-query has no input").at(expr.span)),
             },
             ExprKind::Pipe { input, operator } => {
-                let input = self.eval_table(input, env)?;
+                let is_user_function = |name: &str| matches!(lookup(env, name), Some(Binding::Function(..)));
+                let input_needed = pruning::input_columns(operator, needed, &is_user_function);
+                let mut input = self.eval_table_needing(input, env, input_needed.as_ref())?;
+                if let Some(input_needed) = &input_needed
+                    && input.fields.iter().any(|field| !input_needed.contains(&field.name))
+                {
+                    let fields = input.fields.iter().filter(|field| input_needed.contains(&field.name)).cloned().collect();
+                    input = Arc::new(Table::from_fields(fields, input.rows));
+                }
                 operators::run(self, operator, input, env).map_err(|e| e.at(operator.span))?
             }
             ExprKind::Source(operator) => {

@@ -24,6 +24,7 @@ pub mod expr;
 pub mod functions;
 pub mod keys;
 pub mod operators;
+pub mod pruning;
 pub mod output;
 pub mod scope;
 pub mod table;

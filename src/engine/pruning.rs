@@ -1,0 +1,156 @@
+//! Column pruning: which input columns an operator reads, given which of its
+//! output columns are needed later. The executor drops the other columns
+//! before running the operator, so `T | where A == 1 | summarize count() by B`
+//! filters two columns of `T`, not all of them.
+
+use std::collections::HashSet;
+
+use crate::syntax::ast::operators::{Assignment, Operator, OperatorKind};
+use crate::syntax::ast::{Expr, ExprKind};
+
+/// Column names (a set of names; unknown names in it are harmless).
+pub type Needed = HashSet<String>;
+
+/// The input columns `operator` reads to produce `needed` of its output
+/// columns (`None`: all output columns). `None` when it may read any column
+/// (`*`, `pack_all()`, a user function, an operator not analysed here).
+pub fn input_columns(
+    operator: &Operator,
+    needed: Option<&Needed>,
+    is_user_function: &dyn Fn(&str) -> bool,
+) -> Option<Needed> {
+    let mut names = Needed::new();
+    let mut read = |expr: &Expr, names: &mut Needed| collect_names(expr, names, is_user_function);
+    match &operator.kind {
+        // Pass-through operators: what comes after needs, plus what they read.
+        OperatorKind::Where(predicate) => {
+            names.extend(needed?.iter().cloned());
+            read(predicate, &mut names)?;
+        }
+        OperatorKind::Extend(assignments) => {
+            names.extend(needed?.iter().cloned());
+            read_assignments(assignments, &mut names, &mut read)?;
+        }
+        OperatorKind::Sort { keys, .. } => {
+            names.extend(needed?.iter().cloned());
+            for key in keys {
+                read(&key.expr, &mut names)?;
+            }
+        }
+        OperatorKind::Top { count, key, .. } => {
+            names.extend(needed?.iter().cloned());
+            read(count, &mut names)?;
+            read(&key.expr, &mut names)?;
+        }
+        OperatorKind::Take { count, .. } => {
+            names.extend(needed?.iter().cloned());
+            read(count, &mut names)?;
+        }
+        // Operators whose output is made only of what they read.
+        OperatorKind::Project(assignments) => read_assignments(assignments, &mut names, &mut read)?,
+        OperatorKind::Summarize { aggregates, by, .. } => {
+            read_assignments(aggregates, &mut names, &mut read)?;
+            read_assignments(by, &mut names, &mut read)?;
+        }
+        OperatorKind::Distinct { columns, .. } => {
+            for column in columns {
+                read(column, &mut names)?;
+            }
+        }
+        OperatorKind::Count => {}
+        _ => return None,
+    }
+    Some(names)
+}
+
+fn read_assignments(
+    assignments: &[Assignment],
+    names: &mut Needed,
+    read: &mut impl FnMut(&Expr, &mut Needed) -> Option<()>,
+) -> Option<()> {
+    for assignment in assignments {
+        read(&assignment.value, names)?;
+    }
+    Some(())
+}
+
+/// Adds every name `expr` mentions; `None` when it can read columns not named.
+fn collect_names(expr: &Expr, names: &mut Needed, is_user_function: &dyn Fn(&str) -> bool) -> Option<()> {
+    let walk = |e: &Expr, names: &mut Needed| collect_names(e, names, is_user_function);
+    match &expr.kind {
+        // A function named without `()` can read any column.
+        ExprKind::Name(ident) if is_user_function(&ident.name) => return None,
+        ExprKind::Name(ident) => {
+            names.insert(ident.name.clone());
+        }
+        ExprKind::Literal(_) | ExprKind::TypeOf { .. } | ExprKind::ContextualInput => {}
+        ExprKind::Paren(inner) | ExprKind::Unary { operand: inner, .. } => walk(inner, names)?,
+        ExprKind::Binary { left, right, .. } => {
+            walk(left, names)?;
+            walk(right, names)?;
+        }
+        ExprKind::List { left, items, .. } => {
+            walk(left, names)?;
+            for item in items {
+                walk(item, names)?;
+            }
+        }
+        ExprKind::Between { expr, low, high, .. } => {
+            walk(expr, names)?;
+            walk(low, names)?;
+            walk(high, names)?;
+        }
+        ExprKind::Call { target: None, name, args } => {
+            if is_user_function(&name.name)
+                || matches!(name.name.as_str(), "pack_all" | "column_ifexists" | "bag_pack_columns")
+            {
+                return None;
+            }
+            for arg in args {
+                walk(arg, names)?;
+            }
+        }
+        ExprKind::NamedArg { value, .. } => walk(value, names)?,
+        ExprKind::Member { target, .. } => walk(target, names)?,
+        ExprKind::Index { target, index } => {
+            walk(target, names)?;
+            walk(index, names)?;
+        }
+        // Sub-queries read other tables; the names they mention are harmless extras.
+        ExprKind::Pipe { input, .. } => walk(input, names)?,
+        ExprKind::Source(_) => {}
+        ExprKind::Star
+        | ExprKind::NamePattern(_)
+        | ExprKind::Call { target: Some(_), .. }
+        | ExprKind::SearchField { .. }
+        | ExprKind::Error => return None,
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needed_by(query: &str) -> Option<Vec<String>> {
+        let parsed = crate::parse(query);
+        let crate::syntax::ast::StatementKind::Query(expr) = &parsed.query.statements[0].kind else { panic!() };
+        let ExprKind::Pipe { operator, .. } = &expr.kind else { panic!() };
+        let mut names: Vec<String> = input_columns(operator, None, &|_| false)?.into_iter().collect();
+        names.sort();
+        Some(names)
+    }
+
+    #[test]
+    fn summarize_reads_its_keys_and_arguments() {
+        assert_eq!(needed_by("T | summarize count(), max(B) by C"), Some(vec!["B".into(), "C".into()]));
+        assert_eq!(needed_by("T | count"), Some(vec![]));
+    }
+
+    #[test]
+    fn star_and_pass_through_operators_need_everything() {
+        assert_eq!(needed_by("T | summarize arg_max(A, *) by C"), None);
+        assert_eq!(needed_by("T | where A > 1"), None);
+        assert_eq!(needed_by("T | project pack_all()"), None);
+    }
+}
