@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::engine::column::{Column, ColumnBuilder, Prim};
+use crate::engine::column::{Column, ColumnBuilder, Prim, Strings};
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::functions::operators::compare;
@@ -46,6 +46,44 @@ fn base_name(name: &str) -> (&str, bool) {
         "covariancepif" => ("covariancep", true),
         other => (other, false),
     }
+}
+
+/// `make_set` of a string column: each distinct string once per group, in
+/// order of first appearance (the `dynamic` strings made once per value).
+fn make_set_strings(
+    column: &Column,
+    strings: &Strings,
+    grouping: &Grouping,
+    included: &dyn Fn(usize) -> bool,
+    limit: usize,
+) -> Column {
+    let mut lists: Vec<Vec<Dyn>> = vec![Vec::new(); grouping.groups];
+    let rows = (0..grouping.rows).filter(|row| included(*row));
+    match value_ids(column) {
+        Some((ids, distinct)) => {
+            let mut items: Vec<Option<Dyn>> = vec![None; distinct];
+            let mut seen: FastSet<u64> = FastSet::default();
+            for row in rows {
+                let group = grouping.group_of_row[row];
+                let id = ids[row];
+                if lists[group as usize].len() < limit && seen.insert((u64::from(group) << 32) | u64::from(id)) {
+                    let item = items[id as usize].get_or_insert_with(|| Dyn::str(strings.get(row)));
+                    lists[group as usize].push(item.clone());
+                }
+            }
+        }
+        None => {
+            let mut seen: FastSet<(u32, &str)> = FastSet::default();
+            for row in rows {
+                let group = grouping.group_of_row[row];
+                let text = strings.get(row);
+                if lists[group as usize].len() < limit && seen.insert((group, text)) {
+                    lists[group as usize].push(Dyn::str(text));
+                }
+            }
+        }
+    }
+    Column::Dynamic(lists.into_iter().map(Dyn::array).collect())
 }
 
 /// Computes aggregate `name` over `args`.
@@ -137,6 +175,11 @@ pub fn aggregate(name: &str, args: &[Datum], grouping: &Grouping) -> ExecResult<
                 Some(n) if n >= 0 => n as usize,
                 _ => 1_048_576,
             };
+            if base == "make_set"
+                && let Datum::Column(column @ Column::String(strings)) = value
+            {
+                return Ok(make_set_strings(column, strings, grouping, &included, limit));
+            }
             let mut lists: Vec<Vec<Dyn>> = vec![Vec::new(); groups];
             let mut seen: Vec<HashSet<String>> =
                 if base == "make_set" { vec![HashSet::new(); groups] } else { Vec::new() };
