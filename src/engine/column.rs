@@ -77,6 +77,14 @@ impl<T: Copy + Default> Prim<T> {
         )
     }
 
+    /// Rows at dictionary `codes`, in that order.
+    pub fn take_codes(&self, codes: &[u32]) -> Prim<T> {
+        Prim::with_validity(
+            codes.iter().map(|&code| self.values[code as usize]).collect(),
+            self.valid.as_ref().map(|valid| codes.iter().map(|&code| valid[code as usize]).collect()),
+        )
+    }
+
     /// Rows where `mask` is true.
     pub fn filter(&self, mask: &[bool]) -> Prim<T> {
         let values = self.values.iter().zip(mask).filter(|(_, keep)| **keep).map(|(v, _)| *v).collect();
@@ -565,10 +573,14 @@ impl Column {
         match dictionary {
             Column::String(strings) => Column::String(Strings::from_dictionary(codes, strings)),
             Column::Dynamic(values) => Column::Dynamic(Dyns::from_dictionary(codes, values)),
-            other => {
-                let indexes: Vec<usize> = codes.iter().map(|&code| code as usize).collect();
-                other.take(&indexes)
-            }
+            Column::Bool(values) => Column::Bool(values.take_codes(&codes)),
+            Column::Int(values) => Column::Int(values.take_codes(&codes)),
+            Column::Long(values) => Column::Long(values.take_codes(&codes)),
+            Column::Real(values) => Column::Real(values.take_codes(&codes)),
+            Column::Decimal(values) => Column::Decimal(values.take_codes(&codes)),
+            Column::DateTime(values) => Column::DateTime(values.take_codes(&codes)),
+            Column::TimeSpan(values) => Column::TimeSpan(values.take_codes(&codes)),
+            Column::Guid(values) => Column::Guid(values.take_codes(&codes)),
         }
     }
 

@@ -76,18 +76,11 @@ impl Table {
 
     /// Rows where `mask` is true.
     pub fn filter(&self, mask: &[bool]) -> Table {
-        let rows = mask.iter().filter(|keep| **keep).count();
-        if rows == self.rows {
+        let indexes: Vec<usize> = mask.iter().enumerate().filter(|(_, keep)| **keep).map(|(row, _)| row).collect();
+        if indexes.len() == self.rows {
             return self.clone();
         }
-        Table {
-            fields: self
-                .fields
-                .iter()
-                .map(|f| Field { name: f.name.clone(), column: Arc::new(f.column.filter(mask)) })
-                .collect(),
-            rows,
-        }
+        self.take(&indexes)
     }
 
     /// Approximate bytes held.

@@ -29,7 +29,7 @@ pub fn binary(
     match op {
         And | Or => logic(op, left, right, ctx),
         Eq | NotEq | Lt | Le | Gt | Ge => {
-            if let Some(result) = compare_fast(op, left, right) {
+            if let Some(result) = compare_fast(op, left, right).or_else(|| compare_columns(op, left, right)) {
                 return Ok(result);
             }
             map_rows(&[left.clone(), right.clone()], ctx, ScalarType::Bool, |v| {
@@ -240,6 +240,43 @@ fn compare_fast(op: BinaryOp, left: &Datum, right: &Datum) -> Option<Datum> {
         }
         _ => None,
     }
+}
+
+/// Two `long`, `datetime` or `timespan` columns compared row by row.
+fn compare_columns(op: BinaryOp, left: &Datum, right: &Datum) -> Option<Datum> {
+    let (Datum::Column(left), Datum::Column(right)) = (left, right) else { return None };
+    let (a, b) = match (left, right) {
+        (Column::Long(a), Column::Long(b))
+        | (Column::DateTime(a), Column::DateTime(b))
+        | (Column::TimeSpan(a), Column::TimeSpan(b)) => (a, b),
+        _ => return None,
+    };
+    if a.len() != b.len() {
+        return None;
+    }
+    let test = |x: &i64, y: &i64| match op {
+        BinaryOp::Eq => x == y,
+        BinaryOp::NotEq => x != y,
+        BinaryOp::Lt => x < y,
+        BinaryOp::Le => x <= y,
+        BinaryOp::Gt => x > y,
+        _ => x >= y,
+    };
+    if a.valid.is_none() && b.valid.is_none() {
+        let values = a.values.iter().zip(b.values.iter()).map(|(x, y)| test(x, y)).collect();
+        return Some(Datum::Column(Column::Bool(Prim::new(values))));
+    }
+    // KQL's null rules: `==` with one null is false, `!=` true; otherwise null.
+    let values = (0..a.len()).map(|row| match (a.get(row), b.get(row)) {
+        (Some(x), Some(y)) => Some(test(&x, &y)),
+        (None, None) => None,
+        _ => match op {
+            BinaryOp::Eq => Some(false),
+            BinaryOp::NotEq => Some(true),
+            _ => None,
+        },
+    });
+    Some(Datum::Column(Column::Bool(values.collect())))
 }
 
 fn prim_compare<T: Copy + Default>(p: &Prim<T>, test: impl Fn(T) -> bool, op: BinaryOp) -> Datum {

@@ -154,8 +154,18 @@ pub fn join_tables(
         }
         Some(first_right[id as usize]).filter(|first| *first != NO_ROW)
     };
-    let mut pairs: Vec<(Option<usize>, Option<usize>)> = Vec::new();
-    let mut right_matched = vec![false; right.rows];
+    // The output rows as (left row, right row) pairs; `MISSING` on the side without a row.
+    let mut left_rows: Vec<usize> = Vec::new();
+    let mut right_rows: Vec<usize> = Vec::new();
+    let tracks_right = matches!(
+        kind,
+        JoinKind::RightOuter | JoinKind::FullOuter | JoinKind::RightSemi | JoinKind::RightAnti
+    );
+    let keeps_pairs = matches!(
+        kind,
+        JoinKind::InnerUnique | JoinKind::Inner | JoinKind::LeftOuter | JoinKind::RightOuter | JoinKind::FullOuter
+    );
+    let mut right_matched = vec![false; if tracks_right { right.rows } else { 0 }];
     let mut seen_left = vec![false; if kind == JoinKind::InnerUnique { distinct } else { 0 }];
     for row in 0..left.rows {
         let id = left_ids[row];
@@ -167,32 +177,29 @@ pub fn join_tables(
             seen_left[id as usize] = true;
         }
         match (kind, matches) {
-            (JoinKind::LeftSemi, Some(_)) => pairs.push((Some(row), None)),
-            (JoinKind::LeftAnti, None) => pairs.push((Some(row), None)),
+            (JoinKind::LeftSemi, Some(_)) | (JoinKind::LeftAnti, None) => left_rows.push(row),
             (JoinKind::LeftSemi | JoinKind::LeftAnti, _) => {}
             (_, Some(first)) => {
-                let keeps_pairs = matches!(
-                    kind,
-                    JoinKind::InnerUnique
-                        | JoinKind::Inner
-                        | JoinKind::LeftOuter
-                        | JoinKind::RightOuter
-                        | JoinKind::FullOuter
-                );
                 let mut r = first;
                 while r != NO_ROW {
-                    right_matched[r as usize] = true;
+                    if tracks_right {
+                        right_matched[r as usize] = true;
+                    }
                     if keeps_pairs {
                         // Checked as it grows, so a runaway join stops before it allocates.
-                        if pairs.len() == exec.options.max_rows {
-                            exec.check_rows(pairs.len() + 1)?;
+                        if left_rows.len() == exec.options.max_rows {
+                            exec.check_rows(left_rows.len() + 1)?;
                         }
-                        pairs.push((Some(row), Some(r as usize)));
+                        left_rows.push(row);
+                        right_rows.push(r as usize);
                     }
                     r = next_right[r as usize];
                 }
             }
-            (JoinKind::LeftOuter | JoinKind::FullOuter, None) => pairs.push((Some(row), None)),
+            (JoinKind::LeftOuter | JoinKind::FullOuter, None) => {
+                left_rows.push(row);
+                right_rows.push(MISSING);
+            }
             _ => {}
         }
         if row % 4_096 == 0 {
@@ -203,42 +210,58 @@ pub fn join_tables(
         JoinKind::RightOuter | JoinKind::FullOuter => {
             for (row, matched) in right_matched.iter().enumerate() {
                 if !matched {
-                    pairs.push((None, Some(row)));
+                    left_rows.push(MISSING);
+                    right_rows.push(row);
                 }
             }
         }
         JoinKind::RightSemi | JoinKind::RightAnti => {
             let want = kind == JoinKind::RightSemi;
-            pairs = (0..right.rows).filter(|r| right_matched[*r] == want).map(|r| (None, Some(r))).collect();
+            right_rows = (0..right.rows).filter(|r| right_matched[*r] == want).collect();
         }
         _ => {}
     }
-    exec.check_rows(pairs.len())?;
     let (left_side, right_side) = match kind {
         JoinKind::LeftSemi | JoinKind::LeftAnti => (true, false),
         JoinKind::RightSemi | JoinKind::RightAnti => (false, true),
         _ => (true, true),
     };
+    let rows = if left_side { left_rows.len() } else { right_rows.len() };
+    exec.check_rows(rows)?;
     let mut fields: Vec<Field> = Vec::new();
     if left_side {
-        let rows: Vec<Option<usize>> = pairs.iter().map(|p| p.0).collect();
+        let missing = left_rows.contains(&MISSING);
         for field in &left.fields {
-            fields.push(Field { name: field.name.clone(), column: Arc::new(take_optional(&field.column, &rows)) });
+            let column = take_rows(&field.column, &left_rows, missing);
+            fields.push(Field { name: field.name.clone(), column: Arc::new(column) });
         }
     }
     if right_side {
-        let rows: Vec<Option<usize>> = pairs.iter().map(|p| p.1).collect();
+        let missing = right_rows.contains(&MISSING);
         for field in &right.fields {
             if drop_right_keys && keys.iter().any(|(_, r)| *r == field.name) {
                 continue;
             }
-            push_unique(
-                &mut fields,
-                Field { name: field.name.clone(), column: Arc::new(take_optional(&field.column, &rows)) },
-            );
+            let column = take_rows(&field.column, &right_rows, missing);
+            push_unique(&mut fields, Field { name: field.name.clone(), column: Arc::new(column) });
         }
     }
-    Ok(Table::from_fields(fields, pairs.len()))
+    Ok(Table::from_fields(fields, rows))
+}
+
+/// The row index standing for "no row" (a null row of an outer join).
+const MISSING: usize = usize::MAX;
+
+/// Rows at `rows`, with nulls where the index is [`MISSING`].
+fn take_rows(column: &Column, rows: &[usize], any_missing: bool) -> Column {
+    if !any_missing {
+        return column.take(rows);
+    }
+    let mut builder = ColumnBuilder::new(column.ty(), rows.len());
+    for &row in rows {
+        builder.push(&if row == MISSING { Value::Null } else { column.get(row) });
+    }
+    builder.finish()
 }
 
 /// No row (end of a chain of right rows).
