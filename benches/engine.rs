@@ -162,7 +162,11 @@ fn main() {
 
 /// Timed runs per query: `KQLAB_BENCH_RUNS` (e.g. more for `perf record`), default 5.
 fn timed_runs() -> usize {
-    std::env::var("KQLAB_BENCH_RUNS").ok().and_then(|runs| runs.parse().ok()).filter(|runs| *runs > 0).unwrap_or(TIMED_RUNS)
+    std::env::var("KQLAB_BENCH_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse().ok())
+        .filter(|runs| *runs > 0)
+        .unwrap_or(TIMED_RUNS)
 }
 
 /// Parses, analyses and executes `text`; the first error as text on failure.

@@ -125,7 +125,7 @@ def main():
              kqlab["table_byte_size"] / 2**20, duckdb_table_bytes / 2**20,
              duckdb_table_bytes / kqlab["csv_bytes"]))
     if kqlab.get("peak_rss"):
-        print("kqlab bench process peak RSS %.1f MB (loading: CSV text + every cell as a String); "
+        print("kqlab bench process peak RSS %.1f MB (streaming import, then the queries); "
               "peak heap while loading %.1f MB" % (kqlab["peak_rss"] / 2**20, kqlab["load_peak_heap"] / 2**20))
     print("goal 'memory <= 2x the raw data': %s" % ("met" if kqlab["table_heap"] <= 2 * kqlab["csv_bytes"]
                                                      else "not met"))

@@ -378,10 +378,9 @@ impl Dyns {
 
     pub fn take(&self, indexes: &[usize]) -> Dyns {
         match &self.codes {
-            Some(codes) => Dyns {
-                codes: Some(Arc::new(indexes.iter().map(|&i| codes[i]).collect())),
-                values: self.values.clone(),
-            },
+            Some(codes) => {
+                Dyns { codes: Some(Arc::new(indexes.iter().map(|&i| codes[i]).collect())), values: self.values.clone() }
+            }
             None => Dyns::new(indexes.iter().map(|&i| self.values[i].clone()).collect()),
         }
     }

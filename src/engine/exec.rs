@@ -177,7 +177,8 @@ impl<'q> Executor<'q> {
                 if let Some(input_needed) = &input_needed
                     && input.fields.iter().any(|field| !input_needed.contains(&field.name))
                 {
-                    let fields = input.fields.iter().filter(|field| input_needed.contains(&field.name)).cloned().collect();
+                    let fields =
+                        input.fields.iter().filter(|field| input_needed.contains(&field.name)).cloned().collect();
                     input = Arc::new(Table::from_fields(fields, input.rows));
                 }
                 operators::run(self, operator, input, env).map_err(|e| e.at(operator.span))?

@@ -157,10 +157,8 @@ pub fn join_tables(
     // The output rows as (left row, right row) pairs; `MISSING` on the side without a row.
     let mut left_rows: Vec<usize> = Vec::new();
     let mut right_rows: Vec<usize> = Vec::new();
-    let tracks_right = matches!(
-        kind,
-        JoinKind::RightOuter | JoinKind::FullOuter | JoinKind::RightSemi | JoinKind::RightAnti
-    );
+    let tracks_right =
+        matches!(kind, JoinKind::RightOuter | JoinKind::FullOuter | JoinKind::RightSemi | JoinKind::RightAnti);
     let keeps_pairs = matches!(
         kind,
         JoinKind::InnerUnique | JoinKind::Inner | JoinKind::LeftOuter | JoinKind::RightOuter | JoinKind::FullOuter
