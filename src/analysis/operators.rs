@@ -333,8 +333,17 @@ impl<'a> Binder<'a> {
                     _ => table,
                 }
             }
-            OperatorKind::Reduce { by, .. } => {
+            OperatorKind::Reduce { params, by, .. } => {
                 self.bind_scalar(by, row);
+                // `kind=source` keeps the input rows and adds their `Pattern`.
+                if params.iter().any(|p| {
+                    p.name.name.eq_ignore_ascii_case("kind")
+                        && matches!(&p.value.kind, ExprKind::Name(kind) if kind.name.eq_ignore_ascii_case("source"))
+                }) {
+                    let mut columns = input.columns.clone();
+                    push_unique(&mut columns, Column::new("Pattern", Type::STRING));
+                    return Arc::new(TableType { columns, open: input.open });
+                }
                 Arc::new(TableType::new(vec![
                     Column::new("Pattern", Type::STRING),
                     Column::new("Count", Type::LONG),
@@ -349,8 +358,11 @@ impl<'a> Binder<'a> {
                 match by {
                     Some(by) => {
                         let by_ty = self.bind_scalar(by, row);
-                        let name = expression_name(by, false).map(|n| format!("sum_{n}")).unwrap_or("sum_".into());
-                        columns.push(Column::new(name, by_ty));
+                        // Kusto.Language names it `approximate_sum_Weight`; the sum
+                        // of an `int` is a `long`, as with `sum()`.
+                        let name = format!("approximate_sum_{}", expression_name(by, false).unwrap_or_default());
+                        let ty = if by_ty == Type::INT { Type::LONG } else { by_ty };
+                        columns.push(Column::new(name, ty));
                     }
                     None => columns.push(Column::new("approximate_count_".to_string() + &of_name, Type::LONG)),
                 }

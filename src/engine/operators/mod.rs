@@ -19,11 +19,15 @@ mod partition;
 mod print;
 mod project;
 mod range;
+mod reduce;
+mod sample;
+mod sample_distinct;
 pub mod scan;
 mod sort;
 pub mod summarize;
 mod take;
 mod top;
+mod top_hitters;
 mod top_nested;
 mod union;
 mod where_;
@@ -96,6 +100,12 @@ pub fn run<'q>(
             partition::run(exec, params, by, subquery, &input, env)?
         }
         OperatorKind::Invoke(call) => return invoke(exec, call, input, env),
+        OperatorKind::Sample { count, .. } => sample::run(exec, count, &input, env)?,
+        OperatorKind::SampleDistinct { count, column, .. } => sample_distinct::run(exec, count, column, &input, env)?,
+        OperatorKind::TopHitters { count, of, by } => top_hitters::run(exec, count, of, by.as_ref(), &input, env)?,
+        OperatorKind::Reduce { params, by, with } => reduce::run(exec, params, by, with, &input, env)?,
+        // `consume` swallows its input: the result has the input's columns and no rows.
+        OperatorKind::Consume { .. } => input.take(&[]),
         other => return Err(ExecError::unsupported(format!("the `{}` operator", operator_name(other)))),
     };
     Ok(Arc::new(table))
