@@ -295,11 +295,25 @@ impl<'a> Binder<'a> {
                 }
                 first.unwrap_or_else(|| input.clone())
             }
-            OperatorKind::Facet { with, .. } => {
+            // `facet` returns the `with` table first, then `Col, count_Col`
+            // per column; its first table stands for its output.
+            OperatorKind::Facet { columns, with } => {
+                let mut first = None;
                 if let Some(with) = with {
-                    self.bind_expr(with, row);
+                    first = self.bind_table(with, row);
                 }
-                input.clone()
+                for column in columns {
+                    let ty = self.bind_scalar(column, row);
+                    if first.is_none()
+                        && let Some(name) = expression_name(column, false)
+                    {
+                        first = Some(Arc::new(TableType::new(vec![
+                            Column::new(name.clone(), ty),
+                            Column::new(format!("count_{name}"), Type::LONG),
+                        ])));
+                    }
+                }
+                first.unwrap_or_else(|| input.clone())
             }
             OperatorKind::Partition { subquery, .. } => self.bind_table(subquery, row).unwrap_or_else(|| input.clone()),
             OperatorKind::Scan { params, declare, steps } => {

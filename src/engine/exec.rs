@@ -16,7 +16,7 @@ use crate::engine::expr::{Compiler, eval};
 use crate::engine::functions::EvalCtx;
 use crate::engine::operators;
 use crate::engine::scope::{Binding, Env, INPUT, LazyTable, bind, lookup, match_arguments};
-use crate::engine::table::{Database, Table};
+use crate::engine::table::{Database, NamedTable, Table};
 use crate::engine::value::Value;
 use crate::syntax::ast::{self, Expr, ExprKind, LetValue, ScalarType, Statement, StatementKind};
 
@@ -42,8 +42,9 @@ impl<'q> Executor<'q> {
         EvalCtx { rows, now: self.options.now }
     }
 
-    /// Runs statements; returns the result of each query statement.
-    pub fn run_statements(&self, statements: &'q [Statement], env: &Env<'q>) -> ExecResult<Vec<Arc<Table>>> {
+    /// Runs statements; returns the result of each query statement (several
+    /// tables for one ending in `fork` or `facet`).
+    pub fn run_statements(&self, statements: &'q [Statement], env: &Env<'q>) -> ExecResult<Vec<NamedTable>> {
         let mut env = env.clone();
         let mut results = Vec::new();
         for statement in statements {
@@ -63,13 +64,17 @@ impl<'q> Executor<'q> {
                     env = bind(&env, &name.name, binding);
                 }
                 StatementKind::Query(expr) => {
+                    if let Some(tables) = self.eval_multi_table(expr, &env)? {
+                        results.extend(tables);
+                        continue;
+                    }
                     let table = if self.is_tabular(expr, &env) {
                         self.eval_table(expr, &env)?
                     } else {
                         let (value, ty) = self.eval_scalar(expr, &env).map_err(|e| e.at(expr.span))?;
                         Arc::new(Table::new(vec![("print_0".to_string(), Column::repeat(ty, &value, 1))]))
                     };
-                    results.push(table);
+                    results.push(NamedTable::unnamed(table));
                 }
                 // Query parameters take their declared defaults (null without one).
                 StatementKind::QueryParameters(params) => {
@@ -101,6 +106,26 @@ impl<'q> Executor<'q> {
             }
         }
         Ok(results)
+    }
+
+    /// A query statement ending in `fork` or `facet`: its result tables.
+    /// `None` for any other statement.
+    fn eval_multi_table(&self, expr: &'q Expr, env: &Env<'q>) -> ExecResult<Option<Vec<NamedTable>>> {
+        let ExprKind::Pipe { input, operator } = &expr.kind else {
+            return match &expr.kind {
+                ExprKind::Paren(inner) => self.eval_multi_table(inner, env),
+                _ => Ok(None),
+            };
+        };
+        if !operators::has_several_results(operator) {
+            return Ok(None);
+        }
+        let input = self.eval_table(input, env)?;
+        let tables = operators::run_several(self, operator, input, env).map_err(|e| e.at(operator.span))?;
+        for result in &tables {
+            self.check_limits(&result.table)?;
+        }
+        Ok(Some(tables))
     }
 
     /// A lazily evaluated tabular `let`.
@@ -290,7 +315,7 @@ impl<'q> Executor<'q> {
         self.check_depth()?;
         let result = self.run_statements(&def.body, &body_env);
         self.leave_depth();
-        result?.pop().ok_or_else(|| ExecError::runtime("the function body has no result"))
+        result?.pop().map(|result| result.table).ok_or_else(|| ExecError::runtime("the function body has no result"))
     }
 
     /// Counts one more nested call; errors past the limit.

@@ -7,6 +7,8 @@ mod datatable;
 mod distinct;
 mod evaluate;
 mod extend;
+mod facet;
+mod fork;
 mod getschema;
 pub mod join;
 mod lookup;
@@ -38,7 +40,7 @@ use crate::analysis::names::{expression_name, unique_name};
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::scope::{Binding, Env, INPUT, bind};
-use crate::engine::table::{Field, Table};
+use crate::engine::table::{Field, NamedTable, Table};
 use crate::syntax::ast::operators::{Assignment, NamedParameter};
 use crate::syntax::ast::{Expr, ExprKind, Operator, OperatorKind, ScalarType};
 
@@ -106,9 +108,34 @@ pub fn run<'q>(
         OperatorKind::Reduce { params, by, with } => reduce::run(exec, params, by, with, &input, env)?,
         // `consume` swallows its input: the result has the input's columns and no rows.
         OperatorKind::Consume { .. } => input.take(&[]),
+        OperatorKind::Fork(_) | OperatorKind::Facet { .. } => {
+            return Err(ExecError::runtime(format!(
+                "`{}` returns several tables, so it must be the last operator of a query statement",
+                operator_name(&operator.kind)
+            )));
+        }
         other => return Err(ExecError::unsupported(format!("the `{}` operator", operator_name(other)))),
     };
     Ok(Arc::new(table))
+}
+
+/// True for the operators that return several tables (`fork`, `facet`).
+pub fn has_several_results(operator: &Operator) -> bool {
+    matches!(operator.kind, OperatorKind::Fork(_) | OperatorKind::Facet { .. })
+}
+
+/// Runs `fork` or `facet`, the operators with several result tables.
+pub fn run_several<'q>(
+    exec: &Executor<'q>,
+    operator: &'q Operator,
+    input: Arc<Table>,
+    env: &Env<'q>,
+) -> ExecResult<Vec<NamedTable>> {
+    match &operator.kind {
+        OperatorKind::Fork(branches) => fork::run(exec, branches, input, env),
+        OperatorKind::Facet { columns, with } => facet::run(exec, columns, with.as_ref(), input, env),
+        other => Err(ExecError::runtime(format!("`{}` has a single result", operator_name(other)))),
+    }
 }
 
 /// Runs an operator that starts a pipeline.
