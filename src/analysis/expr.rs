@@ -138,6 +138,27 @@ impl<'a> Binder<'a> {
         }
     }
 
+    /// Binds a `search` or `find` predicate: a bare `"term"` and `*` are
+    /// search terms (true or false for each row), `* has x` tests every
+    /// column; the rest is an ordinary predicate.
+    pub fn bind_search_predicate(&mut self, expr: &'a Expr, row: Row<'_>) {
+        match &expr.kind {
+            ExprKind::Literal(Literal::String(_)) | ExprKind::Star => {}
+            ExprKind::Paren(inner) => self.bind_search_predicate(inner, row),
+            ExprKind::Binary { op: BinaryOp::And | BinaryOp::Or, left, right } => {
+                self.bind_search_predicate(left, row);
+                self.bind_search_predicate(right, row);
+            }
+            ExprKind::Call { target: None, name, args } if name.name == "not" && args.len() == 1 => {
+                self.bind_search_predicate(&args[0], row);
+            }
+            ExprKind::Binary { left, right, .. } if matches!(left.kind, ExprKind::Star) => {
+                self.bind_scalar(right, row);
+            }
+            _ => self.bind_predicate(expr, row),
+        }
+    }
+
     fn bind_name(&mut self, name: &'a str, expr: &'a Expr, row: Row<'_>) -> ExprType {
         if let Some(column) = row.table.and_then(|table| table.column(name)) {
             return ExprType::Scalar(column.ty);

@@ -383,7 +383,7 @@ impl<'a> Binder<'a> {
                 Arc::new(TableType::new(columns))
             }
             OperatorKind::Search { predicate, .. } => {
-                self.bind_scalar(predicate, Row { table: Some(input), ..Row::default() });
+                self.bind_search_predicate(predicate, Row { table: Some(input), ..Row::default() });
                 input.clone()
             }
             // Sources used after a pipe (`T | union ...` is handled above).
@@ -454,7 +454,10 @@ impl<'a> Binder<'a> {
                 self.bind_find(params, tables.as_deref(), predicate, project, *project_smart)
             }
             OperatorKind::Search { predicate, .. } => {
-                self.bind_expr(predicate, Row { table: Some(&TableType { columns: Vec::new(), open: true }), ..row });
+                self.bind_search_predicate(
+                    predicate,
+                    Row { table: Some(&TableType { columns: Vec::new(), open: true }), ..row },
+                );
                 open_table()
             }
             _ => open_table(),

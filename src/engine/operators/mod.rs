@@ -8,6 +8,7 @@ mod distinct;
 mod evaluate;
 mod extend;
 mod facet;
+mod find;
 mod fork;
 mod getschema;
 pub mod join;
@@ -25,6 +26,7 @@ mod reduce;
 mod sample;
 mod sample_distinct;
 pub mod scan;
+mod search;
 mod sort;
 pub mod summarize;
 mod take;
@@ -108,6 +110,13 @@ pub fn run<'q>(
         OperatorKind::Reduce { params, by, with } => reduce::run(exec, params, by, with, &input, env)?,
         // `consume` swallows its input: the result has the input's columns and no rows.
         OperatorKind::Consume { .. } => input.take(&[]),
+        OperatorKind::Search { params, tables: None, predicate } => {
+            search::run_piped(exec, params, predicate, &input, env)?
+        }
+        OperatorKind::Search { tables: Some(_), .. } => {
+            return Err(ExecError::runtime("`search in (...)` cannot also have a piped input")
+                .with_help("drop the `in (...)` list or the input before `|`"));
+        }
         OperatorKind::Fork(_) | OperatorKind::Facet { .. } => {
             return Err(ExecError::runtime(format!(
                 "`{}` returns several tables, so it must be the last operator of a query statement",
@@ -146,6 +155,12 @@ pub fn run_source<'q>(exec: &Executor<'q>, operator: &'q Operator, env: &Env<'q>
         OperatorKind::DataTable { columns, values, .. } => datatable::run(exec, columns, values, env)?,
         OperatorKind::Union { params, tables } => union::run(exec, params, None, tables, env, None)?,
         OperatorKind::Evaluate { call, .. } => evaluate::run(exec, call, None, env)?,
+        OperatorKind::Search { params, tables, predicate } => {
+            search::run_source(exec, params, tables.as_deref(), predicate, env)?
+        }
+        OperatorKind::Find { params, tables, predicate, project, project_smart } => {
+            find::run(exec, params, tables.as_deref(), predicate, project, *project_smart, env)?
+        }
         OperatorKind::ExternalData { columns, .. } => {
             // kqlab never fetches: the data is empty with `--empty-tables`.
             if exec.schemas.is_none() {
