@@ -99,7 +99,9 @@ impl<'q> Executor<'q> {
                 StatementKind::Alias { .. } => {
                     return Err(ExecError::unsupported("`alias database`").at(statement.span));
                 }
-                StatementKind::Pattern(_) => return Err(ExecError::unsupported("`declare pattern`").at(statement.span)),
+                StatementKind::Pattern(pattern) => {
+                    env = bind(&env, &pattern.name.name, Binding::Pattern(pattern, env.clone()));
+                }
                 StatementKind::Error => {
                     return Err(ExecError::runtime("the statement has syntax errors").at(statement.span));
                 }
@@ -155,6 +157,9 @@ impl<'q> Executor<'q> {
 
     /// True when `expr` denotes a table (rather than a scalar).
     pub fn is_tabular(&self, expr: &Expr, env: &Env<'q>) -> bool {
+        if is_pattern_invocation(expr, env) {
+            return true;
+        }
         match &expr.kind {
             ExprKind::Pipe { .. } | ExprKind::Source(_) | ExprKind::ContextualInput => true,
             ExprKind::Paren(inner) => self.is_tabular(inner, env),
@@ -181,6 +186,11 @@ impl<'q> Executor<'q> {
     /// Evaluates a tabular expression.
     pub fn eval_table(&self, expr: &'q Expr, env: &Env<'q>) -> ExecResult<Arc<Table>> {
         self.check_cancelled()?;
+        if is_pattern_invocation(expr, env) {
+            let table = self.invoke_pattern(expr, env).map_err(|e| e.at(expr.span))?;
+            self.check_limits(&table)?;
+            return Ok(table);
+        }
         let table = match &expr.kind {
             ExprKind::Paren(inner) => return self.eval_table(inner, env),
             ExprKind::Name(ident) => self.table_by_name(&ident.name, env).map_err(|e| e.at(expr.span))?,
@@ -202,6 +212,37 @@ impl<'q> Executor<'q> {
         };
         self.check_limits(&table)?;
         Ok(table)
+    }
+
+    /// `name(args).path` for a `declare pattern`: the body of the entry with
+    /// the same argument and path strings. A missing entry is an error, with
+    /// the invocation in the message as Kusto reports it.
+    fn invoke_pattern(&self, expr: &'q Expr, env: &Env<'q>) -> ExecResult<Arc<Table>> {
+        let Some((name, args, path)) = ast::pattern_invocation(expr) else {
+            return Err(ExecError::runtime("not a pattern invocation"));
+        };
+        let Some(Binding::Pattern(pattern, closure)) = lookup(env, &name.name) else {
+            return Err(ExecError::runtime(format!("`{}` is not a pattern", name.name)));
+        };
+        let mut texts = Vec::with_capacity(args.len());
+        for arg in args {
+            let (value, _) = self.eval_scalar(arg, env).map_err(|e| e.at(arg.span))?;
+            texts.push(value.to_kql_string());
+        }
+        let Some(entry) = pattern.entry(&texts, path) else {
+            let quoted: Vec<String> = texts.iter().map(|t| format!("'{t}'")).collect();
+            let path = path.map(|p| format!(".['{p}']")).unwrap_or_default();
+            return Err(ExecError::runtime(format!(
+                "one or more pattern references were not declared. Detected pattern references: [\"{}({}){path}\"]",
+                name.name,
+                quoted.join(",")
+            ))
+            .with_help(format!("add an entry for these values to `declare pattern {}`", name.name)));
+        };
+        self.check_depth()?;
+        let result = self.run_statements(&entry.body, closure);
+        self.leave_depth();
+        result?.pop().map(|result| result.table).ok_or_else(|| ExecError::runtime("the pattern entry has no result"))
     }
 
     /// The table `name`: a `let`, a loaded table, or a known one with `--empty-tables`.
@@ -393,6 +434,12 @@ impl<'q> Executor<'q> {
                 .collect(),
         })
     }
+}
+
+/// True for `name(args)` or `name(args).path` where `name` is a `declare pattern`.
+fn is_pattern_invocation(expr: &Expr, env: &Env<'_>) -> bool {
+    ast::pattern_invocation(expr)
+        .is_some_and(|(name, _, _)| matches!(lookup(env, &name.name), Some(Binding::Pattern(..))))
 }
 
 /// True when a function's body ends in a tabular expression.
