@@ -167,3 +167,19 @@ fn schemas_file_adds_custom_tables() {
     let output = kqlab(dir.path(), &["check", "q.kql", "--schemas", "bad.json"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn run_json_lists_every_table_of_a_fork() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let query = "range x from 1 to 4 step 1 | fork Small = (where x < 3) (count)";
+    let output = kqlab(dir.path(), &["run", "--format", "json", query]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("JSON");
+    let tables = json["tables"].as_array().expect("tables");
+    assert_eq!(tables.len(), 2);
+    assert_eq!(tables[0]["name"], "Small");
+    assert_eq!(tables[0]["rows"], serde_json::json!([[1], [2]]));
+    // The unnamed leg is named by its position, as in the Log Analytics API.
+    assert_eq!(tables[1]["name"], "Table_1");
+    assert_eq!(tables[1]["rows"], serde_json::json!([[4]]));
+}

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use kqlab::engine::table::Database;
-use kqlab::engine::{Options, execute, output};
+use kqlab::engine::{Options, execute, execute_named, output};
 
 fn options_for(text: &str) -> Options {
     let mut options = Options::default();
@@ -34,11 +34,15 @@ fn snapshot(text: &str) -> (String, Option<String>) {
     let parse = kqlab::parse(text);
     assert!(parse.diagnostics.is_empty(), "fixture has syntax errors: {:?}", parse.diagnostics);
     let source = kqlab::text::SourceFile::new("input", text);
-    match execute(&parse.query, &Database::new(), &options_for(text), None) {
+    match execute_named(&parse.query, &Database::new(), &options_for(text), None) {
         Ok(tables) => {
             let mut out = String::new();
-            for table in &tables {
-                out.push_str(&output::text(table, 100));
+            for result in &tables {
+                // Named results (`fork` legs) are introduced by their name.
+                if let Some(name) = &result.name {
+                    out.push_str(&format!("[{name}]\n"));
+                }
+                out.push_str(&output::text(&result.table, 100));
             }
             (out, None)
         }

@@ -50,6 +50,9 @@ impl<'a> Binder<'a> {
                 self.bind_scalar(high, row);
                 ExprType::Scalar(Type::BOOL)
             }
+            ExprKind::Call { .. } | ExprKind::Member { .. } if self.is_pattern_invocation(expr) => {
+                ExprType::Table(self.bind_pattern_invocation(expr))
+            }
             ExprKind::Call { target, name, args } => self.bind_call(target.as_deref(), name, args, expr, row),
             ExprKind::NamedArg { name, value } => {
                 // Only meaningful inside a call's argument list; elsewhere
@@ -138,6 +141,63 @@ impl<'a> Binder<'a> {
         }
     }
 
+    /// True for `name(args)` or `name(args).path` where `name` is a `declare pattern`.
+    fn is_pattern_invocation(&self, expr: &Expr) -> bool {
+        crate::syntax::ast::pattern_invocation(expr)
+            .is_some_and(|(name, _, _)| matches!(self.lookup(&name.name), Some(Symbol::Pattern(_))))
+    }
+
+    /// The table a pattern invocation returns: the body of the entry with
+    /// the same argument and path strings (an open table when none matches;
+    /// the engine reports the missing entry).
+    fn bind_pattern_invocation(&mut self, expr: &'a Expr) -> Arc<TableType> {
+        let Some((name, args, path)) = crate::syntax::ast::pattern_invocation(expr) else {
+            return crate::analysis::functions::open_table();
+        };
+        let Some(Symbol::Pattern(pattern)) = self.lookup(&name.name).cloned() else {
+            return crate::analysis::functions::open_table();
+        };
+        let mut texts = Vec::new();
+        for arg in args {
+            self.bind_scalar(arg, Row::default());
+            match crate::syntax::ast::string_literal(arg) {
+                Some(text) => texts.push(text.to_string()),
+                None => return crate::analysis::functions::open_table(),
+            }
+        }
+        let Some(entry) = pattern.entry(&texts, path) else {
+            return crate::analysis::functions::open_table();
+        };
+        self.push_scope();
+        let output = self.bind_statements(&entry.body);
+        self.pop_scope();
+        match output {
+            Some(crate::analysis::Output::Table(table)) => table,
+            _ => crate::analysis::functions::open_table(),
+        }
+    }
+
+    /// Binds a `search` or `find` predicate: a bare `"term"` and `*` are
+    /// search terms (true or false for each row), `* has x` tests every
+    /// column; the rest is an ordinary predicate.
+    pub fn bind_search_predicate(&mut self, expr: &'a Expr, row: Row<'_>) {
+        match &expr.kind {
+            ExprKind::Literal(Literal::String(_)) | ExprKind::Star => {}
+            ExprKind::Paren(inner) => self.bind_search_predicate(inner, row),
+            ExprKind::Binary { op: BinaryOp::And | BinaryOp::Or, left, right } => {
+                self.bind_search_predicate(left, row);
+                self.bind_search_predicate(right, row);
+            }
+            ExprKind::Call { target: None, name, args } if name.name == "not" && args.len() == 1 => {
+                self.bind_search_predicate(&args[0], row);
+            }
+            ExprKind::Binary { left, right, .. } if matches!(left.kind, ExprKind::Star) => {
+                self.bind_scalar(right, row);
+            }
+            _ => self.bind_predicate(expr, row),
+        }
+    }
+
     fn bind_name(&mut self, name: &'a str, expr: &'a Expr, row: Row<'_>) -> ExprType {
         if let Some(column) = row.table.and_then(|table| table.column(name)) {
             return ExprType::Scalar(column.ty);
@@ -146,6 +206,15 @@ impl<'a> Binder<'a> {
             Some(Symbol::Scalar(ty)) => return ExprType::Scalar(*ty),
             Some(Symbol::Text(_)) => return ExprType::Scalar(Type::STRING),
             Some(Symbol::Table(table)) => return ExprType::Table(table.clone()),
+            // A pattern needs its arguments: `name(args).path`.
+            Some(Symbol::Pattern(_)) => {
+                self.error(
+                    Code::WrongArgumentCount,
+                    expr.span,
+                    format!("`{name}` is a pattern; invoke it with arguments"),
+                );
+                return ExprType::Error;
+            }
             Some(Symbol::Function(function)) => {
                 // A function without parameters can be referred to without `()`.
                 if function.params.is_empty() {

@@ -28,13 +28,13 @@ impl<'a> Binder<'a> {
         let Some(tables) = tables else {
             // Without `in`, `find` searches every table of the database.
             let everything = TableType { columns: Vec::new(), open: true };
-            self.bind_expr(predicate, Row::of(&everything));
+            self.bind_search_predicate(predicate, Row::of(&everything));
             return open_table();
         };
         let tables = self.bind_table_list(tables, false);
         let all_columns: Vec<&Column> = tables.iter().flat_map(|table| table.columns.iter()).collect();
         let scope = TableType { columns: unify_by_name(&all_columns), open: tables.iter().any(|t| t.open) };
-        self.bind_expr(predicate, Row::of(&scope));
+        self.bind_search_predicate(predicate, Row::of(&scope));
         let mut referenced: Vec<String> = Vec::new();
         referenced_columns(predicate, &scope, &mut referenced);
         let searched: Vec<&Arc<TableType>> = if tables.len() == 1 || references_every_column(predicate) {

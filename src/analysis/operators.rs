@@ -295,11 +295,25 @@ impl<'a> Binder<'a> {
                 }
                 first.unwrap_or_else(|| input.clone())
             }
-            OperatorKind::Facet { with, .. } => {
+            // `facet` returns the `with` table first, then `Col, count_Col`
+            // per column; its first table stands for its output.
+            OperatorKind::Facet { columns, with } => {
+                let mut first = None;
                 if let Some(with) = with {
-                    self.bind_expr(with, row);
+                    first = self.bind_table(with, row);
                 }
-                input.clone()
+                for column in columns {
+                    let ty = self.bind_scalar(column, row);
+                    if first.is_none()
+                        && let Some(name) = expression_name(column, false)
+                    {
+                        first = Some(Arc::new(TableType::new(vec![
+                            Column::new(name.clone(), ty),
+                            Column::new(format!("count_{name}"), Type::LONG),
+                        ])));
+                    }
+                }
+                first.unwrap_or_else(|| input.clone())
             }
             OperatorKind::Partition { subquery, .. } => self.bind_table(subquery, row).unwrap_or_else(|| input.clone()),
             OperatorKind::Scan { params, declare, steps } => {
@@ -333,8 +347,17 @@ impl<'a> Binder<'a> {
                     _ => table,
                 }
             }
-            OperatorKind::Reduce { by, .. } => {
+            OperatorKind::Reduce { params, by, .. } => {
                 self.bind_scalar(by, row);
+                // `kind=source` keeps the input rows and adds their `Pattern`.
+                if params.iter().any(|p| {
+                    p.name.name.eq_ignore_ascii_case("kind")
+                        && matches!(&p.value.kind, ExprKind::Name(kind) if kind.name.eq_ignore_ascii_case("source"))
+                }) {
+                    let mut columns = input.columns.clone();
+                    push_unique(&mut columns, Column::new("Pattern", Type::STRING));
+                    return Arc::new(TableType { columns, open: input.open });
+                }
                 Arc::new(TableType::new(vec![
                     Column::new("Pattern", Type::STRING),
                     Column::new("Count", Type::LONG),
@@ -349,15 +372,18 @@ impl<'a> Binder<'a> {
                 match by {
                     Some(by) => {
                         let by_ty = self.bind_scalar(by, row);
-                        let name = expression_name(by, false).map(|n| format!("sum_{n}")).unwrap_or("sum_".into());
-                        columns.push(Column::new(name, by_ty));
+                        // Kusto.Language names it `approximate_sum_Weight`; the sum
+                        // of an `int` is a `long`, as with `sum()`.
+                        let name = format!("approximate_sum_{}", expression_name(by, false).unwrap_or_default());
+                        let ty = if by_ty == Type::INT { Type::LONG } else { by_ty };
+                        columns.push(Column::new(name, ty));
                     }
                     None => columns.push(Column::new("approximate_count_".to_string() + &of_name, Type::LONG)),
                 }
                 Arc::new(TableType::new(columns))
             }
             OperatorKind::Search { predicate, .. } => {
-                self.bind_scalar(predicate, Row { table: Some(input), ..Row::default() });
+                self.bind_search_predicate(predicate, Row { table: Some(input), ..Row::default() });
                 input.clone()
             }
             // Sources used after a pipe (`T | union ...` is handled above).
@@ -428,7 +454,10 @@ impl<'a> Binder<'a> {
                 self.bind_find(params, tables.as_deref(), predicate, project, *project_smart)
             }
             OperatorKind::Search { predicate, .. } => {
-                self.bind_expr(predicate, Row { table: Some(&TableType { columns: Vec::new(), open: true }), ..row });
+                self.bind_search_predicate(
+                    predicate,
+                    Row { table: Some(&TableType { columns: Vec::new(), open: true }), ..row },
+                );
                 open_table()
             }
             _ => open_table(),

@@ -25,6 +25,8 @@ pub(crate) enum Symbol<'a> {
     Table(Arc<TableType>),
     /// A user function or view.
     Function(&'a ast::FunctionDef),
+    /// A `declare pattern`.
+    Pattern(&'a ast::Pattern),
 }
 
 /// The rows an expression is evaluated against.
@@ -170,7 +172,8 @@ impl<'a> Binder<'a> {
                         self.bind_expr(item, Row::default());
                     }
                 }
-                StatementKind::Set { .. } | StatementKind::Pattern(_) | StatementKind::Error => {}
+                StatementKind::Pattern(pattern) => self.define(&pattern.name.name, Symbol::Pattern(pattern)),
+                StatementKind::Set { .. } | StatementKind::Error => {}
             }
         }
         output

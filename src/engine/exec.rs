@@ -17,7 +17,7 @@ use crate::engine::functions::EvalCtx;
 use crate::engine::operators;
 use crate::engine::pruning::{self, Needed};
 use crate::engine::scope::{Binding, Env, INPUT, LazyTable, bind, lookup, match_arguments};
-use crate::engine::table::{Database, Table};
+use crate::engine::table::{Database, NamedTable, Table};
 use crate::engine::value::Value;
 use crate::syntax::ast::{self, Expr, ExprKind, LetValue, ScalarType, Statement, StatementKind};
 
@@ -43,8 +43,9 @@ impl<'q> Executor<'q> {
         EvalCtx { rows, now: self.options.now }
     }
 
-    /// Runs statements; returns the result of each query statement.
-    pub fn run_statements(&self, statements: &'q [Statement], env: &Env<'q>) -> ExecResult<Vec<Arc<Table>>> {
+    /// Runs statements; returns the result of each query statement (several
+    /// tables for one ending in `fork` or `facet`).
+    pub fn run_statements(&self, statements: &'q [Statement], env: &Env<'q>) -> ExecResult<Vec<NamedTable>> {
         let mut env = env.clone();
         let mut results = Vec::new();
         for statement in statements {
@@ -64,13 +65,17 @@ impl<'q> Executor<'q> {
                     env = bind(&env, &name.name, binding);
                 }
                 StatementKind::Query(expr) => {
+                    if let Some(tables) = self.eval_multi_table(expr, &env)? {
+                        results.extend(tables);
+                        continue;
+                    }
                     let table = if self.is_tabular(expr, &env) {
                         self.eval_table(expr, &env)?
                     } else {
                         let (value, ty) = self.eval_scalar(expr, &env).map_err(|e| e.at(expr.span))?;
                         Arc::new(Table::new(vec![("print_0".to_string(), Column::repeat(ty, &value, 1))]))
                     };
-                    results.push(table);
+                    results.push(NamedTable::unnamed(table));
                 }
                 // Query parameters take their declared defaults (null without one).
                 StatementKind::QueryParameters(params) => {
@@ -95,13 +100,35 @@ impl<'q> Executor<'q> {
                 StatementKind::Alias { .. } => {
                     return Err(ExecError::unsupported("`alias database`").at(statement.span));
                 }
-                StatementKind::Pattern(_) => return Err(ExecError::unsupported("`declare pattern`").at(statement.span)),
+                StatementKind::Pattern(pattern) => {
+                    env = bind(&env, &pattern.name.name, Binding::Pattern(pattern, env.clone()));
+                }
                 StatementKind::Error => {
                     return Err(ExecError::runtime("the statement has syntax errors").at(statement.span));
                 }
             }
         }
         Ok(results)
+    }
+
+    /// A query statement ending in `fork` or `facet`: its result tables.
+    /// `None` for any other statement.
+    fn eval_multi_table(&self, expr: &'q Expr, env: &Env<'q>) -> ExecResult<Option<Vec<NamedTable>>> {
+        let ExprKind::Pipe { input, operator } = &expr.kind else {
+            return match &expr.kind {
+                ExprKind::Paren(inner) => self.eval_multi_table(inner, env),
+                _ => Ok(None),
+            };
+        };
+        if !operators::has_several_results(operator) {
+            return Ok(None);
+        }
+        let input = self.eval_table(input, env)?;
+        let tables = operators::run_several(self, operator, input, env).map_err(|e| e.at(operator.span))?;
+        for result in &tables {
+            self.check_limits(&result.table)?;
+        }
+        Ok(Some(tables))
     }
 
     /// A lazily evaluated tabular `let`.
@@ -131,6 +158,9 @@ impl<'q> Executor<'q> {
 
     /// True when `expr` denotes a table (rather than a scalar).
     pub fn is_tabular(&self, expr: &Expr, env: &Env<'q>) -> bool {
+        if is_pattern_invocation(expr, env) {
+            return true;
+        }
         match &expr.kind {
             ExprKind::Pipe { .. } | ExprKind::Source(_) | ExprKind::ContextualInput => true,
             ExprKind::Paren(inner) => self.is_tabular(inner, env),
@@ -163,6 +193,11 @@ impl<'q> Executor<'q> {
     /// read later (`None`: all): operators get only the columns they use.
     fn eval_table_needing(&self, expr: &'q Expr, env: &Env<'q>, needed: Option<&Needed>) -> ExecResult<Arc<Table>> {
         self.check_cancelled()?;
+        if is_pattern_invocation(expr, env) {
+            let table = self.invoke_pattern(expr, env).map_err(|e| e.at(expr.span))?;
+            self.check_limits(&table)?;
+            return Ok(table);
+        }
         let table = match &expr.kind {
             ExprKind::Paren(inner) => return self.eval_table_needing(inner, env, needed),
             ExprKind::Name(ident) => self.table_by_name(&ident.name, env).map_err(|e| e.at(expr.span))?,
@@ -193,6 +228,37 @@ impl<'q> Executor<'q> {
         };
         self.check_limits(&table)?;
         Ok(table)
+    }
+
+    /// `name(args).path` for a `declare pattern`: the body of the entry with
+    /// the same argument and path strings. A missing entry is an error, with
+    /// the invocation in the message as Kusto reports it.
+    fn invoke_pattern(&self, expr: &'q Expr, env: &Env<'q>) -> ExecResult<Arc<Table>> {
+        let Some((name, args, path)) = ast::pattern_invocation(expr) else {
+            return Err(ExecError::runtime("not a pattern invocation"));
+        };
+        let Some(Binding::Pattern(pattern, closure)) = lookup(env, &name.name) else {
+            return Err(ExecError::runtime(format!("`{}` is not a pattern", name.name)));
+        };
+        let mut texts = Vec::with_capacity(args.len());
+        for arg in args {
+            let (value, _) = self.eval_scalar(arg, env).map_err(|e| e.at(arg.span))?;
+            texts.push(value.to_kql_string());
+        }
+        let Some(entry) = pattern.entry(&texts, path) else {
+            let quoted: Vec<String> = texts.iter().map(|t| format!("'{t}'")).collect();
+            let path = path.map(|p| format!(".['{p}']")).unwrap_or_default();
+            return Err(ExecError::runtime(format!(
+                "one or more pattern references were not declared. Detected pattern references: [\"{}({}){path}\"]",
+                name.name,
+                quoted.join(",")
+            ))
+            .with_help(format!("add an entry for these values to `declare pattern {}`", name.name)));
+        };
+        self.check_depth()?;
+        let result = self.run_statements(&entry.body, closure);
+        self.leave_depth();
+        result?.pop().map(|result| result.table).ok_or_else(|| ExecError::runtime("the pattern entry has no result"))
     }
 
     /// The table `name`: a `let`, a loaded table, or a known one with `--empty-tables`.
@@ -306,7 +372,7 @@ impl<'q> Executor<'q> {
         self.check_depth()?;
         let result = self.run_statements(&def.body, &body_env);
         self.leave_depth();
-        result?.pop().ok_or_else(|| ExecError::runtime("the function body has no result"))
+        result?.pop().map(|result| result.table).ok_or_else(|| ExecError::runtime("the function body has no result"))
     }
 
     /// Counts one more nested call; errors past the limit.
@@ -384,6 +450,12 @@ impl<'q> Executor<'q> {
                 .collect(),
         })
     }
+}
+
+/// True for `name(args)` or `name(args).path` where `name` is a `declare pattern`.
+fn is_pattern_invocation(expr: &Expr, env: &Env<'_>) -> bool {
+    ast::pattern_invocation(expr)
+        .is_some_and(|(name, _, _)| matches!(lookup(env, &name.name), Some(Binding::Pattern(..))))
 }
 
 /// True when a function's body ends in a tabular expression.

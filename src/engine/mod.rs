@@ -37,7 +37,7 @@ use std::sync::atomic::AtomicBool;
 use crate::analysis::schema::Schemas;
 use crate::engine::error::ExecResult;
 use crate::engine::exec::Executor;
-use crate::engine::table::{Database, Table};
+use crate::engine::table::{Database, NamedTable, Table};
 use crate::syntax::ast;
 
 /// Budgets and settings of one query run.
@@ -66,7 +66,7 @@ impl Default for Options {
 }
 
 /// Runs `query`'s statements against `database`; returns one table per
-/// query statement. With `schemas`, tables the query names but `database`
+/// query statement (several for a statement ending in `fork` or `facet`). With `schemas`, tables the query names but `database`
 /// lacks are bound to empty tables of that schema.
 pub fn execute(
     query: &ast::Query,
@@ -74,6 +74,17 @@ pub fn execute(
     options: &Options,
     schemas: Option<&Schemas>,
 ) -> ExecResult<Vec<Arc<Table>>> {
+    Ok(execute_named(query, database, options, schemas)?.into_iter().map(|result| result.table).collect())
+}
+
+/// Like [`execute`], with each table's name: a query statement ending in
+/// `fork` or `facet` gives several tables, in order.
+pub fn execute_named(
+    query: &ast::Query,
+    database: &Database,
+    options: &Options,
+    schemas: Option<&Schemas>,
+) -> ExecResult<Vec<NamedTable>> {
     let executor = Executor::new(database, options, schemas);
     executor.run_statements(&query.statements, &None)
 }

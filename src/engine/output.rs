@@ -29,15 +29,26 @@ pub fn api_value(value: &Value, ty: ScalarType) -> Json {
 /// Tables as `{"tables":[{"name","columns":[{"name","type"}],"rows":[[...]]}]}`.
 /// The first table is `PrimaryResult`; later ones are `Table_1`, `Table_2`, ...
 pub fn api_json(tables: &[&Table]) -> Json {
-    let rendered: Vec<Json> = tables
-        .iter()
-        .enumerate()
-        .map(|(index, table)| {
-            let name = if index == 0 { "PrimaryResult".to_string() } else { format!("Table_{index}") };
-            table_json(&name, table)
-        })
-        .collect();
+    let named: Vec<(Option<&str>, &Table)> = tables.iter().map(|table| (None, *table)).collect();
+    api_json_named(&named)
+}
+
+/// Like [`api_json`], with names for some tables (`fork` legs); an unnamed
+/// table is named by its position.
+pub fn api_json_named(tables: &[(Option<&str>, &Table)]) -> Json {
+    let rendered: Vec<Json> =
+        tables.iter().enumerate().map(|(index, (name, table))| table_json(&table_name(*name, index), table)).collect();
     json!({ "tables": rendered })
+}
+
+/// A result table's name: its own, else `PrimaryResult` for the first and
+/// `Table_N` for the others.
+pub fn table_name(name: Option<&str>, index: usize) -> String {
+    match name {
+        Some(name) => name.to_string(),
+        None if index == 0 => "PrimaryResult".to_string(),
+        None => format!("Table_{index}"),
+    }
 }
 
 /// One table in the API's shape.

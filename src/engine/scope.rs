@@ -31,6 +31,8 @@ pub enum Binding<'q> {
     Function(&'q FunctionDef, Env<'q>),
     /// A scalar parameter (or body `let`) of a function called per row.
     Row(Rc<Compiled>),
+    /// A `declare pattern`, with the scope its entries' bodies run in.
+    Pattern(&'q ast::Pattern, Env<'q>),
 }
 
 /// One binding and the scope around it.

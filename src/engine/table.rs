@@ -89,6 +89,22 @@ impl Table {
     }
 }
 
+/// One result table of a query, with the name `fork` legs (`name=` or a
+/// final `as Name`) give it; unnamed tables are named by position when
+/// rendered (`PrimaryResult`, `Table_1`, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedTable {
+    pub name: Option<String>,
+    pub table: Arc<Table>,
+}
+
+impl NamedTable {
+    /// An unnamed result table.
+    pub fn unnamed(table: Arc<Table>) -> NamedTable {
+        NamedTable { name: None, table }
+    }
+}
+
 /// The tables a query can read, by name (table names are case-sensitive).
 #[derive(Debug, Clone, Default)]
 pub struct Database {

@@ -17,7 +17,7 @@ use crate::cli::commands::check::{BatchRecord, with_large_stack};
 use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostics::render::{JsonDiagnostic, render_text};
 use crate::diagnostics::{Diagnostic, Severity, has_errors};
-use crate::engine::table::{Database, Table};
+use crate::engine::table::{Database, NamedTable, Table};
 use crate::engine::{Options, output};
 use crate::text::SourceFile;
 
@@ -113,18 +113,22 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     let Some(tables) = outcome.tables else { return Ok(EXIT_FINDINGS) };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let refs: Vec<&Table> = tables.iter().map(Arc::as_ref).collect();
+    let named: Vec<(Option<&str>, &Table)> = tables.iter().map(|t| (t.name.as_deref(), t.table.as_ref())).collect();
     match args.format {
-        RunFormat::Json => writeln!(out, "{}", output::api_json(&refs))?,
+        RunFormat::Json => writeln!(out, "{}", output::api_json_named(&named))?,
         RunFormat::Csv => {
-            for table in &refs {
+            for (_, table) in &named {
                 write!(out, "{}", output::csv(table))?;
             }
         }
         RunFormat::Table => {
-            for (index, table) in refs.iter().enumerate() {
+            for (index, (name, table)) in named.iter().enumerate() {
                 if index > 0 {
                     writeln!(out)?;
+                }
+                // Tables a `fork` leg names are introduced by their name.
+                if let Some(name) = name {
+                    writeln!(out, "[{name}]")?;
                 }
                 write!(out, "{}", output::text(table, 1000))?;
             }
@@ -181,7 +185,7 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Setup> {
 /// The result of one query.
 struct Outcome {
     diagnostics: Vec<Diagnostic>,
-    tables: Option<Vec<Arc<Table>>>,
+    tables: Option<Vec<NamedTable>>,
 }
 
 /// Parses, checks and executes one query (with `prelude` statements first).
@@ -213,7 +217,7 @@ fn run_query(text: &str, prelude: &str, setup: &Setup) -> Outcome {
     // A bug in the engine must not end a batch: a panic becomes this query's error.
     let result = with_large_stack(|| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::engine::execute(&parse.query, &setup.database, &options, schemas)
+            crate::engine::execute_named(&parse.query, &setup.database, &options, schemas)
         }))
         .unwrap_or_else(|panic| {
             let message = panic
@@ -265,8 +269,9 @@ fn run_batch(path: &Path, setup: &Setup) -> anyhow::Result<i32> {
         let ok = !outcome.diagnostics.iter().any(|d| d.severity == Severity::Error);
         any_errors |= !ok;
         let result = outcome.tables.map(|tables| {
-            let refs: Vec<&Table> = tables.iter().map(Arc::as_ref).collect();
-            output::api_json(&refs)
+            let named: Vec<(Option<&str>, &Table)> =
+                tables.iter().map(|t| (t.name.as_deref(), t.table.as_ref())).collect();
+            output::api_json_named(&named)
         });
         let diagnostics = outcome.diagnostics.iter().map(|d| JsonDiagnostic::new(d, &source)).collect();
         serde_json::to_writer(&mut out, &BatchResult { id: record.id, ok, diagnostics, result })?;

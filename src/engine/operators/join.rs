@@ -65,7 +65,7 @@ fn collect_keys(expr: &Expr, keys: &mut Vec<(String, String)>) -> ExecResult<()>
         }
         ExprKind::Binary { op: BinaryOp::Eq, left, right } => {
             let (Some((left_side, left_name)), Some((right_side, right_name))) = (side(left), side(right)) else {
-                return Err(ExecError::unsupported("a join condition other than `$left.a == $right.b`").at(expr.span));
+                return Err(not_an_equality().at(expr.span));
             };
             match (left_side.as_str(), right_side.as_str()) {
                 ("$left", "$right") => keys.push((left_name, right_name)),
@@ -73,9 +73,15 @@ fn collect_keys(expr: &Expr, keys: &mut Vec<(String, String)>) -> ExecResult<()>
                 _ => return Err(ExecError::runtime("a join condition compares `$left` with `$right`").at(expr.span)),
             }
         }
-        _ => return Err(ExecError::unsupported("this join condition").at(expr.span)),
+        _ => return Err(not_an_equality().at(expr.span)),
     }
     Ok(())
+}
+
+/// The documentation allows only equalities in join conditions.
+fn not_an_equality() -> ExecError {
+    ExecError::runtime("a join condition must be an equality: `Column` or `$left.A == $right.B`, joined by `and`")
+        .with_help("filter on other comparisons with `where` after the join")
 }
 
 /// `$left.Name` → ("$left", "Name").
@@ -101,12 +107,19 @@ pub fn run<'q>(
     left: &Table,
     env: &Env<'q>,
 ) -> ExecResult<Table> {
-    if where_.is_some() {
-        return Err(ExecError::unsupported("`join ... where`"));
-    }
     let kind = JoinKind::parse(param_text(params, "kind").as_deref())?;
     let right = exec.eval_table(right, env)?;
-    let keys = join_keys(on)?;
+    let mut keys = join_keys(on)?;
+    // `join ... where` is not in the documentation; Kusto.Language parses it
+    // after `on`. kqlab accepts it only with the same equalities as `on`,
+    // whose meaning is unambiguous, and adds them to the keys.
+    if let Some(condition) = where_ {
+        let extra = join_keys(std::slice::from_ref(condition)).map_err(|_| {
+            ExecError::unsupported("`join ... where` with conditions other than `$left.A == $right.B`")
+                .at(condition.span)
+        })?;
+        keys.extend(extra);
+    }
     join_tables(exec, kind, left, &right, &keys, false)
 }
 

@@ -7,6 +7,9 @@ mod datatable;
 mod distinct;
 mod evaluate;
 mod extend;
+mod facet;
+mod find;
+mod fork;
 mod getschema;
 pub mod join;
 mod lookup;
@@ -19,11 +22,16 @@ mod partition;
 mod print;
 mod project;
 mod range;
+mod reduce;
+mod sample;
+mod sample_distinct;
 pub mod scan;
+mod search;
 mod sort;
 pub mod summarize;
 mod take;
 mod top;
+mod top_hitters;
 mod top_nested;
 mod union;
 mod where_;
@@ -34,7 +42,7 @@ use crate::analysis::names::{expression_name, unique_name};
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::scope::{Binding, Env, INPUT, bind};
-use crate::engine::table::{Field, Table};
+use crate::engine::table::{Field, NamedTable, Table};
 use crate::syntax::ast::operators::{Assignment, NamedParameter};
 use crate::syntax::ast::{Expr, ExprKind, Operator, OperatorKind, ScalarType};
 
@@ -96,9 +104,47 @@ pub fn run<'q>(
             partition::run(exec, params, by, subquery, &input, env)?
         }
         OperatorKind::Invoke(call) => return invoke(exec, call, input, env),
+        OperatorKind::Sample { count, .. } => sample::run(exec, count, &input, env)?,
+        OperatorKind::SampleDistinct { count, column, .. } => sample_distinct::run(exec, count, column, &input, env)?,
+        OperatorKind::TopHitters { count, of, by } => top_hitters::run(exec, count, of, by.as_ref(), &input, env)?,
+        OperatorKind::Reduce { params, by, with } => reduce::run(exec, params, by, with, &input, env)?,
+        // `consume` swallows its input: the result has the input's columns and no rows.
+        OperatorKind::Consume { .. } => input.take(&[]),
+        OperatorKind::Search { params, tables: None, predicate } => {
+            search::run_piped(exec, params, predicate, &input, env)?
+        }
+        OperatorKind::Search { tables: Some(_), .. } => {
+            return Err(ExecError::runtime("`search in (...)` cannot also have a piped input")
+                .with_help("drop the `in (...)` list or the input before `|`"));
+        }
+        OperatorKind::Fork(_) | OperatorKind::Facet { .. } => {
+            return Err(ExecError::runtime(format!(
+                "`{}` returns several tables, so it must be the last operator of a query statement",
+                operator_name(&operator.kind)
+            )));
+        }
         other => return Err(ExecError::unsupported(format!("the `{}` operator", operator_name(other)))),
     };
     Ok(Arc::new(table))
+}
+
+/// True for the operators that return several tables (`fork`, `facet`).
+pub fn has_several_results(operator: &Operator) -> bool {
+    matches!(operator.kind, OperatorKind::Fork(_) | OperatorKind::Facet { .. })
+}
+
+/// Runs `fork` or `facet`, the operators with several result tables.
+pub fn run_several<'q>(
+    exec: &Executor<'q>,
+    operator: &'q Operator,
+    input: Arc<Table>,
+    env: &Env<'q>,
+) -> ExecResult<Vec<NamedTable>> {
+    match &operator.kind {
+        OperatorKind::Fork(branches) => fork::run(exec, branches, input, env),
+        OperatorKind::Facet { columns, with } => facet::run(exec, columns, with.as_ref(), input, env),
+        other => Err(ExecError::runtime(format!("`{}` has a single result", operator_name(other)))),
+    }
 }
 
 /// Runs an operator that starts a pipeline.
@@ -109,6 +155,12 @@ pub fn run_source<'q>(exec: &Executor<'q>, operator: &'q Operator, env: &Env<'q>
         OperatorKind::DataTable { columns, values, .. } => datatable::run(exec, columns, values, env)?,
         OperatorKind::Union { params, tables } => union::run(exec, params, None, tables, env, None)?,
         OperatorKind::Evaluate { call, .. } => evaluate::run(exec, call, None, env)?,
+        OperatorKind::Search { params, tables, predicate } => {
+            search::run_source(exec, params, tables.as_deref(), predicate, env)?
+        }
+        OperatorKind::Find { params, tables, predicate, project, project_smart } => {
+            find::run(exec, params, tables.as_deref(), predicate, project, *project_smart, env)?
+        }
         OperatorKind::ExternalData { columns, .. } => {
             // kqlab never fetches: the data is empty with `--empty-tables`.
             if exec.schemas.is_none() {

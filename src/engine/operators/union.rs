@@ -30,6 +30,21 @@ pub fn run<'q>(
     if let (Some(_), Some(table)) = (piped, piped_table) {
         inputs.push(("union_arg0".to_string(), table));
     }
+    resolve_tables(exec, tables, env, fuzzy, &mut inputs)?;
+    union_tables(exec, &inputs, inner, source.as_deref())
+}
+
+/// Evaluates the tables of a `union`, `search in (...)` or `find in (...)`
+/// list, each with the name `withsource` shows: its own name, each loaded
+/// (or, with `--empty-tables`, known) table a wildcard matches, or
+/// `union_argN` for an expression. With `fuzzy`, missing tables are skipped.
+pub fn resolve_tables<'q>(
+    exec: &Executor<'q>,
+    tables: &'q [Expr],
+    env: &Env<'q>,
+    fuzzy: bool,
+    inputs: &mut Vec<(String, Arc<Table>)>,
+) -> ExecResult<()> {
     for expr in tables {
         match &expr.kind {
             ExprKind::NamePattern(pattern) => {
@@ -57,7 +72,7 @@ pub fn run<'q>(
             }
         }
     }
-    union_tables(exec, &inputs, inner, source.as_deref())
+    Ok(())
 }
 
 /// Unions evaluated tables.

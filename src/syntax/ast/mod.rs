@@ -171,6 +171,41 @@ pub struct Pattern {
     pub entries: Vec<PatternEntry>,
 }
 
+impl Pattern {
+    /// The entry for the invocation `name(args).path`: the one whose
+    /// arguments and path are the same strings (the documentation: "no
+    /// special treatment given to wildcards").
+    pub fn entry(&self, args: &[String], path: Option<&str>) -> Option<&PatternEntry> {
+        self.entries.iter().find(|entry| {
+            entry.args.len() == args.len()
+                && entry.args.iter().zip(args).all(|(arg, wanted)| string_literal(arg) == Some(wanted.as_str()))
+                && entry.path.as_ref().and_then(string_literal) == path
+        })
+    }
+}
+
+/// The text of a string literal (in parentheses or not).
+pub fn string_literal(expr: &Expr) -> Option<&str> {
+    match &expr.kind {
+        ExprKind::Literal(Literal::String(text)) => Some(text),
+        ExprKind::Paren(inner) => string_literal(inner),
+        _ => None,
+    }
+}
+
+/// A pattern invocation, `name(args)` or `name(args).path` (also
+/// `name(args).["path"]`): the pattern's name, the arguments and the path.
+pub fn pattern_invocation(expr: &Expr) -> Option<(&Ident, &[Expr], Option<&str>)> {
+    match &expr.kind {
+        ExprKind::Call { target: None, name, args } => Some((name, args, None)),
+        ExprKind::Member { target, name: path } => match &target.kind {
+            ExprKind::Call { target: None, name, args } => Some((name, args, Some(path.name.as_str()))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `(args).[path] = { query };` inside a pattern declaration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatternEntry {
