@@ -178,8 +178,7 @@ pub fn join_tables(
     );
     let mut right_matched = vec![false; if tracks_right { right.rows } else { 0 }];
     let mut seen_left = vec![false; if kind == JoinKind::InnerUnique { distinct } else { 0 }];
-    for row in 0..left.rows {
-        let id = left_ids[row];
+    for (row, &id) in left_ids.iter().enumerate() {
         let matches = matches_of(id);
         if kind == JoinKind::InnerUnique && matches.is_some() {
             if seen_left[id as usize] {
@@ -338,7 +337,6 @@ fn string_key_ids<'a>(left: &'a Column, right: &'a Column) -> Option<(Vec<u32>, 
     };
     let left_ids = ids_of(left);
     let right_ids = ids_of(right);
-    drop(ids_of);
     Some((left_ids, right_ids, interner.len()))
 }
 
