@@ -248,9 +248,8 @@ pub fn aggregate(name: &str, args: &[Datum], grouping: &Grouping) -> ExecResult<
             let population = base.ends_with('p');
             let out = stats.iter().map(|(n, _, m2)| {
                 let denominator = if population { *n as f64 } else { *n as f64 - 1.0 };
-                let variance = if *n == 0 {
-                    return None;
-                } else if denominator <= 0.0 {
+                // No values: 0, the documented default of stdev() and variance().
+                let variance = if *n == 0 || denominator <= 0.0 {
                     0.0
                 } else {
                     m2 / denominator
@@ -342,12 +341,14 @@ fn numeric(value: &Value) -> Option<f64> {
     }
 }
 
+/// `sum`: nulls are ignored, and a group with no values sums to 0 (the
+/// documented default of `sum()`).
 fn sum(value: &Datum, grouping: &Grouping, included: &dyn Fn(usize) -> bool) -> ExecResult<Column> {
     let groups = grouping.groups;
     let group_of = grouping.group_of_row;
     Ok(match value.ty() {
         ScalarType::Int | ScalarType::Long | ScalarType::TimeSpan | ScalarType::Bool => {
-            let mut sums: Vec<Option<i64>> = vec![None; groups];
+            let mut sums: Vec<Option<i64>> = vec![Some(0); groups];
             if let Datum::Column(Column::Long(p) | Column::TimeSpan(p)) = value {
                 for row in 0..grouping.rows {
                     if included(row) && p.is_valid(row) {
@@ -373,7 +374,7 @@ fn sum(value: &Datum, grouping: &Grouping, included: &dyn Fn(usize) -> bool) -> 
             if value.ty() == ScalarType::TimeSpan { Column::TimeSpan(prim) } else { Column::Long(prim) }
         }
         ScalarType::Decimal => {
-            let mut sums: Vec<Option<rust_decimal::Decimal>> = vec![None; groups];
+            let mut sums: Vec<Option<rust_decimal::Decimal>> = vec![Some(rust_decimal::Decimal::ZERO); groups];
             for row in 0..grouping.rows {
                 if included(row)
                     && let Value::Decimal(x) = value.get(row)
@@ -385,7 +386,7 @@ fn sum(value: &Datum, grouping: &Grouping, included: &dyn Fn(usize) -> bool) -> 
             Column::Decimal(sums.into_iter().collect())
         }
         _ => {
-            let mut sums: Vec<Option<f64>> = vec![None; groups];
+            let mut sums: Vec<Option<f64>> = vec![Some(0.0); groups];
             for row in 0..grouping.rows {
                 if included(row)
                     && let Some(x) = value.get(row).as_f64()
