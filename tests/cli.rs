@@ -183,3 +183,24 @@ fn run_json_lists_every_table_of_a_fork() {
     assert_eq!(tables[1]["name"], "Table_1");
     assert_eq!(tables[1]["rows"], serde_json::json!([[4]]));
 }
+
+#[test]
+fn watchlists_bind_get_watchlist_by_alias() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("vip.csv"), "Title,Email\nCEO,alice@contoso.com\nCFO,bob@contoso.com\n")
+        .expect("write");
+    let query = "_GetWatchlist('VIPUsers') | where SearchKey == 'bob@contoso.com' | project SearchKey, Title";
+    let output = kqlab(dir.path(), &["run", "--watchlist", "VIPUsers:Email=vip.csv", "--format", "csv", query]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout(&output), "SearchKey,Title\nbob@contoso.com,CFO\n");
+
+    let missing = kqlab(dir.path(), &["run", "--watchlist", "VIPUsers=vip.csv", "_GetWatchlist('vipusers') | count"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&missing.stderr).into_owned() + &stdout(&missing);
+    assert!(text.contains("no watchlist `vipusers` was loaded"), "{text}");
+    assert!(text.contains("loaded watchlists: VIPUsers"), "{text}");
+
+    let bad_key = kqlab(dir.path(), &["run", "--watchlist", "VIPUsers:Mail=vip.csv", "print 1"]);
+    assert_eq!(bad_key.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_key.stderr).contains("`Mail` is not in the header"));
+}

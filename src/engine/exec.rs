@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use crate::analysis::schema::Schemas;
+use crate::analysis::schema::{Schemas, WATCHLIST_FUNCTION};
 use crate::diagnostics::Code;
 use crate::engine::Options;
 use crate::engine::column::Column;
@@ -316,6 +316,26 @@ impl<'q> Executor<'q> {
         }
         match lookup(env, name) {
             Some(Binding::Function(def, closure)) => self.call_function(def, closure, None, args, env),
+            _ if name == WATCHLIST_FUNCTION && self.database.get(name).is_none() && !args.is_empty() => {
+                let (alias, _) = self.eval_scalar(&args[0], env)?;
+                let alias = alias.to_kql_string();
+                if let Some(table) = self.database.watchlist(&alias) {
+                    return Ok(table.clone());
+                }
+                if let Some(table) = self.empty_table(name) {
+                    return Ok(table);
+                }
+                let loaded = self.database.watchlist_aliases();
+                let help = if loaded.is_empty() {
+                    format!(
+                        "pass `--watchlist {alias}=FILE.csv` (its search key column: `--watchlist {alias}:COLUMN=FILE.csv`), or `--empty-tables`"
+                    )
+                } else {
+                    format!("loaded watchlists: {}; aliases are case-sensitive", loaded.join(", "))
+                };
+                Err(ExecError::new(Code::MissingTableData, format!("no watchlist `{alias}` was loaded"))
+                    .with_help(help))
+            }
             _ => {
                 if let Some(table) = self.database.get(name) {
                     return Ok(table.clone());

@@ -109,6 +109,8 @@ impl NamedTable {
 #[derive(Debug, Clone, Default)]
 pub struct Database {
     tables: HashMap<String, Arc<Table>>,
+    /// Watchlists by alias, as `_GetWatchlist(alias)` returns them.
+    watchlists: HashMap<String, Arc<Table>>,
 }
 
 impl Database {
@@ -122,6 +124,23 @@ impl Database {
 
     pub fn get(&self, name: &str) -> Option<&Arc<Table>> {
         self.tables.get(name)
+    }
+
+    /// Adds a watchlist (a table shaped like `_GetWatchlist`'s result).
+    pub fn insert_watchlist(&mut self, alias: impl Into<String>, table: Table) {
+        self.watchlists.insert(alias.into(), Arc::new(table));
+    }
+
+    /// The watchlist `alias` (aliases are case-sensitive).
+    pub fn watchlist(&self, alias: &str) -> Option<&Arc<Table>> {
+        self.watchlists.get(alias)
+    }
+
+    /// The aliases of the loaded watchlists, sorted.
+    pub fn watchlist_aliases(&self) -> Vec<&str> {
+        let mut aliases: Vec<&str> = self.watchlists.keys().map(String::as_str).collect();
+        aliases.sort_unstable();
+        aliases
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {

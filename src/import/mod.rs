@@ -5,6 +5,7 @@
 pub mod csv;
 pub mod json;
 pub mod text_column;
+pub mod watchlist;
 
 use std::path::Path;
 

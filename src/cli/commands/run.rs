@@ -46,6 +46,11 @@ pub struct RunArgs {
     /// Table data: `NAME=PATH` (CSV, JSON or JSON Lines); repeatable.
     #[arg(long = "table", value_name = "NAME=PATH")]
     pub tables: Vec<String>,
+    /// A watchlist for `_GetWatchlist('ALIAS')`: `ALIAS=FILE.csv`, or
+    /// `ALIAS:KEYCOLUMN=FILE.csv` to name the search key column (default: the
+    /// first column); repeatable.
+    #[arg(long = "watchlist", value_name = "ALIAS[:KEY]=PATH")]
+    pub watchlists: Vec<String>,
     /// Bind every table the query names but no data was given for to an empty table of its schema.
     #[arg(long)]
     pub empty_tables: bool,
@@ -169,6 +174,18 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Setup> {
             .with_context(|| format!("`--now {text}` is not a datetime (e.g. 2025-06-15T00:00:00Z)"))?,
         None => Options::default().now,
     };
+    for spec in &args.watchlists {
+        let Some((alias, path)) = spec.split_once('=') else {
+            anyhow::bail!("`--watchlist {spec}`: expected ALIAS=PATH or ALIAS:KEYCOLUMN=PATH");
+        };
+        let (alias, search_key) = match alias.split_once(':') {
+            Some((alias, key)) => (alias, Some(key)),
+            None => (alias, None),
+        };
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading `{path}`"))?;
+        let table = crate::import::watchlist::import_watchlist(path, &text, search_key, now)?;
+        database.insert_watchlist(alias, table);
+    }
     let timeout_ticks = crate::syntax::literal::parse_timespan(&args.timeout)
         .with_context(|| format!("`--timeout {}` is not a timespan (e.g. 30s, 2m)", args.timeout))?;
     let options =
