@@ -204,3 +204,36 @@ fn watchlists_bind_get_watchlist_by_alias() {
     assert_eq!(bad_key.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_key.stderr).contains("`Mail` is not in the header"));
 }
+
+#[test]
+fn functions_from_files_are_callable_and_checked_in_their_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("failures.kql"), "Events\n| where Result != 0 and Time > since\n| project User;\n")
+        .expect("write");
+    std::fs::write(
+        dir.path().join("events.csv"),
+        "Time,User,Result\n2025-01-01,alice,0\n2025-01-02,bob,50126\n2025-01-03,carol,50126\n",
+    )
+    .expect("write");
+    let output = kqlab(
+        dir.path(),
+        &[
+            "run",
+            "--table",
+            "Events=events.csv",
+            "--function",
+            "Failures(since:datetime=datetime(2025-01-02))=failures.kql",
+            "--format",
+            "csv",
+            "Failures() | union (Failures(datetime(2024-12-31)))",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout(&output), "User\ncarol\nbob\ncarol\n");
+
+    std::fs::write(dir.path().join("typo.kql"), "Events\n| where Reslt != \"0\"").expect("write");
+    let typo = kqlab(dir.path(), &["run", "--table", "Events=events.csv", "--function", "Typo=typo.kql", "Typo"]);
+    assert_eq!(typo.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&typo.stderr);
+    assert!(text.contains("`typo.kql` (Typo's body), line 2:9: error[KQL1002]: unknown column `Reslt`"), "{text}");
+}

@@ -81,6 +81,12 @@ struct Lexer<'a> {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// True when `text` is a plain identifier (usable as a name without `['...']`).
+pub fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(is_ident_start) && chars.all(is_ident_continue)
+}
+
 fn is_ident_start(c: char) -> bool {
     c == '_' || c == '$' || c.is_alphabetic()
 }

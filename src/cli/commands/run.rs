@@ -51,6 +51,12 @@ pub struct RunArgs {
     /// first column); repeatable.
     #[arg(long = "watchlist", value_name = "ALIAS[:KEY]=PATH")]
     pub watchlists: Vec<String>,
+    /// A stored function (a parser, a saved function) for the query to call:
+    /// `NAME=FILE.kql` (the file holds the function's body), or
+    /// `NAME(PARAMS)=FILE.kql` with a parameter list as in `let`, e.g.
+    /// `MyParser(starttime:datetime=datetime(null))=parser.kql`; repeatable.
+    #[arg(long = "function", value_name = "NAME[(PARAMS)]=PATH")]
+    pub functions: Vec<String>,
     /// Bind every table the query names but no data was given for to an empty table of its schema.
     #[arg(long)]
     pub empty_tables: bool,
@@ -84,6 +90,8 @@ struct Setup {
     options: Options,
     timeout: Duration,
     empty_tables: bool,
+    /// `let` statements defining the `--function` files, run before each query.
+    functions: String,
 }
 
 /// Runs `kqlab run`.
@@ -190,13 +198,67 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Setup> {
         .with_context(|| format!("`--timeout {}` is not a timespan (e.g. 30s, 2m)", args.timeout))?;
     let options =
         Options { now, max_rows: args.max_rows, max_memory: args.max_memory.saturating_mul(1 << 20), cancel: None };
+    let globals = Globals::with_schemas(schemas);
+    let functions = function_prelude(&args.functions, &globals)?;
     Ok(Setup {
         database,
-        globals: Globals::with_schemas(schemas),
+        globals,
         options,
         timeout: Duration::from_nanos((timeout_ticks.max(0) as u64).saturating_mul(100)),
         empty_tables: args.empty_tables,
+        functions,
     })
+}
+
+/// `let` statements for the `--function NAME[(PARAMS)]=FILE` options. Each
+/// definition is checked on its own first, so its errors point into its file.
+fn function_prelude(specs: &[String], globals: &Globals) -> anyhow::Result<String> {
+    let mut prelude = String::new();
+    for spec in specs {
+        let split = match spec.find('(') {
+            Some(open) if spec[..open].find('=').is_none() => {
+                spec.find(")=").map(|close| (&spec[..=close], &spec[close + 2..]))
+            }
+            _ => spec.split_once('='),
+        };
+        let Some((signature, path)) = split.filter(|(signature, path)| !signature.is_empty() && !path.is_empty())
+        else {
+            anyhow::bail!("`--function {spec}`: expected NAME=FILE.kql or NAME(PARAMS)=FILE.kql");
+        };
+        let (name, params) = match signature.split_once('(') {
+            Some((name, rest)) => (name.trim(), rest.strip_suffix(')').unwrap_or(rest)),
+            None => (signature.trim(), ""),
+        };
+        if !crate::syntax::lexer::is_identifier(name) {
+            anyhow::bail!("`--function {spec}`: `{name}` is not a function name");
+        }
+        let body = std::fs::read_to_string(path).with_context(|| format!("reading `{path}`"))?;
+        let body = body.trim_end().trim_end_matches(';');
+        let head = format!("let {name} = ({params}) {{\n");
+        let definition = format!("{head}{body}\n}};\n");
+        // Checked with a trivial query after it; errors in the body are shown in the file.
+        let check = format!("{prelude}{definition}print 0");
+        let parse = crate::syntax::parse(&check);
+        let mut diagnostics = parse.diagnostics;
+        if !has_errors(&diagnostics) {
+            diagnostics.extend(crate::analysis::analyze(&parse.query, globals).diagnostics);
+        }
+        if let Some(error) = diagnostics.iter().find(|d| d.severity == crate::diagnostics::Severity::Error) {
+            let body_start = (prelude.len() + head.len()) as u32;
+            // An error at the closing `}` is at the end of the body.
+            let body_end = body_start + body.len() as u32;
+            let location = if error.span.start >= body_start && error.span.start <= body_end + 2 {
+                let offset = error.span.start.min(body_end) - body_start;
+                let at = crate::text::SourceFile::new(path, body).line_col(offset);
+                format!("line {}:{}", at.line, at.column)
+            } else {
+                format!("its signature `{name}({params})`")
+            };
+            anyhow::bail!("`{path}` ({name}'s body), {location}: error[{}]: {}", error.code, error.message);
+        }
+        prelude.push_str(&definition);
+    }
+    Ok(prelude)
 }
 
 /// The result of one query.
@@ -207,8 +269,8 @@ struct Outcome {
 
 /// Parses, checks and executes one query (with `prelude` statements first).
 fn run_query(text: &str, prelude: &str, setup: &Setup) -> Outcome {
-    let full = format!("{prelude}{text}");
-    let offset = prelude.len() as u32;
+    let full = format!("{}{prelude}{text}", setup.functions);
+    let offset = (setup.functions.len() + prelude.len()) as u32;
     let parse = crate::syntax::parse(&full);
     let mut diagnostics = parse.diagnostics;
     if !has_errors(&diagnostics) {
