@@ -112,3 +112,31 @@ fn values_that_differ_only_by_case_group_together_after_tolower() {
     assert!(result.contains("alice | 24"), "{result}");
     assert!(result.contains("(4 rows)"), "{result}");
 }
+
+#[test]
+fn json_imports_are_encoded_too_with_the_same_results() {
+    let lines: String = (0..30)
+        .map(|row| {
+            format!(
+                "{{\"Name\":\"{}\",\"Details\":{{\"city\":\"{}\"}},\"Count\":{}}}\n",
+                ["alice", "Alice", "bob"][row % 3],
+                ["Paris", "Oslo"][row % 2],
+                row % 4
+            )
+        })
+        .collect();
+    let table = kqlab::import::json::import_json("rows.jsonl", &lines, None).expect("JSON imports");
+    assert!(table.column("Name").expect("Name").dictionary_len().is_some());
+    assert!(table.column("Details").expect("Details").dictionary_len().is_some());
+    let mut encoded = Database::new();
+    encoded.insert("T", table.clone());
+    let mut decoded = Database::new();
+    decoded.insert("T", plain(&table));
+    for query in [
+        "T | summarize count(), sum(Count) by tolower(Name), tostring(Details.city)",
+        "T | where Details.city == 'Oslo' | distinct Name",
+        "T | summarize make_set(Details), dcount(Details) by Name",
+    ] {
+        assert_eq!(run(&encoded, query), run(&decoded, query), "{query}");
+    }
+}

@@ -583,6 +583,53 @@ impl Column {
         }
     }
 
+    /// The column dictionary-encoded (`string` by text, `dynamic` by JSON
+    /// text) when at most half of its rows are distinct; otherwise as it is.
+    pub fn with_dictionary(self) -> Column {
+        self.dictionary_encoded().unwrap_or(self)
+    }
+
+    fn dictionary_encoded(&self) -> Option<Column> {
+        let limit = (self.len() / 2).max(16);
+        Some(match self {
+            Column::String(strings) if strings.codes.is_none() => {
+                let mut index: std::collections::HashMap<&str, u32, foldhash::fast::RandomState> = Default::default();
+                let mut distinct = StringsBuilder::default();
+                let mut codes = Vec::with_capacity(strings.len());
+                for text in strings.iter() {
+                    let next = index.len() as u32;
+                    let code = *index.entry(text).or_insert_with(|| {
+                        distinct.push(text);
+                        next
+                    });
+                    if index.len() > limit {
+                        return None;
+                    }
+                    codes.push(code);
+                }
+                Column::String(Strings::from_dictionary(Arc::new(codes), &distinct.finish()))
+            }
+            Column::Dynamic(values) if values.codes.is_none() => {
+                let mut index: std::collections::HashMap<String, u32, foldhash::fast::RandomState> = Default::default();
+                let mut distinct = Vec::new();
+                let mut codes = Vec::with_capacity(values.len());
+                for value in values.iter() {
+                    let next = index.len() as u32;
+                    let code = *index.entry(value.to_json()).or_insert_with(|| {
+                        distinct.push(value.clone());
+                        next
+                    });
+                    if index.len() > limit {
+                        return None;
+                    }
+                    codes.push(code);
+                }
+                Column::Dynamic(Dyns::from_dictionary(Arc::new(codes), &Dyns::new(distinct)))
+            }
+            _ => return None,
+        })
+    }
+
     /// With dictionary encoding: each row's code and the distinct values.
     pub fn dictionary(&self) -> Option<(&Arc<Vec<u32>>, Column)> {
         match self {
@@ -908,6 +955,16 @@ mod tests {
         assert_eq!(column.get(0), Value::Long(3));
         assert!(column.is_null(1));
         assert_eq!(column.get(2), Value::Long(2));
+    }
+
+    #[test]
+    fn repetitive_columns_get_a_dictionary_and_keep_their_values() {
+        let values: Vec<Value> = (0..40).map(|i| Value::str(["a", "b", "c"][i % 3])).collect();
+        let column = Column::from_values(ScalarType::String, &values).with_dictionary();
+        assert_eq!(column.dictionary_len(), Some(3));
+        assert_eq!((0..40).map(|row| column.get(row)).collect::<Vec<_>>(), values);
+        let unique: Vec<Value> = (0..40).map(|i| Value::str(&i.to_string())).collect();
+        assert_eq!(Column::from_values(ScalarType::String, &unique).with_dictionary().dictionary_len(), None);
     }
 
     #[test]

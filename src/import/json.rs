@@ -79,7 +79,7 @@ pub fn import_json(path: &str, text: &str, schema: Option<&TableType>) -> Result
             };
             builder.push(&if ty == ScalarType::Dynamic { value } else { convert(&value, ty) });
         }
-        columns.push((name, builder.finish()));
+        columns.push((name, builder.finish().with_dictionary()));
     }
     Ok(Table::new(columns))
 }
