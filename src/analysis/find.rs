@@ -120,28 +120,7 @@ fn referenced_columns(expr: &Expr, scope: &TableType, out: &mut Vec<String>) {
     {
         out.push(name.clone());
     }
-    let mut visit = |e: &Expr| referenced_columns(e, scope, out);
-    match &expr.kind {
-        ExprKind::SearchField { term, .. } => visit(term),
-        ExprKind::Paren(inner) | ExprKind::Unary { operand: inner, .. } => visit(inner),
-        ExprKind::NamedArg { value, .. } => visit(value),
-        ExprKind::Member { target, .. } => visit(target),
-        ExprKind::Binary { left, right, .. } | ExprKind::Index { target: left, index: right } => {
-            visit(left);
-            visit(right);
-        }
-        ExprKind::List { left, items, .. } => {
-            visit(left);
-            items.iter().for_each(visit);
-        }
-        ExprKind::Between { expr, low, high, .. } => {
-            visit(expr);
-            visit(low);
-            visit(high);
-        }
-        ExprKind::Call { args, .. } => args.iter().for_each(visit),
-        _ => {}
-    }
+    expr.for_each_child(|child| referenced_columns(child, scope, out));
 }
 
 /// True when the predicate searches every column: `* has "x"` or a bare

@@ -76,56 +76,34 @@ fn read_assignments(
 
 /// Adds every name `expr` mentions; `None` when it can read columns not named.
 fn collect_names(expr: &Expr, names: &mut Needed, is_user_function: &dyn Fn(&str) -> bool) -> Option<()> {
-    let walk = |e: &Expr, names: &mut Needed| collect_names(e, names, is_user_function);
     match &expr.kind {
         // A function named without `()` can read any column.
         ExprKind::Name(ident) if is_user_function(&ident.name) => return None,
         ExprKind::Name(ident) => {
             names.insert(ident.name.clone());
         }
-        ExprKind::Literal(_) | ExprKind::TypeOf { .. } | ExprKind::ContextualInput => {}
-        ExprKind::Paren(inner) | ExprKind::Unary { operand: inner, .. } => walk(inner, names)?,
-        ExprKind::Binary { left, right, .. } => {
-            walk(left, names)?;
-            walk(right, names)?;
-        }
-        ExprKind::List { left, items, .. } => {
-            walk(left, names)?;
-            for item in items {
-                walk(item, names)?;
-            }
-        }
-        ExprKind::Between { expr, low, high, .. } => {
-            walk(expr, names)?;
-            walk(low, names)?;
-            walk(high, names)?;
-        }
-        ExprKind::Call { target: None, name, args } => {
+        ExprKind::Call { target: None, name, .. }
             if is_user_function(&name.name)
-                || matches!(name.name.as_str(), "pack_all" | "column_ifexists" | "bag_pack_columns")
-            {
-                return None;
-            }
-            for arg in args {
-                walk(arg, names)?;
-            }
+                || matches!(name.name.as_str(), "pack_all" | "column_ifexists" | "bag_pack_columns") =>
+        {
+            return None;
         }
-        ExprKind::NamedArg { value, .. } => walk(value, names)?,
-        ExprKind::Member { target, .. } => walk(target, names)?,
-        ExprKind::Index { target, index } => {
-            walk(target, names)?;
-            walk(index, names)?;
-        }
-        // Sub-queries read other tables; the names they mention are harmless extras.
-        ExprKind::Pipe { input, .. } => walk(input, names)?,
-        ExprKind::Source(_) => {}
         ExprKind::Star
         | ExprKind::NamePattern(_)
         | ExprKind::Call { target: Some(_), .. }
         | ExprKind::SearchField { .. }
         | ExprKind::Error => return None,
+        // Sub-queries read other tables; the names they mention are harmless extras.
+        ExprKind::Pipe { input, .. } => collect_names(input, names, is_user_function)?,
+        _ => {}
     }
-    Some(())
+    let mut complete = true;
+    expr.for_each_child(|child| {
+        if complete && collect_names(child, names, is_user_function).is_none() {
+            complete = false;
+        }
+    });
+    complete.then_some(())
 }
 
 #[cfg(test)]

@@ -330,28 +330,7 @@ pub fn referenced_columns(expr: &Expr, env: &Env<'_>, out: &mut Vec<String>) {
     {
         out.push(name.clone());
     }
-    let mut visit = |e: &Expr| referenced_columns(e, env, out);
-    match &expr.kind {
-        ExprKind::SearchField { term, .. } => visit(term),
-        ExprKind::Paren(inner) | ExprKind::Unary { operand: inner, .. } => visit(inner),
-        ExprKind::NamedArg { value, .. } => visit(value),
-        ExprKind::Member { target, .. } => visit(target),
-        ExprKind::Binary { left, right, .. } | ExprKind::Index { target: left, index: right } => {
-            visit(left);
-            visit(right);
-        }
-        ExprKind::List { left, items, .. } => {
-            visit(left);
-            items.iter().for_each(visit);
-        }
-        ExprKind::Between { expr, low, high, .. } => {
-            visit(expr);
-            visit(low);
-            visit(high);
-        }
-        ExprKind::Call { args, .. } => args.iter().for_each(visit),
-        _ => {}
-    }
+    expr.for_each_child(|child| referenced_columns(child, env, out));
 }
 
 #[cfg(test)]

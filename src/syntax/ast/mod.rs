@@ -531,6 +531,47 @@ impl Expr {
         Expr { kind, span }
     }
 
+    /// Calls `visit` on each direct scalar sub-expression, in source order
+    /// (the target and arguments of a call; not the input of a pipe nor
+    /// the operands of tabular operators).
+    pub fn for_each_child<'a>(&'a self, mut visit: impl FnMut(&'a Expr)) {
+        match &self.kind {
+            ExprKind::Paren(inner)
+            | ExprKind::Unary { operand: inner, .. }
+            | ExprKind::NamedArg { value: inner, .. }
+            | ExprKind::Member { target: inner, .. }
+            | ExprKind::SearchField { term: inner, .. } => visit(inner),
+            ExprKind::Binary { left, right, .. } | ExprKind::Index { target: left, index: right } => {
+                visit(left);
+                visit(right);
+            }
+            ExprKind::List { left, items, .. } => {
+                visit(left);
+                items.iter().for_each(visit);
+            }
+            ExprKind::Between { expr, low, high, .. } => {
+                visit(expr);
+                visit(low);
+                visit(high);
+            }
+            ExprKind::Call { target, args, .. } => {
+                if let Some(target) = target {
+                    visit(target);
+                }
+                args.iter().for_each(visit);
+            }
+            ExprKind::Literal(_)
+            | ExprKind::Name(_)
+            | ExprKind::NamePattern(_)
+            | ExprKind::Star
+            | ExprKind::TypeOf { .. }
+            | ExprKind::Pipe { .. }
+            | ExprKind::Source(_)
+            | ExprKind::ContextualInput
+            | ExprKind::Error => {}
+        }
+    }
+
     /// An error node.
     pub fn error(span: Span) -> Expr {
         Expr { kind: ExprKind::Error, span }
