@@ -15,7 +15,8 @@
 //! `KQLAB_BENCH_OUT` (write timings, memory and results as JSON for the
 //! comparison script), `KQLAB_BENCH_FILTER` (run only the queries whose file
 //! name contains it, e.g. under a profiler), `KQLAB_BENCH_RUNS` (timed runs
-//! per query, default 5).
+//! per query, default 5), `KQLAB_BENCH_PLAIN` (store every column plainly:
+//! no dictionary encoding, as for columns with many distinct values).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
@@ -50,7 +51,12 @@ fn main() {
     let heap_before_load = LIVE.load(Ordering::Relaxed);
     reset_peak();
     let start = Instant::now();
-    let table = kqlab::import::import_file(&csv_path, Some(&known)).expect("the benchmark CSV loads");
+    let mut table = kqlab::import::import_file(&csv_path, Some(&known)).expect("the benchmark CSV loads");
+    if std::env::var_os("KQLAB_BENCH_PLAIN").is_some() {
+        // Every column stored plainly, as columns with many distinct values are.
+        table = plain(&table);
+        println!("kqlab: KQLAB_BENCH_PLAIN set: no dictionary encoding");
+    }
     let load_seconds = start.elapsed().as_secs_f64();
     let load_peak_heap = PEAK.load(Ordering::Relaxed) - heap_before_load;
     let table_heap = LIVE.load(Ordering::Relaxed) - heap_before_load;
@@ -158,6 +164,19 @@ fn main() {
         });
         std::fs::write(&out, report.to_string()).expect("the output file is writable");
     }
+}
+
+/// The same table with every column rebuilt value by value (no dictionary).
+fn plain(table: &Table) -> Table {
+    let columns = table
+        .fields
+        .iter()
+        .map(|field| {
+            let values: Vec<_> = (0..table.rows).map(|row| field.column.get(row)).collect();
+            (field.name.clone(), kqlab::engine::column::Column::from_values(field.column.ty(), &values))
+        })
+        .collect();
+    Table::new(columns)
 }
 
 /// Timed runs per query: `KQLAB_BENCH_RUNS` (e.g. more for `perf record`), default 5.

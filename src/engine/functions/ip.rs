@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 
 use crate::engine::datum::Datum;
 use crate::engine::error::ExecResult;
-use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
+use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows, map_text};
 use crate::engine::value::Value;
 use crate::syntax::ast::ScalarType;
 
@@ -41,27 +41,37 @@ fn mask(prefix: u8) -> u32 {
 }
 
 fn in_range(address: &str, range: &str) -> Option<bool> {
-    let (ip, ip_prefix) = parse_ipv4(address)?;
-    let (net, prefix) = parse_ipv4(range)?;
-    let prefix = prefix.min(ip_prefix);
-    Some(ip & mask(prefix) == net & mask(prefix))
+    Some(contains(parse_ipv4(address)?, parse_ipv4(range)?))
 }
+
+/// True when `address` (with its own prefix) lies in `range`: both are
+/// compared on the shorter of the two prefixes.
+fn contains((ip, ip_prefix): (u32, u8), (net, prefix): (u32, u8)) -> bool {
+    let prefix = prefix.min(ip_prefix);
+    ip & mask(prefix) == net & mask(prefix)
+}
+
+/// The private ranges of RFC 1918.
+const PRIVATE_RANGES: [(u32, u8); 3] = [(0x0A00_0000, 8), (0xAC10_0000, 12), (0xC0A8_0000, 16)];
 
 fn ipv4_is_private(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("ipv4_is_private", args, 1, 1)?;
-    map_rows(args, ctx, ScalarType::Bool, |v| {
-        let text = v[0].to_kql_string();
-        Ok(match parse_ipv4(&text) {
-            Some(_) => Value::Bool(
-                ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].iter().any(|r| in_range(&text, r) == Some(true)),
-            ),
-            None => Value::Null,
-        })
+    map_text(&args[0], ctx, ScalarType::Bool, |text| match parse_ipv4(text) {
+        Some(address) => Value::Bool(PRIVATE_RANGES.iter().any(|range| contains(address, *range))),
+        None => Value::Null,
     })
 }
 
 fn ipv4_is_in_range(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("ipv4_is_in_range", args, 2, 2)?;
+    // A constant range (the usual case) is parsed once.
+    if let Some(range) = args[1].as_scalar() {
+        let range = parse_ipv4(&range.to_kql_string());
+        return map_text(&args[0], ctx, ScalarType::Bool, |text| match (parse_ipv4(text), range) {
+            (Some(address), Some(range)) => Value::Bool(contains(address, range)),
+            _ => Value::Null,
+        });
+    }
     map_rows(args, ctx, ScalarType::Bool, |v| {
         Ok(in_range(&v[0].to_kql_string(), &v[1].to_kql_string()).map_or(Value::Null, Value::Bool))
     })

@@ -25,7 +25,7 @@ pub mod url;
 pub mod window;
 pub mod xml;
 
-use crate::engine::column::ColumnBuilder;
+use crate::engine::column::{Column, ColumnBuilder};
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::value::Value;
@@ -85,6 +85,21 @@ pub fn map_rows(
         builder.push(&f(&values)?);
     }
     Ok(Datum::Column(builder.finish()))
+}
+
+/// Applies `f` to the text of each row of `arg`, a one-argument kernel's
+/// input: a string column is read in place, without a copy per row.
+pub fn map_text(arg: &Datum, ctx: &EvalCtx, ty: ScalarType, mut f: impl FnMut(&str) -> Value) -> ExecResult<Datum> {
+    match arg {
+        Datum::Column(Column::String(strings)) => {
+            let mut builder = ColumnBuilder::new(ty, strings.len());
+            for text in strings.iter() {
+                builder.push(&f(text));
+            }
+            Ok(Datum::Column(builder.finish()))
+        }
+        _ => map_rows(std::slice::from_ref(arg), ctx, ty, |v| Ok(f(&v[0].to_kql_string()))),
+    }
 }
 
 /// True when `name`'s value for a row depends only on that row's arguments
