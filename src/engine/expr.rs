@@ -443,6 +443,10 @@ pub fn eval(compiled: &Compiled, table: &Table, ctx: &EvalCtx) -> ExecResult<Dat
         }
         Compiled::Member { target, name } => {
             let target = eval(target, table, ctx)?;
+            if let Datum::Column(Column::Dynamic(values)) = &target {
+                let members = values.iter().map(|value| value.get(name).cloned().unwrap_or(Dyn::Null));
+                return Ok(Datum::Column(Column::Dynamic(members.collect())));
+            }
             map_rows(&[target], ctx, ScalarType::Dynamic, |v| Ok(member(&v[0], name)))
         }
         Compiled::Index { target, index } => {

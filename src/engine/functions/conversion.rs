@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::column::{Column, Prim};
+use crate::engine::column::{Column, Prim, StringsBuilder};
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
@@ -117,6 +117,18 @@ fn convert_kernel(name: &str, args: &[Datum], ctx: &EvalCtx, ty: ScalarType) -> 
     if args[0].ty() == ty && ty != ScalarType::Dynamic {
         return Ok(args[0].clone());
     }
+    // `tostring()` of a dynamic column, the usual way to read a JSON property.
+    if let (Datum::Column(Column::Dynamic(values)), ScalarType::String) = (&args[0], ty) {
+        let mut out = StringsBuilder::with_capacity(values.len(), 0);
+        for value in values.iter() {
+            match value {
+                Dyn::Null => out.push(""),
+                Dyn::String(text) => out.push(text),
+                other => out.push(&other.to_json()),
+            }
+        }
+        return Ok(Datum::Column(Column::String(out.finish())));
+    }
     map_rows(&args[..1], ctx, ty, |v| Ok(convert(&v[0], ty)))
 }
 
@@ -158,8 +170,15 @@ fn todecimal(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 
 fn todynamic(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("parse_json", args, 1, 1)?;
-    if args[0].ty() == ScalarType::Dynamic {
+    if let Datum::Column(Column::Dynamic(values)) = &args[0] {
         // A dynamic string holding JSON is parsed; anything else passes through.
+        let parsed = values.iter().map(|value| match value {
+            Dyn::String(text) => Dyn::parse_json(text),
+            other => other.clone(),
+        });
+        return Ok(Datum::Column(Column::Dynamic(parsed.collect())));
+    }
+    if args[0].ty() == ScalarType::Dynamic {
         return map_rows(args, ctx, ScalarType::Dynamic, |v| {
             Ok(match &v[0] {
                 Value::Dynamic(Dyn::String(s)) => Value::Dynamic(Dyn::parse_json(s)),
