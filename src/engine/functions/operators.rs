@@ -38,10 +38,22 @@ pub fn binary(
         }
         EqCi | NotEqCi => string_predicate(Match::Equals, false, op == NotEqCi, left, right, ctx),
         MatchesRegex | Like | NotLike | LikeCs | NotLikeCs => {
-            let Some(regex) = regex else {
-                return Err(ExecError::unsupported(format!("a non-constant pattern for `{}`", op.as_str())));
-            };
             let negate = matches!(op, NotLike | NotLikeCs);
+            let Some(regex) = regex else {
+                // A pattern that varies by row: each distinct pattern compiled once.
+                let mut compiled: std::collections::HashMap<String, regex::Regex> = Default::default();
+                return map_rows(&[left.clone(), right.clone()], ctx, ScalarType::Bool, |v| {
+                    let pattern = v[1].to_kql_string();
+                    if !compiled.contains_key(&pattern) {
+                        let regex = match op {
+                            MatchesRegex => crate::engine::functions::string::compile_regex(&pattern)?,
+                            _ => like_regex(&pattern, matches!(op, LikeCs | NotLikeCs))?,
+                        };
+                        compiled.insert(pattern.clone(), regex);
+                    }
+                    Ok(Value::Bool(compiled[&pattern].is_match(&v[0].to_kql_string()) != negate))
+                });
+            };
             map_rows(std::slice::from_ref(left), ctx, ScalarType::Bool, |v| {
                 Ok(Value::Bool(regex.is_match(&v[0].to_kql_string()) != negate))
             })
