@@ -244,11 +244,7 @@ impl<'a, 'q> Compiler<'a, 'q> {
             ));
         };
         let mut compiled = Vec::with_capacity(args.len());
-        for arg in args {
-            let arg = match &arg.kind {
-                ExprKind::NamedArg { value, .. } => value,
-                _ => arg,
-            };
+        for arg in positional_args(name, args)? {
             compiled.push(self.compile_in(arg, env).map_err(|e| e.at(arg.span))?);
         }
         Ok(Compiled::Call { name: name.to_string(), kernel, args: compiled, span })
@@ -311,6 +307,57 @@ impl<'a, 'q> Compiler<'a, 'q> {
     fn constant_string(&self, expr: &'q Expr, env: &Env<'q>) -> ExecResult<String> {
         Ok(self.constant(expr, env)?.0.to_kql_string())
     }
+}
+
+/// A built-in call's arguments in parameter order: a named argument
+/// (`make_set(x, MaxSize = 8)`) goes to its parameter's position, found by
+/// the catalog's parameter names (ignoring case); the others keep theirs.
+pub fn positional_args<'e>(name: &str, args: &'e [Expr]) -> ExecResult<Vec<&'e Expr>> {
+    if !args.iter().any(|arg| matches!(arg.kind, ExprKind::NamedArg { .. })) {
+        return Ok(args.iter().collect());
+    }
+    let catalog = crate::analysis::catalog::Catalog::builtin();
+    let params: Vec<&str> = catalog
+        .scalar(name)
+        .or_else(|| catalog.aggregate(name))
+        .and_then(|function| function.signatures.iter().max_by_key(|signature| signature.params.len()))
+        .map(|signature| signature.params.iter().map(|param| param.name.as_str()).collect())
+        .unwrap_or_default();
+    let mut slots: Vec<Option<&Expr>> = vec![None; args.len().max(params.len())];
+    let mut next = 0;
+    for arg in args {
+        // A name the catalog does not know (its names can differ from the
+        // reference's) keeps the argument's position.
+        let named = match &arg.kind {
+            ExprKind::NamedArg { name: param, value } => {
+                params.iter().position(|p| p.eq_ignore_ascii_case(&param.name)).map(|slot| (slot, &**value))
+            }
+            _ => None,
+        };
+        let (slot, value) = match (named, &arg.kind) {
+            (Some(named), _) => named,
+            (None, ExprKind::NamedArg { value, .. }) => {
+                next += 1;
+                (next - 1, &**value)
+            }
+            (None, _) => {
+                next += 1;
+                (next - 1, arg)
+            }
+        };
+        if slots[slot].replace(value).is_some() {
+            return Err(ExecError::runtime(format!("`{name}` gets its argument {} twice", slot + 1)).at(arg.span));
+        }
+    }
+    let given = slots.iter().rposition(Option::is_some).map_or(0, |last| last + 1);
+    slots[..given]
+        .iter()
+        .map(|slot| {
+            slot.ok_or_else(|| {
+                ExecError::unsupported(format!("a named argument to `{name}` that skips an earlier optional parameter"))
+            })
+        })
+        .collect()
 }
 
 /// A literal's value and type; `now` resolves `datetime(now)` and friends.

@@ -104,7 +104,7 @@ pub fn run<'q>(
             );
         };
         let mut datums = Vec::new();
-        for arg in args {
+        for arg in crate::engine::expr::positional_args(&name.name, args)? {
             datums.push(exec.eval_column(arg, input, env)?);
         }
         let column = aggregate(&name.name, &datums, &grouping).map_err(|e| e.at(assignment.value.span))?;

@@ -9,7 +9,7 @@ use crate::engine::column::{Column, ColumnBuilder};
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
-use crate::engine::expr::{Compiler, eval};
+use crate::engine::expr::{Compiler, eval, positional_args};
 use crate::engine::functions::aggregates::{Grouping, aggregate, percentile_column};
 use crate::engine::functions::operators::compare;
 use crate::engine::keys::{Groups, group_rows};
@@ -108,7 +108,7 @@ fn summarize_one<'q>(
     for (index, call) in calls.iter().enumerate() {
         let ExprKind::Call { name, args, .. } = &call.kind else { continue };
         let mut datums = Vec::with_capacity(args.len());
-        for arg in args {
+        for arg in positional_args(&name.name, args).map_err(|e| e.at(call.span))? {
             if matches!(arg.kind, ExprKind::Star) {
                 continue;
             }
