@@ -27,6 +27,7 @@ mod sample;
 mod sample_distinct;
 pub mod scan;
 mod search;
+mod sequence_detect;
 mod sort;
 pub mod summarize;
 mod take;
