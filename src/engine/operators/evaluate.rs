@@ -22,6 +22,7 @@ pub fn run<'q>(exec: &Executor<'q>, call: &'q Expr, input: Option<Arc<Table>>, e
         ("pivot", Some(input)) => pivot(exec, args, &input, env),
         ("ipv4_lookup", Some(input)) => ipv4_lookup(exec, args, &input, env),
         ("sequence_detect", Some(input)) => crate::engine::operators::sequence_detect::run(exec, args, &input, env),
+        ("autocluster", Some(input)) => crate::engine::operators::autocluster::run(exec, args, &input, env),
         ("basket", Some(input)) => crate::engine::operators::basket::run(exec, args, &input, env),
         (plugin, _) => Err(ExecError::unsupported(format!("the `{plugin}` plugin"))),
     }

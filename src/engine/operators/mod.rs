@@ -2,6 +2,7 @@
 //! operator after `|` to its input table; [`run_source`] runs the operators
 //! that produce a table by themselves (`print`, `range`, `datatable`, `union`, ...).
 
+mod autocluster;
 mod basket;
 mod count;
 mod datatable;

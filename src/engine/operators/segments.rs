@@ -88,6 +88,10 @@ pub fn encode_dimensions(input: &Table, weight_column: Option<usize>, plugin: &s
 }
 
 impl Dimensions {
+    pub fn len(&self) -> usize {
+        self.column_of_dimension.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.column_of_dimension.is_empty()
     }
