@@ -173,25 +173,26 @@ impl<'a> Binder<'a> {
 /// `sequence_detect(Timeline, MaxStepWindow, MaxSequenceSpan, Expr1, Expr2, ..., Dimension1, ...)`:
 /// the dimension columns, one `<expr>_<Timeline>` column per step expression
 /// (the boolean arguments after the third) typed like the timeline, and
-/// `Duration`.
+/// `Duration`. A name taken already (two unnamed steps both give
+/// `<Timeline>`) gets a numeric suffix, as the engine's columns do.
 fn sequence_detect_columns(input: Option<&Arc<TableType>>, args: &[Expr], arg_types: &[ExprType]) -> Arc<TableType> {
     let step_count = arg_types.iter().skip(4).take_while(|ty| ty.scalar() == Type::BOOL).count() + 1;
     let steps = args.iter().skip(3).take(step_count);
-    let mut columns: Vec<Column> = args
-        .iter()
-        .skip(3 + step_count)
-        .filter_map(|arg| match &arg.kind {
-            ExprKind::Name(ident) => input?.column(&ident.name).cloned(),
-            _ => None,
-        })
-        .collect();
+    let mut columns: Vec<Column> = Vec::new();
+    let dimensions = args.iter().skip(3 + step_count).filter_map(|arg| match &arg.kind {
+        ExprKind::Name(ident) => input?.column(&ident.name).cloned(),
+        _ => None,
+    });
+    for dimension in dimensions {
+        push_unique(&mut columns, dimension);
+    }
     if let (Some(timeline), Some(timeline_type)) = (args.first(), arg_types.first()) {
         let timeline_name = expression_name(timeline, false);
         for step in steps {
             let name = [expression_name(step, false), timeline_name.clone()].into_iter().flatten().collect::<Vec<_>>();
-            columns.push(Column::new(name.join("_"), timeline_type.scalar()));
+            push_unique(&mut columns, Column::new(name.join("_"), timeline_type.scalar()));
         }
     }
-    columns.push(Column::new("Duration", Type::TIMESPAN));
+    push_unique(&mut columns, Column::new("Duration", Type::TIMESPAN));
     Arc::new(TableType::new(columns))
 }

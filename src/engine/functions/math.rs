@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::engine::column::{Column, Prim};
+use crate::engine::column::{Column, ColumnBuilder, Prim};
 use crate::engine::datum::Datum;
-use crate::engine::error::ExecResult;
+use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::functions::conversion::common_type;
 use crate::engine::functions::operators::compare;
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
@@ -37,8 +37,53 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "min_of" => |a, c| extreme_of(a, c, false),
         "max_of" => |a, c| extreme_of(a, c, true),
         "pi" => |_, _| Ok(Datum::Scalar(Value::Real(std::f64::consts::PI), ScalarType::Real)),
+        "rand" => rand,
         _ => return None,
     })
+}
+
+/// `rand()`: a real drawn uniformly from [0, 1); `rand(N)`: a real drawn
+/// uniformly from {0.0, 1.0, ..., N - 1} (the documented type is `real` in
+/// both forms). A new value for every row, so it is never a constant. A null
+/// bound gives null, and so does a bound below 1, where the documented set
+/// is empty (Kusto does not document this case). The randomness comes from
+/// the standard library's randomly keyed hasher, as for `new_guid()`.
+fn rand(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    use std::hash::{BuildHasher, Hasher};
+    expect_args("rand", args, 0, 1)?;
+    if let Some(bound) = args.first()
+        && !matches!(bound.ty(), ScalarType::Int | ScalarType::Long | ScalarType::Dynamic)
+        && !bound.as_scalar().is_some_and(Value::is_null)
+    {
+        return Err(ExecError::runtime(format!("`rand` takes an integer bound, not a `{}`", bound.ty().name())));
+    }
+    let state = std::collections::hash_map::RandomState::new();
+    let mut builder = ColumnBuilder::new(ScalarType::Real, ctx.rows);
+    for row in 0..ctx.rows {
+        let mut hasher = state.build_hasher();
+        hasher.write_u64(row as u64);
+        let unit = unit_interval(hasher.finish());
+        let value = match args.first().map(|bound| bound.get(row)) {
+            None => Value::Real(unit),
+            Some(bound) => match bound.as_i64() {
+                Some(bound) if bound >= 1 => Value::Real(random_below(unit, bound)),
+                _ => Value::Null,
+            },
+        };
+        builder.push(&value);
+    }
+    Ok(Datum::Column(builder.finish()))
+}
+
+/// 53 random bits as a real in [0, 1).
+fn unit_interval(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// An integer in 0..bound (as a real) from a uniform value in [0, 1).
+fn random_below(unit: f64, bound: i64) -> f64 {
+    // The product can round up to `bound` for huge bounds; clamp it.
+    (unit * bound as f64).floor().min((bound - 1) as f64)
 }
 
 fn real1(name: &str, args: &[Datum], ctx: &EvalCtx, f: fn(f64) -> f64) -> ExecResult<Datum> {
@@ -240,4 +285,64 @@ fn tohex(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
         let width = v.get(1).and_then(Value::as_i64).unwrap_or(0).clamp(0, 64) as usize;
         Ok(Value::str(&format!("{text:0>width$}")))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rand_column(args: &[Datum], rows: usize) -> Vec<Value> {
+        let ctx = EvalCtx { rows, now: 0 };
+        let Datum::Column(column) = rand(args, &ctx).expect("rand runs") else { panic!("rand gives a column") };
+        (0..rows).map(|row| column.get(row)).collect()
+    }
+
+    #[test]
+    fn rand_gives_reals_in_the_unit_interval_that_vary_by_row() {
+        let values = rand_column(&[], 1000);
+        let reals: Vec<f64> = values.iter().map(|v| v.as_f64().expect("a real")).collect();
+        assert!(reals.iter().all(|x| (0.0..1.0).contains(x)));
+        let mut distinct = reals.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        assert!(distinct.len() > 990);
+    }
+
+    #[test]
+    fn rand_with_a_bound_gives_whole_numbers_below_it() {
+        let bound = Datum::Scalar(Value::Long(3), ScalarType::Long);
+        let values = rand_column(&[bound], 300);
+        for value in &values {
+            let Value::Real(x) = value else { panic!("a real, got {value:?}") };
+            assert!([0.0, 1.0, 2.0].contains(x));
+        }
+        // With 300 draws each of the three values appears.
+        for wanted in [0.0, 1.0, 2.0] {
+            assert!(values.contains(&Value::Real(wanted)));
+        }
+    }
+
+    #[test]
+    fn rand_with_an_empty_or_null_range_gives_null() {
+        for bound in [Value::Long(0), Value::Long(-5), Value::Null] {
+            let values = rand_column(&[Datum::Scalar(bound, ScalarType::Long)], 2);
+            assert_eq!(values, vec![Value::Null, Value::Null]);
+        }
+    }
+
+    #[test]
+    fn rand_rejects_a_string_bound() {
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        let error = rand(&[Datum::Scalar(Value::str("x"), ScalarType::String)], &ctx).unwrap_err();
+        assert_eq!(error.message, "`rand` takes an integer bound, not a `string`");
+    }
+
+    #[test]
+    fn random_below_never_reaches_the_bound() {
+        let highest = unit_interval(u64::MAX);
+        assert!(highest < 1.0);
+        assert_eq!(random_below(highest, 10), 9.0);
+        assert_eq!(random_below(unit_interval(0), 10), 0.0);
+        assert!(random_below(highest, i64::MAX) < i64::MAX as f64);
+    }
 }

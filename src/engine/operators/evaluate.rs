@@ -1,5 +1,6 @@
 //! `evaluate plugin(...)`: the plugins that run locally (`bag_unpack`,
-//! `narrow`, `pivot`, `ipv4_lookup`); others report "not supported locally".
+//! `narrow`, `pivot`, `ipv4_lookup` here; `sequence_detect`, `basket` and
+//! `autocluster` in their own files); others report "not supported locally".
 
 use std::sync::Arc;
 
@@ -20,6 +21,9 @@ pub fn run<'q>(exec: &Executor<'q>, call: &'q Expr, input: Option<Arc<Table>>, e
         ("narrow", Some(input)) => Ok(narrow(&input)),
         ("pivot", Some(input)) => pivot(exec, args, &input, env),
         ("ipv4_lookup", Some(input)) => ipv4_lookup(exec, args, &input, env),
+        ("sequence_detect", Some(input)) => crate::engine::operators::sequence_detect::run(exec, args, &input, env),
+        ("autocluster", Some(input)) => crate::engine::operators::autocluster::run(exec, args, &input, env),
+        ("basket", Some(input)) => crate::engine::operators::basket::run(exec, args, &input, env),
         (plugin, _) => Err(ExecError::unsupported(format!("the `{plugin}` plugin"))),
     }
 }

@@ -2,6 +2,8 @@
 //! operator after `|` to its input table; [`run_source`] runs the operators
 //! that produce a table by themselves (`print`, `range`, `datatable`, `union`, ...).
 
+mod autocluster;
+mod basket;
 mod count;
 mod datatable;
 mod distinct;
@@ -27,6 +29,8 @@ mod sample;
 mod sample_distinct;
 pub mod scan;
 mod search;
+mod segments;
+mod sequence_detect;
 mod sort;
 pub mod summarize;
 mod take;
