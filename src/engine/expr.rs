@@ -561,13 +561,33 @@ fn eval_on_dictionary(compiled: &Compiled, table: &Table, ctx: &EvalCtx) -> Exec
     if distinct.len() >= codes.len() {
         return Ok(None);
     }
+    // Only the values some row holds are evaluated (a filter may have left
+    // few), so a value no row has cannot raise an error.
+    let mut slot_of_entry = vec![u32::MAX; distinct.len()];
+    let mut used_entries: Vec<usize> = Vec::new();
+    for &code in codes.iter() {
+        let slot = &mut slot_of_entry[code as usize];
+        if *slot == u32::MAX {
+            *slot = used_entries.len() as u32;
+            used_entries.push(code as usize);
+        }
+    }
+    if used_entries.len() * 2 > codes.len() {
+        return Ok(None);
+    }
+    let (values, codes) = if used_entries.len() == distinct.len() {
+        (distinct, codes.clone())
+    } else {
+        let remapped: Vec<u32> = codes.iter().map(|&code| slot_of_entry[code as usize]).collect();
+        (distinct.take(&used_entries), Arc::new(remapped))
+    };
     let mut fields = table.fields.clone();
-    fields[index].column = Arc::new(distinct);
+    fields[index].column = Arc::new(values);
     let rows = fields[index].column.len();
     let distinct_table = Table::from_fields(fields, rows);
     let distinct_ctx = EvalCtx { rows, ..*ctx };
     Ok(Some(match eval(compiled, &distinct_table, &distinct_ctx)? {
-        Datum::Column(values) => Datum::Column(Column::from_dictionary(codes.clone(), &values)),
+        Datum::Column(values) => Datum::Column(Column::from_dictionary(codes, &values)),
         scalar => scalar,
     }))
 }
