@@ -249,11 +249,7 @@ pub fn aggregate(name: &str, args: &[Datum], grouping: &Grouping) -> ExecResult<
             let out = stats.iter().map(|(n, _, m2)| {
                 let denominator = if population { *n as f64 } else { *n as f64 - 1.0 };
                 // No values: 0, the documented default of stdev() and variance().
-                let variance = if *n == 0 || denominator <= 0.0 {
-                    0.0
-                } else {
-                    m2 / denominator
-                };
+                let variance = if *n == 0 || denominator <= 0.0 { 0.0 } else { m2 / denominator };
                 Some(if base.starts_with("stdev") { variance.sqrt() } else { variance })
             });
             Column::Real(out.collect())
