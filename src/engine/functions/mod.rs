@@ -23,6 +23,8 @@ pub mod operators;
 pub mod paths;
 pub mod replace;
 pub mod series;
+pub mod series_fill;
+pub mod series_math;
 pub mod series_model;
 pub mod stats;
 pub mod string;
@@ -69,6 +71,8 @@ pub fn scalar(name: &str) -> Option<ScalarKernel> {
         .or_else(|| guid::lookup(name))
         .or_else(|| paths::lookup(name))
         .or_else(|| series::lookup(name))
+        .or_else(|| series_math::lookup(name))
+        .or_else(|| series_fill::lookup(name))
         .or_else(|| url::lookup(name))
         .or_else(|| units::lookup(name))
         .or_else(|| version::lookup(name))
