@@ -18,6 +18,7 @@ pub mod encoding;
 pub mod format;
 pub mod guid;
 pub mod ip;
+pub mod ipv6;
 pub mod math;
 pub mod operators;
 pub mod paths;
@@ -66,6 +67,7 @@ pub fn scalar(name: &str) -> Option<ScalarKernel> {
         .or_else(|| bag::lookup(name))
         .or_else(|| bitwise::lookup(name))
         .or_else(|| ip::lookup(name))
+        .or_else(|| ipv6::lookup(name))
         .or_else(|| encoding::lookup(name))
         .or_else(|| format::lookup(name))
         .or_else(|| guid::lookup(name))
