@@ -1,5 +1,7 @@
-//! Property-bag editing: `bag_set_key` and `bag_remove_keys`, whose keys are
-//! root-level names or JSONPath paths of names (`$.a.b`, `$['a']['b']`).
+//! Property-bag building, editing and canonical text: `bag_zip`,
+//! `dynamic_to_json`, and `bag_set_key` and
+//! `bag_remove_keys`, whose keys are root-level names or JSONPath paths of
+//! names (`$.a.b`, `$['a']['b']`).
 
 use std::sync::Arc;
 
@@ -13,8 +15,54 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
     Some(match name {
         "bag_set_key" => bag_set_key,
         "bag_remove_keys" => bag_remove_keys,
+        "bag_zip" => bag_zip,
+        "dynamic_to_json" => dynamic_to_json,
         _ => return None,
     })
+}
+
+/// `bag_zip(keys, values)`: a bag pairing each string key with the value at
+/// the same index (null when `values` is shorter or not an array). Keys that
+/// are not strings are skipped; `keys` that is not an array gives null.
+fn bag_zip(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("bag_zip", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let Value::Dynamic(Dyn::Array(keys)) = &v[0] else { return Ok(Value::Null) };
+        let values = match &v[1] {
+            Value::Dynamic(Dyn::Array(values)) => Some(values),
+            _ => None,
+        };
+        let entries = keys
+            .iter()
+            .enumerate()
+            .filter_map(|(index, key)| match key {
+                Dyn::String(key) => {
+                    Some((key.clone(), values.and_then(|vs| vs.get(index)).cloned().unwrap_or(Dyn::Null)))
+                }
+                _ => None,
+            })
+            .collect();
+        Ok(Value::Dynamic(Dyn::bag(entries)))
+    })
+}
+
+/// `dynamic_to_json(value)`: the value as JSON with the keys of every
+/// property bag sorted (ordinal order), so equal bags give equal text.
+fn dynamic_to_json(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("dynamic_to_json", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::String, |v| Ok(Value::str(&sorted_keys(&v[0].to_dyn()).to_json())))
+}
+
+fn sorted_keys(value: &Dyn) -> Dyn {
+    match value {
+        Dyn::Bag(entries) => {
+            let mut entries: Vec<(Arc<str>, Dyn)> = entries.iter().map(|(k, v)| (k.clone(), sorted_keys(v))).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Dyn::Bag(Arc::new(entries))
+        }
+        Dyn::Array(items) => Dyn::array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
 }
 
 /// The names along a key: `key` alone, or the steps of a JSONPath `$.a.b`
@@ -138,6 +186,23 @@ mod tests {
         assert_eq!(call("bag_set_key", &[json(r#"{"a":1}"#), Value::str("$.a.b"), Value::Long(3)]), r#"{"a":1}"#);
         assert_eq!(call("bag_set_key", &[json("[1]"), Value::str("a"), Value::Long(3)]), "null");
         assert_eq!(call("bag_set_key", &[json(r#"{"a":1}"#), Value::str("$"), Value::Long(3)]), r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn zip_pairs_string_keys_with_values() {
+        assert_eq!(call("bag_zip", &[json(r#"["a","b","c"]"#), json(r#"[1,"2"]"#)]), r#"{"a":1,"b":"2","c":null}"#);
+        assert_eq!(call("bag_zip", &[json(r#"["a",8,"b"]"#), json(r#"[1,"2",2.5]"#)]), r#"{"a":1,"b":2.5}"#);
+        assert_eq!(call("bag_zip", &[json(r#"["a"]"#), Value::Long(1)]), r#"{"a":null}"#);
+        assert_eq!(call("bag_zip", &[Value::str("a"), json("[1]")]), "null");
+    }
+
+    #[test]
+    fn dynamic_to_json_sorts_keys_at_every_level() {
+        assert_eq!(
+            call("dynamic_to_json", &[json(r#"{"b":{"y":1,"x":[{"d":1,"c":2}]},"a":{}}"#)]),
+            r#"String("{\"a\":{},\"b\":{\"x\":[{\"c\":2,\"d\":1}],\"y\":1}}")"#
+        );
+        assert_eq!(call("dynamic_to_json", &[Value::Long(1)]), r#"String("1")"#);
     }
 
     #[test]
