@@ -221,7 +221,7 @@ fn corpus_semantic_verdicts_and_output_schemas_agree_with_the_official_binder() 
 }
 
 /// Ratchet for the execution test below: raise it when more queries run.
-const MIN_EXECUTED: usize = 2227;
+const MIN_EXECUTED: usize = 2230;
 
 /// Every query Microsoft's binder accepts is executed with `--empty-tables`
 /// semantics (each known table empty, with its schema). Counted as executed:

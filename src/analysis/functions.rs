@@ -195,18 +195,29 @@ impl<'a> Binder<'a> {
             self.report(diagnostic);
         }
         // Every overload the argument count fits, with how well the arguments fit it.
-        let arity_matches: Vec<(&Signature, Vec<usize>, Fit)> = function
+        // A repeating parameter followed by optional ones (`array_sort_asc(arrays, ..., nulls_last)`)
+        // can take the arguments in several ways: each is a candidate, the
+        // one that fills the optional parameters first.
+        let candidates: Vec<(&Signature, Vec<usize>, Fit)> = function
             .signatures
             .iter()
-            .filter_map(|signature| {
-                let mapping = map_arguments(signature, args.len())?;
-                let fit = signature_fit(signature, &mapping, args);
-                Some((signature, mapping, fit))
+            .flat_map(|signature| {
+                map_arguments(signature, args.len()).into_iter().map(move |mapping| {
+                    let fit = signature_fit(signature, &mapping, args);
+                    (signature, mapping, fit)
+                })
             })
             .collect();
-        let best_fit = arity_matches.iter().map(|(_, _, fit)| *fit).filter(|fit| *fit != Fit::No).min();
+        // For messages, one mapping per signature: the first, as before.
+        let mut arity_matches: Vec<(&Signature, Vec<usize>, Fit)> = Vec::new();
+        for (signature, mapping, fit) in &candidates {
+            if !arity_matches.iter().any(|(s, _, _)| std::ptr::eq(*s, *signature)) {
+                arity_matches.push((signature, mapping.clone(), *fit));
+            }
+        }
+        let best_fit = candidates.iter().map(|(_, _, fit)| *fit).filter(|fit| *fit != Fit::No).min();
         if let Some(best_fit) = best_fit {
-            let mut best = arity_matches.iter().filter(|(_, _, fit)| *fit == best_fit);
+            let mut best = candidates.iter().filter(|(_, _, fit)| *fit == best_fit);
             let (signature, mapping, _) = best.next().expect("the best fit comes from a candidate");
             let ty = return_type(function, signature, mapping, args);
             // With unknown arguments several overloads may fit equally well;
@@ -269,23 +280,26 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Assigns each of `n` arguments to a parameter index; `None` when the
-/// count does not fit. Repeating parameters (`strcat(arg, ...)`,
-/// `case(predicate, then, ..., else)`) form a block that repeats as a group.
-fn map_arguments(signature: &Signature, n: usize) -> Option<Vec<usize>> {
+/// The ways to assign each of `n` arguments to a parameter index (none
+/// when the count does not fit). Repeating parameters (`strcat(arg, ...)`,
+/// `case(predicate, then, ..., else)`) form a block that repeats as a
+/// group; when optional parameters follow the block, each split between
+/// them is a candidate, the one that fills the optional parameters first.
+fn map_arguments(signature: &Signature, n: usize) -> Vec<Vec<usize>> {
     let params = &signature.params;
     let block_start = params.iter().position(|p| p.max > 1);
     let Some(block_start) = block_start else {
         let required = params.iter().filter(|p| p.min > 0).count();
-        return (n >= required && n <= params.len()).then(|| (0..n).collect());
+        return if n >= required && n <= params.len() { vec![(0..n).collect()] } else { Vec::new() };
     };
     let block_end = params[block_start..].iter().position(|p| p.max <= 1).map_or(params.len(), |i| block_start + i);
     let block_len = block_end - block_start;
     let block = &params[block_start];
     let after = &params[block_end..];
     let after_required = after.iter().filter(|p| p.min > 0).count();
+    let mut mappings = Vec::new();
     if n < block_start {
-        return None;
+        return mappings;
     }
     for after_count in (after_required..=after.len()).rev() {
         let Some(middle) = n.checked_sub(block_start + after_count) else { continue };
@@ -301,9 +315,9 @@ fn map_arguments(signature: &Signature, n: usize) -> Option<Vec<usize>> {
             mapping.push(block_start + index % block_len);
         }
         mapping.extend(block_end..block_end + after_count);
-        return Some(mapping);
+        mappings.push(mapping);
     }
-    None
+    mappings
 }
 
 fn signature_fit(signature: &Signature, mapping: &[usize], args: &[Arg<'_>]) -> Fit {

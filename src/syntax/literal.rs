@@ -416,13 +416,16 @@ fn parse_zone(text: &str) -> Option<i64> {
     Some(sign * (hours * 60 + minutes) * 60 * TICKS_PER_SECOND)
 }
 
-/// `M/d/yyyy [h:mm[:ss[.f]] [AM|PM]]`, as .NET's invariant culture parses it.
+/// `M/d/yyyy [h:mm[:ss[.f]] [AM|PM]]` (or `M-d-yyyy`), as .NET's invariant culture parses it.
 fn parse_us_datetime(text: &str) -> Option<i64> {
     let (date, time) = match text.split_once(' ') {
         Some((date, time)) => (date, time.trim()),
         None => (text, ""),
     };
-    let mut parts = date.split('/');
+    // `MM/dd/yyyy`, or with dashes (`01-01-2022`), as .NET's invariant
+    // culture reads them.
+    let separator = if date.contains('/') { '/' } else { '-' };
+    let mut parts = date.split(separator);
     let month: i64 = parts.next()?.parse().ok()?;
     let day: i64 = parts.next()?.parse().ok()?;
     let year: i64 = parts.next()?.parse().ok()?;
@@ -560,6 +563,9 @@ mod tests {
         assert_eq!(parse_datetime("Saturday, 08-Nov-14 15:05:02 GMT"), Some(ticks(2014, 11, 8, 15, 5, 2)));
         assert_eq!(parse_datetime("8 Nov 14 15:05 EST"), Some(ticks(2014, 11, 8, 20, 5, 0)));
         assert_eq!(parse_datetime("10/27/2020 3:04:05 PM"), Some(ticks(2020, 10, 27, 15, 4, 5)));
+        assert_eq!(parse_datetime("01-02-2022"), Some(ticks(2022, 1, 2, 0, 0, 0)));
+        assert_eq!(parse_datetime("13-01-2022"), None);
+        assert_eq!(parse_datetime("01-02/2022"), None);
     }
 
     #[test]

@@ -223,6 +223,8 @@ fn datetime_diff(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
                 let week = |t: i64| (t.div_euclid(TICKS_PER_DAY) + 1).div_euclid(7);
                 week(*a) - week(*b)
             }
+            // A tick is 100 nanoseconds.
+            "nanosecond" => a.saturating_sub(*b).saturating_mul(100),
             other => match unit_ticks(other) {
                 Some(size) => a.div_euclid(size) - b.div_euclid(size),
                 None => return Err(ExecError::runtime(format!("unknown datetime part `{other}`"))),

@@ -18,7 +18,6 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "bag_keys" => bag_keys,
         "bag_has_key" => bag_has_key,
         "bag_merge" => bag_merge,
-        "bag_remove_keys" => bag_remove_keys,
         "array_concat" => array_concat,
         "array_slice" => array_slice,
         "array_index_of" => array_index_of,
@@ -200,20 +199,6 @@ fn bag_merge(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
-fn bag_remove_keys(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
-    expect_args("bag_remove_keys", args, 2, 2)?;
-    map_rows(args, ctx, ScalarType::Dynamic, |v| {
-        let keys: Vec<String> =
-            array_items(&v[1]).map(|a| a.iter().map(Dyn::to_kql_string).collect()).unwrap_or_default();
-        Ok(match &v[0] {
-            Value::Dynamic(Dyn::Bag(bag)) => Value::Dynamic(Dyn::Bag(Arc::new(
-                bag.iter().filter(|(k, _)| !keys.iter().any(|key| **key == **k)).cloned().collect(),
-            ))),
-            _ => Value::Null,
-        })
-    })
-}
-
 fn array_concat(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     map_rows(args, ctx, ScalarType::Dynamic, |v| {
         let mut out = Vec::new();
@@ -247,11 +232,31 @@ fn dyn_equal(a: &Dyn, b: &Value) -> bool {
     crate::engine::functions::operators::equals(&a.to_value(), b) == Some(true)
 }
 
+/// `array_index_of(array, value [, start [, length [, occurrence]]])`: the
+/// index of the `occurrence`-th (default 1st) element equal to `value`
+/// among `length` elements (-1: all) from `start` (negative: from the end),
+/// or -1. An occurrence below 0 or a length below -1 gives null.
 fn array_index_of(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("array_index_of", args, 2, 5)?;
-    map_rows(&args[..2], ctx, ScalarType::Long, |v| {
+    map_rows(args, ctx, ScalarType::Long, |v| {
         let Some(items) = array_items(&v[0]) else { return Ok(Value::Null) };
-        Ok(Value::Long(items.iter().position(|item| dyn_equal(item, &v[1])).map_or(-1, |i| i as i64)))
+        let optional = |index: usize, default: i64| match v.get(index) {
+            None => Some(default),
+            Some(value) if value.is_null() => Some(default),
+            Some(value) => value.as_i64(),
+        };
+        let (Some(start), Some(length), Some(occurrence)) = (optional(2, 0), optional(3, -1), optional(4, 1)) else {
+            return Ok(Value::Null);
+        };
+        if occurrence < 0 || length < -1 {
+            return Ok(Value::Null);
+        }
+        let len = items.len() as i64;
+        let start = if start < 0 { (len + start).max(0) } else { start.min(len) };
+        let end = if length == -1 { len } else { start.saturating_add(length).min(len) };
+        let found =
+            (start..end).filter(|&index| dyn_equal(&items[index as usize], &v[1])).nth(occurrence.max(1) as usize - 1);
+        Ok(Value::Long(found.unwrap_or(-1)))
     })
 }
 
@@ -310,25 +315,69 @@ fn set_op(args: &[Datum], ctx: &EvalCtx, op: SetOp) -> ExecResult<Datum> {
     })
 }
 
+/// `array_sort_asc/desc(array1, ..., [nulls_last])`: sorts the first array
+/// (nulls last unless `nulls_last` is false) and reorders the others to
+/// match; an array of another length than the first becomes null. With one
+/// array the result is the sorted array; with several, an array of the
+/// sorted arrays (`extend (a, b) = array_sort_asc(x, y)` names them).
 fn array_sort(args: &[Datum], ctx: &EvalCtx, descending: bool) -> ExecResult<Datum> {
-    expect_args("array_sort", args, 1, 2)?;
-    map_rows(&args[..1], ctx, ScalarType::Dynamic, |v| {
-        let Some(items) = array_items(&v[0]) else { return Ok(Value::Null) };
-        let mut values: Vec<Dyn> = items.to_vec();
-        values.sort_by(|a, b| {
-            // Nulls last.
-            match (a.is_null(), b.is_null()) {
-                (true, true) => std::cmp::Ordering::Equal,
-                (true, false) => std::cmp::Ordering::Greater,
-                (false, true) => std::cmp::Ordering::Less,
-                _ => {
-                    let ordering = compare(&a.to_value(), &b.to_value()).unwrap_or_else(|| a.compare(b));
-                    if descending { ordering.reverse() } else { ordering }
-                }
-            }
-        });
-        Ok(Value::Dynamic(Dyn::array(values)))
+    expect_args("array_sort", args, 1, 65)?;
+    let has_flag = args.len() > 1 && matches!(args[args.len() - 1].ty(), ScalarType::Bool);
+    let n_arrays = if has_flag { args.len() - 1 } else { args.len() };
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let nulls_last = if has_flag { !matches!(v[n_arrays], Value::Bool(false)) } else { true };
+        let sorted = sort_arrays(&v[..n_arrays], descending, nulls_last);
+        Ok(match sorted {
+            None => Value::Null,
+            Some(mut arrays) if arrays.len() == 1 => Value::Dynamic(arrays.remove(0)),
+            Some(arrays) => Value::Dynamic(Dyn::array(arrays)),
+        })
     })
+}
+
+/// Sorts the first array and reorders the others the same way; `None`
+/// when the first is not an array.
+pub fn sort_arrays(values: &[Value], descending: bool, nulls_last: bool) -> Option<Vec<Dyn>> {
+    let first = array_items(values.first()?)?;
+    let mut order: Vec<usize> = (0..first.len()).collect();
+    order.sort_by(|&i, &j| {
+        let (a, b) = (&first[i], &first[j]);
+        match (a.is_null(), b.is_null()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) if nulls_last => std::cmp::Ordering::Greater,
+            (true, false) => std::cmp::Ordering::Less,
+            (false, true) if nulls_last => std::cmp::Ordering::Less,
+            (false, true) => std::cmp::Ordering::Greater,
+            _ => {
+                let ordering = sort_rank(a)
+                    .cmp(&sort_rank(b))
+                    .then_with(|| compare(&a.to_value(), &b.to_value()).unwrap_or_else(|| a.compare(b)));
+                if descending { ordering.reverse() } else { ordering }
+            }
+        }
+    });
+    Some(
+        values
+            .iter()
+            .map(|value| match array_items(value) {
+                Some(items) if items.len() == first.len() => {
+                    Dyn::array(order.iter().map(|&index| items[index].clone()).collect())
+                }
+                _ => Dyn::Null,
+            })
+            .collect(),
+    )
+}
+
+/// The documented order of mixed element types: numbers, datetimes and
+/// timespans, then strings, then guids, then everything else.
+fn sort_rank(value: &Dyn) -> u8 {
+    match value {
+        Dyn::Long(_) | Dyn::Real(_) | Dyn::Decimal(_) | Dyn::DateTime(_) | Dyn::TimeSpan(_) => 0,
+        Dyn::String(_) => 1,
+        Dyn::Guid(_) => 2,
+        _ => 3,
+    }
 }
 
 fn array_sum(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {

@@ -17,6 +17,9 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "ipv4_is_match" => ipv4_is_match,
         "ipv4_compare" => ipv4_compare,
         "parse_ipv4" => parse_ipv4_kernel,
+        "format_ipv4" => |a, c| format_ipv4(a, c, "format_ipv4", false),
+        "format_ipv4_mask" => |a, c| format_ipv4(a, c, "format_ipv4_mask", true),
+        "ipv4_range_to_cidr_list" => ipv4_range_to_cidr_list,
         "has_ipv4" => |a, c| has_ipv4_kernel("has_ipv4", a, c, false, false),
         "has_ipv4_prefix" => |a, c| has_ipv4_kernel("has_ipv4_prefix", a, c, true, false),
         "has_any_ipv4" => |a, c| has_ipv4_kernel("has_any_ipv4", a, c, false, true),
@@ -122,6 +125,64 @@ fn ipv4_compare(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
+/// `format_ipv4(ip [, prefix])` / `format_ipv4_mask(ip [, prefix])`: the
+/// address (text, or a number as `parse_ipv4` gives) masked with the smaller
+/// of its own prefix and `prefix` (default 32), `format_ipv4_mask` adding
+/// `/prefix`. An invalid address or a prefix outside 0..=32 gives "".
+fn format_ipv4(args: &[Datum], ctx: &EvalCtx, name: &str, with_mask: bool) -> ExecResult<Datum> {
+    expect_args(name, args, 1, 2)?;
+    map_rows(args, ctx, ScalarType::String, |v| {
+        let parsed = match &v[0] {
+            Value::Int(_) | Value::Long(_) => v[0].as_i64().and_then(|n| u32::try_from(n).ok()).map(|ip| (ip, 32)),
+            other => parse_ipv4(&other.to_kql_string()),
+        };
+        let requested = match v.get(1) {
+            None => Some(32),
+            Some(value) if value.is_null() => Some(32),
+            Some(value) => value.as_i64().filter(|p| (0..=32).contains(p)).map(|p| p as u8),
+        };
+        let (Some((ip, own)), Some(requested)) = (parsed, requested) else { return Ok(Value::str("")) };
+        let prefix = own.min(requested);
+        let address = Ipv4Addr::from(ip & mask(prefix)).to_string();
+        Ok(Value::str(&if with_mask { format!("{address}/{prefix}") } else { address }))
+    })
+}
+
+/// `ipv4_range_to_cidr_list(start, end)`: the smallest list of CIDR blocks
+/// covering the addresses from `start` to `end`; an invalid address, or an
+/// end before the start, gives null.
+fn ipv4_range_to_cidr_list(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("ipv4_range_to_cidr_list", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let (Some((start, _)), Some((end, _))) = (parse_ipv4(&v[0].to_kql_string()), parse_ipv4(&v[1].to_kql_string()))
+        else {
+            return Ok(Value::Null);
+        };
+        if end < start {
+            return Ok(Value::Null);
+        }
+        Ok(Value::Dynamic(crate::engine::value::Dyn::array(
+            cidr_blocks(start, end).into_iter().map(|b| crate::engine::value::Dyn::str(&b)).collect(),
+        )))
+    })
+}
+
+fn cidr_blocks(start: u32, end: u32) -> Vec<String> {
+    let (mut current, end) = (u64::from(start), u64::from(end));
+    let mut blocks = Vec::new();
+    while current <= end {
+        // The largest block aligned at `current` that stays within the range.
+        let mut size: u64 = if current == 0 { 1 << 32 } else { 1 << current.trailing_zeros().min(32) };
+        while current + size - 1 > end {
+            size >>= 1;
+        }
+        let prefix = 32 - size.trailing_zeros();
+        blocks.push(format!("{}/{prefix}", Ipv4Addr::from(current as u32)));
+        current += size;
+    }
+    blocks
+}
+
 fn parse_ipv4_kernel(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("parse_ipv4", args, 1, 1)?;
     map_rows(args, ctx, ScalarType::Long, |v| {
@@ -208,6 +269,13 @@ fn has_ipv4_kernel(name: &str, args: &[Datum], ctx: &EvalCtx, prefix: bool, any:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_become_cidr_blocks() {
+        assert_eq!(cidr_blocks(0x0101_8000, 0x0101_8cff), ["1.1.128.0/21", "1.1.136.0/22", "1.1.140.0/24"]);
+        assert_eq!(cidr_blocks(0, u32::MAX), ["0.0.0.0/0"]);
+        assert_eq!(cidr_blocks(5, 5), ["0.0.0.5/32"]);
+    }
 
     #[test]
     fn addresses_need_non_alphanumeric_delimiters() {

@@ -28,6 +28,17 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "sin" => |a, c| real1("sin", a, c, f64::sin),
         "cos" => |a, c| real1("cos", a, c, f64::cos),
         "tan" => |a, c| real1("tan", a, c, f64::tan),
+        "asin" => |a, c| real1("asin", a, c, f64::asin),
+        "acos" => |a, c| real1("acos", a, c, f64::acos),
+        "atan" => |a, c| real1("atan", a, c, f64::atan),
+        "atan2" => atan2,
+        "cot" => |a, c| real1("cot", a, c, |x| 1.0 / x.tan()),
+        "degrees" => |a, c| real1("degrees", a, c, f64::to_degrees),
+        "radians" => |a, c| real1("radians", a, c, f64::to_radians),
+        "erf" => |a, c| real1("erf", a, c, libm::erf),
+        "erfc" => |a, c| real1("erfc", a, c, libm::erfc),
+        "gamma" => |a, c| real1("gamma", a, c, libm::tgamma),
+        "loggamma" => |a, c| real1("loggamma", a, c, libm::lgamma),
         "pow" => pow,
         "tohex" => tohex,
         "sign" => sign,
@@ -94,6 +105,18 @@ fn real1(name: &str, args: &[Datum], ctx: &EvalCtx, f: fn(f64) -> f64) -> ExecRe
 fn bool1(name: &str, args: &[Datum], ctx: &EvalCtx, f: fn(f64) -> bool) -> ExecResult<Datum> {
     expect_args(name, args, 1, 1)?;
     map_rows(args, ctx, ScalarType::Bool, |v| Ok(v[0].as_f64().map_or(Value::Null, |x| Value::Bool(f(x)))))
+}
+
+/// `atan2(y, x)`: the angle in radians between the positive x axis and the
+/// ray to (x, y).
+fn atan2(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("atan2", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Real, |v| {
+        Ok(match (v[0].as_f64(), v[1].as_f64()) {
+            (Some(y), Some(x)) => Value::Real(y.atan2(x)),
+            _ => Value::Null,
+        })
+    })
 }
 
 /// `bin(value, size)`: rounds down to a multiple of `size` (floor, also for negatives).

@@ -7,21 +7,32 @@
 //! the result is a constant, so constant sub-expressions are computed once.
 
 pub mod aggregates;
+pub mod array;
+pub mod bag;
+pub mod bitwise;
 pub mod conversion;
+pub mod csv;
 pub mod datetime;
 pub mod dynamic;
 pub mod encoding;
 pub mod format;
 pub mod guid;
 pub mod ip;
+pub mod ipv6;
 pub mod math;
 pub mod operators;
 pub mod paths;
+pub mod replace;
 pub mod series;
+pub mod series_fill;
+pub mod series_math;
 pub mod series_model;
+pub mod stats;
 pub mod string;
 pub mod text_match;
+pub mod units;
 pub mod url;
+pub mod version;
 pub mod window;
 pub mod xml;
 
@@ -45,17 +56,28 @@ pub type ScalarKernel = fn(&[Datum], &EvalCtx) -> ExecResult<Datum>;
 /// The kernel of built-in scalar (or window) function `name`.
 pub fn scalar(name: &str) -> Option<ScalarKernel> {
     string::lookup(name)
+        .or_else(|| replace::lookup(name))
         .or_else(|| conversion::lookup(name))
         .or_else(|| math::lookup(name))
+        .or_else(|| stats::lookup(name))
+        .or_else(|| csv::lookup(name))
         .or_else(|| datetime::lookup(name))
         .or_else(|| dynamic::lookup(name))
+        .or_else(|| array::lookup(name))
+        .or_else(|| bag::lookup(name))
+        .or_else(|| bitwise::lookup(name))
         .or_else(|| ip::lookup(name))
+        .or_else(|| ipv6::lookup(name))
         .or_else(|| encoding::lookup(name))
         .or_else(|| format::lookup(name))
         .or_else(|| guid::lookup(name))
         .or_else(|| paths::lookup(name))
         .or_else(|| series::lookup(name))
+        .or_else(|| series_math::lookup(name))
+        .or_else(|| series_fill::lookup(name))
         .or_else(|| url::lookup(name))
+        .or_else(|| units::lookup(name))
+        .or_else(|| version::lookup(name))
         .or_else(|| xml::lookup(name))
         .or_else(|| window::lookup(name))
         .or_else(|| series_model::lookup(name))

@@ -1,7 +1,9 @@
-//! Series (numeric array) functions: `series_stats_dynamic`.
+//! Series statistics: `series_stats_dynamic` (one property bag) and
+//! `series_stats` (one column per statistic).
 
 use std::sync::Arc;
 
+use crate::engine::column::{Column, ColumnBuilder};
 use crate::engine::datum::Datum;
 use crate::engine::error::ExecResult;
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
@@ -65,6 +67,50 @@ fn series_stats_dynamic(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
         let ignore_nonfinite = matches!(v.get(1), Some(Value::Bool(true)));
         Ok(Value::Dynamic(series_stats(items, ignore_nonfinite)))
     })
+}
+
+/// `series_stats(series [, ignore_nonfinite])`: the statistics of
+/// [`series_stats`] but `sum` and `len`, as columns
+/// (`series_stats_x_min`, ...).
+pub fn series_stats_columns(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Vec<(&'static str, Column)>> {
+    expect_args("series_stats", args, 1, 2)?;
+    const OUTPUTS: [(&str, ScalarType); 7] = [
+        ("min", ScalarType::Real),
+        ("min_idx", ScalarType::Long),
+        ("max", ScalarType::Real),
+        ("max_idx", ScalarType::Long),
+        ("avg", ScalarType::Real),
+        ("stdev", ScalarType::Real),
+        ("variance", ScalarType::Real),
+    ];
+    let mut builders: Vec<ColumnBuilder> = OUTPUTS.iter().map(|(_, ty)| ColumnBuilder::new(*ty, ctx.rows)).collect();
+    let rows = if args.iter().all(Datum::is_scalar) { 1 } else { ctx.rows };
+    for row in 0..rows {
+        let stats = match args[0].get(row) {
+            Value::Dynamic(Dyn::Array(items)) => {
+                let ignore_nonfinite = matches!(args.get(1).map(|a| a.get(row)), Some(Value::Bool(true)));
+                series_stats(&items, ignore_nonfinite)
+            }
+            _ => stats_bag(None),
+        };
+        for ((name, _), builder) in OUTPUTS.iter().zip(builders.iter_mut()) {
+            builder.push(&stats.get(name).map_or(Value::Null, Dyn::to_value));
+        }
+    }
+    let columns: Vec<(&'static str, Column)> =
+        OUTPUTS.iter().zip(builders).map(|((name, _), builder)| (*name, builder.finish())).collect();
+    if rows == ctx.rows {
+        return Ok(columns);
+    }
+    // Constant arguments: one value, repeated for every row.
+    Ok(columns
+        .into_iter()
+        .map(|(name, column)| {
+            let value = column.get(0);
+            let ty = column.ty();
+            (name, Datum::Scalar(value, ty).into_column(ctx.rows))
+        })
+        .collect())
 }
 
 #[cfg(test)]

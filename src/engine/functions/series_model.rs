@@ -49,6 +49,7 @@ pub fn multi(name: &str) -> Option<MultiKernel> {
         "series_fit_2lines" => series_fit_2lines,
         "series_decompose" => series_decompose,
         "series_decompose_anomalies" => series_decompose_anomalies,
+        "series_stats" => crate::engine::functions::series::series_stats_columns,
         _ => return None,
     })
 }

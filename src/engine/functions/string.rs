@@ -17,8 +17,6 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "substring" => substring,
         "indexof" => indexof,
         "split" => split,
-        "replace_string" => replace_string,
-        "replace_regex" | "replace" => replace_regex,
         "trim" => trim,
         "trim_start" => trim_start,
         "trim_end" => trim_end,
@@ -27,7 +25,6 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "extract" => extract,
         "extract_all" | "extractall" => extract_all,
         "indexof_regex" => indexof_regex,
-        "translate" => translate,
         "unicode_codepoints_from_string" | "to_utf8" => unicode_codepoints_from_string,
         "unicode_codepoints_to_string" | "make_string" => unicode_codepoints_to_string,
         "isempty" => isempty,
@@ -159,15 +156,6 @@ fn split(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
-fn replace_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
-    expect_args("replace_string", args, 3, 3)?;
-    map_rows(args, ctx, ScalarType::String, |v| {
-        let needle = text(&v[1]);
-        let source = text(&v[0]);
-        Ok(Value::str(&if needle.is_empty() { source } else { source.replace(&needle, &text(&v[2])) }))
-    })
-}
-
 /// Translates a RE2 pattern for the `regex` crate (both are RE2-style; the
 /// differences that matter are handled here).
 pub fn compile_regex(pattern: &str) -> ExecResult<regex::Regex> {
@@ -176,37 +164,8 @@ pub fn compile_regex(pattern: &str) -> ExecResult<regex::Regex> {
     })
 }
 
-fn regex_arg(name: &str, arg: &Datum) -> ExecResult<regex::Regex> {
+pub(crate) fn regex_arg(name: &str, arg: &Datum) -> ExecResult<regex::Regex> {
     compile_regex(&constant_string(name, arg)?)
-}
-
-/// Rewrites .NET/RE2 `\1` style replacement references to the regex crate's `${1}`.
-fn replacement(text: &str) -> String {
-    let mut out = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(ch) = chars.next() {
-        match ch {
-            '\\' if chars.peek().is_some_and(char::is_ascii_digit) => {
-                let digit = chars.next().unwrap_or('0');
-                out.push_str(&format!("${{{digit}}}"));
-            }
-            '$' if chars.peek().is_some_and(char::is_ascii_digit) => {
-                let digit = chars.next().unwrap_or('0');
-                out.push_str(&format!("${{{digit}}}"));
-            }
-            '$' => out.push_str("$$"),
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-fn replace_regex(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
-    expect_args("replace_regex", args, 3, 3)?;
-    let regex = regex_arg("replace_regex", &args[1])?;
-    map_rows(&[args[0].clone(), args[2].clone()], ctx, ScalarType::String, |v| {
-        Ok(Value::str(&regex.replace_all(&text(&v[0]), replacement(&text(&v[1])).as_str())))
-    })
 }
 
 fn trim_with(args: &[Datum], ctx: &EvalCtx, start: bool, end: bool) -> ExecResult<Datum> {
@@ -304,26 +263,6 @@ fn indexof_regex(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
             Some(m) => start + window[..m.start()].chars().count() as i64,
             None => -1,
         }))
-    })
-}
-
-/// `translate(searchList, replacementList, source)`: each character of
-/// `source` found in `searchList` becomes the character at the same place in
-/// `replacementList` (its last character when the list is shorter), or is
-/// removed when `replacementList` is empty.
-fn translate(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
-    expect_args("translate", args, 3, 3)?;
-    map_rows(args, ctx, ScalarType::String, |v| {
-        let search: Vec<char> = text(&v[0]).chars().collect();
-        let replacement: Vec<char> = text(&v[1]).chars().collect();
-        let translated: String = text(&v[2])
-            .chars()
-            .filter_map(|c| match search.iter().position(|s| *s == c) {
-                Some(index) => replacement.get(index).or(replacement.last()).copied(),
-                None => Some(c),
-            })
-            .collect();
-        Ok(Value::str(&translated))
     })
 }
 
@@ -605,14 +544,5 @@ mod tests {
         assert_eq!(eval("unicode_codepoints_from_string", vec![Value::str("Aé")]), "[65,233]");
         assert_eq!(eval("make_string", vec![Value::Long(75), Value::Long(117)]), "Ku");
         assert_eq!(eval("make_string", vec![Value::Long(-1)]), "");
-    }
-
-    #[test]
-    fn translate_matches_the_docs() {
-        let s = Value::str;
-        assert_eq!(eval("translate", vec![s("abc"), s("x"), s("abc")]), "xxx");
-        assert_eq!(eval("translate", vec![s("abc"), s(""), s("ab")]), "");
-        assert_eq!(eval("translate", vec![s("krasp"), s("otsku"), s("spark")]), "kusto");
-        assert_eq!(eval("translate", vec![s("é"), s("e"), s("café")]), "cafe");
     }
 }

@@ -918,6 +918,14 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
+            // A nested `dynamic(value)`, as in `dynamic({'a': dynamic({})})`.
+            TokenKind::Ident if self.token_text(token) == "dynamic" && self.nth_kind(1) == TokenKind::OpenParen => {
+                self.bump(); // dynamic
+                self.bump(); // (
+                let value = self.parse_dynamic_value();
+                self.expect(TokenKind::CloseParen);
+                value
+            }
             TokenKind::Ident => {
                 let word = self.token_text(token);
                 self.bump();
