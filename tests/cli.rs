@@ -237,3 +237,22 @@ fn functions_from_files_are_callable_and_checked_in_their_file() {
     let text = String::from_utf8_lossy(&typo.stderr);
     assert!(text.contains("`typo.kql` (Typo's body), line 2:9: error[KQL1002]: unknown column `Reslt`"), "{text}");
 }
+
+#[test]
+fn support_matrix_page_is_current() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = kqlab(dir.path(), &["functions", "--format", "markdown"]);
+    assert_eq!(output.status.code(), Some(0));
+    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/support.md");
+    if std::env::var_os("KQLAB_BLESS").is_some() {
+        std::fs::write(&page, &output.stdout).expect("write docs/support.md");
+        return;
+    }
+    let committed = std::fs::read_to_string(&page).expect("docs/support.md");
+    assert!(
+        committed == stdout(&output),
+        "docs/support.md is out of date: run `kqlab functions --format markdown > docs/support.md` (or KQLAB_BLESS=1)"
+    );
+    let missing = kqlab(dir.path(), &["functions", "--missing"]);
+    assert!(stdout(&missing).lines().all(|line| line.ends_with("not yet")), "{}", stdout(&missing));
+}

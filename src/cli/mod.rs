@@ -38,6 +38,8 @@ pub enum Command {
     Explain(commands::explain::ExplainArgs),
     /// Run a query locally against sample tables (CSV or JSON).
     Run(commands::run::RunArgs),
+    /// List the built-in functions and plugins and whether each runs locally.
+    Functions(commands::functions::FunctionsArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -54,6 +56,7 @@ pub fn run() -> i32 {
         Command::Check(args) => commands::check::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Run(args) => commands::run::run(args),
+        Command::Functions(args) => commands::functions::run(args),
     };
     match result {
         Ok(code) => code,

@@ -27,6 +27,7 @@ pub mod operators;
 pub mod output;
 pub mod pruning;
 pub mod scope;
+pub mod support;
 pub mod table;
 pub mod time;
 pub mod value;

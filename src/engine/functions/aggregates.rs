@@ -86,6 +86,16 @@ fn make_set_strings(
     Column::Dynamic(lists.into_iter().map(Dyn::array).collect())
 }
 
+/// True when the engine computes aggregate `name` (`summarize` handles
+/// `arg_max`/`arg_min`, `take_any(*)` and `percentiles` itself).
+pub fn is_supported(name: &str) -> bool {
+    if matches!(name, "arg_max" | "arg_min" | "argmax" | "argmin" | "percentiles") {
+        return true;
+    }
+    let grouping = Grouping { group_of_row: &[], groups: 0, rows: 0 };
+    !matches!(aggregate(name, &[], &grouping), Err(error) if error.code == crate::diagnostics::Code::NotSupportedLocally)
+}
+
 /// Computes aggregate `name` over `args`.
 pub fn aggregate(name: &str, args: &[Datum], grouping: &Grouping) -> ExecResult<Column> {
     let (base, conditional) = base_name(name);

@@ -12,6 +12,11 @@ use crate::engine::table::{Field, Table};
 use crate::engine::value::{Dyn, Value};
 use crate::syntax::ast::{Expr, ExprKind, ScalarType};
 
+/// The plugins the engine runs (the support matrix lists the others as not
+/// supported locally).
+pub const PLUGINS: &[&str] =
+    &["bag_unpack", "narrow", "pivot", "ipv4_lookup", "sequence_detect", "autocluster", "basket"];
+
 pub fn run<'q>(exec: &Executor<'q>, call: &'q Expr, input: Option<Arc<Table>>, env: &Env<'q>) -> ExecResult<Table> {
     let ExprKind::Call { target: None, name, args } = &call.kind else {
         return Err(ExecError::runtime("`evaluate` needs a plugin call"));

@@ -7,7 +7,7 @@ mod basket;
 mod count;
 mod datatable;
 mod distinct;
-mod evaluate;
+pub mod evaluate;
 mod extend;
 mod facet;
 mod find;
