@@ -256,3 +256,14 @@ fn support_matrix_page_is_current() {
     let missing = kqlab(dir.path(), &["functions", "--missing"]);
     assert!(stdout(&missing).lines().all(|line| line.ends_with("not yet")), "{}", stdout(&missing));
 }
+
+#[test]
+fn a_seed_makes_rand_and_new_guid_repeatable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let query = "range x from 1 to 3 step 1 | extend r = rand(), n = rand(100), g = new_guid()";
+    let run = |seed: &str| stdout(&kqlab(dir.path(), &["run", "--seed", seed, "--format", "csv", query]));
+    let first = run("7");
+    assert_eq!(first.lines().count(), 4, "{first}");
+    assert_eq!(run("7"), first);
+    assert_ne!(run("8"), first);
+}

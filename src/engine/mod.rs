@@ -26,6 +26,7 @@ pub mod keys;
 pub mod operators;
 pub mod output;
 pub mod pruning;
+pub mod random;
 pub mod scope;
 pub mod support;
 pub mod table;
@@ -52,6 +53,8 @@ pub struct Options {
     pub max_memory: usize,
     /// Set to true (by a timer or the caller) to stop the query.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Seed of `rand()` and `new_guid()` (`None`: different values each run).
+    pub seed: Option<u64>,
 }
 
 impl Default for Options {
@@ -62,6 +65,7 @@ impl Default for Options {
             max_rows: 5_000_000,
             max_memory: 2 << 30,
             cancel: None,
+            seed: None,
         }
     }
 }
@@ -86,6 +90,7 @@ pub fn execute_named(
     options: &Options,
     schemas: Option<&Schemas>,
 ) -> ExecResult<Vec<NamedTable>> {
+    random::start(options.seed);
     let executor = Executor::new(database, options, schemas);
     executor.run_statements(&query.statements, &None)
 }

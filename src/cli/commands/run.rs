@@ -57,6 +57,9 @@ pub struct RunArgs {
     /// `MyParser(starttime:datetime=datetime(null))=parser.kql`; repeatable.
     #[arg(long = "function", value_name = "NAME[(PARAMS)]=PATH")]
     pub functions: Vec<String>,
+    /// Seed for `rand()` and `new_guid()`: the same seed gives the same values (default: different each run).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Bind every table the query names but no data was given for to an empty table of its schema.
     #[arg(long)]
     pub empty_tables: bool,
@@ -196,8 +199,13 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Setup> {
     }
     let timeout_ticks = crate::syntax::literal::parse_timespan(&args.timeout)
         .with_context(|| format!("`--timeout {}` is not a timespan (e.g. 30s, 2m)", args.timeout))?;
-    let options =
-        Options { now, max_rows: args.max_rows, max_memory: args.max_memory.saturating_mul(1 << 20), cancel: None };
+    let options = Options {
+        now,
+        max_rows: args.max_rows,
+        max_memory: args.max_memory.saturating_mul(1 << 20),
+        cancel: None,
+        seed: args.seed,
+    };
     let globals = Globals::with_schemas(schemas);
     let functions = function_prelude(&args.functions, &globals)?;
     Ok(Setup {

@@ -1,12 +1,10 @@
 //! `new_guid()`: a random (version 4) GUID for each row.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-
 use crate::engine::column::ColumnBuilder;
 use crate::engine::datum::Datum;
 use crate::engine::error::ExecResult;
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args};
+use crate::engine::random;
 use crate::engine::value::Value;
 use crate::syntax::ast::ScalarType;
 
@@ -17,18 +15,10 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
     })
 }
 
-/// 128 random bits with the version (4) and variant (RFC 4122) bits set.
-/// The randomness comes from the standard library's randomly keyed hasher,
-/// so the engine needs no random-number crate.
-pub fn random_guid(state: &RandomState, counter: u64) -> u128 {
-    let mut halves = [0u64; 2];
-    for (i, half) in halves.iter_mut().enumerate() {
-        let mut hasher = state.build_hasher();
-        hasher.write_u64(counter);
-        hasher.write_u64(i as u64);
-        *half = hasher.finish();
-    }
-    let bits = (u128::from(halves[0]) << 64) | u128::from(halves[1]);
+/// 128 random bits from the query's random stream (`engine::random`,
+/// seedable), with the version (4) and variant (RFC 4122) bits set.
+pub fn random_guid() -> u128 {
+    let bits = (u128::from(random::next_u64()) << 64) | u128::from(random::next_u64());
     let bits = (bits & !(0xF << 76)) | (0x4 << 76);
     (bits & !(0x3 << 62)) | (0x2 << 62)
 }
@@ -37,10 +27,9 @@ pub fn random_guid(state: &RandomState, counter: u64) -> u128 {
 /// argument-less functions).
 fn new_guid(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("new_guid", args, 0, 0)?;
-    let state = RandomState::new();
     let mut builder = ColumnBuilder::new(ScalarType::Guid, ctx.rows);
-    for row in 0..ctx.rows {
-        builder.push(&Value::Guid(random_guid(&state, row as u64)));
+    for _ in 0..ctx.rows {
+        builder.push(&Value::Guid(random_guid()));
     }
     Ok(Datum::Column(builder.finish()))
 }
@@ -52,9 +41,8 @@ mod tests {
 
     #[test]
     fn guids_are_version_4_and_distinct() {
-        let state = RandomState::new();
-        let a = format_guid(random_guid(&state, 0));
-        let b = format_guid(random_guid(&state, 1));
+        let a = format_guid(random_guid());
+        let b = format_guid(random_guid());
         assert_ne!(a, b);
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");

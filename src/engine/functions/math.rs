@@ -57,10 +57,9 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
 /// uniformly from {0.0, 1.0, ..., N - 1} (the documented type is `real` in
 /// both forms). A new value for every row, so it is never a constant. A null
 /// bound gives null, and so does a bound below 1, where the documented set
-/// is empty (Kusto does not document this case). The randomness comes from
-/// the standard library's randomly keyed hasher, as for `new_guid()`.
+/// is empty (Kusto does not document this case). The values come from the
+/// query's random stream (`engine::random`: seedable with `--seed`).
 fn rand(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
-    use std::hash::{BuildHasher, Hasher};
     expect_args("rand", args, 0, 1)?;
     if let Some(bound) = args.first()
         && !matches!(bound.ty(), ScalarType::Int | ScalarType::Long | ScalarType::Dynamic)
@@ -68,12 +67,9 @@ fn rand(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     {
         return Err(ExecError::runtime(format!("`rand` takes an integer bound, not a `{}`", bound.ty().name())));
     }
-    let state = std::collections::hash_map::RandomState::new();
     let mut builder = ColumnBuilder::new(ScalarType::Real, ctx.rows);
     for row in 0..ctx.rows {
-        let mut hasher = state.build_hasher();
-        hasher.write_u64(row as u64);
-        let unit = unit_interval(hasher.finish());
+        let unit = unit_interval(crate::engine::random::next_u64());
         let value = match args.first().map(|bound| bound.get(row)) {
             None => Value::Real(unit),
             Some(bound) => match bound.as_i64() {
