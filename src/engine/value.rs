@@ -357,8 +357,112 @@ pub fn parse_json_text(text: &str) -> Option<Dyn> {
     if trimmed.is_empty() {
         return None;
     }
-    let json: serde_json::Value = serde_json::from_str(trimmed).ok()?;
-    Some(Dyn::from_json(&json))
+    let mut deserializer = serde_json::Deserializer::from_str(trimmed);
+    let value = serde::Deserialize::deserialize(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    Some(value)
+}
+
+/// JSON straight into `Dyn` (no intermediate `serde_json::Value`): numbers
+/// that fit are `long`, others `real`; a repeated key keeps its first
+/// position and its last value.
+impl<'de> serde::Deserialize<'de> for Dyn {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Dyn, D::Error> {
+        deserializer.deserialize_any(DynVisitor)
+    }
+}
+
+struct DynVisitor;
+
+impl<'de> serde::de::Visitor<'de> for DynVisitor {
+    type Value = Dyn;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Dyn, E> {
+        Ok(Dyn::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Dyn, E> {
+        Ok(Dyn::Null)
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Dyn, E> {
+        Ok(Dyn::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Dyn, E> {
+        Ok(Dyn::Long(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Dyn, E> {
+        Ok(i64::try_from(value).map_or(Dyn::Real(value as f64), Dyn::Long))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Dyn, E> {
+        Ok(Dyn::Real(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Dyn, E> {
+        Ok(Dyn::str(value))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Dyn, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element::<Dyn>()? {
+            items.push(item);
+        }
+        Ok(Dyn::array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Dyn, A::Error> {
+        let mut entries: Vec<(Arc<str>, Dyn)> = Vec::new();
+        let mut index: Option<std::collections::HashMap<Arc<str>, usize>> = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let value = map.next_value::<Dyn>()?;
+            let key = intern_key(&key);
+            // Small bags are searched; large ones get an index.
+            if entries.len() == 32 && index.is_none() {
+                index = Some(entries.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect());
+            }
+            let existing = match &index {
+                Some(index) => index.get(&key).copied(),
+                None => entries.iter().position(|(k, _)| *k == key),
+            };
+            match existing {
+                Some(position) => entries[position].1 = value,
+                None => {
+                    if let Some(index) = &mut index {
+                        index.insert(key.clone(), entries.len());
+                    }
+                    entries.push((key, value));
+                }
+            }
+        }
+        Ok(Dyn::Bag(Arc::new(entries)))
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[test]
+    fn json_text_becomes_the_same_tree_as_through_serde_json_values() {
+        for text in [
+            r#"{"a":1,"b":[true,null,2.5,"x"],"c":{"d":18446744073709551615},"a":3}"#,
+            r#"[1, -2, 3.0e2, "\u00e9", {}]"#,
+            r#""just a string""#,
+            "null",
+        ] {
+            let json: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(parse_json_text(text), Some(Dyn::from_json(&json)), "{text}");
+        }
+        assert_eq!(parse_json_text("{\"a\":1} trailing"), None);
+        assert_eq!(Dyn::parse_json("not json"), Dyn::str("not json"));
+    }
 }
 
 /// Writes `text` as a JSON string literal.

@@ -178,6 +178,9 @@ fn todynamic(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
         });
         return Ok(Datum::Column(Column::Dynamic(parsed.collect())));
     }
+    if let Datum::Column(Column::String(strings)) = &args[0] {
+        return Ok(Datum::Column(Column::Dynamic(strings.iter().map(Dyn::parse_json).collect())));
+    }
     if args[0].ty() == ScalarType::Dynamic {
         return map_rows(args, ctx, ScalarType::Dynamic, |v| {
             Ok(match &v[0] {
