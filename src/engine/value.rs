@@ -445,26 +445,6 @@ impl<'de> serde::de::Visitor<'de> for DynVisitor {
     }
 }
 
-#[cfg(test)]
-mod json_tests {
-    use super::*;
-
-    #[test]
-    fn json_text_becomes_the_same_tree_as_through_serde_json_values() {
-        for text in [
-            r#"{"a":1,"b":[true,null,2.5,"x"],"c":{"d":18446744073709551615},"a":3}"#,
-            r#"[1, -2, 3.0e2, "\u00e9", {}]"#,
-            r#""just a string""#,
-            "null",
-        ] {
-            let json: serde_json::Value = serde_json::from_str(text).unwrap();
-            assert_eq!(parse_json_text(text), Some(Dyn::from_json(&json)), "{text}");
-        }
-        assert_eq!(parse_json_text("{\"a\":1} trailing"), None);
-        assert_eq!(Dyn::parse_json("not json"), Dyn::str("not json"));
-    }
-}
-
 /// Writes `text` as a JSON string literal.
 pub fn write_json_string(out: &mut String, text: &str) {
     out.push('"');
@@ -503,4 +483,24 @@ pub fn format_real(value: f64) -> String {
 pub fn format_guid(value: u128) -> String {
     let hex = format!("{value:032x}");
     format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[test]
+    fn json_text_becomes_the_same_tree_as_through_serde_json_values() {
+        for text in [
+            r#"{"a":1,"b":[true,null,2.5,"x"],"c":{"d":18446744073709551615},"a":3}"#,
+            r#"[1, -2, 3.0e2, "\u00e9", {}]"#,
+            r#""just a string""#,
+            "null",
+        ] {
+            let json: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(parse_json_text(text), Some(Dyn::from_json(&json)), "{text}");
+        }
+        assert_eq!(parse_json_text("{\"a\":1} trailing"), None);
+        assert_eq!(Dyn::parse_json("not json"), Dyn::str("not json"));
+    }
 }
