@@ -296,6 +296,9 @@ impl<'a, 'q> Compiler<'a, 'q> {
     /// Evaluates an expression that must be constant (no columns).
     pub fn constant(&self, expr: &'q Expr, env: &Env<'q>) -> ExecResult<(Value, ScalarType)> {
         let compiled = self.compile_in(expr, env)?;
+        if reads_a_column(&compiled) {
+            return Err(ExecError::runtime("a constant value is expected here, not a column").at(expr.span));
+        }
         let ctx = self.exec.eval_ctx(1);
         match eval(&compiled, &Table::default(), &ctx)? {
             Datum::Scalar(value, ty) => Ok((value, ty)),
@@ -527,6 +530,23 @@ impl Reads {
             (Reads::Column(a), Reads::Column(b)) if a == b => Reads::Column(a),
             _ => Reads::More,
         }
+    }
+}
+
+/// True when `compiled` reads a column of its input.
+fn reads_a_column(compiled: &Compiled) -> bool {
+    match compiled {
+        Compiled::Const(..) => false,
+        Compiled::Column(_) => true,
+        Compiled::Negate(operand) | Compiled::Member { target: operand, .. } => reads_a_column(operand),
+        Compiled::Binary { left, right, .. } | Compiled::Index { target: left, index: right } => {
+            reads_a_column(left) || reads_a_column(right)
+        }
+        Compiled::List { left, items, .. } => reads_a_column(left) || items.iter().any(reads_a_column),
+        Compiled::Between { expr, low, high, .. } => {
+            reads_a_column(expr) || reads_a_column(low) || reads_a_column(high)
+        }
+        Compiled::Call { args, .. } => args.iter().any(reads_a_column),
     }
 }
 
