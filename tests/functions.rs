@@ -111,3 +111,44 @@ fn call_with_column(name: &str, args: &[&str], position: usize) -> String {
     let args: Vec<&str> = args.iter().enumerate().map(|(i, arg)| if i == position { "v" } else { arg }).collect();
     format!("{name}({})", args.join(", "))
 }
+
+#[test]
+fn aggregations_survive_awkward_arguments() {
+    let database = Database::new();
+    let (mut values, mut errors) = (0usize, 0usize);
+    let mut failures = Vec::new();
+    for entry in support_matrix() {
+        let function = entry.function;
+        if !entry.runs_locally || !matches!(function.kind, FunctionKind::Aggregate) {
+            continue;
+        }
+        let (least, most) = function.arity();
+        for arity in least.max(1)..=most.min(least.max(1) + 2).min(4) {
+            for value in AWKWARD {
+                let args: Vec<&str> = (0..arity).map(|i| if i == 0 { "v" } else { ORDINARY }).collect();
+                for grouping in ["", " by g = i % 2"] {
+                    let query = format!(
+                        "range i from 1 to 4 step 1 | extend v = {value} | summarize x = {}({}){grouping}",
+                        function.name,
+                        args.join(", ")
+                    );
+                    let parse = kqlab::parse(&query);
+                    if kqlab::diagnostics::has_errors(&parse.diagnostics) {
+                        continue;
+                    }
+                    match catch_unwind(AssertUnwindSafe(|| execute(&parse.query, &database, &options(), None))) {
+                        Err(_) => failures.push(format!("panic: {query}")),
+                        Ok(Err(error)) if error.message.contains("internal error") => {
+                            failures.push(format!("internal error: {query}: {}", error.message))
+                        }
+                        Ok(Ok(_)) => values += 1,
+                        Ok(Err(_)) => errors += 1,
+                    }
+                }
+            }
+        }
+    }
+    println!("aggregations with awkward arguments: {values} values, {errors} clear errors");
+    assert!(values + errors > 1_000, "the sweep ran only {} calls", values + errors);
+    assert!(failures.is_empty(), "{} calls failed badly:\n{}", failures.len(), failures.join("\n"));
+}
