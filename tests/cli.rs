@@ -267,3 +267,37 @@ fn a_seed_makes_rand_and_new_guid_repeatable() {
     assert_eq!(run("7"), first);
     assert_ne!(run("8"), first);
 }
+
+#[test]
+fn a_fixture_wrapped_query_gives_the_same_result_as_the_sample_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sample = root.join("samples/signin-2000.csv");
+    let query = root.join("samples/signin-brute-force.kql");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fixture = kqlab(
+        dir.path(),
+        &["fixture", "--table", "SigninLogs", sample.to_str().unwrap(), "--query", query.to_str().unwrap()],
+    );
+    assert_eq!(fixture.status.code(), Some(0), "{}", String::from_utf8_lossy(&fixture.stderr));
+    std::fs::write(dir.path().join("wrapped.kql"), &fixture.stdout).expect("write");
+    let wrapped = kqlab(dir.path(), &["run", "--format", "json", "-f", "wrapped.kql"]);
+    let direct = kqlab(
+        dir.path(),
+        &[
+            "run",
+            "--format",
+            "json",
+            "--table",
+            &format!("SigninLogs={}", sample.display()),
+            "-f",
+            query.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(direct.status.code(), Some(0), "{}", String::from_utf8_lossy(&direct.stderr));
+    assert_eq!(wrapped.status.code(), Some(0), "{}", String::from_utf8_lossy(&wrapped.stderr));
+    assert!(stdout(&direct).contains("\"rows\":[["), "{}", stdout(&direct));
+    assert_eq!(stdout(&wrapped), stdout(&direct));
+
+    let head = kqlab(dir.path(), &["fixture", "--rows", "3", "--format", "csv", sample.to_str().unwrap()]);
+    assert_eq!(stdout(&head).lines().count(), 4);
+}

@@ -40,6 +40,8 @@ pub enum Command {
     Run(commands::run::RunArgs),
     /// List the built-in functions and plugins and whether each runs locally.
     Functions(commands::functions::FunctionsArgs),
+    /// Turn sample files into KQL `datatable` fixtures (or typed JSON/CSV).
+    Fixture(commands::fixture::FixtureArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -57,6 +59,7 @@ pub fn run() -> i32 {
         Command::Explain(args) => commands::explain::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Functions(args) => commands::functions::run(args),
+        Command::Fixture(args) => commands::fixture::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 //! there is one, and are inferred from the values otherwise.
 
 pub mod csv;
+pub mod datatable;
 pub mod json;
 pub mod text_column;
 pub mod watchlist;

@@ -2,5 +2,6 @@
 
 pub mod check;
 pub mod explain;
+pub mod fixture;
 pub mod functions;
 pub mod run;

@@ -5,6 +5,8 @@
 //! brackets, and every recovery loop consumes at least one token.
 
 mod expr;
+
+pub use expr::RESERVED_WORDS;
 mod operators;
 
 pub use crate::syntax::parser::operators::OPERATOR_WORDS;
