@@ -301,3 +301,15 @@ fn a_fixture_wrapped_query_gives_the_same_result_as_the_sample_file() {
     let head = kqlab(dir.path(), &["fixture", "--rows", "3", "--format", "csv", sample.to_str().unwrap()]);
     assert_eq!(stdout(&head).lines().count(), 4);
 }
+
+#[test]
+fn a_query_api_response_imports_back_to_the_same_table() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let query = r#"print a = 1, b = datetime(2025-01-01 10:00), c = dynamic({"x": [1, "y"]}), d = "s", e = 1.5, f = 2s, g = long(null), h = guid(00000000-0000-0000-0000-000000000001), i = true"#;
+    let first = kqlab(dir.path(), &["run", "--format", "json", query]);
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    std::fs::write(dir.path().join("result.json"), &first.stdout).expect("write");
+    let again = kqlab(dir.path(), &["run", "--format", "json", "--table", "R=result.json", "R"]);
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(stdout(&again), stdout(&first));
+}

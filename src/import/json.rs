@@ -11,8 +11,17 @@ use crate::import::{ImportError, infer_type};
 use crate::syntax::ast::ScalarType;
 
 /// Parses JSON or JSON Lines records; columns in order of first appearance.
+/// A Log Analytics query API response (`{"tables": [{"columns", "rows"}]}`,
+/// what `kqlab run --format json` prints) gives its first table, typed by
+/// its declared columns.
 pub fn import_json(path: &str, text: &str, schema: Option<&TableType>) -> Result<Table, ImportError> {
     let trimmed = text.trim_start();
+    if trimmed.starts_with('{')
+        && let Ok(Json::Object(response)) = serde_json::from_str::<Json>(text)
+        && let Some(Json::Array(tables)) = response.get("tables")
+    {
+        return import_api_table(path, tables.first());
+    }
     let records: Vec<serde_json::Map<String, Json>> = if trimmed.starts_with('[') {
         let value: Json = serde_json::from_str(text).map_err(|e| ImportError::Format {
             path: path.to_string(),
@@ -82,6 +91,44 @@ pub fn import_json(path: &str, text: &str, schema: Option<&TableType>) -> Result
         columns.push((name, builder.finish().with_dictionary()));
     }
     Ok(Table::new(columns))
+}
+
+/// One table of a query API response: `columns` (`name`, `type`) and `rows`.
+fn import_api_table(path: &str, table: Option<&Json>) -> Result<Table, ImportError> {
+    let error = |message: String| ImportError::Format { path: path.to_string(), line: 0, message };
+    let table = table.ok_or_else(|| error("the response has no tables".into()))?;
+    let columns =
+        table.get("columns").and_then(Json::as_array).ok_or_else(|| error("a table without `columns`".into()))?;
+    let rows = table.get("rows").and_then(Json::as_array).ok_or_else(|| error("a table without `rows`".into()))?;
+    let mut builders = Vec::with_capacity(columns.len());
+    for column in columns {
+        let name =
+            column.get("name").and_then(Json::as_str).ok_or_else(|| error("a column without a `name`".into()))?;
+        let type_name =
+            column.get("type").or_else(|| column.get("ColumnType")).and_then(Json::as_str).unwrap_or("string");
+        let ty = ScalarType::from_name(&type_name.to_ascii_lowercase())
+            .ok_or_else(|| error(format!("column `{name}` has an unknown type `{type_name}`")))?;
+        builders.push((name.to_string(), ColumnBuilder::new(ty, rows.len())));
+    }
+    for (index, row) in rows.iter().enumerate() {
+        let cells = row
+            .as_array()
+            .filter(|cells| cells.len() == builders.len())
+            .ok_or_else(|| error(format!("row {index} does not have {} values", builders.len())))?;
+        for ((_, builder), cell) in builders.iter_mut().zip(cells) {
+            let ty = builder.ty();
+            let value = match cell {
+                Json::Null => Value::Null,
+                // The API writes `dynamic` values as JSON text.
+                Json::String(text) if ty == ScalarType::Dynamic => Value::Dynamic(Dyn::parse_json(text)),
+                Json::String(text) => crate::engine::functions::conversion::convert_string(text, ty),
+                other if ty == ScalarType::Dynamic => Value::Dynamic(Dyn::from_json(other)),
+                other => convert(&Value::Dynamic(Dyn::from_json(other)), ty),
+            };
+            builder.push(&value);
+        }
+    }
+    Ok(Table::new(builders.into_iter().map(|(name, builder)| (name, builder.finish().with_dictionary())).collect()))
 }
 
 fn json_type(values: &[Option<&Json>]) -> ScalarType {
