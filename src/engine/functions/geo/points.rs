@@ -198,4 +198,58 @@ mod tests {
         let distance = distance_meters((-122.407628, 47.578557), (-118.275287, 34.019056));
         assert!((distance - 1546754.35197381).abs() < 1e-6, "{distance}");
     }
+
+    fn run(name: &str, args: Vec<Value>) -> Value {
+        let kernel = crate::engine::functions::scalar(name).expect("a kernel");
+        let args: Vec<Datum> = args.into_iter().map(|v| Datum::Scalar(v, ScalarType::Dynamic)).collect();
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        match kernel(&args, &ctx) {
+            Ok(datum) => datum.get(0),
+            Err(_) => Value::Null,
+        }
+    }
+
+    #[test]
+    fn bad_input_gives_null_not_a_panic() {
+        let text = |t: &str| Value::str(t);
+        let shape = |t: &str| Value::Dynamic(crate::engine::value::Dyn::parse_json(t));
+        let bad = [
+            Value::Null,
+            Value::Real(f64::NAN),
+            Value::Real(1e308),
+            text("xyz"),
+            shape("{}"),
+            shape(r#"{"type":"Polygon","coordinates":[[]]}"#),
+            shape(r#"{"type":"LineString","coordinates":[[0,0],[180,0]]}"#),
+        ];
+        for name in [
+            "geo_distance_2points",
+            "geo_point_in_circle",
+            "geo_angle",
+            "geo_point_buffer",
+            "geo_point_to_s2cell",
+            "geo_point_to_h3cell",
+            "geo_point_to_geohash",
+            "geo_h3cell_rings",
+            "geo_h3cell_children",
+            "geo_s2cell_to_polygon",
+            "geo_polygon_area",
+            "geo_line_length",
+            "geo_point_in_polygon",
+            "geo_distance_point_to_line",
+            "geo_line_interpolate_point",
+            "geo_polygon_densify",
+        ] {
+            for value in &bad {
+                for arity in 1..=6 {
+                    let args = vec![value.clone(); arity];
+                    let result = run(name, args);
+                    assert!(
+                        result.is_null() || matches!(&result, Value::String(s) if s.is_empty()),
+                        "{name} gave {result:?}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -26,15 +26,19 @@ fn from_wkt(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 
 /// The GeoJSON of a WKT geometry.
 pub fn parse_wkt(text: &str) -> Option<Dyn> {
-    let mut parser = Parser { text: text.as_bytes(), at: 0 };
+    let mut parser = Parser { text: text.as_bytes(), at: 0, depth: 0 };
     let shape = parser.geometry()?;
     parser.skip_space();
     (parser.at == parser.text.len()).then_some(shape)
 }
 
+/// How deeply geometry collections may nest (bounds the recursion).
+const MAX_DEPTH: usize = 32;
+
 struct Parser<'a> {
     text: &'a [u8],
     at: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -116,7 +120,12 @@ impl Parser<'_> {
             "MULTILINESTRING" => ("MultiLineString", self.list(|p| p.list(Parser::position))?),
             "MULTIPOLYGON" => ("MultiPolygon", self.list(|p| p.list(|q| q.list(Parser::position)))?),
             "GEOMETRYCOLLECTION" => {
+                if self.depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.depth += 1;
                 let geometries = self.list(Parser::geometry)?;
+                self.depth -= 1;
                 return Some(Dyn::bag(vec![
                     (Arc::from("type"), Dyn::str("GeometryCollection")),
                     (Arc::from("geometries"), geometries),
@@ -146,5 +155,7 @@ mod tests {
         assert_eq!(json("LINESTRING"), None);
         assert_eq!(json("POINT (1 2) x"), None);
         assert_eq!(json("POINT (1 200)"), None);
+        let deep = "GEOMETRYCOLLECTION (".repeat(10_000);
+        assert_eq!(json(&deep), None);
     }
 }
