@@ -16,6 +16,7 @@ pub mod datetime;
 pub mod dynamic;
 pub mod encoding;
 pub mod format;
+pub mod geo;
 pub mod guid;
 pub mod ip;
 pub mod ipv6;
@@ -81,6 +82,7 @@ pub fn scalar(name: &str) -> Option<ScalarKernel> {
         .or_else(|| xml::lookup(name))
         .or_else(|| window::lookup(name))
         .or_else(|| series_model::lookup(name))
+        .or_else(|| geo::lookup(name))
 }
 
 /// Applies `f` to each row's argument values and collects the results as a

@@ -1,0 +1,67 @@
+//! Geospatial functions (`geo_*`), with Kusto's semantics: a spherical
+//! earth of radius 6,371,010 m, geodesic edges, GeoJSON shapes, and null
+//! for an invalid coordinate, shape or parameter.
+//!
+//! - `sphere` — unit vectors, loops, arcs; `geojson` — shapes in and out;
+//! - `points` — distances, angles, circles, point in polygon, buffers;
+//! - `shapes` — lines and polygons: length, area, centroid, densify, intersects;
+//! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `wkt` — `geo_from_wkt`.
+
+pub mod geohash;
+pub mod geojson;
+pub mod h3cell;
+pub mod points;
+pub mod s2cell;
+pub mod shapes;
+pub mod sphere;
+pub mod wkt;
+
+use crate::engine::datum::Datum;
+use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::functions::{EvalCtx, ScalarKernel};
+use crate::engine::value::Value;
+
+pub fn lookup(name: &str) -> Option<ScalarKernel> {
+    if name == "geo_info_from_ip_address" {
+        return Some(geo_info_from_ip_address);
+    }
+    points::lookup(name)
+        .or_else(|| shapes::lookup(name))
+        .or_else(|| geohash::lookup(name))
+        .or_else(|| s2cell::lookup(name))
+        .or_else(|| h3cell::lookup(name))
+        .or_else(|| wkt::lookup(name))
+}
+
+/// A finite number, or `None` (null, text, NaN, infinity).
+pub fn number(value: &Value) -> Option<f64> {
+    value.as_f64().filter(|n| n.is_finite())
+}
+
+/// A valid `(longitude, latitude)` pair in degrees.
+pub fn coordinate(longitude: &Value, latitude: &Value) -> Option<(f64, f64)> {
+    let (longitude, latitude) = (number(longitude)?, number(latitude)?);
+    geojson::valid_coordinate(longitude, latitude).then_some((longitude, latitude))
+}
+
+/// An optional argument: `default` when absent, `None` when null or invalid.
+pub fn optional_number(args: &[Value], index: usize, default: f64) -> Option<f64> {
+    match args.get(index) {
+        None => Some(default),
+        Some(value) => number(value),
+    }
+}
+
+/// A value or null.
+pub fn or_null(value: Option<Value>) -> Value {
+    value.unwrap_or(Value::Null)
+}
+
+/// `geo_info_from_ip_address` needs a GeoIP database, which kqlab does not
+/// ship: the lookup cannot be reproduced offline.
+fn geo_info_from_ip_address(_args: &[Datum], _ctx: &EvalCtx) -> ExecResult<Datum> {
+    Err(ExecError::unsupported("the function `geo_info_from_ip_address()`").with_help(
+        "it looks addresses up in Microsoft's GeoIP database, which is not available offline; \
+         run the query in Log Analytics (`kqlab verify`) or give the locations as a table",
+    ))
+}

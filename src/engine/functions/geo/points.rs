@@ -1,0 +1,255 @@
+//! Functions of points: `geo_distance_2points`, `geo_point_in_circle`,
+//! `geo_angle`, `geo_azimuth`, `geo_point_in_polygon`,
+//! `geo_distance_point_to_line`, `geo_closest_point_on_line`,
+//! `geo_point_buffer`.
+
+use std::f64::consts::PI;
+
+use crate::engine::datum::Datum;
+use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::functions::geo::geojson::{self, parse_lines, parse_polygons, shape_value};
+use crate::engine::functions::geo::sphere::{self, EARTH_RADIUS_METERS, Vec3, closest_on_arc};
+use crate::engine::functions::geo::{coordinate, number, optional_number, or_null};
+use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
+use crate::engine::value::Value;
+use crate::syntax::ast::ScalarType;
+
+pub fn lookup(name: &str) -> Option<ScalarKernel> {
+    Some(match name {
+        "geo_distance_2points" => distance_2points,
+        "geo_point_in_circle" => point_in_circle,
+        "geo_angle" => angle,
+        "geo_azimuth" => azimuth,
+        "geo_point_in_polygon" => point_in_polygon,
+        "geo_distance_point_to_line" => distance_point_to_line,
+        "geo_closest_point_on_line" => closest_point_on_line,
+        "geo_point_buffer" => point_buffer,
+        _ => return None,
+    })
+}
+
+/// The great-circle distance between two valid coordinates, in meters.
+pub fn distance_meters(p1: (f64, f64), p2: (f64, f64)) -> f64 {
+    Vec3::from_degrees(p1.0, p1.1).angle(Vec3::from_degrees(p2.0, p2.1)) * EARTH_RADIUS_METERS
+}
+
+fn distance_2points(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_distance_2points", args, 4, 5)?;
+    if let Some(spheroid) = args.get(4).and_then(Datum::as_scalar)
+        && matches!(spheroid, Value::Bool(true))
+    {
+        return Err(ExecError::unsupported("`use_spheroid` = true in `geo_distance_2points`"));
+    }
+    map_rows(&args[..4], ctx, ScalarType::Real, |v| {
+        Ok(or_null((|| {
+            let distance = distance_meters(coordinate(&v[0], &v[1])?, coordinate(&v[2], &v[3])?);
+            Some(Value::Real(distance))
+        })()))
+    })
+}
+
+fn point_in_circle(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_point_in_circle", args, 5, 5)?;
+    map_rows(args, ctx, ScalarType::Bool, |v| {
+        Ok(or_null((|| {
+            let point = coordinate(&v[0], &v[1])?;
+            let center = coordinate(&v[2], &v[3])?;
+            // The radius must be positive (the docs: "valid value must be positive").
+            let radius = number(&v[4]).filter(|r| *r > 0.0)?;
+            Some(Value::Bool(distance_meters(point, center) <= radius))
+        })()))
+    })
+}
+
+/// The clockwise angle at point 2 from the line to point 1 to the line to
+/// point 3, in radians in [0, 2π); null when point 2 equals point 1 or 3.
+fn angle(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_angle", args, 6, 6)?;
+    map_rows(args, ctx, ScalarType::Real, |v| {
+        Ok(or_null((|| {
+            let p1 = coordinate(&v[0], &v[1])?;
+            let p2 = coordinate(&v[2], &v[3])?;
+            let p3 = coordinate(&v[4], &v[5])?;
+            if same_point(p1, p2) || same_point(p2, p3) {
+                return None;
+            }
+            let to_first = sphere::azimuth(p2.0, p2.1, p1.0, p1.1);
+            let to_third = sphere::azimuth(p2.0, p2.1, p3.0, p3.1);
+            Some(Value::Real((to_third - to_first).rem_euclid(2.0 * PI)))
+        })()))
+    })
+}
+
+fn same_point(a: (f64, f64), b: (f64, f64)) -> bool {
+    Vec3::from_degrees(a.0, a.1).angle(Vec3::from_degrees(b.0, b.1)) == 0.0
+}
+
+/// The clockwise angle from north of the line from point 1 to point 2, in
+/// radians in [0, 2π); null when the points are the same.
+fn azimuth(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_azimuth", args, 4, 4)?;
+    map_rows(args, ctx, ScalarType::Real, |v| {
+        Ok(or_null((|| {
+            let p1 = coordinate(&v[0], &v[1])?;
+            let p2 = coordinate(&v[2], &v[3])?;
+            if same_point(p1, p2) {
+                return None;
+            }
+            Some(Value::Real(sphere::azimuth(p1.0, p1.1, p2.0, p2.1)))
+        })()))
+    })
+}
+
+fn point_in_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_point_in_polygon", args, 3, 3)?;
+    // A constant polygon (the usual case) is parsed once.
+    let constant = args[2].as_scalar().map(|shape| shape_value(shape).and_then(|s| parse_polygons(&s)));
+    map_rows(args, ctx, ScalarType::Bool, |v| {
+        Ok(or_null((|| {
+            let (longitude, latitude) = coordinate(&v[0], &v[1])?;
+            let parsed;
+            let polygons = match &constant {
+                Some(polygons) => polygons.as_ref()?,
+                None => {
+                    parsed = parse_polygons(&shape_value(&v[2])?)?;
+                    &parsed
+                }
+            };
+            let point = Vec3::from_degrees(longitude, latitude);
+            Some(Value::Bool(polygons.iter().any(|polygon| polygon.contains(point))))
+        })()))
+    })
+}
+
+/// The closest point of a (multi) line to `point`.
+fn closest_point(point: Vec3, lines: &[Vec<(f64, f64)>]) -> Vec3 {
+    let mut best = (f64::INFINITY, point);
+    for line in lines {
+        for pair in line.windows(2) {
+            let a = Vec3::from_degrees(pair[0].0, pair[0].1);
+            let b = Vec3::from_degrees(pair[1].0, pair[1].1);
+            let candidate = closest_on_arc(point, a, b);
+            let distance = point.angle(candidate);
+            if distance < best.0 {
+                best = (distance, candidate);
+            }
+        }
+    }
+    best.1
+}
+
+fn distance_point_to_line(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_distance_point_to_line", args, 3, 3)?;
+    map_rows(args, ctx, ScalarType::Real, |v| {
+        Ok(or_null((|| {
+            let (longitude, latitude) = coordinate(&v[0], &v[1])?;
+            let lines = parse_lines(&shape_value(&v[2])?)?;
+            let point = Vec3::from_degrees(longitude, latitude);
+            Some(Value::Real(point.angle(closest_point(point, &lines)) * EARTH_RADIUS_METERS))
+        })()))
+    })
+}
+
+fn closest_point_on_line(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_closest_point_on_line", args, 3, 3)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        Ok(or_null((|| {
+            let (longitude, latitude) = coordinate(&v[0], &v[1])?;
+            let lines = parse_lines(&shape_value(&v[2])?)?;
+            let (x, y) = closest_point(Vec3::from_degrees(longitude, latitude), &lines).to_degrees();
+            Some(geojson::point(x, y))
+        })()))
+    })
+}
+
+/// The most vertices a buffer polygon gets.
+const MAX_BUFFER_VERTICES: usize = 10_000;
+
+/// A polygon approximating the circle of `radius` meters around a point,
+/// its vertices on the circle and close enough together that no edge
+/// strays more than `tolerance` meters (default 0.1) from it.
+fn point_buffer(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_point_buffer", args, 3, 4)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        Ok(or_null((|| {
+            let (longitude, latitude) = coordinate(&v[0], &v[1])?;
+            let radius = number(&v[2]).filter(|r| *r > 0.0 && *r < PI * EARTH_RADIUS_METERS / 2.0)?;
+            let tolerance = optional_number(v, 3, 0.1).filter(|t| *t > 0.0)?;
+            let half_step = (1.0 - (tolerance / radius).min(1.0)).acos();
+            let count = ((PI / half_step).ceil() as usize).clamp(8, MAX_BUFFER_VERTICES);
+            let ring: Vec<(f64, f64)> = (0..count)
+                .map(|k| {
+                    // Decreasing azimuths go counter-clockwise, as GeoJSON shells do.
+                    let azimuth = -2.0 * PI * k as f64 / count as f64;
+                    sphere::destination(longitude, latitude, azimuth, radius / EARTH_RADIUS_METERS)
+                })
+                .collect();
+            Some(geojson::ring_polygon(&ring))
+        })()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seattle_to_los_angeles_matches_the_documented_distance() {
+        let distance = distance_meters((-122.407628, 47.578557), (-118.275287, 34.019056));
+        assert!((distance - 1546754.35197381).abs() < 1e-6, "{distance}");
+    }
+
+    fn run(name: &str, args: Vec<Value>) -> Value {
+        let kernel = crate::engine::functions::scalar(name).expect("a kernel");
+        let args: Vec<Datum> = args.into_iter().map(|v| Datum::Scalar(v, ScalarType::Dynamic)).collect();
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        match kernel(&args, &ctx) {
+            Ok(datum) => datum.get(0),
+            Err(_) => Value::Null,
+        }
+    }
+
+    #[test]
+    fn bad_input_gives_null_not_a_panic() {
+        let text = |t: &str| Value::str(t);
+        let shape = |t: &str| Value::Dynamic(crate::engine::value::Dyn::parse_json(t));
+        let bad = [
+            Value::Null,
+            Value::Real(f64::NAN),
+            Value::Real(1e308),
+            text("xyz"),
+            shape("{}"),
+            shape(r#"{"type":"Polygon","coordinates":[[]]}"#),
+            shape(r#"{"type":"LineString","coordinates":[[0,0],[180,0]]}"#),
+        ];
+        for name in [
+            "geo_distance_2points",
+            "geo_point_in_circle",
+            "geo_angle",
+            "geo_point_buffer",
+            "geo_point_to_s2cell",
+            "geo_point_to_h3cell",
+            "geo_point_to_geohash",
+            "geo_h3cell_rings",
+            "geo_h3cell_children",
+            "geo_s2cell_to_polygon",
+            "geo_polygon_area",
+            "geo_line_length",
+            "geo_point_in_polygon",
+            "geo_distance_point_to_line",
+            "geo_line_interpolate_point",
+            "geo_polygon_densify",
+        ] {
+            for value in &bad {
+                for arity in 1..=6 {
+                    let args = vec![value.clone(); arity];
+                    let result = run(name, args);
+                    assert!(
+                        result.is_null() || matches!(&result, Value::String(s) if s.is_empty()),
+                        "{name} gave {result:?}"
+                    );
+                }
+            }
+        }
+    }
+}
