@@ -1,5 +1,6 @@
 //! Unit conversions: `convert_angle`, `convert_force`, `convert_length`,
-//! `convert_mass`, `convert_temperature` and `convert_volume`.
+//! `convert_mass`, `convert_speed`, `convert_temperature` and
+//! `convert_volume`.
 //!
 //! Kusto takes its unit names and factors from the UnitsNet library. Every
 //! factor below is copied from UnitsNet's unit definitions
@@ -27,6 +28,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "convert_force" => |a, c| convert("convert_force", FORCE, a, c),
         "convert_length" => |a, c| convert("convert_length", LENGTH, a, c),
         "convert_mass" => |a, c| convert("convert_mass", MASS, a, c),
+        "convert_speed" => |a, c| convert("convert_speed", SPEED, a, c),
         "convert_temperature" => |a, c| convert("convert_temperature", TEMPERATURE, a, c),
         "convert_volume" => |a, c| convert("convert_volume", VOLUME, a, c),
         _ => return None,
@@ -220,6 +222,51 @@ const MASS: &[Unit] = &[
     times!("EarthMass", 5.9722E+24),
 ];
 
+/// Speed.json; base unit MeterPerSecond. Prefixed units apply the prefix to
+/// the unit's own conversion, as UnitsNet generates them.
+const SPEED: &[Unit] = &[
+    Unit { name: "MeterPerSecond", to_base: |x| x, from_base: |x| x },
+    prefixed!("NanometerPerSecond", 1.0, 1e-9),
+    prefixed!("MicrometerPerSecond", 1.0, 1e-6),
+    prefixed!("MillimeterPerSecond", 1.0, 1e-3),
+    prefixed!("CentimeterPerSecond", 1.0, 1e-2),
+    prefixed!("DecimeterPerSecond", 1.0, 1e-1),
+    prefixed!("KilometerPerSecond", 1.0, 1e3),
+    per!("MeterPerMinute", 60.0),
+    Unit { name: "NanometerPerMinute", to_base: |x| (x / 60.0) * 1e-9, from_base: |x| (x * 60.0) / 1e-9 },
+    Unit { name: "MicrometerPerMinute", to_base: |x| (x / 60.0) * 1e-6, from_base: |x| (x * 60.0) / 1e-6 },
+    Unit { name: "MillimeterPerMinute", to_base: |x| (x / 60.0) * 1e-3, from_base: |x| (x * 60.0) / 1e-3 },
+    Unit { name: "CentimeterPerMinute", to_base: |x| (x / 60.0) * 1e-2, from_base: |x| (x * 60.0) / 1e-2 },
+    Unit { name: "DecimeterPerMinute", to_base: |x| (x / 60.0) * 1e-1, from_base: |x| (x * 60.0) / 1e-1 },
+    Unit { name: "KilometerPerMinute", to_base: |x| (x / 60.0) * 1e3, from_base: |x| (x * 60.0) / 1e3 },
+    per!("MeterPerHour", 3600.0),
+    Unit { name: "MillimeterPerHour", to_base: |x| (x / 3600.0) * 1e-3, from_base: |x| (x * 3600.0) / 1e-3 },
+    Unit { name: "CentimeterPerHour", to_base: |x| (x / 3600.0) * 1e-2, from_base: |x| (x * 3600.0) / 1e-2 },
+    Unit { name: "KilometerPerHour", to_base: |x| (x / 3600.0) * 1e3, from_base: |x| (x * 3600.0) / 1e3 },
+    times!("FootPerSecond", 0.3048),
+    Unit { name: "FootPerMinute", to_base: |x| x * 0.3048 / 60.0, from_base: |x| x / 0.3048 * 60.0 },
+    Unit { name: "FootPerHour", to_base: |x| x * 0.3048 / 3600.0, from_base: |x| x / 0.3048 * 3600.0 },
+    Unit { name: "UsSurveyFootPerSecond", to_base: |x| x * 1200.0 / 3937.0, from_base: |x| x * 3937.0 / 1200.0 },
+    Unit {
+        name: "UsSurveyFootPerMinute",
+        to_base: |x| (x * 1200.0 / 3937.0) / 60.0,
+        from_base: |x| (x * 3937.0 / 1200.0) * 60.0,
+    },
+    Unit {
+        name: "UsSurveyFootPerHour",
+        to_base: |x| (x * 1200.0 / 3937.0) / 3600.0,
+        from_base: |x| (x * 3937.0 / 1200.0) * 3600.0,
+    },
+    times!("InchPerSecond", 2.54e-2),
+    Unit { name: "InchPerMinute", to_base: |x| (x / 60.0) * 2.54e-2, from_base: |x| (x / 2.54e-2) * 60.0 },
+    Unit { name: "InchPerHour", to_base: |x| (x / 3600.0) * 2.54e-2, from_base: |x| (x / 2.54e-2) * 3600.0 },
+    times!("YardPerSecond", 0.9144),
+    Unit { name: "YardPerMinute", to_base: |x| x * 0.9144 / 60.0, from_base: |x| x / 0.9144 * 60.0 },
+    Unit { name: "YardPerHour", to_base: |x| x * 0.9144 / 3600.0, from_base: |x| x / 0.9144 * 3600.0 },
+    times!("Knot", 0.514444),
+    times!("MilePerHour", 0.44704),
+];
+
 /// Temperature.json; base unit Kelvin. Not linear: each unit has its own
 /// offset.
 const TEMPERATURE: &[Unit] = &[
@@ -329,6 +376,8 @@ mod tests {
         assert!(close(real("convert_mass", 1.2, "Kilogram", "Pound"), 2.64554714621853));
         assert!(close(real("convert_temperature", 1.2, "Kelvin", "DegreeCelsius"), -271.95));
         assert!(close(real("convert_volume", 1.2, "CubicMeter", "AcreFoot"), 0.0009728568));
+        assert!(close(real("convert_speed", 1.2, "MeterPerSecond", "CentimeterPerHour"), 432000.0));
+        assert!(close(real("convert_speed", 36.0, "KilometerPerHour", "MeterPerSecond"), 10.0));
     }
 
     #[test]
