@@ -84,7 +84,7 @@ fn convert(name: &str, units: &[Unit], args: &[Datum], ctx: &EvalCtx) -> ExecRes
     })
 }
 
-/// Angle.json; base unit Degree.
+/// Angle.json (commit 0ddfd57b6134f5a9cfb4e43ad684a31ca94b3d2e); base unit Degree.
 const ANGLE: &[Unit] = &[
     Unit { name: "Degree", to_base: |x| x, from_base: |x| x },
     prefixed!("Microdegree", 1.0, 1e-6),
@@ -132,7 +132,7 @@ const ANGLE: &[Unit] = &[
     },
 ];
 
-/// Force.json; base unit Newton.
+/// Force.json (commit 0ddfd57b6134f5a9cfb4e43ad684a31ca94b3d2e); base unit Newton.
 const FORCE: &[Unit] = &[
     Unit { name: "Newton", to_base: |x| x, from_base: |x| x },
     prefixed!("Micronewton", 1.0, 1e-6),
@@ -193,7 +193,7 @@ const LENGTH: &[Unit] = &[
     times!("Yard", 0.9144),
 ];
 
-/// Mass.json; base unit Kilogram.
+/// Mass.json (commit 0b4086def28fbb27888c86eac974aaf6e52bb146); base unit Kilogram.
 const MASS: &[Unit] = &[
     per!("Gram", 1e3),
     Unit { name: "Nanogram", to_base: |x| (x / 1e3) * 1e-9, from_base: |x| (x * 1e3) / 1e-9 },
@@ -222,7 +222,7 @@ const MASS: &[Unit] = &[
     times!("EarthMass", 5.9722E+24),
 ];
 
-/// Speed.json; base unit MeterPerSecond. Prefixed units apply the prefix to
+/// Speed.json (commit 0ddfd57b6134f5a9cfb4e43ad684a31ca94b3d2e); base unit MeterPerSecond. Prefixed units apply the prefix to
 /// the unit's own conversion, as UnitsNet generates them.
 const SPEED: &[Unit] = &[
     Unit { name: "MeterPerSecond", to_base: |x| x, from_base: |x| x },
@@ -267,7 +267,7 @@ const SPEED: &[Unit] = &[
     times!("MilePerHour", 0.44704),
 ];
 
-/// Temperature.json; base unit Kelvin. Not linear: each unit has its own
+/// Temperature.json (commit 0ddfd57b6134f5a9cfb4e43ad684a31ca94b3d2e); base unit Kelvin. Not linear: each unit has its own
 /// offset.
 const TEMPERATURE: &[Unit] = &[
     Unit { name: "Kelvin", to_base: |x| x, from_base: |x| x },
@@ -290,7 +290,7 @@ const TEMPERATURE: &[Unit] = &[
     times!("SolarTemperature", 5778.0),
 ];
 
-/// Volume.json; base unit CubicMeter. `BoardFoot` is listed by the docs but
+/// Volume.json (commit 050dc490836537c2fd09266cad149ae56b080792); base unit CubicMeter. `BoardFoot` is listed by the docs but
 /// has no definition in the UnitsNet version available to us, so it is left
 /// out (null).
 const VOLUME: &[Unit] = &[
