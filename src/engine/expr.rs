@@ -211,6 +211,20 @@ impl<'a, 'q> Compiler<'a, 'q> {
                     None => self.compile_in(default, env),
                 };
             }
+            // `bag_pack_columns(A, B)`: `bag_pack("A", A, "B", B)`; the
+            // arguments must be column names, whose names become the keys.
+            "bag_pack_columns" => {
+                let mut packed = Vec::with_capacity(args.len() * 2);
+                for arg in args {
+                    let ExprKind::Name(ident) = &arg.kind else {
+                        return Err(ExecError::runtime("`bag_pack_columns` takes column names").at(arg.span));
+                    };
+                    packed.push(Compiled::Const(Value::str(&ident.name), ScalarType::String));
+                    packed.push(self.compile_in(arg, env).map_err(|e| e.at(arg.span))?);
+                }
+                let kernel = functions::dynamic::bag_pack as ScalarKernel;
+                return Ok(Compiled::Call { name: name.to_string(), kernel, args: packed, span });
+            }
             "pack_all" => {
                 let mut packed = Vec::new();
                 for (index, field) in self.input.fields.iter().enumerate() {

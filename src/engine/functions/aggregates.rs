@@ -98,6 +98,9 @@ pub fn is_supported(name: &str) -> bool {
 
 /// Computes aggregate `name` over `args`.
 pub fn aggregate(name: &str, args: &[Datum], grouping: &Grouping) -> ExecResult<Column> {
+    if let Some(result) = crate::engine::functions::sketches::aggregate(name, args, grouping) {
+        return result;
+    }
     let (base, conditional) = base_name(name);
     let (args, mask) = if conditional {
         let Some((predicate, rest)) = args.split_last() else {

@@ -14,6 +14,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
     Some(match name {
         "array_iff" | "array_iif" => array_iff,
         "array_reverse" => array_reverse,
+        "repeat" => repeat,
         "array_rotate_left" => |a, c| array_rotate(a, c, "array_rotate_left", -1),
         "array_rotate_right" => |a, c| array_rotate(a, c, "array_rotate_right", 1),
         "array_shift_left" => |a, c| array_shift(a, c, "array_shift_left", -1),
@@ -176,6 +177,28 @@ fn jaccard_index(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
+/// The longest array `repeat` builds; a larger count is refused rather than
+/// filling memory (Kusto documents no limit).
+const MAX_REPEAT: i64 = 1_048_576;
+
+/// `repeat(value, count)`: an array of `count` copies of `value`; an empty
+/// array for 0, null for a negative or null count.
+fn repeat(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("repeat", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let Some(count) = v[1].as_i64() else { return Ok(Value::Null) };
+        if count < 0 {
+            return Ok(Value::Null);
+        }
+        if count > MAX_REPEAT {
+            return Err(crate::engine::error::ExecError::runtime(format!(
+                "`repeat` count {count} is above the local limit of {MAX_REPEAT}"
+            )));
+        }
+        Ok(Value::Dynamic(Dyn::array(vec![v[0].to_dyn(); count as usize])))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +259,20 @@ mod tests {
         assert_eq!(call("jaccard_index", &[json("[1,2,3]"), json("[1,2,3,4]")]), "Real(0.75)");
         assert_eq!(call("jaccard_index", &[json("[1,1,2]"), json("[2,2]")]), "Real(0.5)");
         assert_eq!(call("array_reverse", &[json(r#"["a",1]"#)]), r#"[1,"a"]"#);
+    }
+
+    #[test]
+    fn repeat_counts() {
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        let call = |value: Value, count: Value| {
+            let ty = value.scalar_type().unwrap_or(ScalarType::Long);
+            repeat(&[Datum::Scalar(value, ty), Datum::Scalar(count, ScalarType::Long)], &ctx).map(|d| d.get(0))
+        };
+        assert_eq!(call(Value::Long(1), Value::Long(3)).expect("ok").to_kql_string(), "[1,1,1]");
+        assert_eq!(call(Value::str("a"), Value::Long(2)).expect("ok").to_kql_string(), r#"["a","a"]"#);
+        assert_eq!(call(Value::Long(1), Value::Long(0)).expect("ok").to_kql_string(), "[]");
+        assert!(call(Value::Long(1), Value::Long(-1)).expect("ok").is_null());
+        assert!(call(Value::Long(1), Value::Null).expect("ok").is_null());
+        assert!(call(Value::Long(1), Value::Long(MAX_REPEAT + 1)).is_err());
     }
 }

@@ -17,6 +17,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "bag_remove_keys" => bag_remove_keys,
         "bag_zip" => bag_zip,
         "dynamic_to_json" => dynamic_to_json,
+        "treepath" => treepath,
         _ => return None,
     })
 }
@@ -153,6 +154,45 @@ fn remove_path(node: &Dyn, path: &[String]) -> Dyn {
     Dyn::Bag(Arc::new(entries))
 }
 
+/// `treepath(object)`: the path of every node below the root, in document
+/// order: `['key']` for a bag entry and `[0]` for the elements of an array
+/// (all elements share the one path, listed once), as the docs' examples
+/// show. Null for a value that is not `dynamic`.
+fn treepath(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("treepath", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let Value::Dynamic(root) = &v[0] else { return Ok(Value::Null) };
+        let mut paths: Vec<String> = Vec::new();
+        collect_paths(root, "", &mut paths);
+        Ok(Value::Dynamic(Dyn::array(paths.iter().map(|path| Dyn::str(path)).collect())))
+    })
+}
+
+fn collect_paths(node: &Dyn, prefix: &str, paths: &mut Vec<String>) {
+    let push = |path: String, paths: &mut Vec<String>| {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    };
+    match node {
+        Dyn::Bag(entries) => {
+            for (key, value) in entries.iter() {
+                let path = format!("{prefix}['{}']", key.replace('\\', "\\\\").replace('\'', "\\'"));
+                push(path.clone(), paths);
+                collect_paths(value, &path, paths);
+            }
+        }
+        Dyn::Array(items) if !items.is_empty() => {
+            let path = format!("{prefix}[0]");
+            push(path.clone(), paths);
+            for item in items.iter() {
+                collect_paths(item, &path, paths);
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +259,25 @@ mod tests {
         );
         assert_eq!(call("bag_remove_keys", &[json(r#"{"a":1}"#), json(r#"["zz"]"#)]), r#"{"a":1}"#);
         assert_eq!(call("bag_remove_keys", &[Value::str("x"), json(r#"["a"]"#)]), "null");
+    }
+
+    #[test]
+    fn treepath_matches_the_docs() {
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        let paths = |json: &str| {
+            let value = Value::Dynamic(Dyn::parse_json(json));
+            treepath(&[Datum::Scalar(value, ScalarType::Dynamic)], &ctx).expect("a result").get(0).to_kql_string()
+        };
+        assert_eq!(paths(r#"{"a":"b", "c":123}"#), r#"["['a']","['c']"]"#);
+        assert_eq!(paths(r#"{"prop1":[1,2,3,4], "prop2":"value2"}"#), r#"["['prop1']","['prop1'][0]","['prop2']"]"#);
+        assert_eq!(
+            paths(r#"{"listProperty":[100,200,300,"abcde",{"x":"y"}]}"#),
+            r#"["['listProperty']","['listProperty'][0]","['listProperty'][0]['x']"]"#
+        );
+        assert_eq!(paths(r#"{"a":{"b":{"c":1}}, "e":[]}"#), r#"["['a']","['a']['b']","['a']['b']['c']","['e']"]"#);
+        assert_eq!(paths("5"), "[]");
+        assert_eq!(paths("{}"), "[]");
+        let null = treepath(&[Datum::Scalar(Value::Null, ScalarType::String)], &ctx).expect("a result");
+        assert!(null.get(0).is_null());
     }
 }

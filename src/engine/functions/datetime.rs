@@ -24,6 +24,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "endofmonth" => |a, c| start_of(a, c, Unit::Month, true),
         "endofyear" => |a, c| start_of(a, c, Unit::Year, true),
         "dayofweek" => dayofweek,
+        "week_of_year" => week_of_year,
         "dayofmonth" => |a, c| part_kernel(a, c, "day", ScalarType::Int),
         "dayofyear" => |a, c| part_kernel(a, c, "dayofyear", ScalarType::Int),
         "getyear" => |a, c| part_kernel(a, c, "year", ScalarType::Int),
@@ -110,6 +111,41 @@ fn start_of(args: &[Datum], ctx: &EvalCtx, unit: Unit, end: bool) -> ExecResult<
             start_ticks(ticks, unit, offset).map_or(Value::Null, Value::DateTime)
         })
     })
+}
+
+/// `week_of_year(date)`: the ISO 8601 week number (weeks start on Monday;
+/// week 1 holds the year's first Thursday), 1 to 53.
+fn week_of_year(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("week_of_year", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Int, |v| {
+        let Value::DateTime(ticks) = v[0] else { return Ok(Value::Null) };
+        Ok(iso_week(ticks.div_euclid(TICKS_PER_DAY)).map_or(Value::Null, |week| Value::Int(week as i32)))
+    })
+}
+
+/// The ISO week of the day `days` after 0001-01-01 (a Monday).
+fn iso_week(days: i64) -> Option<i64> {
+    let (year, _, _) = time::civil_from_days(days);
+    let weekday = days.rem_euclid(7) + 1;
+    let ordinal = days - days_from_civil(year, 1, 1)? + 1;
+    let week = (ordinal - weekday + 10) / 7;
+    if week < 1 {
+        return Some(iso_weeks_in_year(year - 1));
+    }
+    if week > iso_weeks_in_year(year) {
+        return Some(1);
+    }
+    Some(week)
+}
+
+/// 53 when the year starts on a Thursday, or is a leap year starting on a
+/// Wednesday; 52 otherwise. Computed with the proleptic Gregorian weekday.
+fn iso_weeks_in_year(year: i64) -> i64 {
+    // Weekday (0 = Monday) of 1 January, from the days since 0001-01-01.
+    let previous = year - 1;
+    let jan1 = (previous * 365 + previous / 4 - previous / 100 + previous / 400).rem_euclid(7);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if jan1 == 3 || (leap && jan1 == 2) { 53 } else { 52 }
 }
 
 fn dayofweek(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
@@ -267,4 +303,36 @@ fn make_timespan(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
             + seconds * TICKS_PER_SECOND as f64;
         Ok(Value::TimeSpan(ticks.round() as i64))
     })
+}
+
+#[cfg(test)]
+mod week_tests {
+    use super::*;
+
+    fn week(text: &str) -> Value {
+        let ticks = crate::syntax::literal::parse_datetime(text).expect("a datetime");
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        week_of_year(&[Datum::Scalar(Value::DateTime(ticks), ScalarType::DateTime)], &ctx).expect("a week").get(0)
+    }
+
+    #[test]
+    fn iso_weeks_match_the_docs() {
+        assert_eq!(week("2020-12-31"), Value::Int(53));
+        assert_eq!(week("2020-06-15"), Value::Int(25));
+        assert_eq!(week("1970-01-01"), Value::Int(1));
+        assert_eq!(week("2000-01-01"), Value::Int(52));
+    }
+
+    #[test]
+    fn iso_week_boundaries() {
+        // 2018-12-31 is a Monday in week 1 of 2019; 2021-01-03 a Sunday in week 53 of 2020.
+        assert_eq!(week("2018-12-31"), Value::Int(1));
+        assert_eq!(week("2021-01-03"), Value::Int(53));
+        assert_eq!(week("2021-01-04"), Value::Int(1));
+        assert_eq!(week("0001-01-01"), Value::Int(1));
+        assert_eq!(week("9999-12-31"), Value::Int(52));
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        let null = week_of_year(&[Datum::Scalar(Value::Null, ScalarType::DateTime)], &ctx).expect("a result");
+        assert!(null.get(0).is_null());
+    }
 }

@@ -12,6 +12,8 @@ use crate::syntax::ast::ScalarType;
 pub fn lookup(name: &str) -> Option<ScalarKernel> {
     Some(match name {
         "ipv4_is_private" => ipv4_is_private,
+        "ipv4_netmask_suffix" => ipv4_netmask_suffix,
+        "parse_ipv4_mask" => parse_ipv4_mask,
         "ipv4_is_in_range" => ipv4_is_in_range,
         "ipv4_is_in_any_range" => ipv4_is_in_any_range,
         "ipv4_is_match" => ipv4_is_match,
@@ -129,6 +131,29 @@ fn ipv4_compare(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 /// address (text, or a number as `parse_ipv4` gives) masked with the smaller
 /// of its own prefix and `prefix` (default 32), `format_ipv4_mask` adding
 /// `/prefix`. An invalid address or a prefix outside 0..=32 gives "".
+/// `ipv4_netmask_suffix(ip)`: the `/prefix` of an IPv4 address, 32 when it
+/// has none; null for text that is not an IPv4 address.
+fn ipv4_netmask_suffix(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("ipv4_netmask_suffix", args, 1, 1)?;
+    map_text(&args[0], ctx, ScalarType::Long, |text| {
+        parse_ipv4(text).map_or(Value::Null, |(_, prefix)| Value::Long(i64::from(prefix)))
+    })
+}
+
+/// `parse_ipv4_mask(ip, prefix)`: the address as a long, keeping only its
+/// `prefix` (0 to 32) most significant bits, or fewer when the text has a
+/// shorter `/prefix` of its own; null for bad input.
+fn parse_ipv4_mask(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("parse_ipv4_mask", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Long, |v| {
+        let requested = v[1].as_i64().filter(|p| (0..=32).contains(p)).map(|p| p as u8);
+        let (Some((ip, own)), Some(requested)) = (parse_ipv4(&v[0].to_kql_string()), requested) else {
+            return Ok(Value::Null);
+        };
+        Ok(Value::Long(i64::from(ip & mask(own.min(requested)))))
+    })
+}
+
 fn format_ipv4(args: &[Datum], ctx: &EvalCtx, name: &str, with_mask: bool) -> ExecResult<Datum> {
     expect_args(name, args, 1, 2)?;
     map_rows(args, ctx, ScalarType::String, |v| {
@@ -297,5 +322,30 @@ mod tests {
         assert_eq!(parse_search_term("127.0.", false), None);
         assert_eq!(parse_search_term("300.", true), None);
         assert_eq!(parse_search_term("", true), None);
+    }
+
+    #[test]
+    fn netmask_suffix_and_mask_parsing() {
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        let one = |kernel: ScalarKernel, args: &[Value]| {
+            let datums: Vec<Datum> =
+                args.iter().map(|v| Datum::Scalar(v.clone(), v.scalar_type().unwrap_or(ScalarType::String))).collect();
+            kernel(&datums, &ctx).expect("a result").get(0)
+        };
+        assert_eq!(one(ipv4_netmask_suffix, &[Value::str("10.1.2.3")]), Value::Long(32));
+        assert_eq!(one(ipv4_netmask_suffix, &[Value::str("192.168.1.1/24")]), Value::Long(24));
+        assert_eq!(one(ipv4_netmask_suffix, &[Value::str("127.0.0.1/16")]), Value::Long(16));
+        assert!(one(ipv4_netmask_suffix, &[Value::str("")]).is_null());
+        assert!(one(ipv4_netmask_suffix, &[Value::str("10.1.2.3/33")]).is_null());
+        assert!(one(ipv4_netmask_suffix, &[Value::str("not an ip")]).is_null());
+        let masked = |ip: &str, prefix: Value| one(parse_ipv4_mask, &[Value::str(ip), prefix]);
+        assert_eq!(masked("127.0.0.1", Value::Long(24)), Value::Long(2_130_706_432));
+        assert_eq!(masked("192.168.1.2", Value::Long(24)), Value::Long(3_232_235_776));
+        assert_eq!(masked("192.1.168.3", Value::Long(31)), masked("192.1.168.2", Value::Long(31)));
+        assert_eq!(masked("1.2.3.4", Value::Long(0)), Value::Long(0));
+        assert!(masked("1.2.3.4", Value::Long(33)).is_null());
+        assert!(masked("1.2.3.4", Value::Long(-1)).is_null());
+        assert!(masked("1.2.3.4", Value::Null).is_null());
+        assert!(masked("", Value::Long(24)).is_null());
     }
 }

@@ -17,6 +17,8 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "parse_ipv6_mask" => parse_ipv6_mask,
         "ipv6_compare" => ipv6_compare,
         "ipv6_is_match" => ipv6_is_match,
+        "ipv6_is_in_range" => ipv6_is_in_range,
+        "ipv6_is_in_any_range" => ipv6_is_in_any_range,
         _ => return None,
     })
 }
@@ -123,6 +125,50 @@ fn ipv6_is_match(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
+/// True when `address` lies in `range`, both compared on the shorter of
+/// their prefixes; `None` when either is not an IPv6 (or IPv4) address.
+fn ipv6_in_range(address: &str, range: &str) -> Option<bool> {
+    let (address, address_prefix) = parse_ipv6_text(address)?;
+    let (range, range_prefix) = parse_ipv6_text(range)?;
+    let prefix = address_prefix.min(range_prefix);
+    let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+    Some(address & mask == range & mask)
+}
+
+/// `ipv6_is_in_range(address, range)`: null when either fails to parse.
+fn ipv6_is_in_range(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("ipv6_is_in_range", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Bool, |v| {
+        if v[0].is_null() || v[1].is_null() {
+            return Ok(Value::Null);
+        }
+        Ok(ipv6_in_range(&v[0].to_kql_string(), &v[1].to_kql_string()).map_or(Value::Null, Value::Bool))
+    })
+}
+
+/// `ipv6_is_in_any_range(address, range, ...)` or with a `dynamic` array of
+/// ranges: null when the address fails to parse, otherwise whether any
+/// range holds it (ranges that fail to parse hold nothing).
+fn ipv6_is_in_any_range(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("ipv6_is_in_any_range", args, 2, 32_768)?;
+    map_rows(args, ctx, ScalarType::Bool, |v| {
+        let address = v[0].to_kql_string();
+        if v[0].is_null() || parse_ipv6_text(&address).is_none() {
+            return Ok(Value::Null);
+        }
+        let mut ranges: Vec<String> = Vec::new();
+        for value in &v[1..] {
+            match value {
+                Value::Dynamic(crate::engine::value::Dyn::Array(items)) => {
+                    ranges.extend(items.iter().map(|item| item.to_kql_string()))
+                }
+                other => ranges.push(other.to_kql_string()),
+            }
+        }
+        Ok(Value::Bool(ranges.iter().any(|range| ipv6_in_range(&address, range) == Some(true))))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +206,37 @@ mod tests {
         );
         assert_eq!(compare_values("fe80::1", "fe80::2", None), Some(-1));
         assert_eq!(compare_values("fe80::1", "junk", None), None);
+    }
+
+    #[test]
+    fn ipv6_ranges_match_the_docs() {
+        let address = "a5e:f127:8a9d:146d:e102:b5d3:c755:abcd";
+        assert_eq!(ipv6_in_range(address, "a5e:f127:8a9d:146d:e102:b5d3:c755:0000/112"), Some(true));
+        assert_eq!(ipv6_in_range(address, address), Some(true));
+        assert_eq!(ipv6_in_range(address, "0:0:0:0:0:ffff:c0a8:ac/60"), Some(false));
+        assert_eq!(
+            ipv6_in_range("a5e:f127:8a9d:146d:e102:b5d3:c756:abd1", "a5e:f127:8a9d:146d:e102:b5d3:c755:f6cd/112"),
+            Some(false)
+        );
+        assert_eq!(ipv6_in_range(address, "::/0"), Some(true));
+        assert_eq!(ipv6_in_range("", address), None);
+        assert_eq!(ipv6_in_range(address, "not an address"), None);
+    }
+
+    #[test]
+    fn ipv6_any_range_kernel() {
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        let ranges = Value::Dynamic(crate::engine::value::Dyn::array(vec![
+            crate::engine::value::Dyn::str("a5e:f127:8a9d:146d:e102:b5d3:c755:f6cd/112"),
+            crate::engine::value::Dyn::str("0:0:0:0:0:ffff:c0a8:ac/60"),
+        ]));
+        let call = |address: Value| {
+            let args = [Datum::Scalar(address, ScalarType::String), Datum::Scalar(ranges.clone(), ScalarType::Dynamic)];
+            ipv6_is_in_any_range(&args, &ctx).expect("a result").get(0)
+        };
+        assert_eq!(call(Value::str("a5e:f127:8a9d:146d:e102:b5d3:c755:abcd")), Value::Bool(true));
+        assert_eq!(call(Value::str("a5e:f127:8a9d:146d:e102:b5d3:c756:abd1")), Value::Bool(false));
+        assert!(call(Value::str("")).is_null());
+        assert!(call(Value::str("garbage")).is_null());
     }
 }

@@ -16,6 +16,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "bin" | "floor" => bin,
         "bin_at" => bin_at,
         "abs" => abs,
+        "around" => around,
         "round" => round,
         "ceiling" => ceiling,
         "sqrt" => |a, c| real1("sqrt", a, c, f64::sqrt),
@@ -306,6 +307,33 @@ fn tohex(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
+/// `around(value, center, delta)`: whether `value` lies in
+/// `[center - delta, center + delta]`; null if any argument is null or not
+/// a number, datetime or timespan. Whole numbers and times are compared
+/// exactly (in 128 bits), reals as reals.
+fn around(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("around", args, 3, 3)?;
+    map_rows(args, ctx, ScalarType::Bool, |v| {
+        let whole = |value: &Value| match value {
+            Value::Int(n) => Some(i128::from(*n)),
+            Value::Long(n) | Value::DateTime(n) | Value::TimeSpan(n) => Some(i128::from(*n)),
+            _ => None,
+        };
+        if let (Some(x), Some(center), Some(delta)) = (whole(&v[0]), whole(&v[1]), whole(&v[2])) {
+            return Ok(Value::Bool(center - delta <= x && x <= center + delta));
+        }
+        let real = |value: &Value| match value {
+            Value::Real(x) => Some(*x),
+            Value::Decimal(_) => value.as_f64(),
+            other => whole(other).map(|n| n as f64),
+        };
+        Ok(match (real(&v[0]), real(&v[1]), real(&v[2])) {
+            (Some(x), Some(center), Some(delta)) => Value::Bool(center - delta <= x && x <= center + delta),
+            _ => Value::Null,
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,5 +391,34 @@ mod tests {
         assert_eq!(random_below(highest, 10), 9.0);
         assert_eq!(random_below(unit_interval(0), 10), 0.0);
         assert!(random_below(highest, i64::MAX) < i64::MAX as f64);
+    }
+
+    #[test]
+    fn around_is_inclusive_and_null_safe() {
+        let ctx = EvalCtx { rows: 1, now: 0 };
+        let call = |a: Value, b: Value, c: Value| {
+            let datums: Vec<Datum> = [a, b, c]
+                .into_iter()
+                .map(|v| {
+                    let ty = v.scalar_type().unwrap_or(ScalarType::Real);
+                    Datum::Scalar(v, ty)
+                })
+                .collect();
+            around(&datums, &ctx).expect("a result").get(0)
+        };
+        let minute = crate::engine::time::TICKS_PER_MINUTE;
+        let center = 100 * minute;
+        assert_eq!(
+            call(Value::DateTime(center + minute), Value::DateTime(center), Value::TimeSpan(minute)),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            call(Value::DateTime(center - minute - 1), Value::DateTime(center), Value::TimeSpan(minute)),
+            Value::Bool(false)
+        );
+        assert_eq!(call(Value::Real(1.5), Value::Long(1), Value::Real(0.5)), Value::Bool(true));
+        assert_eq!(call(Value::Real(1.6), Value::Long(1), Value::Real(0.5)), Value::Bool(false));
+        assert!(call(Value::Null, Value::Long(1), Value::Long(1)).is_null());
+        assert!(call(Value::str("x"), Value::Long(1), Value::Long(1)).is_null());
     }
 }

@@ -28,9 +28,11 @@ pub mod series;
 pub mod series_fill;
 pub mod series_math;
 pub mod series_model;
+pub mod sketches;
 pub mod stats;
 pub mod string;
 pub mod text_match;
+pub mod unit_conversion;
 pub mod units;
 pub mod url;
 pub mod version;
@@ -78,6 +80,8 @@ pub fn scalar(name: &str) -> Option<ScalarKernel> {
         .or_else(|| series_fill::lookup(name))
         .or_else(|| url::lookup(name))
         .or_else(|| units::lookup(name))
+        .or_else(|| unit_conversion::lookup(name))
+        .or_else(|| sketches::lookup(name))
         .or_else(|| version::lookup(name))
         .or_else(|| xml::lookup(name))
         .or_else(|| window::lookup(name))
