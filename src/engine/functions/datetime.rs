@@ -269,10 +269,18 @@ fn datetime_diff(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
+/// The last tick of 9999-12-31, the largest datetime.
+const MAX_DATETIME_TICKS: i64 = 3_155_378_975_999_999_999;
+
 fn unix(args: &[Datum], ctx: &EvalCtx, ticks_per_unit: f64) -> ExecResult<Datum> {
     expect_args("unixtime_todatetime", args, 1, 1)?;
     map_rows(args, ctx, ScalarType::DateTime, |v| {
-        Ok(v[0].as_f64().map_or(Value::Null, |x| Value::DateTime(UNIX_EPOCH_TICKS + (x * ticks_per_unit) as i64)))
+        // Null outside the datetime range (0001-01-01 to 9999-12-31).
+        let ticks = v[0].as_f64().map(|x| UNIX_EPOCH_TICKS as f64 + x * ticks_per_unit);
+        Ok(match ticks {
+            Some(ticks) if (0.0..=MAX_DATETIME_TICKS as f64).contains(&ticks) => Value::DateTime(ticks as i64),
+            _ => Value::Null,
+        })
     })
 }
 
