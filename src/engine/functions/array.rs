@@ -203,15 +203,10 @@ fn repeat(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 mod tests {
     use super::*;
 
-    fn json(text: &str) -> Value {
-        Value::Dynamic(Dyn::parse_json(text))
-    }
+    use crate::engine::functions::test_support::{call_constant, json};
 
     fn call(name: &str, args: &[Value]) -> String {
-        let datums: Vec<Datum> =
-            args.iter().map(|v| Datum::Scalar(v.clone(), v.scalar_type().unwrap_or(ScalarType::Dynamic))).collect();
-        let kernel = lookup(name).expect("an array function");
-        match kernel(&datums, &EvalCtx { rows: 1, now: 0 }).expect("a result").get(0) {
+        match call_constant(lookup(name).expect("an array function"), args) {
             Value::Dynamic(d) => d.to_json(),
             other => format!("{other:?}"),
         }

@@ -154,3 +154,24 @@ pub fn constant_string(name: &str, arg: &Datum) -> ExecResult<String> {
         None => Err(ExecError::unsupported(format!("a non-constant argument to `{name}`"))),
     }
 }
+
+/// Helpers for the kernels' unit tests.
+#[cfg(test)]
+pub mod test_support {
+    use crate::engine::datum::Datum;
+    use crate::engine::functions::{EvalCtx, ScalarKernel};
+    use crate::engine::value::{Dyn, Value};
+    use crate::syntax::ast::ScalarType;
+
+    /// A `dynamic` value from JSON text.
+    pub fn json(text: &str) -> Value {
+        Value::Dynamic(Dyn::parse_json(text))
+    }
+
+    /// `kernel` called on constant arguments (one row); panics on an error.
+    pub fn call_constant(kernel: ScalarKernel, args: &[Value]) -> Value {
+        let datums: Vec<Datum> =
+            args.iter().map(|v| Datum::Scalar(v.clone(), v.scalar_type().unwrap_or(ScalarType::Dynamic))).collect();
+        kernel(&datums, &EvalCtx { rows: 1, now: 0 }).expect("a result").get(0)
+    }
+}

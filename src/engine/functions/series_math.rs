@@ -279,15 +279,10 @@ fn series_pearson_correlation(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum
 mod tests {
     use super::*;
 
-    fn json(text: &str) -> Value {
-        Value::Dynamic(Dyn::parse_json(text))
-    }
+    use crate::engine::functions::test_support::{call_constant, json};
 
     fn call(name: &str, args: &[Value]) -> String {
-        let datums: Vec<Datum> =
-            args.iter().map(|v| Datum::Scalar(v.clone(), v.scalar_type().unwrap_or(ScalarType::Dynamic))).collect();
-        let kernel = lookup(name).expect("a series function");
-        match kernel(&datums, &EvalCtx { rows: 1, now: 0 }).expect("a result").get(0) {
+        match call_constant(lookup(name).expect("a series function"), args) {
             Value::Dynamic(d) => d.to_json(),
             other => other.to_kql_string(),
         }
