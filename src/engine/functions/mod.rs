@@ -32,6 +32,7 @@ pub mod sketches;
 pub mod stats;
 pub mod string;
 pub mod text_match;
+pub mod timezone;
 pub mod unit_conversion;
 pub mod units;
 pub mod url;
@@ -84,6 +85,7 @@ pub fn scalar(name: &str) -> Option<ScalarKernel> {
         .or_else(|| sketches::lookup(name))
         .or_else(|| version::lookup(name))
         .or_else(|| xml::lookup(name))
+        .or_else(|| timezone::lookup(name))
         .or_else(|| window::lookup(name))
         .or_else(|| series_model::lookup(name))
         .or_else(|| geo::lookup(name))
