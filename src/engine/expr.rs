@@ -547,41 +547,49 @@ impl Reads {
     }
 }
 
-/// True when `compiled` reads a column of its input.
-fn reads_a_column(compiled: &Compiled) -> bool {
-    match compiled {
-        Compiled::Const(..) => false,
-        Compiled::Column(_) => true,
-        Compiled::Negate(operand) | Compiled::Member { target: operand, .. } => reads_a_column(operand),
-        Compiled::Binary { left, right, .. } | Compiled::Index { target: left, index: right } => {
-            reads_a_column(left) || reads_a_column(right)
+impl Compiled {
+    /// Calls `visit` on each direct sub-expression.
+    fn for_each_child<'a>(&'a self, mut visit: impl FnMut(&'a Compiled)) {
+        match self {
+            Compiled::Const(..) | Compiled::Column(_) => {}
+            Compiled::Negate(operand) | Compiled::Member { target: operand, .. } => visit(operand),
+            Compiled::Binary { left, right, .. } | Compiled::Index { target: left, index: right } => {
+                visit(left);
+                visit(right);
+            }
+            Compiled::List { left, items, .. } => {
+                visit(left);
+                items.iter().for_each(visit);
+            }
+            Compiled::Between { expr, low, high, .. } => {
+                visit(expr);
+                visit(low);
+                visit(high);
+            }
+            Compiled::Call { args, .. } => args.iter().for_each(visit),
         }
-        Compiled::List { left, items, .. } => reads_a_column(left) || items.iter().any(reads_a_column),
-        Compiled::Between { expr, low, high, .. } => {
-            reads_a_column(expr) || reads_a_column(low) || reads_a_column(high)
-        }
-        Compiled::Call { args, .. } => args.iter().any(reads_a_column),
     }
 }
 
+/// True when `compiled` reads a column of its input.
+fn reads_a_column(compiled: &Compiled) -> bool {
+    if let Compiled::Column(_) = compiled {
+        return true;
+    }
+    let mut found = false;
+    compiled.for_each_child(|child| found = found || reads_a_column(child));
+    found
+}
+
 fn reads(compiled: &Compiled) -> Reads {
-    let all = |items: &mut dyn Iterator<Item = &Compiled>| items.fold(Reads::Nothing, |acc, item| acc.and(reads(item)));
     match compiled {
-        Compiled::Const(..) => Reads::Nothing,
         Compiled::Column(index) => Reads::Column(*index),
-        Compiled::Negate(operand) => reads(operand),
-        Compiled::Binary { left, right, .. } => reads(left).and(reads(right)),
-        Compiled::List { left, items, .. } => reads(left).and(all(&mut items.iter())),
-        Compiled::Between { expr, low, high, .. } => reads(expr).and(reads(low)).and(reads(high)),
-        Compiled::Call { name, args, .. } => {
-            if functions::is_row_independent(name) {
-                all(&mut args.iter())
-            } else {
-                Reads::More
-            }
+        Compiled::Call { name, .. } if !functions::is_row_independent(name) => Reads::More,
+        _ => {
+            let mut all = Reads::Nothing;
+            compiled.for_each_child(|child| all = all.and(reads(child)));
+            all
         }
-        Compiled::Member { target, .. } => reads(target),
-        Compiled::Index { target, index } => reads(target).and(reads(index)),
     }
 }
 
