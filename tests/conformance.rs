@@ -22,13 +22,27 @@ use serde_json::Value as Json;
 /// Categories the engine issue is measured on.
 const GATE: [&str; 4] = ["Tabular operators", "Aggregation functions", "Window functions", "Query statements"];
 /// Ratchet: raise when more examples pass.
-const MIN_PASSING: usize = 405;
+const MIN_PASSING: usize = 410;
+/// Ratchet on the count that includes examples passing against a corrected
+/// expectation (`DOC_CORRECTIONS`).
+const MIN_PASSING_CORRECTED: usize = 410;
+
+/// Examples whose documented output is wrong, found by reading the page: the
+/// example id, what is wrong, and a JSON object whose fields replace the
+/// example's (`columns`, `rows`, `query`). Such an example is compared with
+/// the corrected expectation and counted apart from the examples that pass as
+/// documented (the data set's README asks for this rather than bending the
+/// executor). A correction that is no longer needed fails the test, so the
+/// list cannot hide a pass or grow stale.
+const DOC_CORRECTIONS: &[(&str, &str, &str)] = &[];
 const MIN_GATE_PERCENT: f64 = 80.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Status {
     Pass,
     PassSoft,
+    /// Passes against the expectation `DOC_CORRECTIONS` corrects.
+    PassCorrected,
     Fail,
     Error,
 }
@@ -534,6 +548,7 @@ fn check_examples() {
     let mut gate_failures = Vec::new();
     // `KQLAB_CONFORMANCE_SHOW=word` also lists the failing examples whose id contains `word`.
     let show = std::env::var("KQLAB_CONFORMANCE_SHOW").ok().filter(|s| !s.is_empty());
+    let mut stale_corrections = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let example: Json = serde_json::from_str(line).expect("JSON");
         if example["columns"].is_null() {
@@ -541,38 +556,79 @@ fn check_examples() {
         }
         let id = example["id"].as_str().unwrap_or_default().to_string();
         let category = example["category"].as_str().unwrap_or("?").to_string();
-        let (status, message) = match run(example["query"].as_str().expect("a query"), &globals) {
-            Ok(tables) => rules.compare_example(&example, &tables),
-            Err(error) => (Status::Error, error),
+        let result = run(example["query"].as_str().expect("a query"), &globals);
+        let (mut status, mut message) = match &result {
+            Ok(tables) => rules.compare_example(&example, tables),
+            Err(error) => (Status::Error, error.clone()),
         };
+        if let Some((_, why, patch)) = DOC_CORRECTIONS.iter().find(|(corrected, _, _)| *corrected == id) {
+            if status <= Status::PassSoft {
+                stale_corrections.push(format!("{id} passes as documented; drop its correction"));
+            }
+            let mut corrected = example.clone();
+            let patch: Json = serde_json::from_str(patch).expect("a correction is a JSON object");
+            for (field, value) in patch.as_object().expect("a correction is a JSON object") {
+                corrected[field.as_str()] = value.clone();
+            }
+            let result = if patch.get("query").is_some() {
+                run(corrected["query"].as_str().expect("a query"), &globals)
+            } else {
+                result
+            };
+            (status, message) = match result {
+                Ok(tables) => match rules.compare_example(&corrected, &tables) {
+                    (Status::Pass | Status::PassSoft, _) => (Status::PassCorrected, String::new()),
+                    (status, why_not) => (status, format!("{why_not} (after correcting: {why})")),
+                },
+                Err(error) => (Status::Error, format!("{error} (after correcting: {why})")),
+            };
+        }
         *by_category.entry(category.clone()).or_default().entry(status).or_default() += 1;
         let shown = show.as_deref().is_some_and(|word| id.contains(word));
-        if (GATE.contains(&category.as_str()) || shown) && status > Status::PassSoft {
+        if (GATE.contains(&category.as_str()) || shown) && status > Status::PassCorrected {
             gate_failures.push(format!("{id}: {status:?}: {}", message.chars().take(160).collect::<String>()));
         }
     }
-    let passing = |counts: &BTreeMap<Status, usize>| {
-        counts.get(&Status::Pass).copied().unwrap_or(0) + counts.get(&Status::PassSoft).copied().unwrap_or(0)
-    };
-    let (mut total, mut total_pass, mut gate, mut gate_pass) = (0, 0, 0, 0);
+    let count = |counts: &BTreeMap<Status, usize>, status| counts.get(&status).copied().unwrap_or(0);
+    let passing = |counts: &BTreeMap<Status, usize>| count(counts, Status::Pass) + count(counts, Status::PassSoft);
+    let (mut total, mut total_pass, mut total_corrected, mut gate, mut gate_pass) = (0, 0, 0, 0, 0);
+    let (mut outside_geo_graph, mut outside_geo_graph_pass) = (0, 0);
     for (category, counts) in &by_category {
         let n: usize = counts.values().sum();
-        println!("{category:25} {:3}/{n:3} {counts:?}", passing(counts));
+        let corrected = count(counts, Status::PassCorrected);
+        println!("{category:25} {:3}/{n:3} (+{corrected} corrected) {counts:?}", passing(counts));
         total += n;
         total_pass += passing(counts);
+        total_corrected += corrected;
         if GATE.contains(&category.as_str()) {
             gate += n;
-            gate_pass += passing(counts);
+            gate_pass += passing(counts) + corrected;
+        }
+        if category != "Geospatial" && category != "Graph" {
+            outside_geo_graph += n;
+            outside_geo_graph_pass += passing(counts) + corrected;
         }
     }
-    let gate_percent = 100.0 * gate_pass as f64 / gate.max(1) as f64;
+    let percent = |part: usize, whole: usize| 100.0 * part as f64 / whole.max(1) as f64;
+    let gate_percent = percent(gate_pass, gate);
+    let with_corrections = total_pass + total_corrected;
     println!(
-        "all: {total_pass}/{total}; gate (tabular operators, aggregations, window functions, query statements): {gate_pass}/{gate} ({gate_percent:.1}%)"
+        "all: {total_pass}/{total} as documented, {with_corrections}/{total} ({:.1}%) with {} documentation errors corrected; \
+         outside geospatial and graph: {outside_geo_graph_pass}/{outside_geo_graph} ({:.1}%); \
+         gate (tabular operators, aggregations, window functions, query statements): {gate_pass}/{gate} ({gate_percent:.1}%)",
+        percent(with_corrections, total),
+        DOC_CORRECTIONS.len(),
+        percent(outside_geo_graph_pass, outside_geo_graph),
     );
     for failure in &gate_failures {
         println!("  {failure}");
     }
+    assert!(stale_corrections.is_empty(), "stale corrections:\n{}", stale_corrections.join("\n"));
     assert_eq!(total, 532, "the data set has 532 examples");
     assert!(gate_percent >= MIN_GATE_PERCENT, "gate categories pass {gate_percent:.1}% < {MIN_GATE_PERCENT}%");
     assert!(total_pass >= MIN_PASSING, "{total_pass} examples pass, fewer than the last measured {MIN_PASSING}");
+    assert!(
+        with_corrections >= MIN_PASSING_CORRECTED,
+        "{with_corrections} examples pass with corrections, fewer than the last measured {MIN_PASSING_CORRECTED}"
+    );
 }

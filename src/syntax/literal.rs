@@ -328,6 +328,9 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
         if let Some(ticks) = parse_us_datetime(text) {
             return Some(ticks);
         }
+        if let Some(ticks) = parse_spaced_date(text) {
+            return Some(ticks);
+        }
         return parse_rfc_datetime(text);
     }
     parse_rfc_datetime(text)
@@ -375,6 +378,19 @@ fn parse_iso_datetime(text: &str) -> Option<i64> {
     let offset = parse_zone(rest.trim())?;
     let adjusted = ticks - offset;
     (0..=MAX_DATETIME_TICKS).contains(&adjusted).then_some(adjusted)
+}
+
+/// A year-first date whose parts are separated loosely, as .NET's parser
+/// accepts them: `2025, 6, 14`, `2017 - 08 - 01`, `2017/8/1`.
+fn parse_spaced_date(text: &str) -> Option<i64> {
+    let mut parts = text.split([',', '-', '/', '.']).map(str::trim);
+    let year = parts.next().filter(|year| year.len() == 4)?.parse().ok()?;
+    let month = parts.next().filter(|part| (1..=2).contains(&part.len()))?.parse().ok()?;
+    let day = parts.next().filter(|part| (1..=2).contains(&part.len()))?.parse().ok()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    datetime_ticks(year, month, day, 0, 0, 0, 0)
 }
 
 fn parse_one_or_two_digits(text: &str) -> Option<(i64, &str)> {
@@ -566,6 +582,16 @@ mod tests {
         assert_eq!(parse_datetime("01-02-2022"), Some(ticks(2022, 1, 2, 0, 0, 0)));
         assert_eq!(parse_datetime("13-01-2022"), None);
         assert_eq!(parse_datetime("01-02/2022"), None);
+    }
+
+    #[test]
+    fn year_first_dates_with_loose_separators() {
+        assert_eq!(parse_datetime("2025, 6, 14"), Some(ticks(2025, 6, 14, 0, 0, 0)));
+        assert_eq!(parse_datetime("2017 - 08 - 01"), Some(ticks(2017, 8, 1, 0, 0, 0)));
+        assert_eq!(parse_datetime("2017/8/1"), Some(ticks(2017, 8, 1, 0, 0, 0)));
+        assert_eq!(parse_datetime("2017, 13, 1"), None);
+        assert_eq!(parse_datetime("2017, 1"), None);
+        assert_eq!(parse_datetime("2017, 1, 2, 3"), None);
     }
 
     #[test]

@@ -369,14 +369,14 @@ pub fn arithmetic_value(op: BinaryOp, a: &Value, b: &Value, ty: ScalarType) -> V
         (DateTime(x), TimeSpan(y)) => match op {
             BinaryOp::Add => DateTime(x.wrapping_add(*y)),
             BinaryOp::Sub => DateTime(x.wrapping_sub(*y)),
-            BinaryOp::Mod if *y != 0 => TimeSpan(x.rem_euclid(*y)),
+            BinaryOp::Mod => x.checked_rem_euclid(*y).map_or(Null, TimeSpan),
             _ => Null,
         },
         (TimeSpan(x), DateTime(y)) if op == BinaryOp::Add => DateTime(x.wrapping_add(*y)),
         (DateTime(x), DateTime(y)) => match op {
             BinaryOp::Sub => TimeSpan(x.wrapping_sub(*y)),
             BinaryOp::Div if *y != 0 => Real(*x as f64 / *y as f64),
-            BinaryOp::Mod if *y != 0 => TimeSpan(x % y),
+            BinaryOp::Mod => x.checked_rem_euclid(*y).map_or(Null, TimeSpan),
             _ => Null,
         },
         (TimeSpan(x), TimeSpan(y)) => match op {
@@ -384,7 +384,7 @@ pub fn arithmetic_value(op: BinaryOp, a: &Value, b: &Value, ty: ScalarType) -> V
             BinaryOp::Sub => TimeSpan(x.wrapping_sub(*y)),
             BinaryOp::Mul => TimeSpan(x.wrapping_mul(*y)),
             BinaryOp::Div if *y != 0 => Real(*x as f64 / *y as f64),
-            BinaryOp::Mod if *y != 0 => TimeSpan(x % y),
+            BinaryOp::Mod => x.checked_rem_euclid(*y).map_or(Null, TimeSpan),
             _ => Null,
         },
         (TimeSpan(x), _) if b.as_f64().is_some() => {
@@ -392,7 +392,9 @@ pub fn arithmetic_value(op: BinaryOp, a: &Value, b: &Value, ty: ScalarType) -> V
             match op {
                 BinaryOp::Mul => TimeSpan((*x as f64 * factor) as i64),
                 BinaryOp::Div if factor != 0.0 => TimeSpan((*x as f64 / factor) as i64),
-                BinaryOp::Mod => b.as_i64().filter(|d| *d != 0).map_or(Null, |d| TimeSpan(x % d)),
+                BinaryOp::Mod => {
+                    b.as_i64().filter(|d| *d != 0).and_then(|d| x.checked_rem_euclid(d)).map_or(Null, TimeSpan)
+                }
                 _ => Null,
             }
         }
@@ -407,7 +409,8 @@ pub fn arithmetic_value(op: BinaryOp, a: &Value, b: &Value, ty: ScalarType) -> V
                     BinaryOp::Sub => Some(x.wrapping_sub(y)),
                     BinaryOp::Mul => Some(x.wrapping_mul(y)),
                     BinaryOp::Div => x.checked_div(y),
-                    _ => x.checked_rem(y),
+                    // Kusto's modulo is never negative: 0 <= x % y < abs(y).
+                    _ => x.checked_rem_euclid(y),
                 };
                 match (result, ty) {
                     (Some(r), ScalarType::Int) => Int(r as i32),
@@ -422,7 +425,7 @@ pub fn arithmetic_value(op: BinaryOp, a: &Value, b: &Value, ty: ScalarType) -> V
                     BinaryOp::Sub => x - y,
                     BinaryOp::Mul => x * y,
                     BinaryOp::Div => x / y,
-                    _ => x % y,
+                    _ => x.rem_euclid(y),
                 })
             }
             ScalarType::Decimal => {
@@ -432,7 +435,7 @@ pub fn arithmetic_value(op: BinaryOp, a: &Value, b: &Value, ty: ScalarType) -> V
                     BinaryOp::Sub => x.checked_sub(y),
                     BinaryOp::Mul => x.checked_mul(y),
                     BinaryOp::Div => x.checked_div(y),
-                    _ => x.checked_rem(y),
+                    _ => x.checked_rem(y).map(|r| if r.is_sign_negative() && !r.is_zero() { r + y.abs() } else { r }),
                 };
                 result.map_or(Null, Decimal)
             }

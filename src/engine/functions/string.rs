@@ -297,27 +297,59 @@ fn unicode_codepoints_to_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Dat
     })
 }
 
-/// `extract_all(regex, [groups,] text)`: every match's groups.
+/// `extract_all(regex, [captureGroups,] text)`: every match's groups, or the
+/// groups `captureGroups` selects (by number or by name).
 fn extract_all(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("extract_all", args, 2, 3)?;
     let regex = regex_arg("extract_all", &args[0])?;
+    let groups = match args.len() {
+        3 => selected_groups(&regex, &args[1])?,
+        _ if regex.captures_len() <= 1 => vec![0],
+        _ => (1..regex.captures_len()).collect(),
+    };
     let source_index = args.len() - 1;
     map_rows(&args[source_index..], ctx, ScalarType::Dynamic, |v| {
         let source = text(&v[0]);
-        let groups = regex.captures_len() - 1;
         let mut matches = Vec::new();
         for captures in regex.captures_iter(&source) {
-            if groups <= 1 {
-                let m = captures.get(if groups == 1 { 1 } else { 0 }).map_or("", |m| m.as_str());
-                matches.push(Dyn::str(m));
-            } else {
-                matches.push(Dyn::array(
-                    (1..=groups).map(|g| Dyn::str(captures.get(g).map_or("", |m| m.as_str()))).collect(),
-                ));
-            }
+            let group = |g: usize| Dyn::str(captures.get(g).map_or("", |m| m.as_str()));
+            matches.push(match groups.as_slice() {
+                [only] => group(*only),
+                _ => Dyn::array(groups.iter().map(|g| group(*g)).collect()),
+            });
         }
         Ok(if matches.is_empty() { Value::Null } else { Value::Dynamic(Dyn::array(matches)) })
     })
+}
+
+/// The group numbers `extract_all`'s `captureGroups` array names: numbers from
+/// 1 to the regex's group count, or names of named groups.
+fn selected_groups(regex: &regex::Regex, selection: &Datum) -> ExecResult<Vec<usize>> {
+    let invalid = |what: String| {
+        ExecError::runtime(format!(
+            "`extract_all` capture group {what} is not a group of the regular expression (it has {})",
+            regex.captures_len() - 1
+        ))
+    };
+    let Some(Value::Dynamic(Dyn::Array(items))) = selection.as_scalar() else {
+        return Err(ExecError::runtime("`extract_all` expects `captureGroups` to be a constant dynamic array"));
+    };
+    if items.is_empty() {
+        return Err(ExecError::runtime("`extract_all` expects at least one capture group in `captureGroups`"));
+    }
+    items
+        .iter()
+        .map(|item| match item {
+            Dyn::String(name) => regex
+                .capture_names()
+                .position(|candidate| candidate == Some(&**name))
+                .ok_or_else(|| invalid(format!("`{name}`"))),
+            other => match other.as_i64() {
+                Some(number) if number >= 1 && (number as usize) < regex.captures_len() => Ok(number as usize),
+                _ => Err(invalid(other.to_kql_string())),
+            },
+        })
+        .collect()
 }
 
 fn isempty(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
@@ -544,5 +576,30 @@ mod tests {
         assert_eq!(eval("unicode_codepoints_from_string", vec![Value::str("Aé")]), "[65,233]");
         assert_eq!(eval("make_string", vec![Value::Long(75), Value::Long(117)]), "Ku");
         assert_eq!(eval("make_string", vec![Value::Long(-1)]), "");
+    }
+
+    #[test]
+    fn extract_all_selects_capture_groups_by_number_and_name() {
+        use crate::engine::functions::test_support::json;
+        let s = Value::str;
+        let id = "82b8be2d-dfa7";
+        assert_eq!(eval("extract_all", vec![s(r"(\w)(\w+)(\w)"), json("[1,3]"), s(id)]), r#"[["8","d"],["d","7"]]"#);
+        assert_eq!(eval("extract_all", vec![s(r"(\w)(\w+)(\w)"), s(id)]), r#"[["8","2b8be2","d"],["d","fa","7"]]"#);
+        assert_eq!(eval("extract_all", vec![s(r"(?P<first>\w)(\w+)"), json(r#"["first"]"#), s(id)]), r#"["8","d"]"#);
+        assert_eq!(eval("extract_all", vec![s(r"(\d+)"), s("a 12 b 3")]), r#"["12","3"]"#);
+        assert_eq!(eval("extract_all", vec![s(r"(\d+)"), s("none")]), "");
+    }
+
+    #[test]
+    fn extract_all_rejects_a_group_the_regex_does_not_have() {
+        use crate::engine::functions::test_support::json;
+        for selection in ["[3]", "[0]", r#"["missing"]"#, "[]"] {
+            let args = [
+                Datum::Scalar(Value::str(r"(\w)(\w)"), ScalarType::String),
+                Datum::Scalar(json(selection), ScalarType::Dynamic),
+                Datum::Scalar(Value::str("ab"), ScalarType::String),
+            ];
+            assert!(extract_all(&args, &EvalCtx { rows: 1, now: 0 }).is_err(), "{selection}");
+        }
     }
 }

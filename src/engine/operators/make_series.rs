@@ -7,14 +7,14 @@ use crate::analysis::names::expression_name;
 use crate::engine::column::Column;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
-use crate::engine::functions::aggregates::{Grouping, aggregate};
+use crate::engine::functions::aggregates::Grouping;
 use crate::engine::operators::push_unique;
-use crate::engine::operators::summarize::group_by;
+use crate::engine::operators::summarize::{eval_aggregate_expr, group_by};
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
 use crate::engine::value::{Dyn, Value};
 use crate::syntax::ast::operators::{Assignment, SeriesAggregate, SeriesRange};
-use crate::syntax::ast::{Expr, ExprKind, ScalarType};
+use crate::syntax::ast::{Expr, ScalarType};
 
 /// Numeric position of an axis value (ticks for datetime and timespan).
 fn axis_number(value: &Value) -> Option<f64> {
@@ -70,7 +70,8 @@ pub fn run<'q>(
     exec.check_rows(bins)?;
     // Groups by key; rows outside the range go to a discard group.
     let (key_fields, groups) = group_by(exec, by, input, env, &mut 0)?;
-    let group_count = if by.is_empty() { 1 } else { groups.len() };
+    // An empty input makes an empty result, with or without `by`.
+    let group_count = if by.is_empty() && input.rows > 0 { 1 } else { groups.len() };
     let cells = group_count * bins;
     exec.check_rows(cells)?;
     let discard = cells as u32;
@@ -98,16 +99,7 @@ pub fn run<'q>(
         .collect();
     for series in aggregates {
         let assignment = &series.assignment;
-        let ExprKind::Call { target: None, name, args } = &assignment.value.kind else {
-            return Err(
-                ExecError::unsupported("a `make-series` aggregate that is not a single call").at(assignment.value.span)
-            );
-        };
-        let mut datums = Vec::new();
-        for arg in crate::engine::expr::positional_args(&name.name, args)? {
-            datums.push(exec.eval_column(arg, input, env)?);
-        }
-        let column = aggregate(&name.name, &datums, &grouping).map_err(|e| e.at(assignment.value.span))?;
+        let column = eval_aggregate_expr(exec, &assignment.value, input, env, &grouping)?;
         let default = match &series.default {
             Some(expr) => exec.eval_scalar(expr, env)?.0,
             None => Value::Long(0),

@@ -96,13 +96,32 @@ fn summarize_one<'q>(
             return Ok(());
         }
     }
-    // General case: compute every aggregate call inside the expression, then
-    // evaluate the expression over the per-group results.
     let mut calls = Vec::new();
     collect_aggregates(value, &mut calls);
     if calls.is_empty() {
         return Err(ExecError::runtime("`summarize` needs an aggregation function here").at(value.span));
     }
+    let column = Arc::new(eval_aggregate_expr(exec, value, input, env, grouping)?);
+    if assignment.names.len() > 1 {
+        return Err(ExecError::unsupported("assigning several columns at once (`(a, b) = ...`)").at(assignment.span));
+    }
+    let name = column_name(assignment, true, fields, counter);
+    push_unique(fields, Field { name, column });
+    Ok(())
+}
+
+/// Evaluates an aggregate expression per group: every aggregate call inside
+/// it is computed first, then the expression over the per-group results (an
+/// expression without aggregate calls is evaluated once per group).
+pub fn eval_aggregate_expr<'q>(
+    exec: &Executor<'q>,
+    value: &'q Expr,
+    input: &Table,
+    env: &Env<'q>,
+    grouping: &Grouping,
+) -> ExecResult<Column> {
+    let mut calls = Vec::new();
+    collect_aggregates(value, &mut calls);
     let mut computed_fields = Vec::new();
     let mut computed = Vec::new();
     for (index, call) in calls.iter().enumerate() {
@@ -118,21 +137,15 @@ fn summarize_one<'q>(
         computed.push((call.span, index));
         computed_fields.push(Field { name: format!("__aggregate_{index}"), column: Arc::new(column) });
     }
-    let column = if calls.len() == 1 && std::ptr::eq(calls[0], value) {
-        Arc::clone(&computed_fields[0].column)
-    } else {
-        let table = Table::from_fields(computed_fields, grouping.groups);
-        let compiler = Compiler { exec, env, input: &table, computed: &computed };
-        let compiled = compiler.compile(value)?;
-        let datum = eval(&compiled, &table, &exec.eval_ctx(table.rows))?;
-        Arc::new(datum.into_column(table.rows))
-    };
-    if assignment.names.len() > 1 {
-        return Err(ExecError::unsupported("assigning several columns at once (`(a, b) = ...`)").at(assignment.span));
+    if calls.len() == 1 && std::ptr::eq(calls[0], value) {
+        let field = computed_fields.pop().expect("one computed aggregate");
+        return Ok(Arc::unwrap_or_clone(field.column));
     }
-    let name = column_name(assignment, true, fields, counter);
-    push_unique(fields, Field { name, column });
-    Ok(())
+    let table = Table::from_fields(computed_fields, grouping.groups);
+    let compiler = Compiler { exec, env, input: &table, computed: &computed };
+    let compiled = compiler.compile(value)?;
+    let datum = eval(&compiled, &table, &exec.eval_ctx(table.rows))?;
+    Ok(datum.into_column(table.rows))
 }
 
 /// Aggregate calls inside `expr` (not inside other aggregates).
