@@ -7,6 +7,9 @@
 //! datetimes and timespans as ticks, dynamic values structurally, an empty
 //! cell for null), rows as a multiset unless the query orders them.
 //!
+//! Examples whose documented output is wrong (`DOC_CORRECTIONS`, each with
+//! its reason) are compared with a corrected expectation and counted apart.
+//!
 //! The figures are floors: the tabular-operator, aggregation, window-function
 //! and query-statement examples (the engine's gate) must pass at 80 % or
 //! more, and the total may not fall below the last measured count.
@@ -22,10 +25,10 @@ use serde_json::Value as Json;
 /// Categories the engine issue is measured on.
 const GATE: [&str; 4] = ["Tabular operators", "Aggregation functions", "Window functions", "Query statements"];
 /// Ratchet: raise when more examples pass.
-const MIN_PASSING: usize = 410;
+const MIN_PASSING: usize = 411;
 /// Ratchet on the count that includes examples passing against a corrected
 /// expectation (`DOC_CORRECTIONS`).
-const MIN_PASSING_CORRECTED: usize = 410;
+const MIN_PASSING_CORRECTED: usize = 439;
 
 /// Examples whose documented output is wrong, found by reading the page: the
 /// example id, what is wrong, and a JSON object whose fields replace the
@@ -34,7 +37,148 @@ const MIN_PASSING_CORRECTED: usize = 410;
 /// documented (the data set's README asks for this rather than bending the
 /// executor). A correction that is no longer needed fails the test, so the
 /// list cannot hide a pass or grow stale.
-const DOC_CORRECTIONS: &[(&str, &str, &str)] = &[];
+const DOC_CORRECTIONS: &[(&str, &str, &str)] = &[
+    (
+        "array-iff-function.md#3",
+        "the output shows a `condition` column the query does not make",
+        r#"{"rows": [["[\"some string value\", \"2022-01-01T00:00:00.0000000Z\", null]", "1", "0", "[null, null, null]"]]}"#,
+    ),
+    (
+        "asin-function.md#1",
+        "the output belongs to the page's \"Run the query\" version, `asin(0.95)`",
+        r#"{"query": "print result=asin(0.95)"}"#,
+    ),
+    (
+        "binary-all-xor-aggregation-function.md#1",
+        "the header says `results`; the query names the column `result`",
+        r#"{"columns": ["result"]}"#,
+    ),
+    (
+        "bin-function.md#2",
+        "`14:00:00:00` is not a timespan; 16 days binned to 7 days is `14.00:00:00`",
+        r#"{"rows": [["14.00:00:00"]]}"#,
+    ),
+    (
+        "cos-function.md#1",
+        "the header says `result`; `print cos(1)` names its column `print_0`",
+        r#"{"columns": ["print_0"]}"#,
+    ),
+    (
+        "cot-function.md#1",
+        "the header says `result`; `print cot(1)` names its column `print_0`",
+        r#"{"columns": ["print_0"]}"#,
+    ),
+    (
+        "geo-closest-point-on-line-function.md#2",
+        "the output belongs to the page's \"Run the query\" version, which names the column `result`",
+        r#"{"query": "print result = isnull(geo_closest_point_on_line(1,1, dynamic({ \"type\":\"LineString\"})))"}"#,
+    ),
+    (
+        "geo-line-interpolate-point-function.md#2",
+        "the header says `result`; the query projects `lng`",
+        r#"{"columns": ["lng"]}"#,
+    ),
+    (
+        "join-rightanti.md#1",
+        "the header says `Value1`; a right anti join keeps the right side's `Value2`",
+        r#"{"columns": ["Key", "Value2"]}"#,
+    ),
+    (
+        "max-of-function.md#2",
+        "the header says `result`; `project max_of(A, B)` names its column `Column1`",
+        r#"{"columns": ["Column1"]}"#,
+    ),
+    (
+        "parse-command-line-function.md#1",
+        "the header says `Result`; the `print` names its column `print_0`",
+        r#"{"columns": ["print_0"]}"#,
+    ),
+    (
+        "range-operator.md#2",
+        "the output omits the first three rows (2024-01-01 to 2024-01-03)",
+        r#"{"rows": [["2024-01-01"], ["2024-01-02"], ["2024-01-03"], ["2024-01-04"], ["2024-01-05"], ["2024-01-06"], ["2024-01-07"], ["2024-01-08"], ["2024-01-09"], ["2024-01-10"]]}"#,
+    ),
+    (
+        "replace-string-function.md#2",
+        "`tostring()` of the long `x` is `1`, not `1.000000`",
+        r#"{"rows": [["1", "Number is 1", "Number was 1"], ["2", "Number is 2", "Number was 2"], ["3", "Number is 3", "Number was 3"], ["4", "Number is 4", "Number was 4"], ["5", "Number is 5", "Number was 5"]]}"#,
+    ),
+    (
+        "scan-operator.md#5",
+        "the output puts `userID` first; the query projects `start, end, userID, sessionDuration`",
+        r#"{"columns": ["start", "end", "userID", "sessionDuration"], "rows": [["2024-05-28 08:15:23", "2024-05-28 12:30:45", "1", "04:15:22"], ["2024-05-28 09:10:27", "2024-05-28 13:25:19", "3", "04:14:52"], ["2024-05-28 08:30:15", "2024-05-28 11:45:32", "2", "03:15:17"]]}"#,
+    ),
+    (
+        "series-fill-linear-function.md#1",
+        "the int row's `with_const` changes the known value 36 to 38; it equals `with_edges` as in the real-valued row",
+        r#"{"rows": [["[null,111.0,null,36.0,41.0,null,null,16.0,61.0,33.0,null,null]", "[111.0,111.0,73.5,36.0,41.0,32.667,24.333,16.0,61.0,33.0,33.0,33.0]", "[111.0,111.0,73.5,36.0,41.0,32.667,24.333,16.0,61.0,33.0,33.0,33.0]", "[null,111.0,73.5,36.0,41.0,32.667,24.333,16.0,61.0,33.0,null,null]", "[111.0,111.0,73.5,36.0,41.0,32.667,24.333,16.0,61.0,33.0,33.0,33.0]"], ["[null,111,null,36,41,null,null,16,61,33,null,null]", "[111,111,73,36,41,32,24,16,61,33,33,33]", "[111,111,73,36,41,32,24,16,61,33,33,33]", "[null,111,73,36,41,32,24,16,61,33,null,null]", "[111,111,73,36,41,32,24,16,61,33,33,33]"], ["[null,null,null,null]", "[0.0,0.0,0.0,0.0]", "[0.0,0.0,0.0,0.0]", "[0.0,0.0,0.0,0.0]", "[3.14159,3.14159,3.14159,3.14159]"]]}"#,
+    ),
+    (
+        "series-asin-function.md#1",
+        "the output quotes two of the numbers as strings",
+        r#"{"rows": [["[-1,0,1]", "[-1.5707963267948966,0,1.5707963267948966]"]]}"#,
+    ),
+    (
+        "series-product-function.md#1",
+        "the header says `s1`; the query names the column `arr`",
+        r#"{"columns": ["arr", "series_product"]}"#,
+    ),
+    (
+        "series-sin-function.md#1",
+        "the output's `arr` is not the query's `[-1, 0, 1]`",
+        r#"{"rows": [["[-1,0,1]", "[-0.8414709848078965,0.0,0.8414709848078965]"]]}"#,
+    ),
+    (
+        "series-tan-function.md#1",
+        "the output's `arr` is not the query's `[-1, 0, 1]`",
+        r#"{"rows": [["[-1,0,1]", "[-1.5574077246549023,0.0,1.5574077246549023]"]]}"#,
+    ),
+    (
+        "strcat-function.md#2",
+        "the markdown turned the three lines into a numbered list",
+        r#"{"rows": [["Line 1<br />Line 2<br />Line 3"]]}"#,
+    ),
+    (
+        "split-function.md#1",
+        "the header says `print4` for the fifth column, `print_4`",
+        r#"{"columns": ["print_0", "print_1", "print_2", "print_3", "print_4"]}"#,
+    ),
+    (
+        "strlen-function.md#3",
+        "the header says `length`; `print strlen(...)` names its column `print_0`",
+        r#"{"columns": ["print_0"]}"#,
+    ),
+    (
+        "tohex-function.md#1",
+        "the header says `print_04` for the fifth column, `print_4`",
+        r#"{"columns": ["print_0", "print_1", "print_2", "print_3", "print_4"]}"#,
+    ),
+    (
+        "trim-start-function.md#1",
+        "the markdown turned the URL into an autolink `<https://bing.com>`",
+        r#"{"rows": [["https://bing.com", "bing.com"]]}"#,
+    ),
+    (
+        "url-encode-component-function.md#1",
+        "the output's `encoded` drops the URL's final `/` (`%2f`)",
+        r#"{"rows": [["https://www.bing.com/hello world/", "https%3a%2f%2fwww.bing.com%2fhello%20world%2f"]]}"#,
+    ),
+    (
+        "url-encode-function.md#1",
+        "the output's `original` ends with a `/` the query's URL does not have",
+        r#"{"rows": [["https://www.bing.com/hello world", "https%3a%2f%2fwww.bing.com%2fhello+world"]]}"#,
+    ),
+    (
+        "variancep-aggregation-function.md#1",
+        "the header says `variance_x`; `variancep(x)` names its column `variancep_x`",
+        r#"{"columns": ["list_x", "variancep_x"]}"#,
+    ),
+    (
+        "zip-function.md#3",
+        "the header says `print_0`; `project zip(a, b)` names its column `Column1`",
+        r#"{"columns": ["Column1"]}"#,
+    ),
+];
 const MIN_GATE_PERCENT: f64 = 80.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

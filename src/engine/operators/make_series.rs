@@ -24,15 +24,18 @@ fn axis_number(value: &Value) -> Option<f64> {
     }
 }
 
-pub fn run<'q>(
-    exec: &Executor<'q>,
-    aggregates: &'q [SeriesAggregate],
-    on: &'q Expr,
-    range: Option<&'q SeriesRange>,
-    by: &'q [Assignment],
-    input: &Table,
-    env: &Env<'q>,
-) -> ExecResult<Table> {
+/// What a `make-series` operator asks for.
+pub struct Spec<'q> {
+    pub aggregates: &'q [SeriesAggregate],
+    pub on: &'q Expr,
+    pub range: Option<&'q SeriesRange>,
+    pub by: &'q [Assignment],
+    /// `kind=nonempty`: one row of defaults when the input is empty.
+    pub nonempty: bool,
+}
+
+pub fn run<'q>(exec: &Executor<'q>, spec: Spec<'q>, input: &Table, env: &Env<'q>) -> ExecResult<Table> {
+    let Spec { aggregates, on, range, by, nonempty } = spec;
     let (from, to, step) = match range {
         Some(SeriesRange::FromTo { from, to, step }) => (from.as_ref(), to.as_ref(), step),
         Some(SeriesRange::InRange { start, stop, step }) => (Some(start), Some(stop), step),
@@ -70,8 +73,13 @@ pub fn run<'q>(
     exec.check_rows(bins)?;
     // Groups by key; rows outside the range go to a discard group.
     let (key_fields, groups) = group_by(exec, by, input, env, &mut 0)?;
-    // An empty input makes an empty result, with or without `by`.
-    let group_count = if by.is_empty() && input.rows > 0 { 1 } else { groups.len() };
+    // An empty input makes an empty result, with or without `by`, unless
+    // `kind=nonempty` asks for one row of defaults (with null keys).
+    let group_count = match input.rows {
+        0 => usize::from(nonempty),
+        _ if by.is_empty() => 1,
+        _ => groups.len(),
+    };
     let cells = group_count * bins;
     exec.check_rows(cells)?;
     let discard = cells as u32;
@@ -95,7 +103,13 @@ pub fn run<'q>(
     let grouping = Grouping { group_of_row: &cell_of_row, groups: cells + 1, rows: input.rows };
     let mut fields: Vec<Field> = key_fields
         .iter()
-        .map(|f| Field { name: f.name.clone(), column: Arc::new(f.column.take(&groups.first_rows)) })
+        .map(|f| {
+            let column = match input.rows {
+                0 => Column::nulls(f.column.ty(), group_count),
+                _ => f.column.take(&groups.first_rows),
+            };
+            Field { name: f.name.clone(), column: Arc::new(column) }
+        })
         .collect();
     for series in aggregates {
         let assignment = &series.assignment;

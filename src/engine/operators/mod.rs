@@ -97,8 +97,10 @@ pub fn run<'q>(
             (*input).clone()
         }
         OperatorKind::GetSchema => getschema::run(&input),
-        OperatorKind::MakeSeries { aggregates, on, range, by, .. } => {
-            make_series::run(exec, aggregates, on, range.as_ref(), by, &input, env)?
+        OperatorKind::MakeSeries { params, aggregates, on, range, by } => {
+            let nonempty = param_text(params, "kind").is_some_and(|kind| kind.eq_ignore_ascii_case("nonempty"));
+            let spec = make_series::Spec { aggregates, on, range: range.as_ref(), by, nonempty };
+            make_series::run(exec, spec, &input, env)?
         }
         OperatorKind::Evaluate { call, .. } => evaluate::run(exec, call, Some(input), env)?,
         OperatorKind::Render { .. } => (*input).clone(),
