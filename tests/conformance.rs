@@ -25,10 +25,10 @@ use serde_json::Value as Json;
 /// Categories the engine issue is measured on.
 const GATE: [&str; 4] = ["Tabular operators", "Aggregation functions", "Window functions", "Query statements"];
 /// Ratchet: raise when more examples pass.
-const MIN_PASSING: usize = 411;
+const MIN_PASSING: usize = 415;
 /// Ratchet on the count that includes examples passing against a corrected
 /// expectation (`DOC_CORRECTIONS`).
-const MIN_PASSING_CORRECTED: usize = 439;
+const MIN_PASSING_CORRECTED: usize = 446;
 
 /// Examples whose documented output is wrong, found by reading the page: the
 /// example id, what is wrong, and a JSON object whose fields replace the
@@ -94,6 +94,16 @@ const DOC_CORRECTIONS: &[(&str, &str, &str)] = &[
         r#"{"columns": ["print_0"]}"#,
     ),
     (
+        "punycode-domain-to-string-function.md#1",
+        "the example calls `punycode_domain_to_string` on Unicode names; its output is `punycode_domain_from_string`'s",
+        r#"{"query": "datatable(domain:string )['Lê Lợi。Thuận Thiên。com', 'Riðill｡Skáldskaparmál｡org', \"Kaledvoulc'h.Artorījos.edu\"]\n| extend str=punycode_domain_from_string(domain)"}"#,
+    ),
+    (
+        "gzip-base64-decompress.md#1",
+        "the output shows the decompressed string in quotes; the stream holds `1234567890qwertyuiop`",
+        r#"{"rows": [["1234567890qwertyuiop"]]}"#,
+    ),
+    (
         "range-operator.md#2",
         "the output omits the first three rows (2024-01-01 to 2024-01-03)",
         r#"{"rows": [["2024-01-01"], ["2024-01-02"], ["2024-01-03"], ["2024-01-04"], ["2024-01-05"], ["2024-01-06"], ["2024-01-07"], ["2024-01-08"], ["2024-01-09"], ["2024-01-10"]]}"#,
@@ -117,6 +127,11 @@ const DOC_CORRECTIONS: &[(&str, &str, &str)] = &[
         "series-asin-function.md#1",
         "the output quotes two of the numbers as strings",
         r#"{"rows": [["[-1,0,1]", "[-1.5707963267948966,0,1.5707963267948966]"]]}"#,
+    ),
+    (
+        "series-iir-function.md#1",
+        "the output stops after 4 of the 10 rows `mv-expand` makes",
+        r#"{"rows": [["1.0", "1.0"], ["2.0", "3.0"], ["3.0", "6.0"], ["4.0", "10.0"], ["5.0", "15.0"], ["6.0", "21.0"], ["7.0", "28.0"], ["8.0", "36.0"], ["9.0", "45.0"], ["10.0", "55.0"]]}"#,
     ),
     (
         "series-product-function.md#1",

@@ -95,8 +95,16 @@ impl<'q> Executor<'q> {
                         env = bind(&env, &param.name.name, binding);
                     }
                 }
-                // `set` options and `restrict` do not change local results.
-                StatementKind::Set { .. } | StatementKind::Restrict(_) => {}
+                // `set` options are kept for the functions that read them
+                // (`bin_auto`); the others, and `restrict`, do not change
+                // local results.
+                StatementKind::Set { name, value } => {
+                    if let Some(value) = value {
+                        let (value, ty) = self.eval_scalar(value, &env).map_err(|e| e.at(value.span))?;
+                        env = bind(&env, &set_option_name(&name.name), Binding::Scalar(value, ty));
+                    }
+                }
+                StatementKind::Restrict(_) => {}
                 StatementKind::Alias { .. } => {
                     return Err(ExecError::unsupported("`alias database`").at(statement.span));
                 }
@@ -516,4 +524,10 @@ fn expr_looks_tabular(expr: &Expr, known: &[(&str, bool)]) -> bool {
         },
         _ => false,
     }
+}
+
+/// The scope name under which `set NAME = value` keeps its value; the space
+/// keeps it apart from every user name.
+pub fn set_option_name(option: &str) -> String {
+    format!("set {}", option.to_ascii_lowercase())
 }

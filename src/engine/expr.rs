@@ -200,6 +200,26 @@ impl<'a, 'q> Compiler<'a, 'q> {
                 let names = table.fields.iter().map(|f| Dyn::String(f.name.as_str().into())).collect();
                 return Ok(Compiled::Const(Value::Dynamic(Dyn::Array(Arc::new(names))), ScalarType::Dynamic));
             }
+            // `bin_auto(x)`: `bin_at(x, size, at)` with the bin size and
+            // fixed point from `set query_bin_auto_size/at`.
+            "bin_auto" => {
+                let [value] = args else { return Err(ExecError::runtime("`bin_auto` takes one argument")) };
+                let option = |name: &str| match lookup(env, &crate::engine::exec::set_option_name(name)) {
+                    Some(Binding::Scalar(value, ty)) => Some(Compiled::Const(value.clone(), *ty)),
+                    _ => None,
+                };
+                let Some(size) = option("query_bin_auto_size") else {
+                    return Err(ExecError::runtime("`bin_auto` needs the bin size from `set query_bin_auto_size`")
+                        .with_help("start the query with `set query_bin_auto_size=1h;`"));
+                };
+                let value = self.compile_in(value, env)?;
+                let (name, args) = match option("query_bin_auto_at") {
+                    Some(at) => ("bin_at", vec![value, size, at]),
+                    None => ("bin", vec![value, size]),
+                };
+                let kernel = functions::scalar(name).expect("bin and bin_at are built in");
+                return Ok(Compiled::Call { name: name.to_string(), kernel, args, span });
+            }
             // `columnifexists` is the deprecated name.
             "column_ifexists" | "columnifexists" => {
                 let (Some(column), Some(default)) = (args.first(), args.get(1)) else {

@@ -90,7 +90,13 @@ pub fn match_arguments<'q>(
                 };
                 matched[index] = Some(value);
             }
+            // A positional argument takes the next parameter that no named
+            // argument before it has taken (`f(len=3, input)` binds `input`
+            // to the second parameter).
             _ => {
+                while position < params.len() && matched[position].is_some() {
+                    position += 1;
+                }
                 if position >= params.len() {
                     return Err(ExecError::runtime("too many arguments").at(arg.span));
                 }

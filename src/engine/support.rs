@@ -7,8 +7,16 @@ use crate::engine::functions;
 use crate::engine::operators::evaluate::PLUGINS;
 
 /// Functions the expression compiler or the executor handles itself.
-const COMPILED_SCALARS: &[&str] =
-    &["toscalar", "column_names_of", "column_ifexists", "columnifexists", "pack_all", "bag_pack_columns", "table"];
+const COMPILED_SCALARS: &[&str] = &[
+    "toscalar",
+    "bin_auto",
+    "column_names_of",
+    "column_ifexists",
+    "columnifexists",
+    "pack_all",
+    "bag_pack_columns",
+    "table",
+];
 
 /// One catalog entry and whether it runs locally.
 #[derive(Debug, Clone)]

@@ -10,6 +10,7 @@ pub mod aggregates;
 pub mod array;
 pub mod bag;
 pub mod bitwise;
+pub mod compression;
 pub mod conversion;
 pub mod csv;
 pub mod datetime;
@@ -23,6 +24,7 @@ pub mod ipv6;
 pub mod math;
 pub mod operators;
 pub mod paths;
+pub mod punycode;
 pub mod replace;
 pub mod series;
 pub mod series_fill;
@@ -31,6 +33,7 @@ pub mod series_model;
 pub mod sketches;
 pub mod stats;
 pub mod string;
+pub mod string_checks;
 pub mod text_match;
 pub mod timezone;
 pub mod unit_conversion;
@@ -89,6 +92,9 @@ pub fn scalar(name: &str) -> Option<ScalarKernel> {
         .or_else(|| window::lookup(name))
         .or_else(|| series_model::lookup(name))
         .or_else(|| geo::lookup(name))
+        .or_else(|| string_checks::lookup(name))
+        .or_else(|| punycode::lookup(name))
+        .or_else(|| compression::lookup(name))
 }
 
 /// Applies `f` to each row's argument values and collects the results as a
