@@ -416,6 +416,13 @@ impl<'a> Binder<'a> {
                 let mut columns: Vec<Column> = Vec::new();
                 for (index, assignment) in assignments.iter().enumerate() {
                     let ty = self.bind_scalar(&assignment.value, Row::default());
+                    if let Some(tuple) = tuple_columns(&assignment.value) {
+                        for (position, (default, ty)) in tuple.into_iter().enumerate() {
+                            let name = assignment.names.get(position).map_or(default, |n| n.name.clone());
+                            push_unique(&mut columns, Column::new(name, ty));
+                        }
+                        continue;
+                    }
                     // Unnamed `print` columns are `print_0`, `print_1`, ... even for plain names.
                     let name = match assignment.names.first() {
                         Some(name) => name.name.clone(),
@@ -855,10 +862,13 @@ impl<'a> Binder<'a> {
 }
 
 /// The columns of an unnamed call to a function that returns several
-/// (`series_stats(x)` → `series_stats_x_min`, `series_stats_x_max`, ...).
-fn tuple_columns(expr: &Expr) -> Option<Vec<(String, Type)>> {
+/// (`series_stats(x)` → `series_stats_x_min`, `series_stats_x_max`, ...;
+/// `array_sort_asc(x, y)` → `x_sorted`, `y_sorted`). The engine names its
+/// columns with this too.
+pub fn tuple_columns(expr: &Expr) -> Option<Vec<(String, Type)>> {
     let ExprKind::Call { target: None, name, args } = &expr.kind else { return None };
     let (suffixes, ty): (&[&str], Type) = match name.name.as_str() {
+        "array_sort_asc" | "array_sort_desc" => return sorted_array_columns(args),
         "series_stats" => (&["min", "min_idx", "max", "max_idx", "avg", "stdev", "variance"], Type::REAL),
         "series_stats_dynamic" => return None,
         "series_fit_line" => {
@@ -906,6 +916,31 @@ fn tuple_columns(expr: &Expr) -> Option<Vec<(String, Type)>> {
             })
             .collect(),
     )
+}
+
+/// `array_sort_asc(a1, a2, ..., [nulls_last])` with several arrays: one
+/// column per array, `NAME_sorted` after an argument with a name and
+/// `arrayN_sorted` (0-based) otherwise, as Kusto.Language names them.
+fn sorted_array_columns(args: &[Expr]) -> Option<Vec<(String, Type)>> {
+    let arrays = match args.split_last() {
+        Some((last, rest)) if matches!(last.kind, ExprKind::Literal(crate::syntax::ast::Literal::Bool(_))) => rest,
+        _ => args,
+    };
+    if arrays.len() < 2 {
+        return None;
+    }
+    let mut columns: Vec<(String, Type)> = Vec::with_capacity(arrays.len());
+    for (index, array) in arrays.iter().enumerate() {
+        let base = expression_name(array, false).unwrap_or_else(|| format!("array{index}"));
+        let mut name = format!("{base}_sorted");
+        let mut suffix = 1;
+        while columns.iter().any(|(taken, _)| *taken == name) {
+            name = format!("{base}_sorted{suffix}");
+            suffix += 1;
+        }
+        columns.push((name, Type::DYNAMIC));
+    }
+    Some(columns)
 }
 
 /// A one-column table.

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::engine::column::Column;
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::functions::operators::compare;
@@ -333,6 +334,27 @@ fn array_sort(args: &[Datum], ctx: &EvalCtx, descending: bool) -> ExecResult<Dat
             Some(arrays) => Value::Dynamic(Dyn::array(arrays)),
         })
     })
+}
+
+/// `array_sort_asc/desc` with several arrays, as columns: one per array.
+pub fn array_sort_columns(args: &[Datum], ctx: &EvalCtx, descending: bool) -> ExecResult<Vec<(&'static str, Column)>> {
+    let has_flag = args.len() > 1 && matches!(args[args.len() - 1].ty(), ScalarType::Bool);
+    let n_arrays = if has_flag { args.len() - 1 } else { args.len() };
+    let sorted = array_sort(args, ctx, descending)?.into_column(ctx.rows);
+    Ok((0..n_arrays)
+        .map(|index| {
+            let values: Vec<Value> = (0..ctx.rows)
+                .map(|row| match sorted.get(row) {
+                    Value::Dynamic(Dyn::Array(arrays)) if n_arrays > 1 => {
+                        arrays.get(index).map_or(Value::Null, |array| Value::Dynamic(array.clone()))
+                    }
+                    whole if n_arrays == 1 => whole,
+                    _ => Value::Null,
+                })
+                .collect();
+            ("sorted", Column::from_values(ScalarType::Dynamic, &values))
+        })
+        .collect())
 }
 
 /// Sorts the first array and reorders the others the same way; `None`

@@ -50,6 +50,8 @@ pub fn multi(name: &str) -> Option<MultiKernel> {
         "series_decompose" => series_decompose,
         "series_decompose_anomalies" => series_decompose_anomalies,
         "series_stats" => crate::engine::functions::series::series_stats_columns,
+        "array_sort_asc" => |args, ctx| crate::engine::functions::dynamic::array_sort_columns(args, ctx, false),
+        "array_sort_desc" => |args, ctx| crate::engine::functions::dynamic::array_sort_columns(args, ctx, true),
         _ => return None,
     })
 }

@@ -314,6 +314,8 @@ pub fn multi_columns<'q>(
 ) -> ExecResult<Option<Vec<Field>>> {
     let ExprKind::Call { target: None, name, args } = &assignment.value.kind else { return Ok(None) };
     let Some(kernel) = crate::engine::functions::series_model::multi(&name.name) else { return Ok(None) };
+    // The analyzer decides which calls give several columns, and names them.
+    let Some(names) = crate::analysis::operators::tuple_columns(&assignment.value) else { return Ok(None) };
     if matches!(crate::engine::scope::lookup(env, &name.name), Some(Binding::Function(..))) {
         return Ok(None);
     }
@@ -322,16 +324,13 @@ pub fn multi_columns<'q>(
         datums.push(exec.eval_column(arg, input, env)?);
     }
     let columns = kernel(&datums, &exec.eval_ctx(input.rows)).map_err(|e| e.at(assignment.value.span))?;
-    let argument = args.first().and_then(|a| expression_name(a, false)).unwrap_or_default();
     Ok(Some(
         columns
             .into_iter()
+            .zip(names)
             .enumerate()
-            .map(|(index, (suffix, column))| Field {
-                name: assignment
-                    .names
-                    .get(index)
-                    .map_or_else(|| format!("{}_{argument}_{suffix}", name.name), |n| n.name.clone()),
+            .map(|(index, ((_, column), (default, _)))| Field {
+                name: assignment.names.get(index).map_or(default, |n| n.name.clone()),
                 column: Arc::new(column),
             })
             .collect(),
