@@ -214,6 +214,10 @@ impl<'q> Executor<'q> {
                 _ => return Err(ExecError::runtime("this sub-query has no input").at(expr.span)),
             },
             ExprKind::Pipe { input, operator } => {
+                if let Some(table) = self.eval_where_after_innerunique_join(input, operator, env)? {
+                    self.check_limits(&table)?;
+                    return Ok(table);
+                }
                 let is_user_function = |name: &str| matches!(lookup(env, name), Some(Binding::Function(..)));
                 let input_needed = pruning::input_columns(operator, needed, &is_user_function);
                 let mut input = self.eval_table_needing(input, env, input_needed.as_ref())?;
@@ -236,6 +240,40 @@ impl<'q> Executor<'q> {
         };
         self.check_limits(&table)?;
         Ok(table)
+    }
+
+    /// `L | join kind=innerunique R on ... | where P`, where `P` reads only
+    /// columns of `L` (and scalar variables): Kusto applies `P` to `L` before
+    /// the join removes duplicate keys from it, so which left row a key
+    /// keeps depends on the filter. The documentation shows this
+    /// (join-innerunique, "filter pushdown"); this does the same. `None`
+    /// for any other shape.
+    fn eval_where_after_innerunique_join(
+        &self,
+        input: &'q Expr,
+        operator: &'q ast::operators::Operator,
+        env: &Env<'q>,
+    ) -> ExecResult<Option<Arc<Table>>> {
+        let ast::operators::OperatorKind::Where(predicate) = &operator.kind else { return Ok(None) };
+        let ExprKind::Pipe { input: left, operator: join } = &input.kind else { return Ok(None) };
+        let ast::operators::OperatorKind::Join { params, .. } = &join.kind else { return Ok(None) };
+        let kind = operators::param_text(params, "kind");
+        if !matches!(operators::join::JoinKind::parse(kind.as_deref()), Ok(operators::join::JoinKind::InnerUnique)) {
+            return Ok(None);
+        }
+        let is_user_function = |name: &str| matches!(lookup(env, name), Some(Binding::Function(..)));
+        let Some(names) = pruning::referenced_names(predicate, &is_user_function) else { return Ok(None) };
+        let left_table = self.eval_table(left, env)?;
+        let reads_left_only = names
+            .iter()
+            .all(|name| left_table.index_of(name).is_some() || matches!(lookup(env, name), Some(Binding::Scalar(..))));
+        let left_table = if reads_left_only {
+            operators::run(self, operator, left_table, env).map_err(|e| e.at(operator.span))?
+        } else {
+            left_table
+        };
+        let joined = operators::run(self, join, left_table, env).map_err(|e| e.at(join.span))?;
+        operators::run(self, operator, joined, env).map_err(|e| e.at(operator.span)).map(Some)
     }
 
     /// `name(args).path` for a `declare pattern`: the body of the entry with

@@ -74,6 +74,13 @@ fn read_assignments(
     Some(())
 }
 
+/// Every name `expr` mentions; `None` when it can read columns not named.
+pub fn referenced_names(expr: &Expr, is_user_function: &dyn Fn(&str) -> bool) -> Option<Needed> {
+    let mut names = Needed::new();
+    collect_names(expr, &mut names, is_user_function)?;
+    Some(names)
+}
+
 /// Adds every name `expr` mentions; `None` when it can read columns not named.
 fn collect_names(expr: &Expr, names: &mut Needed, is_user_function: &dyn Fn(&str) -> bool) -> Option<()> {
     match &expr.kind {
