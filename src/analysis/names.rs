@@ -57,6 +57,15 @@ fn call_name(function: &str, args: &[Expr], aggregate: bool) -> Option<String> {
     if entry.name.starts_with("covariance") {
         return Some(format!("{}_{}_{}", entry.name, first?, args.get(1).and_then(|a| expression_name(a, false))?));
     }
+    // `percentile(x, 99.5)` → `percentile_x_99_5`; `percentiles_array(x, ...)` → `percentiles_x`.
+    match entry.name.as_str() {
+        "percentile" | "percentilew" if aggregate => {
+            let percent = args.get(if entry.name == "percentilew" { 2 } else { 1 })?;
+            return Some(format!("percentile_{}_{}", first.unwrap_or_default(), percent_text(percent)?));
+        }
+        "percentiles_array" | "percentilesw_array" => return Some(format!("percentiles_{}", first.unwrap_or_default())),
+        _ => {}
+    }
     let prefix = entry.result_prefix.as_deref().unwrap_or(&entry.name);
     match entry.result_name {
         ResultName::Default => None,
@@ -73,6 +82,16 @@ fn call_name(function: &str, args: &[Expr], aggregate: bool) -> Option<String> {
             Some(ExprKind::Literal(Literal::String(text))) => Some(text.clone()),
             _ => None,
         },
+        _ => None,
+    }
+}
+
+/// A literal percentage as column names show it: `50`, `99_5`.
+pub(crate) fn percent_text(percent: &Expr) -> Option<String> {
+    match &percent.kind {
+        ExprKind::Literal(Literal::Long(Some(n))) => Some(n.to_string()),
+        ExprKind::Literal(Literal::Int(Some(n))) => Some(n.to_string()),
+        ExprKind::Literal(Literal::Real(Some(r))) => Some(r.to_string().replace('.', "_")),
         _ => None,
     }
 }

@@ -781,14 +781,9 @@ impl<'a> Binder<'a> {
                 let skip = if weighted { 2 } else { 1 };
                 let mut out = Vec::new();
                 for percent in args.iter().skip(skip) {
-                    let text = match &percent.kind {
-                        ExprKind::Literal(Literal::Long(Some(n))) => n.to_string(),
-                        ExprKind::Literal(Literal::Int(Some(n))) => n.to_string(),
-                        ExprKind::Literal(Literal::Real(Some(r))) => r.to_string().replace('.', "_"),
-                        _ => String::new(),
-                    };
-                    let prefix = if weighted { "percentilew" } else { "percentile" };
-                    out.push(Column::new(format!("{prefix}_{base}_{text}"), ty));
+                    let text = crate::analysis::names::percent_text(percent).unwrap_or_default();
+                    // Weighted or not, the columns are `percentile_x_50`, as Kusto.Language names them.
+                    out.push(Column::new(format!("percentile_{base}_{text}"), ty));
                 }
                 Some(out)
             }

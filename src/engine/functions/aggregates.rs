@@ -9,6 +9,7 @@ use crate::engine::column::{Column, ColumnBuilder, Prim, Strings};
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::functions::operators::compare;
+use crate::engine::functions::{buildschema, percentiles};
 use crate::engine::keys::{FastSet, encode_key, value_ids};
 use crate::engine::value::{Dyn, Value};
 use crate::syntax::ast::ScalarType;
@@ -89,7 +90,7 @@ fn make_set_strings(
 /// True when the engine computes aggregate `name` (`summarize` handles
 /// `arg_max`/`arg_min`, `take_any(*)` and `percentiles` itself).
 pub fn is_supported(name: &str) -> bool {
-    if matches!(name, "arg_max" | "arg_min" | "argmax" | "argmin" | "percentiles") {
+    if matches!(name, "arg_max" | "arg_min" | "argmax" | "argmin" | "percentiles" | "percentilesw") {
         return true;
     }
     let grouping = Grouping { group_of_row: &[], groups: 0, rows: 0 };
@@ -299,6 +300,20 @@ pub fn aggregate(name: &str, args: &[Datum], grouping: &Grouping) -> ExecResult<
             let percent = arg(1)?.as_scalar().and_then(Value::as_f64).unwrap_or(50.0);
             percentile_column(value, grouping, &included, percent)
         }
+        "percentilew" => {
+            let percents = percentiles::percents(name, std::slice::from_ref(arg(2)?))?;
+            let mut columns = percentiles::percentile_columns(arg(0)?, Some(arg(1)?), grouping, &included, &percents);
+            columns.remove(0)
+        }
+        "buildschema" => buildschema::buildschema(arg(0)?, grouping, &included),
+        "percentiles_array" => {
+            let percents = percentiles::percents(name, args.get(1..).unwrap_or_default())?;
+            percentiles::percentile_arrays(arg(0)?, None, grouping, &included, &percents)
+        }
+        "percentilesw_array" => {
+            let percents = percentiles::percents(name, args.get(2..).unwrap_or_default())?;
+            percentiles::percentile_arrays(arg(0)?, Some(arg(1)?), grouping, &included, &percents)
+        }
         "binary_all_and" | "binary_all_or" | "binary_all_xor" => {
             let value = arg(0)?;
             let mut out: Vec<Option<i64>> = vec![None; groups];
@@ -473,26 +488,5 @@ fn extreme(value: &Datum, grouping: &Grouping, included: &dyn Fn(usize) -> bool,
 
 /// Nearest-rank percentile of each group's values.
 pub fn percentile_column(value: &Datum, grouping: &Grouping, included: &dyn Fn(usize) -> bool, percent: f64) -> Column {
-    let ty = match value.ty() {
-        ScalarType::Int => ScalarType::Long,
-        other => other,
-    };
-    let mut values: Vec<Vec<Value>> = vec![Vec::new(); grouping.groups];
-    for row in 0..grouping.rows {
-        if included(row) && !value.is_null(row) {
-            values[grouping.group_of_row[row] as usize].push(value.get(row));
-        }
-    }
-    let mut builder = ColumnBuilder::new(ty, grouping.groups);
-    for mut group in values {
-        if group.is_empty() {
-            builder.push(&Value::Null);
-            continue;
-        }
-        group.sort_by(|a, b| compare(a, b).unwrap_or(std::cmp::Ordering::Equal));
-        let rank = ((percent / 100.0) * group.len() as f64).ceil() as usize;
-        let index = rank.saturating_sub(1).min(group.len() - 1);
-        builder.push(&group[index]);
-    }
-    builder.finish()
+    percentiles::percentile_columns(value, None, grouping, included, &[percent]).remove(0)
 }

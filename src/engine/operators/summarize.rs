@@ -10,7 +10,7 @@ use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::expr::{Compiler, eval, positional_args};
-use crate::engine::functions::aggregates::{Grouping, aggregate, percentile_column};
+use crate::engine::functions::aggregates::{Grouping, aggregate};
 use crate::engine::functions::operators::compare;
 use crate::engine::keys::{Groups, group_rows};
 use crate::engine::operators::{column_name, push_unique};
@@ -18,7 +18,7 @@ use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
 use crate::engine::value::Value;
 use crate::syntax::ast::operators::Assignment;
-use crate::syntax::ast::{Expr, ExprKind, Literal};
+use crate::syntax::ast::{Expr, ExprKind};
 
 pub fn run<'q>(
     exec: &Executor<'q>,
@@ -85,7 +85,7 @@ fn summarize_one<'q>(
             "take_any" | "any" if args.len() > 1 || args.iter().any(|a| matches!(a.kind, ExprKind::Star)) => {
                 Some(take_any_multi(exec, &name.name, args, input, env, grouping, by_names)?)
             }
-            "percentiles" => Some(percentiles(exec, args, input, env, grouping)?),
+            "percentiles" | "percentilesw" => Some(percentiles(exec, &name.name, args, input, env, grouping)?),
             _ => None,
         };
         if let Some(columns) = multi {
@@ -295,25 +295,39 @@ fn rows_columns<'q>(
 /// `percentiles(x, p1, p2, ...)`: one column per percentage.
 fn percentiles<'q>(
     exec: &Executor<'q>,
+    name: &str,
     args: &'q [Expr],
     input: &Table,
     env: &Env<'q>,
     grouping: &Grouping,
 ) -> ExecResult<Vec<(String, Column)>> {
-    let Some(value_expr) = args.first() else {
-        return Err(ExecError::runtime("`percentiles` needs a value"));
+    let weighted = name == "percentilesw";
+    let skip = if weighted { 2 } else { 1 };
+    let (Some(value_expr), Some(percent_exprs)) = (args.first(), args.get(skip..)) else {
+        return Err(ExecError::runtime(format!("`{name}` needs a value{}", if weighted { " and a weight" } else { "" })));
     };
     let value: Datum = exec.eval_column(value_expr, input, env)?;
+    let weight = match weighted {
+        true => Some(exec.eval_column(&args[1], input, env)?),
+        false => None,
+    };
     let base = expression_name(value_expr, false).unwrap_or_default();
-    let mut out = Vec::new();
-    for percent in &args[1..] {
-        let (p, _) = exec.eval_scalar(percent, env)?;
-        let p = p.as_f64().ok_or_else(|| ExecError::runtime("a percentage must be a number").at(percent.span))?;
-        let text = match &percent.kind {
-            ExprKind::Literal(Literal::Real(Some(r))) => r.to_string().replace('.', "_"),
-            _ => format!("{p}").replace('.', "_"),
-        };
-        out.push((format!("percentile_{base}_{text}"), percentile_column(&value, grouping, &|_| true, p)));
+    let mut percents = Vec::with_capacity(percent_exprs.len());
+    let mut names = Vec::with_capacity(percent_exprs.len());
+    for percent in percent_exprs {
+        let (p, ty) = exec.eval_scalar(percent, env)?;
+        let datum = Datum::Scalar(p.clone(), ty);
+        percents.extend(crate::engine::functions::percentiles::percents(name, &[datum]).map_err(|e| e.at(percent.span))?);
+        let text = crate::analysis::names::percent_text(percent)
+            .unwrap_or_else(|| format!("{}", p.as_f64().unwrap_or_default()).replace('.', "_"));
+        names.push(format!("percentile_{base}_{text}"));
     }
-    Ok(out)
+    let columns = crate::engine::functions::percentiles::percentile_columns(
+        &value,
+        weight.as_ref(),
+        grouping,
+        &|_| true,
+        &percents,
+    );
+    Ok(names.into_iter().zip(columns).collect())
 }
