@@ -23,6 +23,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "array_slice" => array_slice,
         "array_index_of" => array_index_of,
         "set_has_element" => set_has_element,
+        "set_equals" => set_equals,
         "set_union" => |a, c| set_op(a, c, SetOp::Union),
         "set_intersect" => |a, c| set_op(a, c, SetOp::Intersect),
         "set_difference" => |a, c| set_op(a, c, SetOp::Difference),
@@ -266,6 +267,17 @@ fn set_has_element(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     map_rows(args, ctx, ScalarType::Bool, |v| {
         let Some(items) = array_items(&v[0]) else { return Ok(Value::Null) };
         Ok(Value::Bool(items.iter().any(|item| dyn_equal(item, &v[1]))))
+    })
+}
+
+/// `set_equals(set1, set2)`: whether the two arrays hold the same distinct
+/// values (order and repetitions aside); null when either is not an array.
+fn set_equals(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("set_equals", args, 2, 2)?;
+    map_rows(args, ctx, ScalarType::Bool, |v| {
+        let (Some(first), Some(second)) = (array_items(&v[0]), array_items(&v[1])) else { return Ok(Value::Null) };
+        let distinct = |items: &[Dyn]| items.iter().map(Dyn::to_json).collect::<std::collections::HashSet<String>>();
+        Ok(Value::Bool(distinct(&first) == distinct(&second)))
     })
 }
 

@@ -25,6 +25,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "extract" => extract,
         "extract_all" | "extractall" => extract_all,
         "indexof_regex" => indexof_regex,
+        "regex_quote" => regex_quote,
         "unicode_codepoints_from_string" | "to_utf8" => unicode_codepoints_from_string,
         "unicode_codepoints_to_string" | "make_string" => unicode_codepoints_to_string,
         "isempty" => isempty,
@@ -352,6 +353,28 @@ fn selected_groups(regex: &regex::Regex, selection: &Datum) -> ExecResult<Vec<us
         .collect()
 }
 
+/// `regex_quote(s)`: `s` with every character that is special in a regular
+/// expression escaped, as RE2's `QuoteMeta` does: ASCII letters, digits, `_`
+/// and non-ASCII characters stay, NUL becomes `\x00`, the rest get `\`.
+fn regex_quote(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("regex_quote", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::String, |v| {
+        let source = text(&v[0]);
+        let mut out = String::with_capacity(source.len() * 2);
+        for ch in source.chars() {
+            match ch {
+                '\0' => out.push_str("\\x00"),
+                c if c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii() => out.push(c),
+                c => {
+                    out.push('\\');
+                    out.push(c);
+                }
+            }
+        }
+        Ok(Value::str(&out))
+    })
+}
+
 fn isempty(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("isempty", args, 1, 1)?;
     if let Datum::Column(Column::String(strings)) = &args[0] {
@@ -418,10 +441,19 @@ pub fn from_re2(pattern: &str) -> String {
         let c = chars[i];
         match c {
             '\\' => {
-                out.push(c);
-                if let Some(next) = chars.get(i + 1) {
-                    out.push(*next);
-                    i += 1;
+                match chars.get(i + 1) {
+                    // RE2 reads `\<` and `\>` as the literal characters;
+                    // the crate reads them as word boundaries.
+                    Some(next @ ('<' | '>')) => {
+                        out.push(*next);
+                        i += 1;
+                    }
+                    Some(next) => {
+                        out.push(c);
+                        out.push(*next);
+                        i += 1;
+                    }
+                    None => out.push(c),
                 }
                 repeatable = true;
             }
@@ -535,6 +567,7 @@ mod tests {
         assert_eq!(from_re2("[[:alpha:]_]+"), "[[:alpha:]_]+");
         assert_eq!(from_re2(r"[^]a]"), r"[^\]a]");
         assert_eq!(from_re2(r"\[x\]"), r"\[x\]");
+        assert_eq!(from_re2(r"a\<b\>"), "a<b>");
     }
 
     #[test]
@@ -569,6 +602,13 @@ mod tests {
         assert_eq!(eval("indexof_regex", vec![s("abcabc"), s("a|ab"), l(-1)]), "");
         assert_eq!(eval("indexof_regex", vec![s("ééabc"), s("b")]), "3");
         assert_eq!(eval("indexof_regex", vec![s(""), s("x")]), "-1");
+    }
+
+    #[test]
+    fn regex_quote_escapes_every_special_character() {
+        assert_eq!(eval("regex_quote", vec![Value::str("a.b*c(d)_é")]), r"a\.b\*c\(d\)_é");
+        let quoted = eval("regex_quote", vec![Value::str(r"[x]+$^{1}|\?")]);
+        assert!(compile_regex(&quoted).expect("a valid regex").is_match(r"[x]+$^{1}|\?"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Unit conversions: `convert_angle`, `convert_force`, `convert_length`,
+//! Unit conversions: `convert_angle`, `convert_energy`, `convert_force`, `convert_length`,
 //! `convert_mass`, `convert_speed`, `convert_temperature` and
 //! `convert_volume`.
 //!
@@ -25,6 +25,7 @@ use crate::syntax::ast::ScalarType;
 pub fn lookup(name: &str) -> Option<ScalarKernel> {
     Some(match name {
         "convert_angle" => |a, c| convert("convert_angle", ANGLE, a, c),
+        "convert_energy" => |a, c| convert("convert_energy", ENERGY, a, c),
         "convert_force" => |a, c| convert("convert_force", FORCE, a, c),
         "convert_length" => |a, c| convert("convert_length", LENGTH, a, c),
         "convert_mass" => |a, c| convert("convert_mass", MASS, a, c),
@@ -83,6 +84,47 @@ fn convert(name: &str, units: &[Unit], args: &[Datum], ctx: &EvalCtx) -> ExecRes
         Ok(convert_value(units, value, from, to).map_or(Value::Null, Value::Real))
     })
 }
+
+/// Energy.json (commit 01464830d9ec88cc7aafb38d0ebea12ca80639ed); base unit
+/// Joule. Kusto spells UnitsNet's `HorsePowerHour` as `HorsepowerHour`.
+const ENERGY: &[Unit] = &[
+    Unit { name: "Joule", to_base: |x| x, from_base: |x| x },
+    prefixed!("Millijoule", 1.0, 1e-3),
+    prefixed!("Kilojoule", 1.0, 1e3),
+    prefixed!("Megajoule", 1.0, 1e6),
+    prefixed!("Gigajoule", 1.0, 1e9),
+    times!("Calorie", 4.184),
+    prefixed!("Kilocalorie", 4.184, 1e3),
+    prefixed!("Megacalorie", 4.184, 1e6),
+    times!("BritishThermalUnit", 1055.05585262),
+    prefixed!("KilobritishThermalUnit", 1055.05585262, 1e3),
+    prefixed!("MegabritishThermalUnit", 1055.05585262, 1e6),
+    prefixed!("GigabritishThermalUnit", 1055.05585262, 1e9),
+    times!("ElectronVolt", 1.602176565e-19),
+    prefixed!("KiloelectronVolt", 1.602176565e-19, 1e3),
+    prefixed!("MegaelectronVolt", 1.602176565e-19, 1e6),
+    prefixed!("GigaelectronVolt", 1.602176565e-19, 1e9),
+    prefixed!("TeraelectronVolt", 1.602176565e-19, 1e12),
+    times!("FootPound", 1.355817948),
+    times!("Erg", 1e-7),
+    times!("WattHour", 3600.0),
+    prefixed!("KilowattHour", 3600.0, 1e3),
+    prefixed!("MegawattHour", 3600.0, 1e6),
+    prefixed!("GigawattHour", 3600.0, 1e9),
+    prefixed!("TerawattHour", 3600.0, 1e12),
+    times!("WattDay", 24.0 * 3600.0),
+    prefixed!("KilowattDay", 24.0 * 3600.0, 1e3),
+    prefixed!("MegawattDay", 24.0 * 3600.0, 1e6),
+    prefixed!("GigawattDay", 24.0 * 3600.0, 1e9),
+    prefixed!("TerawattDay", 24.0 * 3600.0, 1e12),
+    times!("ThermEc", 1.05505585262e8),
+    prefixed!("DecathermEc", 1.05505585262e8, 1e1),
+    times!("ThermUs", 1.054804e8),
+    prefixed!("DecathermUs", 1.054804e8, 1e1),
+    times!("ThermImperial", 1.05505585257348e8),
+    prefixed!("DecathermImperial", 1.05505585257348e8, 1e1),
+    times!("HorsepowerHour", 2.6845195377e6),
+];
 
 /// Angle.json (commit 0ddfd57b6134f5a9cfb4e43ad684a31ca94b3d2e); base unit Degree.
 const ANGLE: &[Unit] = &[
@@ -378,6 +420,9 @@ mod tests {
         assert!(close(real("convert_volume", 1.2, "CubicMeter", "AcreFoot"), 0.0009728568));
         assert!(close(real("convert_speed", 1.2, "MeterPerSecond", "CentimeterPerHour"), 432000.0));
         assert!(close(real("convert_speed", 36.0, "KilometerPerHour", "MeterPerSecond"), 10.0));
+        assert!(close(real("convert_energy", 1.2, "Joule", "BritishThermalUnit"), 1.2 / 1055.05585262));
+        assert!(close(real("convert_energy", 1.0, "KilowattHour", "Megajoule"), 3.6));
+        assert!(close(real("convert_energy", 10.0, "DecathermUs", "ThermUs"), 100.0));
     }
 
     #[test]
