@@ -892,6 +892,8 @@ pub fn tuple_columns(expr: &Expr) -> Option<Vec<(String, Type)>> {
         "series_decompose" => (&["baseline", "seasonal", "trend", "residual"], Type::DYNAMIC),
         "series_decompose_anomalies" => (&["ad_flag", "ad_score", "baseline"], Type::DYNAMIC),
         "series_periods_detect" | "series_periods_validate" => (&["periods", "scores"], Type::DYNAMIC),
+        "series_fft" | "series_ifft" => (&["real", "imag"], Type::DYNAMIC),
+        "series_fit_poly" => (&["rsquare", "coefficients", "variance", "rvariance", "poly_fit"], Type::Unknown),
         _ => return None,
     };
     // `series_fit_line_y_slope`; an argument without a name leaves it empty (`series_fit_line__slope`).
@@ -901,7 +903,7 @@ pub fn tuple_columns(expr: &Expr) -> Option<Vec<(String, Type)>> {
             .iter()
             .map(|suffix| {
                 let ty = match (name.name.as_str(), *suffix) {
-                    (_, "line_fit") => Type::DYNAMIC,
+                    (_, "line_fit" | "poly_fit" | "coefficients") => Type::DYNAMIC,
                     ("series_stats", "min_idx" | "max_idx") => Type::LONG,
                     ("series_fit_2lines", "split_idx") => Type::LONG,
                     (_, _) if ty.is_unknown() => Type::REAL,

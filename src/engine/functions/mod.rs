@@ -32,6 +32,8 @@ pub mod series;
 pub mod series_fill;
 pub mod series_math;
 pub mod series_model;
+pub mod series_poly;
+pub mod series_signal;
 pub mod sketches;
 pub mod stats;
 pub mod string;
@@ -93,6 +95,7 @@ pub fn scalar(name: &str) -> Option<ScalarKernel> {
         .or_else(|| timezone::lookup(name))
         .or_else(|| window::lookup(name))
         .or_else(|| series_model::lookup(name))
+        .or_else(|| series_signal::lookup(name))
         .or_else(|| geo::lookup(name))
         .or_else(|| string_checks::lookup(name))
         .or_else(|| punycode::lookup(name))

@@ -38,6 +38,8 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
     Some(match name {
         "series_outliers" => series_outliers,
         "series_seasonal" => series_seasonal,
+        "series_fit_line_dynamic" => |a, c| as_bag(series_fit_line, a, c),
+        "series_fit_2lines_dynamic" => |a, c| as_bag(series_fit_2lines, a, c),
         _ => return None,
     })
 }
@@ -50,6 +52,9 @@ pub fn multi(name: &str) -> Option<MultiKernel> {
         "series_decompose" => series_decompose,
         "series_decompose_anomalies" => series_decompose_anomalies,
         "series_stats" => crate::engine::functions::series::series_stats_columns,
+        "series_fft" => |a, c| crate::engine::functions::series_signal::series_fft(a, c, false),
+        "series_ifft" => |a, c| crate::engine::functions::series_signal::series_fft(a, c, true),
+        "series_fit_poly" => crate::engine::functions::series_poly::series_fit_poly,
         "array_sort_asc" => |args, ctx| crate::engine::functions::dynamic::array_sort_columns(args, ctx, false),
         "array_sort_desc" => |args, ctx| crate::engine::functions::dynamic::array_sort_columns(args, ctx, true),
         _ => return None,
@@ -57,7 +62,7 @@ pub fn multi(name: &str) -> Option<MultiKernel> {
 }
 
 /// The numbers of a dynamic array (non-numbers as NaN); `None` for a non-array.
-fn numbers(value: &Value) -> Option<Vec<f64>> {
+pub(super) fn numbers(value: &Value) -> Option<Vec<f64>> {
     let items = match value {
         Value::Dynamic(Dyn::Array(items)) => items.clone(),
         Value::String(text) => match crate::engine::value::parse_json_text(text) {
@@ -69,13 +74,13 @@ fn numbers(value: &Value) -> Option<Vec<f64>> {
     Some(items.iter().map(|item| item.as_f64().unwrap_or(f64::NAN)).collect())
 }
 
-fn array(values: &[f64]) -> Value {
+pub(super) fn array(values: &[f64]) -> Value {
     Value::Dynamic(Dyn::Array(Arc::new(
         values.iter().map(|v| if v.is_finite() { Dyn::Real(*v) } else { Dyn::Null }).collect(),
     )))
 }
 
-fn finite(values: &[f64]) -> Vec<f64> {
+pub(super) fn finite(values: &[f64]) -> Vec<f64> {
     values.iter().copied().filter(|v| v.is_finite()).collect()
 }
 
@@ -95,13 +100,13 @@ fn percentile(values: &[f64], percent: f64) -> f64 {
     sorted[low] + (sorted[high] - sorted[low]) * (rank - low as f64)
 }
 
-fn mean(values: &[f64]) -> f64 {
+pub(super) fn mean(values: &[f64]) -> f64 {
     let finite = finite(values);
     if finite.is_empty() { f64::NAN } else { finite.iter().sum::<f64>() / finite.len() as f64 }
 }
 
 /// Sample variance of the finite values.
-fn variance(values: &[f64]) -> f64 {
+pub(super) fn variance(values: &[f64]) -> f64 {
     let finite = finite(values);
     if finite.len() < 2 {
         return 0.0;
@@ -137,8 +142,24 @@ fn line_stats(values: &[f64], x_from: usize) -> (f64, f64, f64, f64, Vec<f64>) {
     (rsquare, slope, variance(values), variance(&residuals), line)
 }
 
+/// The `*_dynamic` form of a multi-column function: one property bag per
+/// row, with the columns' suffixes as keys (`{"rsquare": ..., "slope": ...}`).
+fn as_bag(kernel: MultiKernel, args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    let columns = kernel(args, ctx)?;
+    let bags: Vec<Value> = (0..ctx.rows)
+        .map(|row| {
+            if columns.iter().all(|(_, column)| column.is_null(row)) {
+                return Value::Null;
+            }
+            let entries = columns.iter().map(|(name, column)| (Arc::from(*name), column.get(row).to_dyn())).collect();
+            Value::Dynamic(Dyn::bag(entries))
+        })
+        .collect();
+    Ok(Datum::Column(Column::from_values(ScalarType::Dynamic, &bags)))
+}
+
 /// Applies `f` per row to the first argument's series, building one column per output.
-fn per_row(
+pub(super) fn per_row(
     args: &[Datum],
     ctx: &EvalCtx,
     outputs: &[(&'static str, ScalarType)],
