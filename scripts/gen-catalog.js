@@ -89,4 +89,12 @@ const all = [];
 for (const f of toArray(K.Functions.All)) all.push(entry(f, 'scalar'));
 for (const f of toArray(K.Aggregates.All)) all.push(entry(f, 'aggregate'));
 for (const f of toArray(K.PlugIns.All)) all.push(entry(f, 'plugin'));
+// Plugins newer than the npm package (in Kusto.Language's PlugIns.cs and the
+// documentation): added by hand until the package has them.
+const EXTRA_PLUGINS = [
+  { name: 'schema_merge', kind: 'plugin', category: 'plugin',
+    description: 'Merges table schemas in the getschema format into one schema, reducing column types to common ones',
+    signatures: [{ returns: '@custom', params: [{ name: 'PreserveOrder', type: 'bool', min: 0 }] }] },
+];
+for (const e of EXTRA_PLUGINS) if (!all.some(x => x.kind === 'plugin' && x.name === e.name)) all.push(e);
 process.stdout.write('[\n' + all.map(e => JSON.stringify(e)).join(',\n') + '\n]\n');

@@ -63,7 +63,9 @@ fn call_name(function: &str, args: &[Expr], aggregate: bool) -> Option<String> {
             let percent = args.get(if entry.name == "percentilew" { 2 } else { 1 })?;
             return Some(format!("percentile_{}_{}", first.unwrap_or_default(), percent_text(percent)?));
         }
-        "percentiles_array" | "percentilesw_array" => return Some(format!("percentiles_{}", first.unwrap_or_default())),
+        "percentiles_array" | "percentilesw_array" => {
+            return Some(format!("percentiles_{}", first.unwrap_or_default()));
+        }
         _ => {}
     }
     let prefix = entry.result_prefix.as_deref().unwrap_or(&entry.name);

@@ -285,7 +285,7 @@ impl<'a> Binder<'a> {
             }
             OperatorKind::Lookup { params, right, on } => self.bind_lookup(input, params, right, on),
             OperatorKind::Union { params, tables } => self.bind_union(Some(input), params, tables),
-            OperatorKind::Evaluate { call, .. } => self.bind_evaluate(Some(input), call),
+            OperatorKind::Evaluate { call, schema, .. } => self.bind_evaluate(Some(input), call, schema.as_ref()),
             OperatorKind::Invoke(call) => self.bind_invoke(input, call),
             OperatorKind::Fork(branches) => {
                 let mut first = None;
@@ -456,7 +456,7 @@ impl<'a> Binder<'a> {
                 single_column(&column.name, ty)
             }
             OperatorKind::Union { params, tables } => self.bind_union(None, params, tables),
-            OperatorKind::Evaluate { call, .. } => self.bind_evaluate(None, call),
+            OperatorKind::Evaluate { call, schema, .. } => self.bind_evaluate(None, call, schema.as_ref()),
             OperatorKind::Find { params, tables, predicate, project, project_smart } => {
                 self.bind_find(params, tables.as_deref(), predicate, project, *project_smart)
             }

@@ -6,14 +6,20 @@ use std::sync::Arc;
 
 use crate::analysis::functions::open_table;
 use crate::analysis::names::{expression_name, push_unique, suggest};
-use crate::analysis::scope::{Binder, CallArg, Row, Symbol};
+use crate::analysis::scope::{Binder, CallArg, Row, Symbol, declared_type};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::syntax::ast::operators::OutputSchema;
 use crate::syntax::ast::{Expr, ExprKind};
 
 impl<'a> Binder<'a> {
     /// `evaluate plugin(...)`.
-    pub(crate) fn bind_evaluate(&mut self, input: Option<&Arc<TableType>>, call: &'a Expr) -> Arc<TableType> {
+    pub(crate) fn bind_evaluate(
+        &mut self,
+        input: Option<&Arc<TableType>>,
+        call: &'a Expr,
+        schema: Option<&OutputSchema>,
+    ) -> Arc<TableType> {
         let ExprKind::Call { target: None, name, args } = &call.kind else {
             self.bind_expr(call, Row::default());
             return open_table();
@@ -47,9 +53,15 @@ impl<'a> Binder<'a> {
                 _ => arg,
             };
             // `ipv4_lookup(Lookup, SourceKey, LookupKey, ...)`: keys after the
-            // source key name the lookup table's columns.
+            // source key name the lookup table's columns;
+            // `geo_polygon_lookup(Lookup, LookupKey, Longitude, Latitude, ...)`:
+            // the second argument does.
+            let names_lookup_column = match plugin_name {
+                "geo_polygon_lookup" | "geo_line_lookup" => index == 1,
+                _ => plugin_name.ends_with("_lookup") && index >= 2,
+            };
             let lookup = match arg_types.first() {
-                Some(ExprType::Table(table)) if plugin_name.ends_with("_lookup") && index >= 2 => Some(table.clone()),
+                Some(ExprType::Table(table)) if names_lookup_column => Some(table.clone()),
                 _ => None,
             };
             let ty = match &lookup {
@@ -70,13 +82,83 @@ impl<'a> Binder<'a> {
             arg_types.push(ty);
         }
         let input_columns = input.map(|t| t.columns.clone()).unwrap_or_default();
+        if let Some(schema) = schema {
+            // The declared columns, after the input's (but the unpacked
+            // column) when the schema starts with `*`.
+            let unpacked =
+                if plugin_name == "bag_unpack" { args.first().and_then(|a| expression_name(a, false)) } else { None };
+            let mut columns: Vec<Column> = if schema.wildcard {
+                input_columns.into_iter().filter(|c| Some(&c.name) != unpacked.as_ref()).collect()
+            } else {
+                Vec::new()
+            };
+            for declared in &schema.columns {
+                columns.retain(|c| c.name != declared.name.name);
+                columns.push(Column::new(&declared.name.name, declared_type(&declared.ty)));
+            }
+            return Arc::new(TableType::new(columns));
+        }
+        // The named input columns among `args` (a plugin's dimensions).
+        let referenced = |args: &[Expr]| -> Vec<Column> {
+            args.iter()
+                .filter_map(|arg| match &arg.kind {
+                    ExprKind::Name(ident) => input.and_then(|table| table.column(&ident.name)).cloned(),
+                    _ => None,
+                })
+                .collect()
+        };
         match plugin_name {
+            "rows_near" => Arc::new(TableType { columns: input_columns, open: input.is_none_or(|t| t.open) }),
+            "schema_merge" => Arc::new(TableType::new(vec![
+                Column::new("ColumnName", Type::STRING),
+                Column::new("ColumnOrdinal", Type::INT),
+                Column::new("DataType", Type::STRING),
+                Column::new("ColumnType", Type::STRING),
+            ])),
+            "rolling_percentile" => {
+                let mut columns = referenced(args.get(2..3).unwrap_or_default());
+                columns.extend(referenced(args.get(5..).unwrap_or_default()));
+                let value = referenced(args.get(..1).unwrap_or_default()).pop();
+                let text = |index: usize| args.get(index).and_then(number_text).unwrap_or_else(|| "0".to_string());
+                let name = format!(
+                    "rolling_{}_percentile_{}_{}",
+                    text(4),
+                    value.as_ref().map_or("value", |c| c.name.as_str()),
+                    text(1)
+                );
+                columns.push(Column::new(name, value.map_or(Type::LONG, |c| c.ty)));
+                Arc::new(TableType::new(columns))
+            }
+            "active_users_count" | "activity_counts_metrics" | "sliding_window_counts" | "session_count" => {
+                // The timeline, the dimensions after the fixed arguments, the counts.
+                let (fixed, counts): (usize, &[&str]) = match plugin_name {
+                    "active_users_count" => (8, &["dcount"]),
+                    "activity_counts_metrics" => (5, &["count", "dcount", "new_dcount", "aggregated_dcount"]),
+                    "sliding_window_counts" => (6, &["Count", "dcount"]),
+                    _ => (6, &["count_sessions"]),
+                };
+                let mut columns = referenced(args.get(1..2).unwrap_or_default());
+                columns.extend(referenced(args.get(fixed..).unwrap_or_default()));
+                columns.extend(counts.iter().map(|name| Column::new(*name, Type::LONG)));
+                Arc::new(TableType::new(columns))
+            }
             "bag_unpack" => {
                 let column = args.first().and_then(|a| expression_name(a, false));
                 let columns = input_columns.into_iter().filter(|c| Some(&c.name) != column.as_ref()).collect();
                 Arc::new(TableType { columns, open: true })
             }
-            "ipv4_lookup" | "ipv6_lookup" | "geo_polygon_lookup" | "geo_line_lookup" => {
+            "ipv6_lookup" => {
+                // The lookup table's columns first, as in the documented output.
+                let mut columns = match arg_types.first() {
+                    Some(ExprType::Table(lookup)) => lookup.columns.clone(),
+                    _ => Vec::new(),
+                };
+                for column in input_columns {
+                    push_unique(&mut columns, column);
+                }
+                Arc::new(TableType { columns, open: false })
+            }
+            "ipv4_lookup" | "geo_polygon_lookup" | "geo_line_lookup" => {
                 let mut columns = input_columns;
                 if let Some(ExprType::Table(lookup)) = arg_types.first() {
                     for column in &lookup.columns {
@@ -195,4 +277,17 @@ fn sequence_detect_columns(input: Option<&Arc<TableType>>, args: &[Expr], arg_ty
     }
     push_unique(&mut columns, Column::new("Duration", Type::TIMESPAN));
     Arc::new(TableType::new(columns))
+}
+
+/// The text of a number literal (`3`, `50`, `99.5`), as Kusto.Language puts
+/// it in `rolling_percentile`'s column name.
+fn number_text(expr: &Expr) -> Option<String> {
+    use crate::syntax::ast::Literal;
+    match &expr.kind {
+        ExprKind::Literal(Literal::Int(Some(value))) => Some(value.to_string()),
+        ExprKind::Literal(Literal::Long(Some(value))) => Some(value.to_string()),
+        ExprKind::Literal(Literal::Real(Some(value))) => Some(value.to_string()),
+        ExprKind::Paren(inner) => number_text(inner),
+        _ => None,
+    }
 }

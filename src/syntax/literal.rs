@@ -331,9 +331,33 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
         if let Some(ticks) = parse_spaced_date(text) {
             return Some(ticks);
         }
-        return parse_rfc_datetime(text);
+        if let Some(ticks) = parse_rfc_datetime(text) {
+            return Some(ticks);
+        }
+        // Kusto (.NET's lenient date parsing) also reads spaces around the
+        // date's dashes: the documentation's formatter writes
+        // `datetime(2017 - 08 - 01)` and the service returns 2017-08-01.
+        if text.contains(" -") || text.contains("- ") {
+            return parse_iso_datetime(&squeeze_date_dashes(text));
+        }
+        return None;
     }
     parse_rfc_datetime(text)
+}
+
+/// `2017 - 08 - 01 10:00` → `2017-08-01 10:00`: drops the spaces beside
+/// the date's two dashes only.
+fn squeeze_date_dashes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let dash_positions: Vec<usize> =
+        chars.iter().enumerate().filter(|(_, c)| **c == '-').map(|(i, _)| i).take(2).collect();
+    let beside_dash = |index: usize| {
+        dash_positions.iter().any(|&dash| {
+            let between = if index < dash { &chars[index..dash] } else { &chars[dash + 1..=index] };
+            between.iter().all(|c| *c == ' ')
+        })
+    };
+    chars.iter().enumerate().filter(|(i, c)| **c != ' ' || !beside_dash(*i)).map(|(_, c)| *c).collect()
 }
 
 fn parse_fixed_digits(text: &str, count: usize) -> Option<i64> {
@@ -547,6 +571,13 @@ pub fn parse_guid(text: &str) -> Option<u128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaces_beside_the_date_dashes_are_read() {
+        assert_eq!(parse_datetime("2017 - 08 - 01"), parse_datetime("2017-08-01"));
+        assert_eq!(parse_datetime("2017 -08- 01 10:30"), parse_datetime("2017-08-01 10:30"));
+        assert_eq!(parse_datetime("2017 - 13 - 01"), None);
+    }
 
     fn ticks(year: i64, month: i64, day: i64, hour: i64, minute: i64, second: i64) -> i64 {
         datetime_ticks(year, month, day, hour, minute, second, 0).unwrap()

@@ -1,84 +1,70 @@
-//! `evaluate plugin(...)`: the plugins that run locally (`bag_unpack`,
-//! `narrow`, `pivot`, `ipv4_lookup` here; `sequence_detect`, `basket` and
-//! `autocluster` in their own files); others report "not supported locally".
+//! `evaluate plugin(...)`: the plugins that run locally (`narrow`, `pivot`,
+//! `ipv4_lookup` here; the others, such as `bag_unpack`, `sequence_detect`
+//! or `rolling_percentile`, in their own files), and helpers for their
+//! arguments; other plugins report "not supported locally".
 
 use std::sync::Arc;
 
 use crate::engine::column::{Column, ColumnBuilder};
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
+use crate::engine::operators;
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
-use crate::engine::value::{Dyn, Value};
+use crate::engine::value::Value;
+use crate::syntax::ast::operators::OutputSchema;
 use crate::syntax::ast::{Expr, ExprKind, ScalarType};
 
 /// The plugins the engine runs (the support matrix lists the others as not
 /// supported locally).
-pub const PLUGINS: &[&str] =
-    &["bag_unpack", "narrow", "pivot", "ipv4_lookup", "sequence_detect", "autocluster", "basket"];
+pub const PLUGINS: &[&str] = &[
+    "active_users_count",
+    "activity_counts_metrics",
+    "autocluster",
+    "bag_unpack",
+    "basket",
+    "ipv4_lookup",
+    "ipv6_lookup",
+    "narrow",
+    "pivot",
+    "rolling_percentile",
+    "rows_near",
+    "schema_merge",
+    "sequence_detect",
+    "sliding_window_counts",
+];
 
-pub fn run<'q>(exec: &Executor<'q>, call: &'q Expr, input: Option<Arc<Table>>, env: &Env<'q>) -> ExecResult<Table> {
+pub fn run<'q>(
+    exec: &Executor<'q>,
+    call: &'q Expr,
+    schema: Option<&OutputSchema>,
+    input: Option<Arc<Table>>,
+    env: &Env<'q>,
+) -> ExecResult<Table> {
     let ExprKind::Call { target: None, name, args } = &call.kind else {
         return Err(ExecError::runtime("`evaluate` needs a plugin call"));
     };
     match (name.name.as_str(), input) {
-        ("bag_unpack", Some(input)) => bag_unpack(exec, args, &input, env),
+        ("bag_unpack", Some(input)) => crate::engine::operators::bag_unpack::run(exec, args, schema, &input, env),
         ("narrow", Some(input)) => Ok(narrow(&input)),
         ("pivot", Some(input)) => pivot(exec, args, &input, env),
         ("ipv4_lookup", Some(input)) => ipv4_lookup(exec, args, &input, env),
         ("sequence_detect", Some(input)) => crate::engine::operators::sequence_detect::run(exec, args, &input, env),
         ("autocluster", Some(input)) => crate::engine::operators::autocluster::run(exec, args, &input, env),
         ("basket", Some(input)) => crate::engine::operators::basket::run(exec, args, &input, env),
+        ("rows_near", Some(input)) => operators::rows_near::run(exec, call.span, args, &input, env),
+        ("schema_merge", Some(input)) => operators::schema_merge::run(exec, args, &input, env),
+        ("rolling_percentile", Some(input)) => operators::rolling_percentile::run(exec, call.span, args, &input, env),
+        ("ipv6_lookup", Some(input)) => operators::ipv6_lookup::run(exec, call.span, args, &input, env),
+        ("sliding_window_counts", Some(input)) => {
+            operators::sliding_window_counts::run(exec, call.span, args, &input, env)
+        }
+        ("activity_counts_metrics", Some(input)) => {
+            operators::activity_counts_metrics::run(exec, call.span, args, &input, env)
+        }
+        ("active_users_count", Some(input)) => operators::active_users_count::run(exec, call.span, args, &input, env),
         (plugin, _) => Err(ExecError::unsupported(format!("the `{plugin}` plugin"))),
     }
-}
-
-/// `bag_unpack(Column [, prefix])`: one column per property of the bags,
-/// replacing the bag column.
-fn bag_unpack<'q>(exec: &Executor<'q>, args: &'q [Expr], input: &Table, env: &Env<'q>) -> ExecResult<Table> {
-    let Some(column_expr) = args.first() else {
-        return Err(ExecError::runtime("`bag_unpack` needs a dynamic column"));
-    };
-    let ExprKind::Name(column_name) = &column_expr.kind else {
-        return Err(ExecError::unsupported("`bag_unpack` of an expression").at(column_expr.span));
-    };
-    let prefix = match args.get(1) {
-        Some(expr) if !matches!(expr.kind, ExprKind::NamedArg { .. }) => exec.eval_scalar(expr, env)?.0.to_kql_string(),
-        _ => String::new(),
-    };
-    let Some(index) = input.index_of(&column_name.name) else {
-        return Err(ExecError::runtime(format!("unknown column `{}`", column_name.name)).at(column_expr.span));
-    };
-    let column = &input.fields[index].column;
-    let mut keys: Vec<String> = Vec::new();
-    let bags: Vec<Dyn> = (0..input.rows)
-        .map(|row| match column.get(row) {
-            Value::Dynamic(d) => d,
-            Value::String(s) => Dyn::parse_json(&s),
-            _ => Dyn::Null,
-        })
-        .collect();
-    for bag in &bags {
-        if let Dyn::Bag(entries) = bag {
-            for (key, _) in entries.iter() {
-                if !keys.iter().any(|k| **k == **key) {
-                    keys.push(key.to_string());
-                }
-            }
-        }
-    }
-    let mut fields: Vec<Field> =
-        input.fields.iter().enumerate().filter(|(i, _)| *i != index).map(|(_, f)| f.clone()).collect();
-    for key in keys {
-        let values: Vec<Dyn> = bags.iter().map(|bag| bag.get(&key).cloned().unwrap_or(Dyn::Null)).collect();
-        let name = format!("{prefix}{key}");
-        if fields.iter().any(|f| f.name == name) {
-            return Err(ExecError::runtime(format!("`bag_unpack` would create column `{name}`, which already exists"))
-                .with_help("pass a column prefix: `bag_unpack(Column, \"prefix_\")`"));
-        }
-        fields.push(Field { name, column: Arc::new(Column::Dynamic(values.into())) });
-    }
-    Ok(Table::from_fields(fields, input.rows))
 }
 
 /// `narrow()`: one row per (row, column) with `Row`, `Column`, `Value`.
@@ -286,4 +272,38 @@ fn ipv4_lookup<'q>(exec: &Executor<'q>, args: &'q [Expr], input: &Table, env: &E
         }
     }
     Ok(Table::from_fields(fields, left_rows.len()))
+}
+
+/// A plugin argument that names an input column: its name and values.
+pub(crate) fn column_argument(input: &Table, arg: &Expr, plugin: &str) -> ExecResult<(String, Arc<Column>)> {
+    let arg = match &arg.kind {
+        ExprKind::NamedArg { value, .. } => value.as_ref(),
+        _ => arg,
+    };
+    let ExprKind::Name(ident) = &arg.kind else {
+        return Err(ExecError::runtime(format!("a `{plugin}` argument here is a column name")).at(arg.span));
+    };
+    let column = input.column(&ident.name).ok_or_else(|| {
+        ExecError::new(crate::diagnostics::Code::UnknownColumn, format!("unknown column `{}`", ident.name)).at(arg.span)
+    })?;
+    Ok((ident.name.clone(), column.clone()))
+}
+
+/// Checks a plugin's argument count.
+pub(crate) fn check_arity(
+    args: &[Expr],
+    min: usize,
+    plugin: &str,
+    syntax: &str,
+    span: crate::text::Span,
+) -> ExecResult<()> {
+    if args.len() < min {
+        return Err(ExecError::new(
+            crate::diagnostics::Code::WrongArgumentCount,
+            format!("`{plugin}` needs at least {min} arguments, got {}", args.len()),
+        )
+        .at(span)
+        .with_help(format!("write `evaluate {syntax}`")));
+    }
+    Ok(())
 }

@@ -2,7 +2,10 @@
 //! operator after `|` to its input table; [`run_source`] runs the operators
 //! that produce a table by themselves (`print`, `range`, `datatable`, `union`, ...).
 
+mod active_users_count;
+mod activity_counts_metrics;
 mod autocluster;
+mod bag_unpack;
 mod basket;
 mod count;
 mod datatable;
@@ -13,6 +16,7 @@ mod facet;
 mod find;
 mod fork;
 mod getschema;
+mod ipv6_lookup;
 pub mod join;
 mod lookup;
 mod make_series;
@@ -25,15 +29,20 @@ mod print;
 mod project;
 mod range;
 mod reduce;
+mod rolling_percentile;
+mod rows_near;
 mod sample;
 mod sample_distinct;
 pub mod scan;
+mod schema_merge;
 mod search;
 mod segments;
 mod sequence_detect;
+mod sliding_window_counts;
 mod sort;
 pub mod summarize;
 mod take;
+mod timeline;
 mod top;
 mod top_hitters;
 mod top_nested;
@@ -102,7 +111,7 @@ pub fn run<'q>(
             let spec = make_series::Spec { aggregates, on, range: range.as_ref(), by, nonempty };
             make_series::run(exec, spec, &input, env)?
         }
-        OperatorKind::Evaluate { call, .. } => evaluate::run(exec, call, Some(input), env)?,
+        OperatorKind::Evaluate { call, schema, .. } => evaluate::run(exec, call, schema.as_ref(), Some(input), env)?,
         OperatorKind::Render { .. } => (*input).clone(),
         OperatorKind::TopNested(clauses) => top_nested::run(exec, clauses, &input, env)?,
         OperatorKind::Scan { params, declare, steps } => scan::run(exec, params, declare, steps, &input, env)?,
@@ -160,7 +169,7 @@ pub fn run_source<'q>(exec: &Executor<'q>, operator: &'q Operator, env: &Env<'q>
         OperatorKind::Range { column, from, to, step } => range::run(exec, &column.name, from, to, step, env)?,
         OperatorKind::DataTable { columns, values, .. } => datatable::run(exec, columns, values, env)?,
         OperatorKind::Union { params, tables } => union::run(exec, params, None, tables, env, None)?,
-        OperatorKind::Evaluate { call, .. } => evaluate::run(exec, call, None, env)?,
+        OperatorKind::Evaluate { call, schema, .. } => evaluate::run(exec, call, schema.as_ref(), None, env)?,
         OperatorKind::Search { params, tables, predicate } => {
             search::run_source(exec, params, tables.as_deref(), predicate, env)?
         }
@@ -335,4 +344,41 @@ pub fn multi_columns<'q>(
             })
             .collect(),
     ))
+}
+
+/// Runs whole queries for the operators' unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::engine::output::cell_text;
+    use crate::engine::table::{Database, Table};
+
+    fn execute(text: &str) -> Result<std::sync::Arc<Table>, String> {
+        let parse = crate::syntax::parse(text);
+        assert!(parse.diagnostics.is_empty(), "{:?}", parse.diagnostics);
+        let (database, options) = (Database::new(), crate::engine::Options::default());
+        let mut tables = crate::engine::execute(&parse.query, &database, &options, None).map_err(|e| e.message)?;
+        Ok(tables.pop().expect("a query statement"))
+    }
+
+    /// The result of `text` as `name:type,...` and one line of cells per row.
+    pub fn run_query(text: &str) -> String {
+        let table = execute(text).unwrap_or_else(|message| panic!("{message}"));
+        let header: Vec<String> = table.fields.iter().map(|f| format!("{}:{}", f.name, f.column.ty().name())).collect();
+        let mut out = header.join(",");
+        out.push('\n');
+        for row in 0..table.rows {
+            let cells: Vec<String> = table.fields.iter().map(|f| cell_text(&f.column.get(row))).collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The message of the error `text` fails with.
+    pub fn run_error(text: &str) -> String {
+        match execute(text) {
+            Ok(_) => panic!("`{text}` ran without an error"),
+            Err(message) => message,
+        }
+    }
 }

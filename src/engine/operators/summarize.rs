@@ -304,7 +304,10 @@ fn percentiles<'q>(
     let weighted = name == "percentilesw";
     let skip = if weighted { 2 } else { 1 };
     let (Some(value_expr), Some(percent_exprs)) = (args.first(), args.get(skip..)) else {
-        return Err(ExecError::runtime(format!("`{name}` needs a value{}", if weighted { " and a weight" } else { "" })));
+        return Err(ExecError::runtime(format!(
+            "`{name}` needs a value{}",
+            if weighted { " and a weight" } else { "" }
+        )));
     };
     let value: Datum = exec.eval_column(value_expr, input, env)?;
     let weight = match weighted {
@@ -317,7 +320,8 @@ fn percentiles<'q>(
     for percent in percent_exprs {
         let (p, ty) = exec.eval_scalar(percent, env)?;
         let datum = Datum::Scalar(p.clone(), ty);
-        percents.extend(crate::engine::functions::percentiles::percents(name, &[datum]).map_err(|e| e.at(percent.span))?);
+        percents
+            .extend(crate::engine::functions::percentiles::percents(name, &[datum]).map_err(|e| e.at(percent.span))?);
         let text = crate::analysis::names::percent_text(percent)
             .unwrap_or_else(|| format!("{}", p.as_f64().unwrap_or_default()).replace('.', "_"));
         names.push(format!("percentile_{base}_{text}"));

@@ -159,9 +159,12 @@ pub enum OperatorKind {
         params: Vec<NamedParameter>,
         columns: Vec<Expr>,
     },
+    /// `evaluate plugin(...)`, with an optional output schema
+    /// (`: (*, Name: string)`).
     Evaluate {
         params: Vec<NamedParameter>,
         call: Expr,
+        schema: Option<OutputSchema>,
     },
     Extend(Vec<Assignment>),
     ExternalData {
@@ -336,4 +339,13 @@ pub enum OperatorKind {
     Block(Vec<Statement>),
     /// An operator that could not be parsed.
     Error,
+}
+
+/// The output schema after a plugin call: `evaluate bag_unpack(d) : (*, Name: string)`.
+/// `wildcard` is the leading `*`, which keeps the input's columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSchema {
+    pub columns: Vec<ColumnDecl>,
+    pub wildcard: bool,
+    pub span: Span,
 }

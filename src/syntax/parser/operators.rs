@@ -3,8 +3,8 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::operators::{
-    Assignment, EdgeDirection, ExpandItem, ForkBranch, GraphPatternPart, NamedParameter, NullsOrder, ParsePart,
-    ScanStep, SeriesAggregate, SeriesRange, SortKey, SortOrder, TopNestedClause,
+    Assignment, EdgeDirection, ExpandItem, ForkBranch, GraphPatternPart, NamedParameter, NullsOrder, OutputSchema,
+    ParsePart, ScanStep, SeriesAggregate, SeriesRange, SortKey, SortOrder, TopNestedClause,
 };
 use crate::syntax::ast::{ColumnDecl, Expr, ExprKind, Ident, Operator, OperatorKind};
 use crate::syntax::parser::Parser;
@@ -319,7 +319,9 @@ impl<'a> Parser<'a> {
             "externaldata" | "external_data" => self.parse_externaldata(),
             "evaluate" => {
                 let params = self.parse_params(word, &[]);
-                OperatorKind::Evaluate { params, call: self.parse_unary() }
+                let call = self.parse_unary();
+                let schema = if self.at(TokenKind::Colon) { Some(self.parse_output_schema()) } else { None };
+                OperatorKind::Evaluate { params, call, schema }
             }
             "invoke" => OperatorKind::Invoke(self.parse_unary()),
             "mv-expand" | "mvexpand" => {
@@ -801,6 +803,42 @@ impl<'a> Parser<'a> {
             }
         }
         OperatorKind::DataTable { params, columns, values }
+    }
+
+    /// `: ( [*,] name: type, ... )` after a plugin call; the wildcard may
+    /// only come first, as Kusto.Language requires.
+    fn parse_output_schema(&mut self) -> OutputSchema {
+        let start = self.start();
+        self.bump(); // :
+        let mut columns = Vec::new();
+        let mut wildcard = false;
+        if self.expect(TokenKind::OpenParen).is_some() {
+            while !self.at(TokenKind::CloseParen) && !self.at_eof() {
+                if self.at(TokenKind::Star) {
+                    let star = self.bump();
+                    if wildcard || !columns.is_empty() {
+                        self.report(
+                            Diagnostic::new(Code::UnexpectedToken, star.span, "unexpected `*` in an output schema")
+                                .with_help("the wildcard `*` comes first: `(*, Name: string)`"),
+                        );
+                    }
+                    wildcard = true;
+                } else {
+                    match self.parse_column_decl() {
+                        Some(column) => columns.push(column),
+                        None => break,
+                    }
+                }
+                if self.eat(TokenKind::Comma).is_none() {
+                    break;
+                }
+            }
+            if self.expect(TokenKind::CloseParen).is_none() {
+                self.skip_until(&[TokenKind::CloseParen, TokenKind::Pipe, TokenKind::Semicolon]);
+                self.eat(TokenKind::CloseParen);
+            }
+        }
+        OutputSchema { columns, wildcard, span: self.span_from(start) }
     }
 
     fn parse_externaldata(&mut self) -> OperatorKind {

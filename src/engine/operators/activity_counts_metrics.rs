@@ -1,0 +1,122 @@
+//! `evaluate activity_counts_metrics(IdColumn, TimelineColumn, Start, End,
+//! Step [, dim1, dim2, ...])`: for each time window (and combination of
+//! dimensions), the activity compared with all the windows before it.
+//!
+//! As documented: the output has `TimelineColumn` (the window start), the
+//! dimensions, `count` (rows in the window), `dcount` (distinct ids in the
+//! window), `new_dcount` (distinct ids not seen in any earlier window) and
+//! `aggregated_dcount` (distinct ids from the first window to this one).
+//! Windows count from `Start`; rows outside the windows of `Start` to `End`
+//! take no part and a window without rows gives no row. Rows are ordered by
+//! dimension group (first appearance) then window. The `week`/`month`/`year`
+//! string steps are not supported locally.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::engine::column::{Column, ColumnBuilder};
+use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::exec::Executor;
+use crate::engine::keys::{FastSet, group_rows};
+use crate::engine::operators::evaluate::{check_arity, column_argument};
+use crate::engine::operators::timeline::Bins;
+use crate::engine::scope::Env;
+use crate::engine::table::{Field, Table};
+use crate::engine::value::Value;
+use crate::syntax::ast::{Expr, ScalarType};
+use crate::text::Span;
+
+const SYNTAX: &str = "activity_counts_metrics(IdColumn, TimelineColumn, Start, End, Step [, dim1, ...])";
+
+/// Runs the plugin on `input`.
+pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table, env: &Env<'q>) -> ExecResult<Table> {
+    check_arity(args, 5, "activity_counts_metrics", SYNTAX, span)?;
+    let (_, ids) = column_argument(input, &args[0], "activity_counts_metrics")?;
+    let (timeline_name, timeline) = column_argument(input, &args[1], "activity_counts_metrics")?;
+    let (start, _) = exec.eval_scalar(&args[2], env)?;
+    let (end, _) = exec.eval_scalar(&args[3], env)?;
+    let (step, _) = exec.eval_scalar(&args[4], env)?;
+    if let Value::String(text) = &step {
+        return Err(
+            ExecError::unsupported(format!("`activity_counts_metrics` with the `{text}` step")).at(args[4].span)
+        );
+    }
+    let bins = Bins::new(timeline.ty(), &step, Some(&start), "Step", args[4].span)?;
+    let last_bin =
+        bins.index(&end).ok_or_else(|| ExecError::runtime("`End` is not a timeline value").at(args[3].span))?;
+    let mut dimensions: Vec<Field> = Vec::new();
+    for arg in &args[5..] {
+        let (name, column) = column_argument(input, arg, "activity_counts_metrics")?;
+        dimensions.push(Field { name, column });
+    }
+    let dimension_columns: Vec<&Column> = dimensions.iter().map(|f| f.column.as_ref()).collect();
+    let groups = group_rows(&dimension_columns, input.rows);
+    let id_of_row = group_rows(&[ids.as_ref()], input.rows).group_of_row;
+    // Per group and window: the rows and their distinct ids.
+    let mut cells: Vec<BTreeMap<i64, (i64, FastSet<u32>)>> = vec![BTreeMap::new(); groups.len()];
+    for (row, bin) in bins.indexes(&timeline).into_iter().enumerate() {
+        let Some(bin) = bin.filter(|b| (0..=last_bin).contains(b)) else { continue };
+        let cell = cells[groups.group_of_row[row] as usize].entry(bin).or_default();
+        cell.0 += 1;
+        cell.1.insert(id_of_row[row]);
+    }
+    let rows: usize = cells.iter().map(BTreeMap::len).sum();
+    exec.check_rows(rows)?;
+    let mut bin_out = ColumnBuilder::new(bins.ty(), rows);
+    let mut counts: [ColumnBuilder; 4] = std::array::from_fn(|_| ColumnBuilder::new(ScalarType::Long, rows));
+    let mut group_rows_out = Vec::with_capacity(rows);
+    for (group, by_bin) in cells.iter().enumerate() {
+        let mut seen: FastSet<u32> = FastSet::default();
+        for (bin, (count, distinct)) in by_bin {
+            let new = distinct.iter().filter(|id| seen.insert(**id)).count();
+            bin_out.push(&bins.start(*bin));
+            for (builder, value) in
+                counts.iter_mut().zip([*count, distinct.len() as i64, new as i64, seen.len() as i64])
+            {
+                builder.push_long(Some(value));
+            }
+            group_rows_out.push(groups.first_rows[group]);
+        }
+    }
+    let mut fields = vec![Field { name: timeline_name, column: Arc::new(bin_out.finish()) }];
+    for dimension in &dimensions {
+        crate::engine::operators::push_unique(
+            &mut fields,
+            Field { name: dimension.name.clone(), column: Arc::new(dimension.column.take(&group_rows_out)) },
+        );
+    }
+    for (name, builder) in ["count", "dcount", "new_dcount", "aggregated_dcount"].into_iter().zip(counts) {
+        fields.push(Field { name: name.to_string(), column: Arc::new(builder.finish()) });
+    }
+    Ok(Table::from_fields(fields, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::operators::test_support::{run_error, run_query};
+
+    #[test]
+    fn each_window_is_compared_with_all_earlier_ones() {
+        let out = run_query(
+            "datatable(u: string, t: long) ['a', 0, 'b', 0, 'a', 1, 'c', 1, 'c', 1, 'b', 3, 'z', 7] \
+             | evaluate activity_counts_metrics(u, t, 0, 5, 1)",
+        );
+        assert_eq!(
+            out,
+            "t:long,count:long,dcount:long,new_dcount:long,aggregated_dcount:long\n0,2,2,2,2\n1,3,2,1,3\n3,1,1,0,3\n"
+        );
+    }
+
+    #[test]
+    fn empty_input_gives_no_rows() {
+        let out =
+            run_query("datatable(u: long, t: datetime) [] | evaluate activity_counts_metrics(u, t, now(), now(), 1d)");
+        assert_eq!(out, "t:datetime,count:long,dcount:long,new_dcount:long,aggregated_dcount:long\n");
+    }
+
+    #[test]
+    fn a_step_of_the_wrong_type_is_an_error() {
+        let error = run_error("print u = 1, t = now() | evaluate activity_counts_metrics(u, t, now(), now(), 1)");
+        assert!(error.contains("Step"), "{error}");
+    }
+}

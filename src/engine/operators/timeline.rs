@@ -1,0 +1,156 @@
+//! Fixed-size bins over a timeline column, shared by the plugins that count
+//! or aggregate per step (`rolling_percentile`, `sliding_window_counts`,
+//! `activity_counts_metrics`, `active_users_count`): each row's bin as a
+//! whole number, and back from a bin number to the value that starts it.
+
+use crate::engine::column::Column;
+use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::value::Value;
+use crate::syntax::ast::ScalarType;
+use crate::text::Span;
+
+/// Bins of `size` counted from `origin` on a timeline of type `ty`.
+#[derive(Debug, Clone, Copy)]
+pub struct Bins {
+    ty: ScalarType,
+    size: Step,
+    origin: Step,
+}
+
+/// A position or length on the timeline: ticks or integers exactly, reals as reals.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Whole(i64),
+    Real(f64),
+}
+
+impl Bins {
+    /// Bins for a timeline of type `ty`; `what` names the size parameter in errors.
+    pub fn new(ty: ScalarType, size: &Value, origin: Option<&Value>, what: &str, span: Span) -> ExecResult<Bins> {
+        let whole = |value: &Value| match value {
+            Value::DateTime(t) | Value::TimeSpan(t) => Some(*t),
+            Value::Int(_) | Value::Long(_) => value.as_i64(),
+            _ => None,
+        };
+        let bad = |message: String| {
+            Err(ExecError::runtime(message)
+                .at(span)
+                .with_help("a datetime or timespan timeline takes a timespan step, a numeric one a number"))
+        };
+        match ty {
+            ScalarType::DateTime | ScalarType::TimeSpan | ScalarType::Int | ScalarType::Long => {
+                let time_step = matches!(size, Value::TimeSpan(_));
+                let time_line = matches!(ty, ScalarType::DateTime | ScalarType::TimeSpan);
+                let Some(size) = whole(size).filter(|s| *s > 0 && time_step == time_line) else {
+                    return bad(format!("`{what}` must be a positive step for a `{}` timeline", ty.name()));
+                };
+                let origin = origin.and_then(whole).unwrap_or(0);
+                Ok(Bins { ty, size: Step::Whole(size), origin: Step::Whole(origin) })
+            }
+            ScalarType::Real => {
+                let Some(size) = size.as_f64().filter(|s| *s > 0.0) else {
+                    return bad(format!("`{what}` must be a positive number"));
+                };
+                let origin = origin.and_then(Value::as_f64).unwrap_or(0.0);
+                Ok(Bins { ty, size: Step::Real(size), origin: Step::Real(origin) })
+            }
+            other => bad(format!("the timeline must be a datetime, timespan or number, not `{}`", other.name())),
+        }
+    }
+
+    /// The bin number of every row (null for a null or non-numeric value).
+    pub fn indexes(&self, column: &Column) -> Vec<Option<i64>> {
+        (0..column.len()).map(|row| self.index(&column.get(row))).collect()
+    }
+
+    /// The bin number of one value.
+    pub fn index(&self, value: &Value) -> Option<i64> {
+        match (self.size, self.origin) {
+            (Step::Whole(size), Step::Whole(origin)) => {
+                let x = match value {
+                    Value::DateTime(t) | Value::TimeSpan(t) => *t,
+                    Value::Int(_) | Value::Long(_) => value.as_i64()?,
+                    _ => return None,
+                };
+                Some(x.checked_sub(origin)?.div_euclid(size))
+            }
+            (Step::Real(size), Step::Real(origin)) => {
+                let x = value.as_f64()?;
+                let index = ((x - origin) / size).floor();
+                index.is_finite().then_some(index as i64)
+            }
+            _ => None,
+        }
+    }
+
+    /// How many bins `length` covers, rounded down (a lookback window).
+    pub fn count(&self, length: &Value) -> Option<i64> {
+        match self.size {
+            Step::Whole(size) => match length {
+                Value::DateTime(t) | Value::TimeSpan(t) => Some(t.div_euclid(size)),
+                other => Some(other.as_i64()?.div_euclid(size)),
+            },
+            Step::Real(size) => Some((length.as_f64()? / size).floor() as i64),
+        }
+    }
+
+    /// The value that starts bin `index`.
+    pub fn start(&self, index: i64) -> Value {
+        match (self.size, self.origin) {
+            (Step::Whole(size), Step::Whole(origin)) => {
+                let x = index.saturating_mul(size).saturating_add(origin);
+                match self.ty {
+                    ScalarType::DateTime => Value::DateTime(x),
+                    ScalarType::TimeSpan => Value::TimeSpan(x),
+                    _ => Value::Long(x),
+                }
+            }
+            (Step::Real(size), Step::Real(origin)) => Value::Real(index as f64 * size + origin),
+            _ => Value::Null,
+        }
+    }
+
+    /// The type of the bin starts (`int` timelines give `long` bins).
+    pub fn ty(&self) -> ScalarType {
+        match self.ty {
+            ScalarType::Int => ScalarType::Long,
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetime_bins_count_from_the_origin() {
+        let day = 864_000_000_000;
+        let bins = Bins::new(
+            ScalarType::DateTime,
+            &Value::TimeSpan(7 * day),
+            Some(&Value::DateTime(3 * day)),
+            "Bin",
+            Span::empty(0),
+        )
+        .expect("bins");
+        assert_eq!(bins.index(&Value::DateTime(9 * day)), Some(0));
+        assert_eq!(bins.index(&Value::DateTime(10 * day)), Some(1));
+        assert_eq!(bins.index(&Value::DateTime(2 * day)), Some(-1));
+        assert_eq!(bins.start(1), Value::DateTime(10 * day));
+        assert_eq!(bins.count(&Value::TimeSpan(15 * day)), Some(2));
+    }
+
+    #[test]
+    fn a_non_positive_or_mistyped_step_is_an_error() {
+        assert!(Bins::new(ScalarType::Long, &Value::Long(0), None, "Bin", Span::empty(0)).is_err());
+        assert!(Bins::new(ScalarType::String, &Value::Long(1), None, "Bin", Span::empty(0)).is_err());
+    }
+
+    #[test]
+    fn nulls_have_no_bin() {
+        let bins = Bins::new(ScalarType::Real, &Value::Real(0.5), None, "Bin", Span::empty(0)).expect("bins");
+        assert_eq!(bins.index(&Value::Null), None);
+        assert_eq!(bins.index(&Value::Real(1.2)), Some(2));
+    }
+}
