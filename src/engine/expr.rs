@@ -220,6 +220,19 @@ impl<'a, 'q> Compiler<'a, 'q> {
                 let kernel = functions::scalar(name).expect("bin and bin_at are built in");
                 return Ok(Compiled::Call { name: name.to_string(), kernel, args, span });
             }
+            // `estimate_data_size(*)` sizes every column of the row.
+            "estimate_data_size" => {
+                let mut compiled = Vec::new();
+                for arg in args {
+                    if matches!(arg.kind, ExprKind::Star) {
+                        compiled.extend((0..self.input.fields.len()).map(Compiled::Column));
+                    } else {
+                        compiled.push(self.compile_in(arg, env).map_err(|e| e.at(arg.span))?);
+                    }
+                }
+                let kernel = functions::data_size::estimate_data_size as ScalarKernel;
+                return Ok(Compiled::Call { name: name.to_string(), kernel, args: compiled, span });
+            }
             // `columnifexists` is the deprecated name.
             "column_ifexists" | "columnifexists" => {
                 let (Some(column), Some(default)) = (args.first(), args.get(1)) else {

@@ -14,6 +14,7 @@ pub mod buildschema;
 pub mod compression;
 pub mod conversion;
 pub mod csv;
+pub mod data_size;
 pub mod datetime;
 pub mod dynamic;
 pub mod encoding;

@@ -39,6 +39,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "series_outliers" => series_outliers,
         "series_seasonal" => series_seasonal,
         "series_fit_line_dynamic" => |a, c| as_bag(series_fit_line, a, c),
+        "series_decompose_forecast" => series_decompose_forecast,
         "series_fit_2lines_dynamic" => |a, c| as_bag(series_fit_2lines, a, c),
         _ => return None,
     })
@@ -359,6 +360,25 @@ fn series_decompose(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Vec<(&'static s
         let threshold = arg(values, 4).and_then(Value::as_f64).unwrap_or(0.6);
         let (baseline, seasonal, trend, residual) = decompose(series, period, &trend, test_points, threshold)?;
         Ok(vec![array(&baseline), array(&seasonal), array(&trend), array(&residual)])
+    })
+}
+
+/// `series_decompose_forecast(series, points, [seasonality, trend,
+/// seasonality_threshold])`: the baseline of a decomposition that learns
+/// from all but the last `points` values and extrapolates over them (trend
+/// `linefit` by default, as documented).
+fn series_decompose_forecast(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("series_decompose_forecast", args, 2, 5)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |values| {
+        let Some(series) = numbers(&values[0]) else { return Ok(Value::Null) };
+        let Some(points) = values[1].as_i64().filter(|p| *p >= 0) else {
+            return Err(ExecError::runtime("`series_decompose_forecast` needs a number of points of 0 or more"));
+        };
+        let period = arg(values, 2).and_then(Value::as_i64).unwrap_or(-1);
+        let trend = arg(values, 3).map_or("linefit".to_string(), Value::to_kql_string);
+        let threshold = arg(values, 4).and_then(Value::as_f64).unwrap_or(0.6);
+        let (baseline, ..) = decompose(&series, period, &trend, points, threshold)?;
+        Ok(array(&baseline))
     })
 }
 
