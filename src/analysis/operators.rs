@@ -394,7 +394,9 @@ impl<'a> Binder<'a> {
             | OperatorKind::Find { .. } => self.bind_source(operator, row),
             OperatorKind::MakeGraph { .. }
             | OperatorKind::GraphMatch { .. }
-            | OperatorKind::GraphOther { .. }
+            | OperatorKind::GraphShortestPaths { .. }
+            | OperatorKind::GraphToTable(_)
+            | OperatorKind::GraphMarkComponents { .. }
             | OperatorKind::Other { .. }
             | OperatorKind::Block(_)
             | OperatorKind::Error => open_table(),
