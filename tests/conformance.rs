@@ -22,7 +22,7 @@ use serde_json::Value as Json;
 /// Categories the engine issue is measured on.
 const GATE: [&str; 4] = ["Tabular operators", "Aggregation functions", "Window functions", "Query statements"];
 /// Ratchet: raise when more examples pass.
-const MIN_PASSING: usize = 405;
+const MIN_PASSING: usize = 420;
 const MIN_GATE_PERCENT: f64 = 80.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -19,6 +19,11 @@ use crate::engine::value::Value;
 use crate::syntax::ast::operators::{EdgeDirection, GraphPartition};
 use crate::syntax::ast::{Expr, ExprKind, Ident, Operator, OperatorKind, ScalarType};
 
+/// The graph functions, which `graph-match` and `graph-shortest-paths`
+/// evaluate over their matches.
+pub const GRAPH_FUNCTIONS: &[&str] =
+    &["all", "any", "map", "inner_nodes", "node_degree_in", "node_degree_out", "node_id", "labels"];
+
 /// A directed property graph: nodes and edges with the columns of the rows
 /// they were made from.
 #[derive(Debug, Clone)]
@@ -225,12 +230,14 @@ pub fn build_with<'q>(
         }
         let id_expr = &spec.nodes[index].1;
         let ExprKind::Name(id_name) = &id_expr.kind else {
-            return Err(ExecError::runtime("the node identifier of `with T on Column` must be a column name")
-                .at(id_expr.span));
+            return Err(
+                ExecError::runtime("the node identifier of `with T on Column` must be a column name").at(id_expr.span)
+            );
         };
         if table.index_of(&id_name.name).is_none() {
-            return Err(ExecError::new(Code::UnknownColumn, format!("unknown column `{}`", id_name.name))
-                .at(id_expr.span));
+            return Err(
+                ExecError::new(Code::UnknownColumn, format!("unknown column `{}`", id_name.name)).at(id_expr.span)
+            );
         }
         id_columns.push(id_name.name.clone());
     }
@@ -363,7 +370,7 @@ mod tests {
             let N2 = datatable(id:string, city:string)["a", "x", "c", "y"];
             datatable(s:string, t:string)["a", "c"] | make-graph s --> t with N1 on name, N2 on id
             | graph-to-table nodes"#);
-        assert_eq!(out, "a,1,,x\n,,c,y\n");
+        assert_eq!(out, "a,1,a,x\n,,c,y\n");
     }
 
     #[test]

@@ -105,10 +105,7 @@ fn output_name(expr: &Expr) -> Option<String> {
 }
 
 fn is_graph_function(name: &str) -> bool {
-    matches!(
-        name,
-        "all" | "any" | "map" | "inner_nodes" | "node_degree_in" | "node_degree_out" | "node_id" | "labels"
-    )
+    matches!(name, "all" | "any" | "map" | "inner_nodes" | "node_degree_in" | "node_degree_out" | "node_id" | "labels")
 }
 
 /// What a pattern variable is.
@@ -162,12 +159,9 @@ impl<'m> Lowering<'m> {
                 }
             }
             ExprKind::Name(ident) if self.variable(&ident.name).is_some() => {
-                return Err(ExecError::runtime(format!(
-                    "`{}` is a graph pattern variable, not a value",
-                    ident.name
-                ))
-                .with_help(format!("read one of its properties: `{}.Property`", ident.name))
-                .at(expr.span));
+                return Err(ExecError::runtime(format!("`{}` is a graph pattern variable, not a value", ident.name))
+                    .with_help(format!("read one of its properties: `{}.Property`", ident.name))
+                    .at(expr.span));
             }
             ExprKind::Call { target: None, name, args } if is_graph_function(&name.name) => {
                 return self.graph_function(exec, &name.name, args, expr, env);
@@ -186,12 +180,15 @@ impl<'m> Lowering<'m> {
         };
         let Some(position) = source.index_of(&property.name) else {
             let what = if is_node { "nodes" } else { "edges" };
-            return Err(ExecError::new(Code::UnknownColumn, format!("unknown property `{}` of `{var}`", property.name))
-                .with_help(format!(
-                    "the {what} have: {}",
-                    source.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
-                ))
-                .at(property.span));
+            return Err(ExecError::new(
+                Code::UnknownColumn,
+                format!("unknown property `{}` of `{var}`", property.name),
+            )
+            .with_help(format!(
+                "the {what} have: {}",
+                source.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+            .at(property.span));
         };
         let key = format!("{var}.{}", property.name);
         Ok(self.add(
@@ -267,10 +264,16 @@ impl<'m> Lowering<'m> {
             "labels" => {
                 variable_arg(0)?;
                 let empty = Value::Dynamic(Dyn::array(Vec::new()));
-                Ok(self.add("labels()".to_string(), |this| Column::repeat(ScalarType::Dynamic, &empty, this.matches.len()), expr.span))
+                Ok(self.add(
+                    "labels()".to_string(),
+                    |this| Column::repeat(ScalarType::Dynamic, &empty, this.matches.len()),
+                    expr.span,
+                ))
             }
-            "inner_nodes" => Err(ExecError::runtime("`inner_nodes()` can only be the first argument of `all`, `any` or `map`")
-                .at(expr.span)),
+            "inner_nodes" => {
+                Err(ExecError::runtime("`inner_nodes()` can only be the first argument of `all`, `any` or `map`")
+                    .at(expr.span))
+            }
             _ => self.element_function(exec, function, args, expr, env),
         }
     }
@@ -311,8 +314,9 @@ impl<'m> Lowering<'m> {
                 }
             },
             _ => {
-                return Err(ExecError::runtime(format!("`{function}` takes a variable-length edge variable"))
-                    .at(edge_arg.span));
+                return Err(
+                    ExecError::runtime(format!("`{function}` takes a variable-length edge variable")).at(edge_arg.span)
+                );
             }
         };
         // The elements of every match, in order, and the match each belongs to.
@@ -329,7 +333,8 @@ impl<'m> Lowering<'m> {
             owner.extend(std::iter::repeat_n(row, items.len()));
         }
         exec.check_rows(elements.len())?;
-        let mut element_table = if inner_nodes { self.graph.nodes.take(&elements) } else { self.graph.edges.take(&elements) };
+        let mut element_table =
+            if inner_nodes { self.graph.nodes.take(&elements) } else { self.graph.edges.take(&elements) };
         let body = lower_element(&args[1], inner_nodes)?;
         if inner_nodes {
             for function in ["node_degree_in", "node_degree_out", "node_id"] {
@@ -338,9 +343,10 @@ impl<'m> Lowering<'m> {
             }
         }
         let empty = Value::Dynamic(Dyn::array(Vec::new()));
-        element_table
-            .fields
-            .push(Field { name: "labels()".to_string(), column: Arc::new(Column::repeat(ScalarType::Dynamic, &empty, elements.len())) });
+        element_table.fields.push(Field {
+            name: "labels()".to_string(),
+            column: Arc::new(Column::repeat(ScalarType::Dynamic, &empty, elements.len())),
+        });
         let values = exec.eval_column(&body, &element_table, env)?.into_column(elements.len());
         let rows = self.matches.len();
         let column = match function {
@@ -401,10 +407,9 @@ fn lower_element(expr: &Expr, inner_nodes: bool) -> ExecResult<Expr> {
         && is_graph_function(&name.name)
     {
         return match (name.name.as_str(), args.is_empty()) {
-            ("node_degree_in" | "node_degree_out" | "node_id", true) if inner_nodes => Ok(Expr::new(
-                ExprKind::Name(Ident { name: format!("{}()", name.name), span: expr.span }),
-                expr.span,
-            )),
+            ("node_degree_in" | "node_degree_out" | "node_id", true) if inner_nodes => {
+                Ok(Expr::new(ExprKind::Name(Ident { name: format!("{}()", name.name), span: expr.span }), expr.span))
+            }
             ("labels", true) => {
                 Ok(Expr::new(ExprKind::Name(Ident { name: "labels()".to_string(), span: expr.span }), expr.span))
             }

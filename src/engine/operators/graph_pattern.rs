@@ -69,11 +69,10 @@ impl Cycles {
             None | Some("unique_edges") => Ok(Cycles::UniqueEdges),
             Some("all") => Ok(Cycles::All),
             Some("none") => Ok(Cycles::None),
-            Some(other) => Err(ExecError::new(
-                Code::InvalidParameterValue,
-                format!("`{other}` is not a valid `cycles` value"),
-            )
-            .with_help("use `all`, `none` or `unique_edges`")),
+            Some(other) => {
+                Err(ExecError::new(Code::InvalidParameterValue, format!("`{other}` is not a valid `cycles` value"))
+                    .with_help("use `all`, `none` or `unique_edges`"))
+            }
         }
     }
 }
@@ -101,11 +100,7 @@ fn pattern_error(message: impl Into<String>, span: Span) -> ExecError {
 
 /// Compiles `patterns` (comma-separated sequences); the ranges of
 /// variable-length edges are constant integers.
-pub fn compile<'q>(
-    exec: &Executor<'q>,
-    patterns: &'q [Vec<GraphPatternPart>],
-    env: &Env<'q>,
-) -> ExecResult<Pattern> {
+pub fn compile<'q>(exec: &Executor<'q>, patterns: &'q [Vec<GraphPatternPart>], env: &Env<'q>) -> ExecResult<Pattern> {
     let mut nodes: Vec<NodeVar> = Vec::new();
     let mut edges: Vec<EdgeVar> = Vec::new();
     let mut steps = Vec::new();
@@ -117,7 +112,10 @@ pub fn compile<'q>(
             match part {
                 GraphPatternPart::Node { name, labels, span } => {
                     if pending_edge.is_none() && previous.is_some() {
-                        return Err(pattern_error("two nodes in a row; connect them with an edge such as `-->`", *span));
+                        return Err(pattern_error(
+                            "two nodes in a row; connect them with an edge such as `-->`",
+                            *span,
+                        ));
                     }
                     let index = match name {
                         Some(name) => {
@@ -176,8 +174,7 @@ pub fn compile<'q>(
                     };
                     let edge_name = match name {
                         Some(name) => {
-                            if nodes.iter().any(|n| n.name == name.name) || edges.iter().any(|e| e.name == name.name)
-                            {
+                            if nodes.iter().any(|n| n.name == name.name) || edges.iter().any(|e| e.name == name.name) {
                                 return Err(pattern_error(
                                     format!("the edge variable `{}` is used twice", name.name),
                                     name.span,
@@ -360,7 +357,10 @@ impl Search<'_, '_, '_> {
             .into_iter()
             .flatten()
             .chain(
-                incoming.then(|| graph.in_edges[current].iter().map(|&e| (e, graph.edge_source[e]))).into_iter().flatten(),
+                incoming
+                    .then(|| graph.in_edges[current].iter().map(|&e| (e, graph.edge_source[e])))
+                    .into_iter()
+                    .flatten(),
             );
         // The inner nodes of a path count as used for `cycles=none`; the
         // path's end is counted when it is bound.

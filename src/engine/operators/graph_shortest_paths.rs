@@ -18,8 +18,8 @@ use crate::engine::operators::graph_pattern::{self, Cycles, Match};
 use crate::engine::operators::param_text;
 use crate::engine::scope::Env;
 use crate::engine::table::Table;
-use crate::syntax::ast::operators::{Assignment, GraphPatternPart, NamedParameter};
 use crate::syntax::ast::Expr;
+use crate::syntax::ast::operators::{Assignment, GraphPatternPart, NamedParameter};
 use crate::text::Span;
 
 pub fn run<'q>(
@@ -36,9 +36,12 @@ pub fn run<'q>(
         Some("all") => true,
         Some(other) => {
             let span = params.first().map_or(Span::empty(0), |p| p.span);
-            return Err(ExecError::new(Code::InvalidParameterValue, format!("`{other}` is not a valid `output` value"))
-                .with_help("use `any` (one shortest path per pair) or `all`")
-                .at(span));
+            return Err(ExecError::new(
+                Code::InvalidParameterValue,
+                format!("`{other}` is not a valid `output` value"),
+            )
+            .with_help("use `any` (one shortest path per pair) or `all`")
+            .at(span));
         }
     };
     let pattern = graph_pattern::compile(exec, patterns, env)?;
@@ -46,8 +49,9 @@ pub fn run<'q>(
         GraphPatternPart::Node { span, .. } | GraphPatternPart::Edge { span, .. } => *span,
     });
     if pattern.sequences != 1 {
-        return Err(ExecError::new(Code::InvalidGraphPattern, "`graph-shortest-paths` takes a single path pattern")
-            .at(span));
+        return Err(
+            ExecError::new(Code::InvalidGraphPattern, "`graph-shortest-paths` takes a single path pattern").at(span)
+        );
     }
     if !pattern.edges.iter().any(|edge| edge.variable) {
         return Err(ExecError::new(

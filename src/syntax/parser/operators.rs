@@ -4,7 +4,8 @@
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::operators::{
     Assignment, EdgeDirection, ExpandItem, ForkBranch, GraphElementKind, GraphPartition, GraphPatternPart,
-    GraphTableOutput, NamedParameter, NullsOrder, ParsePart, ScanStep, SeriesAggregate, SeriesRange, SortKey, SortOrder, TopNestedClause,
+    GraphTableOutput, NamedParameter, NullsOrder, ParsePart, ScanStep, SeriesAggregate, SeriesRange, SortKey,
+    SortOrder, TopNestedClause,
 };
 use crate::syntax::ast::{ColumnDecl, Expr, ExprKind, Ident, Operator, OperatorKind};
 use crate::syntax::parser::Parser;
@@ -364,9 +365,9 @@ impl<'a> Parser<'a> {
                 OperatorKind::GraphShortestPaths { params, patterns, where_, project }
             }
             "graph-to-table" => self.parse_graph_to_table(),
-            "graph-mark-components" => OperatorKind::GraphMarkComponents {
-                params: self.parse_params(word, &["kind", "with_component_id"]),
-            },
+            "graph-mark-components" => {
+                OperatorKind::GraphMarkComponents { params: self.parse_params(word, &["kind", "with_component_id"]) }
+            }
             _ => {
                 let name = Ident { name: word.to_string(), span: Span::new(start, self.last_end()) };
                 OperatorKind::Other { name, text: self.take_raw_operand() }
@@ -1283,11 +1284,8 @@ impl<'a> Parser<'a> {
     fn parse_graph_labels(&mut self) -> Vec<Ident> {
         let mut labels = Vec::new();
         if self.eat(TokenKind::Colon).is_some() {
-            loop {
-                match self.parse_ident() {
-                    Some(label) => labels.push(label),
-                    None => break,
-                }
+            while let Some(label) = self.parse_ident() {
+                labels.push(label);
                 if self.eat(TokenKind::Pipe).is_none() {
                     break;
                 }
