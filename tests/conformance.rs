@@ -25,10 +25,10 @@ use serde_json::Value as Json;
 /// Categories the engine issue is measured on.
 const GATE: [&str; 4] = ["Tabular operators", "Aggregation functions", "Window functions", "Query statements"];
 /// Ratchet: raise when more examples pass.
-const MIN_PASSING: usize = 436;
+const MIN_PASSING: usize = 451;
 /// Ratchet on the count that includes examples passing against a corrected
 /// expectation (`DOC_CORRECTIONS`).
-const MIN_PASSING_CORRECTED: usize = 467;
+const MIN_PASSING_CORRECTED: usize = 484;
 
 /// Examples whose documented output is wrong, found by reading the page: the
 /// example id, what is wrong, and a JSON object whose fields replace the
@@ -87,6 +87,16 @@ const DOC_CORRECTIONS: &[(&str, &str, &str)] = &[
         "max-of-function.md#2",
         "the header says `result`; `project max_of(A, B)` names its column `Column1`",
         r#"{"columns": ["Column1"]}"#,
+    ),
+    (
+        "node-degree-out.md#2",
+        "the output belongs to the page's \"Run the query\" version, which projects four columns",
+        r#"{"query": "let employees = datatable(name:string, age:long)\n[\n\"Alice\", 32,\n\"Bob\", 31,\n\"Eve\", 27,\n\"Joe\", 29,\n\"Chris\", 45,\n\"Alex\", 35,\n\"Ben\", 23,\n\"Richard\", 39,\n\"Jim\", 42,\n];\nlet reports = datatable(employee:string, manager:string)\n[\n\"Bob\", \"Alice\",\n\"Chris\", \"Alice\",\n\"Eve\", \"Bob\",\n\"Ben\", \"Chris\",\n\"Joe\", \"Alice\",\n\"Richard\", \"Bob\",\n\"Alice\", \"Jim\"\n];\nreports\n| make-graph employee --> manager with employees on name\n| graph-match (manager)<-[reports]-(employee)\nwhere node_degree_out(manager) == 0\nproject manager.name, employee.name, degree_in_m=node_degree_in(manager), degree_out_m=node_degree_out(manager)"}"#,
+    ),
+    (
+        "node-id.md#1",
+        "the header says `manager_1` and `manager_2`; the query names the columns `manager1` and `manager2`",
+        r#"{"columns": ["manager1", "manager2"]}"#,
     ),
     (
         "parse-command-line-function.md#1",

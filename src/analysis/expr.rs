@@ -87,6 +87,9 @@ impl<'a> Binder<'a> {
                 }
             }
             ExprKind::TypeOf { .. } => ExprType::Scalar(Type::Unknown),
+            ExprKind::Pipe { input, operator } if crate::analysis::graph::is_graph_consumer(operator) => {
+                ExprType::Table(self.bind_graph_pipe(input, operator))
+            }
             ExprKind::Pipe { input, operator } => match self.bind_expr(input, row) {
                 ExprType::Table(input) => ExprType::Table(self.bind_operator(operator, &input)),
                 // Kusto.Language accepts a scalar before `|` (`1 | count`) and
@@ -199,6 +202,10 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_name(&mut self, name: &'a str, expr: &'a Expr, row: Row<'_>) -> ExprType {
+        if self.is_graph_var(name) {
+            // A pattern variable, as the argument of a graph function.
+            return ExprType::Scalar(Type::Unknown);
+        }
         if let Some(column) = row.table.and_then(|table| table.column(name)) {
             return ExprType::Scalar(column.ty);
         }
@@ -294,6 +301,9 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_member(&mut self, target: &'a Expr, member: &'a Ident, expr: &'a Expr, row: Row<'_>) -> ExprType {
+        if let Some(result) = self.bind_graph_member(target, member) {
+            return result;
+        }
         let name = member.name.as_str();
         // `$left.Col` / `$right.Col` in join conditions.
         if let ExprKind::Name(side) = &target.kind

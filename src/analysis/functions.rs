@@ -36,6 +36,11 @@ impl<'a> Binder<'a> {
         expr: &'a Expr,
         row: Row<'_>,
     ) -> ExprType {
+        if target.is_none()
+            && let Some(result) = self.bind_graph_call(name, args, expr)
+        {
+            return result;
+        }
         if let Some(target) = target {
             // `cluster("x").database("y")`: remote entities are not known locally.
             self.bind_expr(target, row);

@@ -10,6 +10,7 @@ pub mod catalog;
 pub(crate) mod expr;
 mod find;
 mod functions;
+mod graph;
 pub(crate) mod names;
 pub(crate) mod operators;
 mod plugins;

@@ -392,12 +392,27 @@ impl<'a> Binder<'a> {
             | OperatorKind::ExternalData { .. }
             | OperatorKind::Range { .. }
             | OperatorKind::Find { .. } => self.bind_source(operator, row),
-            OperatorKind::MakeGraph { .. }
-            | OperatorKind::GraphMatch { .. }
-            | OperatorKind::GraphOther { .. }
-            | OperatorKind::Other { .. }
-            | OperatorKind::Block(_)
-            | OperatorKind::Error => open_table(),
+            OperatorKind::MakeGraph { partition: Some(_), .. } => self.bind_partitioned_graph(operator, input),
+            OperatorKind::MakeGraph { .. } => {
+                self.bind_make_graph(operator, input);
+                self.report_graph_result(operator);
+                open_table()
+            }
+            OperatorKind::GraphMatch { .. }
+            | OperatorKind::GraphShortestPaths { .. }
+            | OperatorKind::GraphToTable(_)
+            | OperatorKind::GraphMarkComponents { .. } => {
+                self.report(
+                    Diagnostic::new(
+                        Code::GraphExpected,
+                        operator.span,
+                        "a graph operator needs a graph as its input, found a table",
+                    )
+                    .with_help("build a graph first: `T | make-graph Source --> Target`"),
+                );
+                open_table()
+            }
+            OperatorKind::Other { .. } | OperatorKind::Block(_) | OperatorKind::Error => open_table(),
         }
     }
 

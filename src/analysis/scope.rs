@@ -68,6 +68,12 @@ pub(crate) struct Binder<'a> {
     /// Inside `union isfuzzy=true`: an unknown table name is an empty open
     /// table, not an error (Kusto.Language only warns, KS205).
     pub fuzzy: bool,
+    /// The pattern variables while a `graph-match` or `graph-shortest-paths`
+    /// predicate and projection are bound.
+    pub graph_vars: Vec<crate::analysis::graph::GraphVar>,
+    /// Tables named by `graph-to-table ... as Name` in the statement being
+    /// bound; defined for the statements after it.
+    pub graph_tables: Vec<(&'a str, Arc<TableType>)>,
 }
 
 /// Names an operator uses that its open input (or the open right side of a
@@ -89,6 +95,8 @@ impl<'a> Binder<'a> {
             quiet: 0,
             inferred: Vec::new(),
             fuzzy: false,
+            graph_vars: Vec::new(),
+            graph_tables: Vec::new(),
         }
     }
 
@@ -157,6 +165,9 @@ impl<'a> Binder<'a> {
                         ExprType::Scalar(ty) => Some(Output::Scalar(ty)),
                         ExprType::Error => None,
                     };
+                    for (name, table) in std::mem::take(&mut self.graph_tables) {
+                        self.define(name, Symbol::Table(table));
+                    }
                 }
                 StatementKind::QueryParameters(params) => {
                     for param in params {

@@ -276,6 +276,21 @@ codes! {
     ///
     /// Example: `summarize makeset(Ip)` (use `make_set`), `parsejson(x)` (use `parse_json`).
     DeprecatedFunction = (2014, "deprecated-function", Warning),
+    /// A graph where a table is expected, or a table where a graph is expected.
+    /// `make-graph` (and `graph-mark-components`) return a graph, which only a
+    /// graph operator can read; the graph operators need one as their input.
+    ///
+    /// Example: `T | make-graph A --> B | take 5`. Follow `make-graph` with
+    /// `graph-match`, `graph-shortest-paths` or `graph-to-table`.
+    GraphExpected = (2015, "graph-expected", Error),
+    /// A `graph-match` or `graph-shortest-paths` pattern that cannot match:
+    /// an edge that does not connect two nodes, a variable named twice for
+    /// different elements, an empty variable-length range, or a shortest-path
+    /// pattern without a variable-length edge.
+    ///
+    /// Example: `G | graph-match (a)-[e*3..1]->(b) project a.Name`. Write the
+    /// smaller bound first: `-[e*1..3]->`.
+    InvalidGraphPattern = (2016, "invalid-graph-pattern", Error),
     /// The query uses a construct that kqlab's local engine does not run
     /// yet (an operator, plugin, function or option). kqlab stops rather than
     /// return an answer that could differ from Log Analytics.

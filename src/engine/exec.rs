@@ -66,6 +66,14 @@ impl<'q> Executor<'q> {
                 }
                 StatementKind::Query(expr) => {
                     if let Some(tables) = self.eval_multi_table(expr, &env)? {
+                        // `graph-to-table nodes as N, edges as E` names its results for later statements.
+                        for table in &tables {
+                            if let Some(name) = &table.name
+                                && graph_to_table_names(expr).contains(&name.as_str())
+                            {
+                                env = bind(&env, name, Binding::Evaluated(table.table.clone()));
+                            }
+                        }
                         results.extend(tables);
                         continue;
                     }
@@ -75,6 +83,9 @@ impl<'q> Executor<'q> {
                         let (value, ty) = self.eval_scalar(expr, &env).map_err(|e| e.at(expr.span))?;
                         Arc::new(Table::new(vec![("print_0".to_string(), Column::repeat(ty, &value, 1))]))
                     };
+                    if let Some(name) = graph_to_table_names(expr).first() {
+                        env = bind(&env, name, Binding::Evaluated(table.clone()));
+                    }
                     results.push(NamedTable::unnamed(table));
                 }
                 // Query parameters take their declared defaults (null without one).
@@ -130,6 +141,15 @@ impl<'q> Executor<'q> {
         };
         if !operators::has_several_results(operator) {
             return Ok(None);
+        }
+        if operators::graph::is_graph_operator(operator) {
+            let graph = operators::graph::eval_graph(self, input, env)?;
+            let tables =
+                operators::graph::run_on_graph(self, operator, &graph, env).map_err(|e| e.at(operator.span))?;
+            for result in &tables {
+                self.check_limits(&result.table)?;
+            }
+            return Ok(Some(tables));
         }
         let input = self.eval_table(input, env)?;
         let tables = operators::run_several(self, operator, input, env).map_err(|e| e.at(operator.span))?;
@@ -213,6 +233,12 @@ impl<'q> Executor<'q> {
                 Some(Binding::Evaluated(table)) => table.clone(),
                 _ => return Err(ExecError::runtime("this sub-query has no input").at(expr.span)),
             },
+            ExprKind::Pipe { input, operator } if operators::graph::is_graph_operator(operator) => {
+                let graph = operators::graph::eval_graph(self, input, env)?;
+                let mut tables =
+                    operators::graph::run_on_graph(self, operator, &graph, env).map_err(|e| e.at(operator.span))?;
+                tables.swap_remove(0).table
+            }
             ExprKind::Pipe { input, operator } => {
                 if let Some(table) = self.eval_where_after_innerunique_join(input, operator, env)? {
                     self.check_limits(&table)?;
@@ -515,6 +541,20 @@ impl<'q> Executor<'q> {
                 .map(|row| matches!(other.get(row).to_dyn(), crate::engine::value::Dyn::Bool(true)))
                 .collect(),
         })
+    }
+}
+
+/// The `as` names of a statement ending in `graph-to-table`.
+fn graph_to_table_names(expr: &Expr) -> Vec<&str> {
+    match &expr.kind {
+        ExprKind::Paren(inner) => graph_to_table_names(inner),
+        ExprKind::Pipe { operator, .. } => match &operator.kind {
+            ast::OperatorKind::GraphToTable(outputs) => {
+                outputs.iter().filter_map(|output| output.name.as_ref().map(|name| name.name.as_str())).collect()
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     }
 }
 

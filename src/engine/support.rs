@@ -49,6 +49,7 @@ pub fn runs_locally(function: &Function) -> bool {
     match function.kind {
         FunctionKind::Scalar | FunctionKind::Window => {
             COMPILED_SCALARS.contains(&name)
+                || (function.category == "graph" && crate::engine::operators::graph::GRAPH_FUNCTIONS.contains(&name))
                 || functions::scalar(name).is_some()
                 || functions::series_model::multi(name).is_some()
         }

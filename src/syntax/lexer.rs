@@ -36,6 +36,7 @@ const HYPHENATED_KEYWORDS: &[&str] = &[
     "graph-to-table",
     "graph-shortest-paths",
     "graph-mark-components",
+    "partitioned-by",
     "granny-asc",
     "granny-desc",
     "macro-expand",

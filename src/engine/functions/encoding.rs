@@ -211,7 +211,7 @@ fn hash(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 
 /// The bytes `hash()` digests: numbers, datetimes and timespans by their
 /// little-endian binary form, everything else by its text.
-fn hash_bytes(value: &Value) -> Vec<u8> {
+pub fn hash_bytes(value: &Value) -> Vec<u8> {
     match value {
         Value::Int(n) => i64::from(*n).to_le_bytes().to_vec(),
         Value::Long(n) | Value::DateTime(n) | Value::TimeSpan(n) => n.to_le_bytes().to_vec(),

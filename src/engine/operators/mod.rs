@@ -16,6 +16,12 @@ mod facet;
 mod find;
 mod fork;
 mod getschema;
+pub mod graph;
+mod graph_mark_components;
+mod graph_match;
+mod graph_pattern;
+mod graph_shortest_paths;
+mod graph_to_table;
 mod ipv6_lookup;
 pub mod join;
 mod lookup;
@@ -132,6 +138,17 @@ pub fn run<'q>(
             return Err(ExecError::runtime("`search in (...)` cannot also have a piped input")
                 .with_help("drop the `in (...)` list or the input before `|`"));
         }
+        OperatorKind::MakeGraph { partition: Some(_), .. } => graph::run_partitioned(exec, operator, &input, env)?,
+        OperatorKind::MakeGraph { .. } | OperatorKind::GraphMarkComponents { .. } => {
+            return Err(graph::graph_result_error(&operator.kind));
+        }
+        OperatorKind::GraphMatch { .. } | OperatorKind::GraphShortestPaths { .. } | OperatorKind::GraphToTable(_) => {
+            return Err(ExecError::new(
+                crate::diagnostics::Code::GraphExpected,
+                format!("`{}` needs a graph as its input, found a table", operator_name(&operator.kind)),
+            )
+            .with_help("build a graph first: `T | make-graph Source --> Target`"));
+        }
         OperatorKind::Fork(_) | OperatorKind::Facet { .. } => {
             return Err(ExecError::runtime(format!(
                 "`{}` returns several tables, so it must be the last operator of a query statement",
@@ -143,9 +160,14 @@ pub fn run<'q>(
     Ok(Arc::new(table))
 }
 
-/// True for the operators that return several tables (`fork`, `facet`).
+/// True for the operators that return several tables (`fork`, `facet`,
+/// `graph-to-table` of nodes and edges).
 pub fn has_several_results(operator: &Operator) -> bool {
-    matches!(operator.kind, OperatorKind::Fork(_) | OperatorKind::Facet { .. })
+    match &operator.kind {
+        OperatorKind::Fork(_) | OperatorKind::Facet { .. } => true,
+        OperatorKind::GraphToTable(outputs) => outputs.len() > 1,
+        _ => false,
+    }
 }
 
 /// Runs `fork` or `facet`, the operators with several result tables.
@@ -234,7 +256,10 @@ pub fn operator_name(kind: &OperatorKind) -> String {
         OperatorKind::Lookup { .. } => "lookup",
         OperatorKind::MakeGraph { .. } => "make-graph",
         OperatorKind::GraphMatch { .. } => "graph-match",
-        OperatorKind::GraphOther { name, .. } | OperatorKind::Other { name, .. } => return name.name.clone(),
+        OperatorKind::GraphShortestPaths { .. } => "graph-shortest-paths",
+        OperatorKind::GraphToTable(_) => "graph-to-table",
+        OperatorKind::GraphMarkComponents { .. } => "graph-mark-components",
+        OperatorKind::Other { name, .. } => return name.name.clone(),
         OperatorKind::MakeSeries { .. } => "make-series",
         OperatorKind::MvApply { .. } => "mv-apply",
         OperatorKind::MvExpand { .. } => "mv-expand",

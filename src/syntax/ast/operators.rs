@@ -121,13 +121,42 @@ pub struct ForkBranch {
     pub query: Expr,
 }
 
-/// A graph pattern element of `graph-match`.
+/// A graph pattern element of `graph-match` and `graph-shortest-paths`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GraphPatternPart {
     /// `(name)` or `(name:Label)`.
-    Node { name: Option<Ident>, span: Span },
-    /// `-[name*min..max]->`, `<-[e]-`, `-[e]-`, `-->`, `--`.
-    Edge { name: Option<Ident>, direction: EdgeDirection, range: Option<(Expr, Expr)>, span: Span },
+    Node { name: Option<Ident>, labels: Vec<Ident>, span: Span },
+    /// `-[name*min..max]->`, `<-[e]-`, `-[e:Label]-`, `-->`, `--`.
+    Edge { name: Option<Ident>, labels: Vec<Ident>, direction: EdgeDirection, range: Option<(Expr, Expr)>, span: Span },
+}
+
+/// `partitioned-by Column (graph operator)` of `make-graph`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphPartition {
+    pub column: Expr,
+    /// The graph operator applied to each partition's graph, with the
+    /// partition's graph as its (contextual) input.
+    pub operator: Box<Operator>,
+    pub span: Span,
+}
+
+/// What one `graph-to-table` output exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphElementKind {
+    Nodes,
+    Edges,
+}
+
+/// One output of `graph-to-table`: `nodes [as N] [with_node_id=C]` or
+/// `edges [as E] [with_source_id=C] [with_target_id=C]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphTableOutput {
+    pub kind: GraphElementKind,
+    /// `as Name`: binds the table to a name for the following statements.
+    pub name: Option<Ident>,
+    /// `with_node_id=`, `with_source_id=`, `with_target_id=`.
+    pub params: Vec<NamedParameter>,
+    pub span: Span,
 }
 
 /// Direction of a graph edge in a pattern.
@@ -207,18 +236,28 @@ pub enum OperatorKind {
         nodes: Vec<(Expr, Expr)>,
         /// `with_node_id = name`
         node_id: Option<Ident>,
+        /// `partitioned-by Column (graph operator)`
+        partition: Option<GraphPartition>,
     },
+    /// `graph-match [cycles=...] pattern [where ...] project ...`
     GraphMatch {
         params: Vec<NamedParameter>,
         patterns: Vec<Vec<GraphPatternPart>>,
         where_: Option<Expr>,
         project: Vec<Assignment>,
     },
-    /// `graph-to-table`, `graph-shortest-paths`,
-    /// `graph-mark-components`: kept as their tokens' text for now.
-    GraphOther {
-        name: Ident,
-        text: String,
+    /// `graph-shortest-paths [output=any|all] pattern [where ...] project ...`
+    GraphShortestPaths {
+        params: Vec<NamedParameter>,
+        patterns: Vec<Vec<GraphPatternPart>>,
+        where_: Option<Expr>,
+        project: Vec<Assignment>,
+    },
+    /// `graph-to-table nodes ..., edges ...`
+    GraphToTable(Vec<GraphTableOutput>),
+    /// `graph-mark-components [kind=weak|strong] [with_component_id=Name]`
+    GraphMarkComponents {
+        params: Vec<NamedParameter>,
     },
     MakeSeries {
         params: Vec<NamedParameter>,

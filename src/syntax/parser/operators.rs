@@ -3,8 +3,9 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::operators::{
-    Assignment, EdgeDirection, ExpandItem, ForkBranch, GraphPatternPart, NamedParameter, NullsOrder, OutputSchema,
-    ParsePart, ScanStep, SeriesAggregate, SeriesRange, SortKey, SortOrder, TopNestedClause,
+    Assignment, EdgeDirection, ExpandItem, ForkBranch, GraphElementKind, GraphPartition, GraphPatternPart,
+    GraphTableOutput, NamedParameter, NullsOrder, OutputSchema, ParsePart, ScanStep, SeriesAggregate, SeriesRange,
+    SortKey, SortOrder, TopNestedClause,
 };
 use crate::syntax::ast::{ColumnDecl, Expr, ExprKind, Ident, Operator, OperatorKind};
 use crate::syntax::parser::Parser;
@@ -206,6 +207,7 @@ fn allowed_kinds(operator: &str) -> &'static [&'static str] {
         "parse" | "parse-where" => &["simple", "regex", "relaxed"],
         "mv-expand" | "mvexpand" => &["bag", "array"],
         "make-series" => &["nonempty"],
+        "graph-mark-components" => &["weak", "strong"],
         "reduce" => &["source"],
         "search" => &["case_sensitive", "case_insensitive"],
         _ => &[],
@@ -356,10 +358,17 @@ impl<'a> Parser<'a> {
             "facet" => self.parse_facet(),
             "fork" => self.parse_fork(),
             "make-graph" => self.parse_make_graph(),
-            "graph-match" => self.parse_graph_match(),
-            "graph-to-table" | "graph-shortest-paths" | "graph-mark-components" => {
-                let name = Ident { name: word.to_string(), span: Span::new(start, self.last_end()) };
-                OperatorKind::GraphOther { name, text: self.take_raw_operand() }
+            "graph-match" => {
+                let (params, patterns, where_, project) = self.parse_graph_query("graph-match", "cycles");
+                OperatorKind::GraphMatch { params, patterns, where_, project }
+            }
+            "graph-shortest-paths" => {
+                let (params, patterns, where_, project) = self.parse_graph_query("graph-shortest-paths", "output");
+                OperatorKind::GraphShortestPaths { params, patterns, where_, project }
+            }
+            "graph-to-table" => self.parse_graph_to_table(),
+            "graph-mark-components" => {
+                OperatorKind::GraphMarkComponents { params: self.parse_params(word, &["kind", "with_component_id"]) }
             }
             _ => {
                 let name = Ident { name: word.to_string(), span: Span::new(start, self.last_end()) };
@@ -1218,7 +1227,65 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        OperatorKind::MakeGraph { params, source, direction, target, nodes, node_id }
+        let partition = if self.at_word("partitioned-by") { self.parse_graph_partition() } else { None };
+        OperatorKind::MakeGraph { params, source, direction, target, nodes, node_id, partition }
+    }
+
+    /// `partitioned-by Column ( graph-operator )`.
+    fn parse_graph_partition(&mut self) -> Option<GraphPartition> {
+        let start = self.start();
+        self.bump(); // partitioned-by
+        // A column name: `partitioned-by Col (...)` must not read as a call.
+        let column = match self.parse_ident() {
+            Some(name) => {
+                let span = name.span;
+                Expr::new(ExprKind::Name(name), span)
+            }
+            None => {
+                self.error_expected("the partition column");
+                return None;
+            }
+        };
+        self.expect(TokenKind::OpenParen)?;
+        let operator_start = self.start();
+        let operator = if self.at(TokenKind::Ident) && is_graph_consumer(self.current_text()) {
+            self.parse_operator()
+        } else {
+            self.error_expected("a graph operator such as `graph-match`");
+            self.skip_until(&[TokenKind::CloseParen, TokenKind::Pipe, TokenKind::Semicolon]);
+            Operator { kind: OperatorKind::Error, span: self.span_from(operator_start) }
+        };
+        self.expect_close_paren();
+        Some(GraphPartition { column, operator: Box::new(operator), span: self.span_from(start) })
+    }
+
+    /// `graph-to-table nodes [as N] [with_node_id=C] [, edges [as E] [with_source_id=C] [with_target_id=C]]`.
+    fn parse_graph_to_table(&mut self) -> OperatorKind {
+        let mut outputs = Vec::new();
+        loop {
+            let start = self.start();
+            let kind = if self.eat_word("nodes").is_some() {
+                GraphElementKind::Nodes
+            } else if self.eat_word("edges").is_some() {
+                GraphElementKind::Edges
+            } else {
+                self.error_expected("`nodes` or `edges`");
+                self.skip_until(&[TokenKind::Pipe, TokenKind::Semicolon, TokenKind::CloseParen]);
+                break;
+            };
+            let allowed: &[&str] = match kind {
+                GraphElementKind::Nodes => &["with_node_id"],
+                GraphElementKind::Edges => &["with_source_id", "with_target_id"],
+            };
+            let mut params = self.parse_params("graph-to-table", allowed);
+            let name = if self.eat_word("as").is_some() { self.parse_ident() } else { None };
+            params.extend(self.parse_params("graph-to-table", allowed));
+            outputs.push(GraphTableOutput { kind, name, params, span: self.span_from(start) });
+            if self.eat(TokenKind::Comma).is_none() {
+                break;
+            }
+        }
+        OperatorKind::GraphToTable(outputs)
     }
 
     /// A name, call or literal without binary operators (so `a --> b` keeps its arrow).
@@ -1226,8 +1293,14 @@ impl<'a> Parser<'a> {
         self.parse_unary()
     }
 
-    fn parse_graph_match(&mut self) -> OperatorKind {
-        let params = self.parse_params("graph-match", &["cycles"]);
+    /// The operands shared by `graph-match` and `graph-shortest-paths`:
+    /// `[param=value] pattern [, pattern] [where predicate] project columns`.
+    fn parse_graph_query(
+        &mut self,
+        operator: &str,
+        param: &str,
+    ) -> (Vec<NamedParameter>, Vec<Vec<GraphPatternPart>>, Option<Expr>, Vec<Assignment>) {
+        let params = self.parse_params(operator, &[param]);
         let mut patterns = Vec::new();
         loop {
             let pattern = self.parse_graph_pattern();
@@ -1241,8 +1314,22 @@ impl<'a> Parser<'a> {
             }
         }
         let where_ = if self.eat_word("where").is_some() { Some(self.parse_scalar()) } else { None };
-        let project = if self.eat_word("project").is_some() { self.parse_assignments_strict() } else { Vec::new() };
-        OperatorKind::GraphMatch { params, patterns, where_, project }
+        let project = if self.expect_word("project").is_some() { self.parse_assignments_strict() } else { Vec::new() };
+        (params, patterns, where_, project)
+    }
+
+    /// `:Label` or `:Label1|Label2` after a pattern element's name.
+    fn parse_graph_labels(&mut self) -> Vec<Ident> {
+        let mut labels = Vec::new();
+        if self.eat(TokenKind::Colon).is_some() {
+            while let Some(label) = self.parse_ident() {
+                labels.push(label);
+                if self.eat(TokenKind::Pipe).is_none() {
+                    break;
+                }
+            }
+        }
+        labels
     }
 
     fn parse_graph_pattern(&mut self) -> Vec<GraphPatternPart> {
@@ -1252,12 +1339,17 @@ impl<'a> Parser<'a> {
             if self.at(TokenKind::OpenParen) {
                 self.bump();
                 let name = if self.at(TokenKind::Ident) { self.parse_ident() } else { None };
-                self.expect(TokenKind::CloseParen);
-                parts.push(GraphPatternPart::Node { name, span: self.span_from(start) });
+                let labels = self.parse_graph_labels();
+                if self.expect(TokenKind::CloseParen).is_none() {
+                    self.skip_until(&[TokenKind::CloseParen, TokenKind::Pipe, TokenKind::Semicolon]);
+                    self.eat(TokenKind::CloseParen);
+                }
+                parts.push(GraphPatternPart::Node { name, labels, span: self.span_from(start) });
                 continue;
             }
             if let Some(direction) = self.parse_edge_arrow() {
-                parts.push(GraphPatternPart::Edge { name: None, direction, range: None, span: self.span_from(start) });
+                let span = self.span_from(start);
+                parts.push(GraphPatternPart::Edge { name: None, labels: Vec::new(), direction, range: None, span });
                 continue;
             }
             // -[e]-> , <-[e]- , -[e]-
@@ -1274,6 +1366,7 @@ impl<'a> Parser<'a> {
             self.bump(); // -
             self.bump(); // [
             let name = if self.at(TokenKind::Ident) { self.parse_ident() } else { None };
+            let labels = self.parse_graph_labels();
             let mut range = None;
             if self.eat(TokenKind::Star).is_some() {
                 let low = self.parse_unary();
@@ -1289,10 +1382,15 @@ impl<'a> Parser<'a> {
             } else {
                 EdgeDirection::Any
             };
-            parts.push(GraphPatternPart::Edge { name, direction, range, span: self.span_from(start) });
+            parts.push(GraphPatternPart::Edge { name, labels, direction, range, span: self.span_from(start) });
         }
         parts
     }
+}
+
+/// Operators that take a graph as their input.
+pub fn is_graph_consumer(word: &str) -> bool {
+    matches!(word, "graph-match" | "graph-shortest-paths" | "graph-to-table" | "graph-mark-components")
 }
 
 /// A help line for an unknown operator: the closest operator keyword.
