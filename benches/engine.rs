@@ -54,7 +54,7 @@ fn main() {
     let mut table = kqlab::import::import_file(&csv_path, Some(&known)).expect("the benchmark CSV loads");
     if std::env::var_os("KQLAB_BENCH_PLAIN").is_some() {
         // Every column stored plainly, as columns with many distinct values are.
-        table = plain(&table);
+        table = table.without_dictionaries();
         println!("kqlab: KQLAB_BENCH_PLAIN set: no dictionary encoding");
     }
     let load_seconds = start.elapsed().as_secs_f64();
@@ -164,19 +164,6 @@ fn main() {
         });
         std::fs::write(&out, report.to_string()).expect("the output file is writable");
     }
-}
-
-/// The same table with every column rebuilt value by value (no dictionary).
-fn plain(table: &Table) -> Table {
-    let columns = table
-        .fields
-        .iter()
-        .map(|field| {
-            let values: Vec<_> = (0..table.rows).map(|row| field.column.get(row)).collect();
-            (field.name.clone(), kqlab::engine::column::Column::from_values(field.column.ty(), &values))
-        })
-        .collect();
-    Table::new(columns)
 }
 
 /// Timed runs per query: `KQLAB_BENCH_RUNS` (e.g. more for `perf record`), default 5.

@@ -3,8 +3,7 @@
 //! are dictionary-encoded) and on the same tables stored plainly, and the
 //! results must be equal.
 
-use kqlab::engine::column::Column;
-use kqlab::engine::table::{Database, Table};
+use kqlab::engine::table::Database;
 use kqlab::engine::{Options, execute, output};
 use kqlab::import::csv::import_csv;
 
@@ -28,20 +27,6 @@ fn signins_csv() -> String {
 
 fn keys_csv() -> String {
     "Name,Team\nbob,red\nalice,blue\nerin,green\nbob,black\n".to_string()
-}
-
-/// The same table with every column rebuilt value by value (no dictionary).
-fn plain(table: &Table) -> Table {
-    Table::new(
-        table
-            .fields
-            .iter()
-            .map(|field| {
-                let values: Vec<_> = (0..table.rows).map(|row| field.column.get(row)).collect();
-                (field.name.clone(), Column::from_values(field.column.ty(), &values))
-            })
-            .collect(),
-    )
 }
 
 fn run(database: &Database, query: &str) -> String {
@@ -94,8 +79,8 @@ fn dictionary_encoded_and_plain_tables_give_the_same_results() {
     encoded.insert("T", signins.clone());
     encoded.insert("U", keys.clone());
     let mut decoded = Database::new();
-    decoded.insert("T", plain(&signins));
-    decoded.insert("U", plain(&keys));
+    decoded.insert("T", signins.without_dictionaries());
+    decoded.insert("U", keys.without_dictionaries());
     for query in QUERIES {
         let expected = run(&decoded, query);
         assert!(!expected.starts_with("error"), "{query}: {expected}");
@@ -131,7 +116,7 @@ fn json_imports_are_encoded_too_with_the_same_results() {
     let mut encoded = Database::new();
     encoded.insert("T", table.clone());
     let mut decoded = Database::new();
-    decoded.insert("T", plain(&table));
+    decoded.insert("T", table.without_dictionaries());
     for query in [
         "T | summarize count(), sum(Count) by tolower(Name), tostring(Details.city)",
         "T | where Details.city == 'Oslo' | distinct Name",

@@ -56,8 +56,7 @@ fn scalar_functions_survive_awkward_arguments() {
 fn sweep() {
     let database = Database::new();
     let mut calls = 0usize;
-    let (mut values, mut errors) = (0usize, 0usize);
-    let mut failures = Vec::new();
+    let mut tally = Tally::default();
     for entry in support_matrix() {
         let function = entry.function;
         if !entry.runs_locally || !matches!(function.kind, FunctionKind::Scalar) {
@@ -82,28 +81,43 @@ fn sweep() {
                         ),
                     ] {
                         calls += 1;
-                        let parse = kqlab::parse(&query);
-                        if kqlab::diagnostics::has_errors(&parse.diagnostics) {
-                            continue;
-                        }
-                        let result =
-                            catch_unwind(AssertUnwindSafe(|| execute(&parse.query, &database, &options(), None)));
-                        match result {
-                            Err(_) => failures.push(format!("panic: {query}")),
-                            Ok(Err(error)) if error.message.contains("internal error") => {
-                                failures.push(format!("internal error: {query}: {}", error.message))
-                            }
-                            Ok(Ok(_)) => values += 1,
-                            Ok(Err(_)) => errors += 1,
-                        }
+                        tally.run(&query, &database);
                     }
                 }
             }
         }
     }
+    let Tally { values, errors, failures } = tally;
     println!("{calls} calls of scalar functions with awkward arguments: {values} values, {errors} clear errors");
     assert!(values + errors > 10_000, "the sweep ran only {} calls", values + errors);
     assert!(failures.is_empty(), "{} of {calls} calls failed badly:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Outcomes of the sweep's queries: a value, a clear error, or a failure
+/// (a panic or an internal error) to report.
+#[derive(Default)]
+struct Tally {
+    values: usize,
+    errors: usize,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    /// Runs `query` (skipped when it does not parse) and counts the outcome.
+    fn run(&mut self, query: &str, database: &Database) {
+        let parse = kqlab::parse(query);
+        if kqlab::diagnostics::has_errors(&parse.diagnostics) {
+            return;
+        }
+        match catch_unwind(AssertUnwindSafe(|| execute(&parse.query, database, &options(), None))) {
+            Err(_) => self.failures.push(format!("panic: {query}")),
+            Ok(Err(error)) if error.message.contains("internal error") => {
+                self.failures.push(format!("internal error: {query}: {}", error.message))
+            }
+            Ok(Ok(_)) => self.values += 1,
+            Ok(Err(_)) => self.errors += 1,
+        }
+    }
 }
 
 /// The call with the varied argument read from column `v`.
@@ -115,8 +129,7 @@ fn call_with_column(name: &str, args: &[&str], position: usize) -> String {
 #[test]
 fn aggregations_survive_awkward_arguments() {
     let database = Database::new();
-    let (mut values, mut errors) = (0usize, 0usize);
-    let mut failures = Vec::new();
+    let mut tally = Tally::default();
     for entry in support_matrix() {
         let function = entry.function;
         if !entry.runs_locally || !matches!(function.kind, FunctionKind::Aggregate) {
@@ -132,22 +145,12 @@ fn aggregations_survive_awkward_arguments() {
                         function.name,
                         args.join(", ")
                     );
-                    let parse = kqlab::parse(&query);
-                    if kqlab::diagnostics::has_errors(&parse.diagnostics) {
-                        continue;
-                    }
-                    match catch_unwind(AssertUnwindSafe(|| execute(&parse.query, &database, &options(), None))) {
-                        Err(_) => failures.push(format!("panic: {query}")),
-                        Ok(Err(error)) if error.message.contains("internal error") => {
-                            failures.push(format!("internal error: {query}: {}", error.message))
-                        }
-                        Ok(Ok(_)) => values += 1,
-                        Ok(Err(_)) => errors += 1,
-                    }
+                    tally.run(&query, &database);
                 }
             }
         }
     }
+    let Tally { values, errors, failures } = tally;
     println!("aggregations with awkward arguments: {values} values, {errors} clear errors");
     assert!(values + errors > 1_000, "the sweep ran only {} calls", values + errors);
     assert!(failures.is_empty(), "{} calls failed badly:\n{}", failures.len(), failures.join("\n"));

@@ -54,31 +54,9 @@ pub fn group_rows(columns: &[&Column], rows: usize) -> Groups {
         }
     }
     match columns {
-        [Column::String(strings)] => {
-            let mut map: FastMap<&str, u32> = FastMap::default();
-            let mut groups = Groups { group_of_row: Vec::with_capacity(rows), first_rows: Vec::new() };
-            for (row, text) in strings.iter().enumerate() {
-                let next = groups.first_rows.len() as u32;
-                let group = *map.entry(text).or_insert_with(|| {
-                    groups.first_rows.push(row);
-                    next
-                });
-                groups.group_of_row.push(group);
-            }
-            return groups;
-        }
+        [Column::String(strings)] => return group_by_key(rows, strings.iter()),
         [Column::Long(values) | Column::DateTime(values) | Column::TimeSpan(values)] => {
-            let mut map: FastMap<Option<i64>, u32> = FastMap::default();
-            let mut groups = Groups { group_of_row: Vec::with_capacity(rows), first_rows: Vec::new() };
-            for row in 0..rows {
-                let next = groups.first_rows.len() as u32;
-                let group = *map.entry(values.get(row)).or_insert_with(|| {
-                    groups.first_rows.push(row);
-                    next
-                });
-                groups.group_of_row.push(group);
-            }
-            return groups;
+            return group_by_key(rows, (0..rows).map(|row| values.get(row)));
         }
         _ => {}
     }
@@ -122,27 +100,34 @@ pub fn value_ids(column: &Column) -> Option<(Vec<u32>, usize)> {
 
 /// Groups rows by a number below `cardinality`, in order of first appearance.
 fn group_by_number(keys: &[u64], cardinality: u64) -> Groups {
+    if cardinality > (keys.len() as u64).max(1 << 16) * 4 {
+        return group_by_key(keys.len(), keys.iter().copied());
+    }
+    // Few possible keys: a direct table from key to group.
     let mut groups = Groups { group_of_row: Vec::with_capacity(keys.len()), first_rows: Vec::new() };
-    if cardinality <= (keys.len() as u64).max(1 << 16) * 4 {
-        let mut group_of_key = vec![u32::MAX; cardinality as usize];
-        for (row, key) in keys.iter().enumerate() {
-            let slot = &mut group_of_key[*key as usize];
-            if *slot == u32::MAX {
-                *slot = groups.first_rows.len() as u32;
-                groups.first_rows.push(row);
-            }
-            groups.group_of_row.push(*slot);
+    let mut group_of_key = vec![u32::MAX; cardinality as usize];
+    for (row, key) in keys.iter().enumerate() {
+        let slot = &mut group_of_key[*key as usize];
+        if *slot == u32::MAX {
+            *slot = groups.first_rows.len() as u32;
+            groups.first_rows.push(row);
         }
-    } else {
-        let mut map: FastMap<u64, u32> = FastMap::default();
-        for (row, key) in keys.iter().enumerate() {
-            let next = groups.first_rows.len() as u32;
-            let group = *map.entry(*key).or_insert_with(|| {
-                groups.first_rows.push(row);
-                next
-            });
-            groups.group_of_row.push(group);
-        }
+        groups.group_of_row.push(*slot);
+    }
+    groups
+}
+
+/// Groups rows by a hashable key, numbering groups in order of first appearance.
+fn group_by_key<K: std::hash::Hash + Eq>(rows: usize, keys: impl Iterator<Item = K>) -> Groups {
+    let mut map: FastMap<K, u32> = FastMap::default();
+    let mut groups = Groups { group_of_row: Vec::with_capacity(rows), first_rows: Vec::new() };
+    for (row, key) in keys.enumerate() {
+        let next = groups.first_rows.len() as u32;
+        let group = *map.entry(key).or_insert_with(|| {
+            groups.first_rows.push(row);
+            next
+        });
+        groups.group_of_row.push(group);
     }
     groups
 }

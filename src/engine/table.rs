@@ -38,6 +38,11 @@ impl Table {
         Table { fields, rows }
     }
 
+    /// The same table with every column stored plainly (no dictionaries).
+    pub fn without_dictionaries(&self) -> Table {
+        Table::new(self.fields.iter().map(|field| (field.name.clone(), field.column.without_dictionary())).collect())
+    }
+
     /// An empty table with the given schema.
     pub fn empty(schema: &[(String, ScalarType)]) -> Table {
         Table::new(schema.iter().map(|(name, ty)| (name.clone(), Column::empty(*ty))).collect())

@@ -232,10 +232,15 @@ impl Dyn {
 
     /// `tostring()` of a dynamic: strings bare, everything else as JSON.
     pub fn to_kql_string(&self) -> String {
+        self.to_kql_str().into_owned()
+    }
+
+    /// [`Dyn::to_kql_string`] without copying a string value.
+    pub fn to_kql_str(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            Dyn::Null => String::new(),
-            Dyn::String(s) => s.to_string(),
-            other => other.to_json(),
+            Dyn::Null => std::borrow::Cow::Borrowed(""),
+            Dyn::String(s) => std::borrow::Cow::Borrowed(s),
+            other => std::borrow::Cow::Owned(other.to_json()),
         }
     }
 

@@ -93,6 +93,13 @@ impl Column {
         builder.finish()
     }
 
+    /// The same values stored plainly: string and dynamic columns lose
+    /// their dictionary encoding (for measuring and testing the plain path).
+    pub fn without_dictionary(&self) -> Column {
+        let values: Vec<Value> = (0..self.len()).map(|row| self.get(row)).collect();
+        Column::from_values(self.ty(), &values)
+    }
+
     pub fn ty(&self) -> ScalarType {
         match self {
             Column::Bool(_) => ScalarType::Bool,

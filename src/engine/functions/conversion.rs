@@ -121,11 +121,7 @@ fn convert_kernel(name: &str, args: &[Datum], ctx: &EvalCtx, ty: ScalarType) -> 
     if let (Datum::Column(Column::Dynamic(values)), ScalarType::String) = (&args[0], ty) {
         let mut out = StringsBuilder::with_capacity(values.len(), 0);
         for value in values.iter() {
-            match value {
-                Dyn::Null => out.push(""),
-                Dyn::String(text) => out.push(text),
-                other => out.push(&other.to_json()),
-            }
+            out.push(&value.to_kql_str());
         }
         return Ok(Datum::Column(Column::String(out.finish())));
     }

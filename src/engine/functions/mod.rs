@@ -182,6 +182,15 @@ pub mod test_support {
         Value::Dynamic(Dyn::parse_json(text))
     }
 
+    /// The result of `kernel` on constant arguments as text: JSON for a
+    /// dynamic value, Kusto's text for the others (null is empty).
+    pub fn call_text(kernel: ScalarKernel, args: &[Value]) -> String {
+        match call_constant(kernel, args) {
+            Value::Dynamic(d) => d.to_json(),
+            other => other.to_kql_string(),
+        }
+    }
+
     /// `kernel` called on constant arguments (one row); panics on an error.
     pub fn call_constant(kernel: ScalarKernel, args: &[Value]) -> Value {
         let datums: Vec<Datum> =

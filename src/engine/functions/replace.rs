@@ -3,7 +3,7 @@
 
 use crate::engine::datum::Datum;
 use crate::engine::error::ExecResult;
-use crate::engine::functions::string::regex_arg;
+use crate::engine::functions::string::{regex_arg, text};
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
 use crate::engine::value::{Dyn, Value};
 use crate::syntax::ast::ScalarType;
@@ -16,10 +16,6 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "translate" => translate,
         _ => return None,
     })
-}
-
-fn text(value: &Value) -> String {
-    value.to_kql_string()
 }
 
 fn replace_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {

@@ -156,13 +156,10 @@ fn series_iir(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 mod tests {
     use super::*;
 
-    use crate::engine::functions::test_support::{call_constant, json};
+    use crate::engine::functions::test_support::{call_text, json};
 
     fn call(name: &str, args: &[Value]) -> String {
-        match call_constant(lookup(name).expect("a series function"), args) {
-            Value::Dynamic(d) => d.to_json(),
-            other => other.to_kql_string(),
-        }
+        call_text(lookup(name).expect("a series function"), args)
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
     })
 }
 
-fn text(value: &Value) -> String {
+/// A value as text, as the string functions read their arguments.
+pub(super) fn text(value: &Value) -> String {
     value.to_kql_string()
 }
 
