@@ -51,7 +51,7 @@ pub fn group_percentiles(
                 return None;
             }
             group.sort_by(|a, b| compare(&a.0, &b.0).unwrap_or(std::cmp::Ordering::Equal));
-            let total: u64 = group.iter().map(|(_, count)| count).sum();
+            let total = group.iter().fold(0u64, |total, (_, count)| total.saturating_add(*count));
             Some(percents.iter().map(|percent| nearest_rank(&group, total, *percent)).collect())
         })
         .collect()
@@ -59,9 +59,9 @@ pub fn group_percentiles(
 
 fn nearest_rank(sorted: &[(Value, u64)], total: u64, percent: f64) -> Value {
     let rank = ((percent.clamp(0.0, 100.0) / 100.0) * total as f64).ceil().max(1.0) as u64;
-    let mut seen = 0;
+    let mut seen = 0u64;
     for (value, count) in sorted {
-        seen += count;
+        seen = seen.saturating_add(*count);
         if seen >= rank {
             return value.clone();
         }
