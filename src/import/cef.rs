@@ -186,7 +186,9 @@ pub fn import_cef(bytes: &[u8], schema: Option<&TableType>, now: i64) -> Importe
             }
         };
         let mut row = table.new_row();
-        if !event.prefix.trim().is_empty() {
+        // A bare `<PRI>` before `CEF:` carries no host or time.
+        let bare_priority = event.prefix.trim().strip_prefix('<').and_then(|p| p.strip_suffix('>'));
+        if !event.prefix.trim().is_empty() && !bare_priority.is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())) {
             match parse_header(event.prefix, now) {
                 Ok(header) => {
                     row[time] = header.time.map_or(Value::Null, Value::DateTime);
@@ -423,6 +425,18 @@ mod tests {
         assert_eq!(cell(&imported, 0, "TimeGenerated"), "2024-08-03T10:49:35.0000000Z");
         assert_eq!(cell(&imported, 0, "DeviceEventCategory"), "TR");
         assert_eq!(cell(&imported, 0, "DeviceAddress"), "10.239.1.26");
+    }
+
+    #[test]
+    fn header_after_a_bare_priority_or_an_rfc5424_header() {
+        let imported = import_cef(b"<134>CEF:0|V|P|1|2|N|3|src=1.1.1.1", None, now());
+        assert!(imported.problems.is_empty(), "{:?}", imported.problems);
+        assert_eq!(cell(&imported, 0, "SourceIP"), "1.1.1.1");
+        let line = "<134>1 2022-08-03T10:49:35Z fw01 app - - - CEF:0|V|P|1|2|N|3|src=1.1.1.1";
+        let imported = import_cef(line.as_bytes(), None, now());
+        assert!(imported.problems.is_empty(), "{:?}", imported.problems);
+        assert_eq!(cell(&imported, 0, "Computer"), "fw01");
+        assert_eq!(cell(&imported, 0, "TimeGenerated"), "2022-08-03T10:49:35.0000000Z");
     }
 
     #[test]
