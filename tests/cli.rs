@@ -313,3 +313,37 @@ fn a_query_api_response_imports_back_to_the_same_table() {
     assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
     assert_eq!(stdout(&again), stdout(&first));
 }
+
+#[test]
+fn a_bad_log_line_is_a_warning_and_the_rest_imports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = "<38>Jun 21 11:17:33 host sshd[1]: one\nnot syslog\n<38>Jun 21 11:17:34 host sshd[2]: two\n";
+    std::fs::write(dir.path().join("auth.log"), log).expect("write");
+    let output = kqlab(dir.path(), &["run", "--table", "Syslog=auth.log", "--format", "csv", "Syslog | count"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "Count\n2\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        "warning: `auth.log` line 2: not a syslog line: expected `<PRI>` or a timestamp such as \
+         `Jan  2 15:04:05` at the start (line skipped)"
+    );
+    let output = kqlab(dir.path(), &["fixture", "Syslog=auth.log"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).starts_with("let Syslog = datatable("), "{}", stdout(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("warning: `auth.log` line 2:"));
+}
+
+#[test]
+fn strict_turns_a_bad_log_line_into_a_failure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("fw.cef"), "CEF:0|V|P|1|2|N|3|src=1.1.1.1\nCEF:0|V|P|broken\n").expect("write");
+    let output =
+        kqlab(dir.path(), &["run", "--strict", "--table", "CommonSecurityLog=fw.cef", "CommonSecurityLog | count"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`fw.cef` line 2: the CEF header has 4 of its 7"), "{stderr}");
+    let output = kqlab(dir.path(), &["fixture", "--strict", "CommonSecurityLog=fw.cef"]);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("line 2"), "{}", String::from_utf8_lossy(&output.stderr));
+}

@@ -1,10 +1,16 @@
-//! Sample data to tables: CSV and JSON / JSON Lines files become typed
-//! in-memory tables. Column types come from the table's known schema when
-//! there is one, and are inferred from the values otherwise.
+//! Sample data to tables: CSV and JSON / JSON Lines files, and CEF and
+//! syslog text logs, become typed in-memory tables. Column types come from
+//! the table's known schema when there is one, and are inferred from the
+//! values otherwise. Text logs are read line by line: a bad line is a
+//! [`Problem`] beside the table, not the end of the import.
 
+pub mod cef;
 pub mod csv;
 pub mod datatable;
 pub mod json;
+pub mod log_lines;
+pub mod log_table;
+pub mod syslog;
 pub mod text_column;
 pub mod watchlist;
 
@@ -25,25 +31,141 @@ pub enum ImportError {
     Io { path: String, source: std::io::Error },
     #[error("`{path}` line {line}: {message}")]
     Format { path: String, line: u64, message: String },
-    #[error("`{path}`: unknown file type (use .csv, .json or .jsonl)")]
+    #[error(
+        "`{path}`: unknown file type (use .csv, .json or .jsonl, or a text log of CEF lines or syslog lines \
+         (RFC 3164 or RFC 5424) named .cef, .syslog, .log or .txt)"
+    )]
     UnknownFormat { path: String },
 }
 
-/// Loads a table from `path` by its extension; `schema` types known columns.
+/// A table read from a file, with the problems met on the way.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub table: Table,
+    /// Lines left out or values left empty, in file order. Empty for CSV
+    /// and JSON, which still fail on their first bad record.
+    pub problems: Vec<Problem>,
+}
+
+/// One line of a text log that did not import cleanly. The rest of the
+/// file still imports; callers must show these (the CLI prints warnings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The 1-based line number in the file.
+    pub line: u64,
+    /// What is wrong, lowercase, identifiers in backticks.
+    pub message: String,
+    /// True when the line is missing from the table; false when the row is
+    /// there with the values named in `message` left empty.
+    pub skipped: bool,
+}
+
+impl Problem {
+    /// A problem that leaves the whole line out.
+    pub fn skipped(line: u64, message: impl Into<String>) -> Problem {
+        Problem { line, message: message.into(), skipped: true }
+    }
+
+    /// A problem that keeps the row with a value left empty.
+    pub fn kept(line: u64, message: impl Into<String>) -> Problem {
+        Problem { line, message: message.into(), skipped: false }
+    }
+
+    /// `` `FILE` line N: reason (line skipped) ``, as the CLI prints it after `warning: `.
+    pub fn render(&self, path: &str) -> String {
+        let outcome = if self.skipped { "line skipped" } else { "row kept" };
+        format!("`{path}` line {}: {} ({outcome})", self.line, self.message)
+    }
+}
+
+/// Loads a table from `path` (see [`import_file_checked`]); any problem
+/// is an error, so nothing is left out silently.
 pub fn import_file(path: &Path, schema: Option<&TableType>) -> Result<Table, ImportError> {
+    import_file_checked(path, schema, true).map(|imported| imported.table)
+}
+
+/// Loads a table from `path`; `schema` types known columns. `.csv` and
+/// `.json`/`.jsonl`/`.ndjson` go by their extension; `.cef` and `.syslog`
+/// name their format; any other file is recognised by its content (lines
+/// holding `CEF:` are CEF, lines starting like syslog are syslog). With
+/// `strict`, the first problem of a text log is an [`ImportError::Format`].
+pub fn import_file_checked(path: &Path, schema: Option<&TableType>, strict: bool) -> Result<Imported, ImportError> {
     let display = path.display().to_string();
     let io = |source| ImportError::Io { path: display.clone(), source };
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    let clean = |table| Imported { table, problems: Vec::new() };
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let format = match extension.as_deref() {
         // CSV is read from the file (twice) rather than held in memory whole.
-        Some("csv") => csv::import_csv_with(&display, schema, || {
-            std::fs::File::open(path).map(std::io::BufReader::new).map_err(io)
-        }),
+        Some("csv") => {
+            return csv::import_csv_with(&display, schema, || {
+                std::fs::File::open(path).map(std::io::BufReader::new).map_err(io)
+            })
+            .map(clean);
+        }
         Some("json" | "jsonl" | "ndjson") => {
             let text = std::fs::read_to_string(path).map_err(io)?;
-            json::import_json(&display, &text, schema)
+            return json::import_json(&display, &text, schema).map(clean);
         }
-        _ => Err(ImportError::UnknownFormat { path: display }),
+        Some("cef") => Some(LogFormat::Cef),
+        Some("syslog") => Some(LogFormat::Syslog),
+        _ => None,
+    };
+    let bytes = std::fs::read(path).map_err(io)?;
+    let format = match format {
+        Some(format) => format,
+        None => detect_log_format(&bytes).ok_or_else(|| {
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                ImportError::Format { path: display.clone(), line: 0, message: "the file is empty".into() }
+            } else {
+                ImportError::UnknownFormat { path: display.clone() }
+            }
+        })?,
+    };
+    let now = now_ticks();
+    let imported = match format {
+        LogFormat::Cef => cef::import_cef(&bytes, schema, now),
+        LogFormat::Syslog => syslog::import_syslog(&bytes, schema, now),
+    };
+    if strict && let Some(problem) = imported.problems.first() {
+        return Err(ImportError::Format { path: display, line: problem.line, message: problem.message.clone() });
     }
+    Ok(imported)
+}
+
+/// The text log formats recognised by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Cef,
+    Syslog,
+}
+
+/// How many non-blank lines [`detect_log_format`] looks at.
+const SNIFFED_LINES: usize = 20;
+
+/// The format of a text log from its first lines: CEF when any holds a CEF
+/// header, syslog when most start like syslog, else none.
+pub fn detect_log_format(bytes: &[u8]) -> Option<LogFormat> {
+    let lines: Vec<String> = bytes
+        .split(|b| *b == b'\n')
+        .map(|line| String::from_utf8_lossy(&line[..line.len().min(64 * 1024)]).into_owned())
+        .filter(|line| !line.trim().is_empty())
+        .take(SNIFFED_LINES)
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    if lines.iter().any(|line| cef::find_cef(line).is_some()) {
+        return Some(LogFormat::Cef);
+    }
+    let syslog = lines.iter().filter(|line| syslog::looks_like_syslog(line)).count();
+    (syslog * 2 > lines.len()).then_some(LogFormat::Syslog)
+}
+
+/// The current time as datetime ticks: syslog's RFC 3164 timestamps have no
+/// year, and [`syslog::resolve_year`] places them in the last twelve months.
+fn now_ticks() -> i64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    crate::engine::time::UNIX_EPOCH_TICKS + (since_epoch.as_nanos() / 100) as i64
 }
 
 /// The narrowest type that every non-empty text value parses as.

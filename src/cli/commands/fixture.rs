@@ -36,7 +36,7 @@ pub enum FixtureSample {
 /// Arguments of `kqlab fixture`.
 #[derive(Debug, Args)]
 pub struct FixtureArgs {
-    /// Sample files (CSV, JSON, JSON Lines).
+    /// Sample files (CSV, JSON, JSON Lines, or CEF or syslog text logs).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// The table the rows belong to (typed by its schema); default: each
@@ -50,6 +50,10 @@ pub struct FixtureArgs {
     pub rows: Option<usize>,
     #[arg(long, value_enum, default_value_t = FixtureSample::Head)]
     pub sample: FixtureSample,
+    /// Fail on the first bad line of a text log instead of warning and
+    /// skipping it.
+    #[arg(long)]
+    pub strict: bool,
     /// A query to print after the fixtures (with `--format kql`), so the
     /// output runs as it is.
     #[arg(long, value_name = "FILE.kql")]
@@ -72,7 +76,7 @@ pub fn run(args: FixtureArgs) -> anyhow::Result<i32> {
             _ => (args.table.clone().unwrap_or_else(|| table_name_of(spec)), spec.clone()),
         };
         let known = schemas.table(&name).cloned();
-        let table = crate::import::import_file(&path, known.as_deref())
+        let table = crate::cli::commands::run::import_table(&path, known.as_deref(), args.strict)
             .with_context(|| format!("importing `{}`", path.display()))?;
         tables.push((name, sample(table, args.rows, args.sample)));
     }

@@ -43,9 +43,14 @@ pub struct RunArgs {
     /// Run a JSON Lines batch (`{"id": ..., "query": "..."}` per line); prints one JSON line per record.
     #[arg(long, value_name = "FILE.jsonl", conflicts_with_all = ["query", "file"])]
     pub queries: Option<PathBuf>,
-    /// Table data: `NAME=PATH` (CSV, JSON or JSON Lines); repeatable.
+    /// Table data: `NAME=PATH` (CSV, JSON, JSON Lines, or a CEF or syslog
+    /// text log); repeatable.
     #[arg(long = "table", value_name = "NAME=PATH")]
     pub tables: Vec<String>,
+    /// Fail on the first bad line of a text log instead of warning and
+    /// skipping it.
+    #[arg(long)]
+    pub strict: bool,
     /// A watchlist for `_GetWatchlist('ALIAS')`: `ALIAS=FILE.csv`, or
     /// `ALIAS:KEYCOLUMN=FILE.csv` to name the search key column (default: the
     /// first column); repeatable.
@@ -153,6 +158,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     Ok(EXIT_OK)
 }
 
+/// Imports one table file, printing its problems to stderr as warnings.
+pub fn import_table(path: &Path, schema: Option<&TableType>, strict: bool) -> anyhow::Result<Table> {
+    let imported = crate::import::import_file_checked(path, schema, strict)?;
+    let display = path.display().to_string();
+    for problem in &imported.problems {
+        eprintln!("warning: {}", problem.render(&display));
+    }
+    Ok(imported.table)
+}
+
 /// Loads tables and schemas and reads the options.
 fn prepare(args: &RunArgs) -> anyhow::Result<Setup> {
     let mut schemas = Schemas::builtin().clone();
@@ -166,7 +181,7 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Setup> {
             anyhow::bail!("`--table {spec}`: expected NAME=PATH");
         };
         let known = schemas.table(name).cloned();
-        let table = crate::import::import_file(Path::new(path), known.as_deref())?;
+        let table = import_table(Path::new(path), known.as_deref(), args.strict)?;
         // The analyzer sees the loaded columns (plus the known schema's others).
         let mut columns: Vec<SchemaColumn> =
             table.fields.iter().map(|f| SchemaColumn::new(f.name.clone(), Type::Scalar(f.column.ty()))).collect();
