@@ -162,8 +162,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
 pub fn import_table(path: &Path, schema: Option<&TableType>, strict: bool) -> anyhow::Result<Table> {
     let imported = crate::import::import_file_checked(path, schema, strict)?;
     let display = path.display().to_string();
-    for problem in &imported.problems {
+    // The first problems in full, then a count: a sample with one recurring
+    // issue should not bury the query's result.
+    const SHOWN: usize = 10;
+    for problem in imported.problems.iter().take(SHOWN) {
         eprintln!("warning: {}", problem.render(&display));
+    }
+    if imported.problems.len() > SHOWN {
+        let skipped = imported.problems.iter().filter(|p| p.skipped).count();
+        eprintln!(
+            "warning: `{display}`: {} more problems ({} problems in all, {skipped} lines skipped; `--strict` stops at the first)",
+            imported.problems.len() - SHOWN,
+            imported.problems.len()
+        );
     }
     Ok(imported.table)
 }
