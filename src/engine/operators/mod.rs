@@ -15,6 +15,8 @@ mod extend;
 mod facet;
 mod find;
 mod fork;
+mod geo_line_lookup;
+mod geo_polygon_lookup;
 mod getschema;
 mod ipv6_lookup;
 pub mod join;

@@ -7,7 +7,7 @@ use std::f64::consts::PI;
 
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
-use crate::engine::functions::geo::geojson::{self, parse_lines, parse_polygons, shape_value};
+use crate::engine::functions::geo::geojson::{self, Polygon, parse_lines, parse_polygons, shape_value};
 use crate::engine::functions::geo::sphere::{self, EARTH_RADIUS_METERS, Vec3, closest_on_arc};
 use crate::engine::functions::geo::{coordinate, number, optional_number, or_null};
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
@@ -136,6 +136,39 @@ fn closest_point(point: Vec3, lines: &[Vec<(f64, f64)>]) -> Vec3 {
         }
     }
     best.1
+}
+
+/// The angle (radians) from `point` to the nearest point of the lines.
+pub fn distance_to_lines(point: Vec3, lines: &[Vec<Vec3>]) -> f64 {
+    let mut best = f64::INFINITY;
+    for line in lines {
+        for pair in line.windows(2) {
+            best = best.min(point.angle(closest_on_arc(point, pair[0], pair[1])));
+        }
+    }
+    best
+}
+
+/// The angle (radians) from `point` to the polygons: 0 inside one, else to
+/// the nearest point of a ring.
+pub fn distance_to_polygons(point: Vec3, polygons: &[Polygon]) -> f64 {
+    if polygons.iter().any(|polygon| polygon.contains(point)) {
+        return 0.0;
+    }
+    closest_on_polygons(point, polygons).map_or(f64::INFINITY, |closest| point.angle(closest))
+}
+
+/// The nearest point of the polygons' rings to `point`.
+pub fn closest_on_polygons(point: Vec3, polygons: &[Polygon]) -> Option<Vec3> {
+    let mut best: Option<(f64, Vec3)> = None;
+    for (a, b) in polygons.iter().flat_map(|polygon| polygon.loops()).flat_map(|ring| ring.edges()) {
+        let candidate = closest_on_arc(point, a, b);
+        let distance = point.angle(candidate);
+        if best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, closest)| closest)
 }
 
 fn distance_point_to_line(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
