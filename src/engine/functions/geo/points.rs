@@ -272,6 +272,8 @@ mod tests {
             "geo_distance_point_to_line",
             "geo_line_interpolate_point",
             "geo_polygon_densify",
+            "geo_line_simplify",
+            "geo_polygon_simplify",
         ] {
             for value in &bad {
                 for arity in 1..=6 {
