@@ -1,6 +1,7 @@
 //! Functions of points: `geo_distance_2points`, `geo_point_in_circle`,
 //! `geo_angle`, `geo_azimuth`, `geo_point_in_polygon`,
 //! `geo_distance_point_to_line`, `geo_closest_point_on_line`,
+//! `geo_distance_point_to_polygon`, `geo_closest_point_on_polygon`,
 //! `geo_point_buffer`.
 
 use std::f64::consts::PI;
@@ -23,6 +24,8 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "geo_point_in_polygon" => point_in_polygon,
         "geo_distance_point_to_line" => distance_point_to_line,
         "geo_closest_point_on_line" => closest_point_on_line,
+        "geo_distance_point_to_polygon" => distance_point_to_polygon,
+        "geo_closest_point_on_polygon" => closest_point_on_polygon,
         "geo_point_buffer" => point_buffer,
         _ => return None,
     })
@@ -195,6 +198,57 @@ fn closest_point_on_line(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
+/// Applies `f` to each row's valid location and (multi)polygon; a constant
+/// polygon (the usual case) is parsed once. Null when either is invalid.
+fn map_point_polygon(
+    args: &[Datum],
+    ctx: &EvalCtx,
+    ty: ScalarType,
+    f: impl Fn(Vec3, &[Polygon]) -> Value,
+) -> ExecResult<Datum> {
+    let constant = args[2].as_scalar().map(|shape| shape_value(shape).and_then(|s| parse_polygons(&s)));
+    map_rows(args, ctx, ty, |v| {
+        Ok(or_null((|| {
+            let (longitude, latitude) = coordinate(&v[0], &v[1])?;
+            let parsed;
+            let polygons = match &constant {
+                Some(polygons) => polygons.as_ref()?,
+                None => {
+                    parsed = parse_polygons(&shape_value(&v[2])?)?;
+                    &parsed
+                }
+            };
+            Some(f(Vec3::from_degrees(longitude, latitude), polygons))
+        })()))
+    })
+}
+
+/// The shortest distance in meters to a (multi)polygon: 0 when it holds the point.
+fn distance_point_to_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_distance_point_to_polygon", args, 3, 3)?;
+    map_point_polygon(args, ctx, ScalarType::Real, |point, polygons| {
+        Value::Real(distance_to_polygons(point, polygons) * EARTH_RADIUS_METERS)
+    })
+}
+
+/// The point of a (multi)polygon closest to a location: the location itself
+/// when the polygon holds it, else the nearest point of a ring.
+fn closest_point_on_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_closest_point_on_polygon", args, 3, 3)?;
+    let longitude_latitude = |v: Vec3| v.to_degrees();
+    map_point_polygon(args, ctx, ScalarType::Dynamic, |point, polygons| {
+        let closest = if polygons.iter().any(|polygon| polygon.contains(point)) {
+            Some(point)
+        } else {
+            closest_on_polygons(point, polygons)
+        };
+        match closest.map(longitude_latitude) {
+            Some((x, y)) => geojson::point(x, y),
+            None => Value::Null,
+        }
+    })
+}
+
 /// The most vertices a buffer polygon gets.
 const MAX_BUFFER_VERTICES: usize = 10_000;
 
@@ -225,6 +279,29 @@ fn point_buffer(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CENTRAL_PARK: &str = r#"{"type":"Polygon","coordinates":[[[-73.9495,40.7969],[-73.95807266235352,40.80068603561921],[-73.98201942443848,40.76825672305777],[-73.97317886352539,40.76455136505513],[-73.9495,40.7969]]]}"#;
+
+    #[test]
+    fn distance_to_central_park_matches_the_documented_value_and_is_zero_inside() {
+        let park = Value::Dynamic(crate::engine::value::Dyn::parse_json(CENTRAL_PARK));
+        let outside =
+            run("geo_distance_point_to_polygon", vec![Value::Real(-73.9839), Value::Real(40.7705), park.clone()]);
+        assert!(matches!(outside, Value::Real(d) if (d - 259.940756070596).abs() < 1e-6), "{outside:?}");
+        let inside = run("geo_distance_point_to_polygon", vec![Value::Real(-73.965), Value::Real(40.782), park]);
+        assert_eq!(inside, Value::Real(0.0));
+    }
+
+    #[test]
+    fn closest_point_on_central_park_matches_the_documented_point() {
+        let park = Value::Dynamic(crate::engine::value::Dyn::parse_json(CENTRAL_PARK));
+        let closest =
+            run("geo_closest_point_on_polygon", vec![Value::Real(-73.9839), Value::Real(40.7705), park.clone()]);
+        let json = closest.to_kql_string();
+        assert!(json.contains("-73.98120558015") && json.contains("40.76935945284"), "{json}");
+        let inside = run("geo_closest_point_on_polygon", vec![Value::Real(-73.965), Value::Real(40.782), park]);
+        assert_eq!(inside.to_kql_string(), r#"{"type":"Point","coordinates":[-73.965,40.782]}"#);
+    }
 
     #[test]
     fn seattle_to_los_angeles_matches_the_documented_distance() {
@@ -274,6 +351,8 @@ mod tests {
             "geo_polygon_densify",
             "geo_line_simplify",
             "geo_polygon_simplify",
+            "geo_distance_point_to_polygon",
+            "geo_closest_point_on_polygon",
         ] {
             for value in &bad {
                 for arity in 1..=6 {
