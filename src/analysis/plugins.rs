@@ -56,8 +56,9 @@ impl<'a> Binder<'a> {
             // source key name the lookup table's columns;
             // `geo_polygon_lookup(Lookup, LookupKey, Longitude, Latitude, ...)`:
             // the second argument does.
+            // Their radius may be a lookup column too.
             let names_lookup_column = match plugin_name {
-                "geo_polygon_lookup" | "geo_line_lookup" => index == 1,
+                "geo_polygon_lookup" | "geo_line_lookup" => index == 1 || is_geo_lookup_radius(arg, index),
                 _ => plugin_name.ends_with("_lookup") && index >= 2,
             };
             let lookup = match arg_types.first() {
@@ -159,9 +160,19 @@ impl<'a> Binder<'a> {
                 Arc::new(TableType { columns, open: false })
             }
             "ipv4_lookup" | "geo_polygon_lookup" | "geo_line_lookup" => {
+                // The geo lookups leave the key column out unless
+                // `return_lookup_key` is a true literal (Kusto.Language).
+                let left_out = match plugin_name {
+                    "ipv4_lookup" => None,
+                    _ if returns_geo_lookup_key(args) => None,
+                    _ => args.get(1).and_then(|a| expression_name(a, false)),
+                };
                 let mut columns = input_columns;
                 if let Some(ExprType::Table(lookup)) = arg_types.first() {
                     for column in &lookup.columns {
+                        if left_out.as_ref().is_some_and(|key| key.eq_ignore_ascii_case(&column.name)) {
+                            continue;
+                        }
                         push_unique(&mut columns, column.clone());
                     }
                 }
@@ -277,6 +288,25 @@ fn sequence_detect_columns(input: Option<&Arc<TableType>>, args: &[Expr], arg_ty
     }
     push_unique(&mut columns, Column::new("Duration", Type::TIMESPAN));
     Arc::new(TableType::new(columns))
+}
+
+/// Whether a geo lookup argument is the radius: the fifth, or named `radius`.
+fn is_geo_lookup_radius(arg: &Expr, index: usize) -> bool {
+    match &arg.kind {
+        ExprKind::NamedArg { name, .. } => name.name.eq_ignore_ascii_case("radius"),
+        _ => index == 4,
+    }
+}
+
+/// Whether a geo lookup's `return_lookup_key` (the eighth argument, or
+/// named) is the literal `true`.
+fn returns_geo_lookup_key(args: &[Expr]) -> bool {
+    use crate::syntax::ast::Literal;
+    let is_true = |expr: &Expr| matches!(expr.kind, ExprKind::Literal(Literal::Bool(Some(true))));
+    args.iter().enumerate().any(|(index, arg)| match &arg.kind {
+        ExprKind::NamedArg { name, value } => name.name.eq_ignore_ascii_case("return_lookup_key") && is_true(value),
+        _ => index == 7 && is_true(arg),
+    })
 }
 
 /// The text of a number literal (`3`, `50`, `99.5`), as Kusto.Language puts

@@ -23,6 +23,8 @@ pub const PLUGINS: &[&str] = &[
     "autocluster",
     "bag_unpack",
     "basket",
+    "geo_line_lookup",
+    "geo_polygon_lookup",
     "ipv4_lookup",
     "ipv6_lookup",
     "narrow",
@@ -55,6 +57,8 @@ pub fn run<'q>(
         ("rows_near", Some(input)) => operators::rows_near::run(exec, call.span, args, &input, env),
         ("schema_merge", Some(input)) => operators::schema_merge::run(exec, args, &input, env),
         ("rolling_percentile", Some(input)) => operators::rolling_percentile::run(exec, call.span, args, &input, env),
+        ("geo_polygon_lookup", Some(input)) => operators::geo_polygon_lookup::run(exec, call.span, args, &input, env),
+        ("geo_line_lookup", Some(input)) => operators::geo_line_lookup::run(exec, call.span, args, &input, env),
         ("ipv6_lookup", Some(input)) => operators::ipv6_lookup::run(exec, call.span, args, &input, env),
         ("sliding_window_counts", Some(input)) => {
             operators::sliding_window_counts::run(exec, call.span, args, &input, env)

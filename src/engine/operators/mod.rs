@@ -15,6 +15,8 @@ mod extend;
 mod facet;
 mod find;
 mod fork;
+mod geo_line_lookup;
+mod geo_polygon_lookup;
 mod getschema;
 pub mod graph;
 mod graph_mark_components;

@@ -1,12 +1,12 @@
 //! Geohash cells: `geo_point_to_geohash`, `geo_geohash_to_central_point`,
-//! `geo_geohash_to_polygon`. A geohash interleaves longitude and latitude
+//! `geo_geohash_to_polygon`, `geo_geohash_neighbors`. A geohash interleaves longitude and latitude
 //! bisection bits (longitude first), five bits a base-32 character.
 
 use crate::engine::datum::Datum;
 use crate::engine::error::ExecResult;
 use crate::engine::functions::geo::{coordinate, geojson, optional_number, or_null};
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
-use crate::engine::value::Value;
+use crate::engine::value::{Dyn, Value};
 use crate::syntax::ast::ScalarType;
 
 pub fn lookup(name: &str) -> Option<ScalarKernel> {
@@ -14,6 +14,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "geo_point_to_geohash" => point_to_geohash,
         "geo_geohash_to_central_point" => geohash_to_central_point,
         "geo_geohash_to_polygon" => geohash_to_polygon,
+        "geo_geohash_neighbors" => geohash_neighbors,
         _ => return None,
     })
 }
@@ -113,9 +114,68 @@ fn geohash_to_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
+/// The neighbor directions (longitude, latitude steps) in the order of the
+/// documented example (`sunny`): south-west, north-west, south-east, north,
+/// west, north-east, east, south.
+const NEIGHBOR_STEPS: [(f64, f64); 8] =
+    [(-1.0, -1.0), (-1.0, 1.0), (1.0, -1.0), (0.0, 1.0), (-1.0, 0.0), (1.0, 1.0), (1.0, 0.0), (0.0, -1.0)];
+
+/// The geohashes of the same length around a cell: longitude wraps at the
+/// antimeridian; there is nothing beyond a pole.
+pub fn neighbors(geohash: &str) -> Option<Vec<String>> {
+    let (west, south, east, north) = decode(geohash)?;
+    let (width, height) = (east - west, north - south);
+    let (center_x, center_y) = ((west + east) / 2.0, (south + north) / 2.0);
+    let mut out: Vec<String> = Vec::with_capacity(8);
+    for (dx, dy) in NEIGHBOR_STEPS {
+        let latitude = center_y + dy * height;
+        if !(-90.0..=90.0).contains(&latitude) {
+            continue;
+        }
+        let mut longitude = center_x + dx * width;
+        if longitude > 180.0 {
+            longitude -= 360.0;
+        } else if longitude < -180.0 {
+            longitude += 360.0;
+        }
+        let neighbor = encode(longitude, latitude, geohash.len());
+        if neighbor != geohash.to_ascii_lowercase() && !out.contains(&neighbor) {
+            out.push(neighbor);
+        }
+    }
+    Some(out)
+}
+
+fn geohash_neighbors(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_geohash_neighbors", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        Ok(or_null((|| {
+            let Value::String(geohash) = &v[0] else { return None };
+            let cells = neighbors(geohash)?;
+            Some(Value::Dynamic(Dyn::array(cells.iter().map(|c| Dyn::str(c)).collect())))
+        })()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn neighbors_of_sunny_are_the_documented_cells() {
+        let expected = ["sunnt", "sunpj", "sunnx", "sunpn", "sunnv", "sunpp", "sunnz", "sunnw"];
+        assert_eq!(neighbors("sunny"), Some(expected.iter().map(|s| s.to_string()).collect()));
+        assert_eq!(neighbors("a"), None);
+        assert_eq!(neighbors(""), None);
+    }
+
+    #[test]
+    fn neighbors_wrap_at_the_antimeridian_and_stop_at_the_poles() {
+        // `b` is the cell at [-180, -135] x [45, 90]: five neighbors, two across the antimeridian.
+        let cells = neighbors("b").expect("a geohash");
+        assert_eq!(cells.len(), 5, "{cells:?}");
+        assert!(cells.contains(&"z".to_string()) && cells.contains(&"x".to_string()), "{cells:?}");
+    }
 
     #[test]
     fn miami_at_accuracy_8() {

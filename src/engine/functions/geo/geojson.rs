@@ -126,6 +126,27 @@ pub fn parse_polygons(shape: &Dyn) -> Option<Vec<Polygon>> {
     }
 }
 
+/// A ring's positions, closed: the first repeated last.
+pub type Ring = Vec<(f64, f64)>;
+
+/// The rings of each polygon of a valid `Polygon` or `MultiPolygon`, as
+/// given (closed, in the input's order and orientation).
+pub fn polygon_rings(shape: &Dyn) -> Option<Vec<Vec<Ring>>> {
+    parse_polygons(shape)?;
+    let rings_of = |rings: &Dyn| -> Option<Vec<Ring>> {
+        let Dyn::Array(rings) = rings else { return None };
+        rings.iter().map(parse_positions).collect()
+    };
+    let coordinates = shape.get("coordinates")?;
+    match shape.get("type")? {
+        Dyn::String(kind) if &**kind == "Polygon" => Some(vec![rings_of(coordinates)?]),
+        _ => {
+            let Dyn::Array(polygons) = coordinates else { return None };
+            polygons.iter().map(rings_of).collect()
+        }
+    }
+}
+
 /// `[longitude, latitude]` as a dynamic array.
 pub fn position(longitude: f64, latitude: f64) -> Dyn {
     Dyn::array(vec![Dyn::Real(longitude), Dyn::Real(latitude)])

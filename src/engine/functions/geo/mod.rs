@@ -5,6 +5,7 @@
 //! - `sphere` — unit vectors, loops, arcs; `geojson` — shapes in and out;
 //! - `points` — distances, angles, circles, point in polygon, buffers;
 //! - `shapes` — lines and polygons: length, area, centroid, densify, intersects;
+//! - `simplify` — `geo_line_simplify`, `geo_polygon_simplify`;
 //! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `wkt` — `geo_from_wkt`.
 
 pub mod geohash;
@@ -13,6 +14,7 @@ pub mod h3cell;
 pub mod points;
 pub mod s2cell;
 pub mod shapes;
+pub mod simplify;
 pub mod sphere;
 pub mod wkt;
 
@@ -27,6 +29,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
     }
     points::lookup(name)
         .or_else(|| shapes::lookup(name))
+        .or_else(|| simplify::lookup(name))
         .or_else(|| geohash::lookup(name))
         .or_else(|| s2cell::lookup(name))
         .or_else(|| h3cell::lookup(name))

@@ -1,13 +1,14 @@
 //! Functions of points: `geo_distance_2points`, `geo_point_in_circle`,
 //! `geo_angle`, `geo_azimuth`, `geo_point_in_polygon`,
 //! `geo_distance_point_to_line`, `geo_closest_point_on_line`,
+//! `geo_distance_point_to_polygon`, `geo_closest_point_on_polygon`,
 //! `geo_point_buffer`.
 
 use std::f64::consts::PI;
 
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
-use crate::engine::functions::geo::geojson::{self, parse_lines, parse_polygons, shape_value};
+use crate::engine::functions::geo::geojson::{self, Polygon, parse_lines, parse_polygons, shape_value};
 use crate::engine::functions::geo::sphere::{self, EARTH_RADIUS_METERS, Vec3, closest_on_arc};
 use crate::engine::functions::geo::{coordinate, number, optional_number, or_null};
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
@@ -23,6 +24,8 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "geo_point_in_polygon" => point_in_polygon,
         "geo_distance_point_to_line" => distance_point_to_line,
         "geo_closest_point_on_line" => closest_point_on_line,
+        "geo_distance_point_to_polygon" => distance_point_to_polygon,
+        "geo_closest_point_on_polygon" => closest_point_on_polygon,
         "geo_point_buffer" => point_buffer,
         _ => return None,
     })
@@ -138,6 +141,39 @@ fn closest_point(point: Vec3, lines: &[Vec<(f64, f64)>]) -> Vec3 {
     best.1
 }
 
+/// The angle (radians) from `point` to the nearest point of the lines.
+pub fn distance_to_lines(point: Vec3, lines: &[Vec<Vec3>]) -> f64 {
+    let mut best = f64::INFINITY;
+    for line in lines {
+        for pair in line.windows(2) {
+            best = best.min(point.angle(closest_on_arc(point, pair[0], pair[1])));
+        }
+    }
+    best
+}
+
+/// The angle (radians) from `point` to the polygons: 0 inside one, else to
+/// the nearest point of a ring.
+pub fn distance_to_polygons(point: Vec3, polygons: &[Polygon]) -> f64 {
+    if polygons.iter().any(|polygon| polygon.contains(point)) {
+        return 0.0;
+    }
+    closest_on_polygons(point, polygons).map_or(f64::INFINITY, |closest| point.angle(closest))
+}
+
+/// The nearest point of the polygons' rings to `point`.
+pub fn closest_on_polygons(point: Vec3, polygons: &[Polygon]) -> Option<Vec3> {
+    let mut best: Option<(f64, Vec3)> = None;
+    for (a, b) in polygons.iter().flat_map(|polygon| polygon.loops()).flat_map(|ring| ring.edges()) {
+        let candidate = closest_on_arc(point, a, b);
+        let distance = point.angle(candidate);
+        if best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, closest)| closest)
+}
+
 fn distance_point_to_line(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_distance_point_to_line", args, 3, 3)?;
     map_rows(args, ctx, ScalarType::Real, |v| {
@@ -159,6 +195,57 @@ fn closest_point_on_line(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
             let (x, y) = closest_point(Vec3::from_degrees(longitude, latitude), &lines).to_degrees();
             Some(geojson::point(x, y))
         })()))
+    })
+}
+
+/// Applies `f` to each row's valid location and (multi)polygon; a constant
+/// polygon (the usual case) is parsed once. Null when either is invalid.
+fn map_point_polygon(
+    args: &[Datum],
+    ctx: &EvalCtx,
+    ty: ScalarType,
+    f: impl Fn(Vec3, &[Polygon]) -> Value,
+) -> ExecResult<Datum> {
+    let constant = args[2].as_scalar().map(|shape| shape_value(shape).and_then(|s| parse_polygons(&s)));
+    map_rows(args, ctx, ty, |v| {
+        Ok(or_null((|| {
+            let (longitude, latitude) = coordinate(&v[0], &v[1])?;
+            let parsed;
+            let polygons = match &constant {
+                Some(polygons) => polygons.as_ref()?,
+                None => {
+                    parsed = parse_polygons(&shape_value(&v[2])?)?;
+                    &parsed
+                }
+            };
+            Some(f(Vec3::from_degrees(longitude, latitude), polygons))
+        })()))
+    })
+}
+
+/// The shortest distance in meters to a (multi)polygon: 0 when it holds the point.
+fn distance_point_to_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_distance_point_to_polygon", args, 3, 3)?;
+    map_point_polygon(args, ctx, ScalarType::Real, |point, polygons| {
+        Value::Real(distance_to_polygons(point, polygons) * EARTH_RADIUS_METERS)
+    })
+}
+
+/// The point of a (multi)polygon closest to a location: the location itself
+/// when the polygon holds it, else the nearest point of a ring.
+fn closest_point_on_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_closest_point_on_polygon", args, 3, 3)?;
+    let longitude_latitude = |v: Vec3| v.to_degrees();
+    map_point_polygon(args, ctx, ScalarType::Dynamic, |point, polygons| {
+        let closest = if polygons.iter().any(|polygon| polygon.contains(point)) {
+            Some(point)
+        } else {
+            closest_on_polygons(point, polygons)
+        };
+        match closest.map(longitude_latitude) {
+            Some((x, y)) => geojson::point(x, y),
+            None => Value::Null,
+        }
     })
 }
 
@@ -192,6 +279,29 @@ fn point_buffer(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CENTRAL_PARK: &str = r#"{"type":"Polygon","coordinates":[[[-73.9495,40.7969],[-73.95807266235352,40.80068603561921],[-73.98201942443848,40.76825672305777],[-73.97317886352539,40.76455136505513],[-73.9495,40.7969]]]}"#;
+
+    #[test]
+    fn distance_to_central_park_matches_the_documented_value_and_is_zero_inside() {
+        let park = Value::Dynamic(crate::engine::value::Dyn::parse_json(CENTRAL_PARK));
+        let outside =
+            run("geo_distance_point_to_polygon", vec![Value::Real(-73.9839), Value::Real(40.7705), park.clone()]);
+        assert!(matches!(outside, Value::Real(d) if (d - 259.940756070596).abs() < 1e-6), "{outside:?}");
+        let inside = run("geo_distance_point_to_polygon", vec![Value::Real(-73.965), Value::Real(40.782), park]);
+        assert_eq!(inside, Value::Real(0.0));
+    }
+
+    #[test]
+    fn closest_point_on_central_park_matches_the_documented_point() {
+        let park = Value::Dynamic(crate::engine::value::Dyn::parse_json(CENTRAL_PARK));
+        let closest =
+            run("geo_closest_point_on_polygon", vec![Value::Real(-73.9839), Value::Real(40.7705), park.clone()]);
+        let json = closest.to_kql_string();
+        assert!(json.contains("-73.98120558015") && json.contains("40.76935945284"), "{json}");
+        let inside = run("geo_closest_point_on_polygon", vec![Value::Real(-73.965), Value::Real(40.782), park]);
+        assert_eq!(inside.to_kql_string(), r#"{"type":"Point","coordinates":[-73.965,40.782]}"#);
+    }
 
     #[test]
     fn seattle_to_los_angeles_matches_the_documented_distance() {
@@ -239,6 +349,10 @@ mod tests {
             "geo_distance_point_to_line",
             "geo_line_interpolate_point",
             "geo_polygon_densify",
+            "geo_line_simplify",
+            "geo_polygon_simplify",
+            "geo_distance_point_to_polygon",
+            "geo_closest_point_on_polygon",
         ] {
             for value in &bad {
                 for arity in 1..=6 {

@@ -2,7 +2,7 @@
 //! `geo_polygon_perimeter`, `geo_polygon_centroid`, `geo_line_densify`,
 //! `geo_polygon_densify`, `geo_intersects_2lines`,
 //! `geo_intersects_line_with_polygon`, `geo_intersects_2polygons`,
-//! `geo_line_interpolate_point`, `geo_line_locate_point`.
+//! `geo_line_interpolate_point`, `geo_line_locate_point`, `geo_line_centroid`.
 
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
@@ -26,6 +26,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "geo_intersects_2polygons" => intersects_2polygons,
         "geo_line_interpolate_point" => line_interpolate_point,
         "geo_line_locate_point" => line_locate_point,
+        "geo_line_centroid" => line_centroid,
         _ => return None,
     })
 }
@@ -47,6 +48,27 @@ fn line_length(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
             let lines = parse_lines(&shape_value(&v[0])?)?;
             let radians: f64 = lines.iter().map(|line| line_radians(&to_vectors(line))).sum();
             Some(Value::Real(radians * EARTH_RADIUS_METERS))
+        })()))
+    })
+}
+
+/// The centroid of a (multi)line: the direction of the integral of the
+/// unit vector along its edges (an arc of angle θ adds its midpoint
+/// direction times 2·sin(θ/2)), as S2 computes a polyline's centroid.
+fn line_centroid(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_line_centroid", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        Ok(or_null((|| {
+            let lines = parse_lines(&shape_value(&v[0])?)?;
+            let sum = lines.iter().map(|line| to_vectors(line)).fold(Vec3::ZERO, |sum, line| {
+                edges(&line)
+                    .fold(sum, |sum, (a, b)| sum.plus(a.plus(b).normalize().scale(2.0 * (a.angle(b) / 2.0).sin())))
+            });
+            if sum.norm() == 0.0 {
+                return None;
+            }
+            let (longitude, latitude) = sum.normalize().to_degrees();
+            Some(geojson::point(longitude, latitude))
         })()))
     })
 }
@@ -314,6 +336,21 @@ mod tests {
     fn a_degree_along_a_parallel_is_split_in_four_at_ten_meters() {
         let dense = densify_positions(&[(10.0, 10.0), (11.0, 10.0)], 10.0);
         assert_eq!(dense.to_json(), "[[10,10],[10.25,10],[10.5,10],[10.75,10],[11,10]]");
+    }
+
+    #[test]
+    fn line_centroid_matches_the_documented_longitude() {
+        let line = Value::Dynamic(Dyn::parse_json(
+            r#"{"type":"LineString","coordinates":[[-73.95807266235352,40.800426144169315],[-73.94966125488281,40.79691751000055],[-73.97317886352539,40.764486356930334],[-73.98210525512695,40.76786669510221],[-73.96004676818848,40.7980870753293]]}"#,
+        ));
+        let centroid = line_centroid(&[Datum::Scalar(line, ScalarType::Dynamic)], &EvalCtx { rows: 1, now: 0 })
+            .expect("a centroid")
+            .get(0);
+        let text = centroid.to_kql_string();
+        assert!(text.contains("-73.96606756268"), "{text}");
+        let single_point = Value::Dynamic(Dyn::parse_json(r#"{"type":"LineString","coordinates":[[1,1]]}"#));
+        let invalid = line_centroid(&[Datum::Scalar(single_point, ScalarType::Dynamic)], &EvalCtx { rows: 1, now: 0 });
+        assert!(invalid.expect("null").get(0).is_null());
     }
 
     #[test]
