@@ -473,14 +473,25 @@ pub fn write_json_string(out: &mut String, text: &str) {
 /// `Infinity`, `-Infinity`.
 pub fn format_real(value: f64) -> String {
     if value.is_nan() {
-        "NaN".to_string()
-    } else if value.is_infinite() {
-        if value > 0.0 { "Infinity".to_string() } else { "-Infinity".to_string() }
-    } else if value == value.trunc() && value.abs() < 1e15 {
-        format!("{}", value as i64)
+        return "NaN".to_string();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "Infinity".to_string() } else { "-Infinity".to_string() };
+    }
+    if value == value.trunc() && value.abs() < 1e15 {
+        return format!("{}", value as i64);
+    }
+    // .NET's shortest round-trip form, as Kusto prints reals: positional
+    // between 1e-5 and 1e15, otherwise `d.dddE-05` / `d.dddE+15` (a sign
+    // and at least two exponent digits).
+    let scientific = format!("{value:e}");
+    let (mantissa, exponent) = scientific.split_once('e').expect("`{:e}` has an exponent");
+    let exponent: i32 = exponent.parse().expect("`{:e}` has a numeric exponent");
+    if (-4..15).contains(&exponent) {
+        format!("{value}")
     } else {
-        let text = format!("{value}");
-        if text.contains('e') || text.len() <= 20 { text } else { format!("{value:e}") }
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}E{sign}{:02}", exponent.unsigned_abs())
     }
 }
 
@@ -493,6 +504,20 @@ pub fn format_guid(value: u128) -> String {
 #[cfg(test)]
 mod json_tests {
     use super::*;
+
+    #[test]
+    fn reals_print_as_dotnet_prints_them() {
+        assert_eq!(format_real(0.0011373805443759806), "0.0011373805443759806");
+        assert_eq!(format_real(0.0001), "0.0001");
+        assert_eq!(format_real(2.20904969985854e-5), "2.20904969985854E-05");
+        assert_eq!(format_real(-1e-7), "-1E-07");
+        assert_eq!(format_real(1.5e15), "1.5E+15");
+        assert_eq!(format_real(1e15), "1E+15");
+        assert_eq!(format_real(123456.789), "123456.789");
+        assert_eq!(format_real(5.0), "5");
+        assert_eq!(format_real(1e300), "1E+300");
+        assert_eq!(format_real(f64::NAN), "NaN");
+    }
 
     #[test]
     fn json_text_becomes_the_same_tree_as_through_serde_json_values() {
