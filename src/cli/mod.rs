@@ -36,7 +36,7 @@ pub enum Command {
     Check(commands::check::CheckArgs),
     /// Explain a diagnostic code, e.g. `kqlab explain KQL0012`.
     Explain(commands::explain::ExplainArgs),
-    /// Run a query locally against sample tables (CSV or JSON).
+    /// Run a query locally against sample tables (CSV, JSON, XML, CEF, syslog or text logs).
     Run(commands::run::RunArgs),
     /// List the built-in functions and plugins and whether each runs locally.
     Functions(commands::functions::FunctionsArgs),

@@ -351,7 +351,7 @@ impl<'q> Executor<'q> {
             return Ok(table);
         }
         Err(ExecError::new(Code::MissingTableData, format!("no data for table `{name}`")).with_help(format!(
-            "pass `--table {name}=FILE` (CSV or JSON), or `--empty-tables` to run on an empty table"
+            "pass `--table {name}=FILE` (CSV, JSON, XML, CEF, syslog or text), or `--empty-tables` to run on an empty table"
         )))
     }
 

@@ -1,8 +1,9 @@
-//! Sample data to tables: CSV and JSON / JSON Lines files, and CEF and
-//! syslog text logs, become typed in-memory tables. Column types come from
+//! Sample data to tables: CSV and JSON / JSON Lines files, Windows event
+//! XML and other XML, CEF and syslog text logs, and any other text log as
+//! `RawData` lines, become typed in-memory tables. Column types come from
 //! the table's known schema when there is one, and are inferred from the
-//! values otherwise. Text logs are read line by line: a bad line is a
-//! [`Problem`] beside the table, not the end of the import.
+//! values otherwise. Text logs and XML are read record by record: a bad
+//! record is a [`Problem`] beside the table, not the end of the import.
 
 pub mod cef;
 pub mod csv;
@@ -13,6 +14,9 @@ pub mod log_table;
 pub mod syslog;
 pub mod text_column;
 pub mod watchlist;
+pub mod windows_event;
+pub mod xml;
+pub mod xml_rows;
 
 use std::path::Path;
 
@@ -32,8 +36,8 @@ pub enum ImportError {
     #[error("`{path}` line {line}: {message}")]
     Format { path: String, line: u64, message: String },
     #[error(
-        "`{path}`: unknown file type (use .csv, .json or .jsonl, or a text log of CEF lines or syslog lines \
-         (RFC 3164 or RFC 5424) named .cef, .syslog, .log or .txt)"
+        "`{path}`: a binary file (kqlab reads CSV, JSON, JSON Lines, XML and text logs; export `.evtx` files \
+         to XML with `wevtutil qe FILE /lf:true /f:xml` first)"
     )]
     UnknownFormat { path: String },
 }
@@ -84,11 +88,13 @@ pub fn import_file(path: &Path, schema: Option<&TableType>) -> Result<Table, Imp
     import_file_checked(path, schema, true).map(|imported| imported.table)
 }
 
-/// Loads a table from `path`; `schema` types known columns. `.csv` and
-/// `.json`/`.jsonl`/`.ndjson` go by their extension; `.cef` and `.syslog`
-/// name their format; any other file is recognised by its content (lines
-/// holding `CEF:` are CEF, lines starting like syslog are syslog). With
-/// `strict`, the first problem of a text log is an [`ImportError::Format`].
+/// Loads a table from `path`; `schema` types known columns. `.csv`,
+/// `.json`/`.jsonl`/`.ndjson`, `.xml`, `.cef` and `.syslog` go by their
+/// extension; any other file is recognised by its content: XML when it
+/// starts with `<`, CEF when a line holds a CEF header, syslog when most
+/// lines start like syslog, and otherwise one `RawData` row per line. A
+/// binary file is an error. With `strict`, the first problem of a text log
+/// or XML file is an [`ImportError::Format`].
 pub fn import_file_checked(path: &Path, schema: Option<&TableType>, strict: bool) -> Result<Imported, ImportError> {
     let display = path.display().to_string();
     let io = |source| ImportError::Io { path: display.clone(), source };
@@ -108,23 +114,25 @@ pub fn import_file_checked(path: &Path, schema: Option<&TableType>, strict: bool
         }
         Some("cef") => Some(LogFormat::Cef),
         Some("syslog") => Some(LogFormat::Syslog),
+        Some("xml") => Some(LogFormat::Xml),
         _ => None,
     };
     let bytes = std::fs::read(path).map_err(io)?;
     let format = match format {
         Some(format) => format,
-        None => detect_log_format(&bytes).ok_or_else(|| {
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                ImportError::Format { path: display.clone(), line: 0, message: "the file is empty".into() }
-            } else {
-                ImportError::UnknownFormat { path: display.clone() }
-            }
-        })?,
+        None if bytes.iter().all(u8::is_ascii_whitespace) => {
+            return Err(ImportError::Format { path: display, line: 0, message: "the file is empty".into() });
+        }
+        None if xml::looks_like_xml(&bytes) => LogFormat::Xml,
+        None if is_binary(&bytes) => return Err(ImportError::UnknownFormat { path: display }),
+        None => detect_log_format(&bytes).unwrap_or(LogFormat::Lines),
     };
     let now = now_ticks();
     let imported = match format {
         LogFormat::Cef => cef::import_cef(&bytes, schema, now),
         LogFormat::Syslog => syslog::import_syslog(&bytes, schema, now),
+        LogFormat::Xml => xml::import_xml(&bytes, schema),
+        LogFormat::Lines => import_raw_lines(&bytes, schema),
     };
     if strict && let Some(problem) = imported.problems.first() {
         return Err(ImportError::Format { path: display, line: problem.line, message: problem.message.clone() });
@@ -132,11 +140,42 @@ pub fn import_file_checked(path: &Path, schema: Option<&TableType>, strict: bool
     Ok(imported)
 }
 
-/// The text log formats recognised by content.
+/// The record-by-record formats: text logs recognised by content, and XML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Cef,
     Syslog,
+    Xml,
+    /// Any other text: one `RawData` row per line, as Log Analytics'
+    /// custom text logs store lines before a parser splits them.
+    Lines,
+}
+
+/// Whether the first 8 KiB hold a NUL byte (and no UTF-16 byte order mark):
+/// such a file is binary, not a text log.
+fn is_binary(bytes: &[u8]) -> bool {
+    !(bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF"))
+        && memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+}
+
+/// One row per non-blank line, in a `RawData` string column: the shape of a
+/// custom text log (`*_CL`) table before parsing. Other columns of the
+/// schema are left to the caller to fill with typed nulls.
+pub fn import_raw_lines(bytes: &[u8], schema: Option<&TableType>) -> Imported {
+    let mut problems = Vec::new();
+    let lines = log_lines::split_lines(bytes, &mut problems);
+    let mut table = log_table::LogTable::new("", &["RawData"], &["RawData"], schema);
+    for (_, line) in lines {
+        let mut row = table.new_row();
+        row[0] = Value::str(line);
+        table.push(row);
+    }
+    Imported { table: table.finish(), problems }
+}
+
+/// The 1-based line of byte `offset` in `text`.
+pub(crate) fn line_of(text: &str, offset: usize) -> u64 {
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..offset.min(text.len())]).count() as u64 + 1
 }
 
 /// How many non-blank lines [`detect_log_format`] looks at.
