@@ -169,28 +169,35 @@ fn todynamic(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     if let Datum::Column(Column::Dynamic(values)) = &args[0] {
         // A dynamic string holding JSON is parsed; anything else passes through.
         let parsed = values.iter().map(|value| match value {
-            Dyn::String(text) => Dyn::parse_json(text),
+            Dyn::String(text) => parse_json_or_null(text),
             other => other.clone(),
         });
         return Ok(Datum::Column(Column::Dynamic(parsed.collect())));
     }
     if let Datum::Column(Column::String(strings)) = &args[0] {
-        return Ok(Datum::Column(Column::Dynamic(strings.iter().map(Dyn::parse_json).collect())));
+        return Ok(Datum::Column(Column::Dynamic(strings.iter().map(parse_json_or_null).collect())));
     }
     if args[0].ty() == ScalarType::Dynamic {
         return map_rows(args, ctx, ScalarType::Dynamic, |v| {
             Ok(match &v[0] {
-                Value::Dynamic(Dyn::String(s)) => Value::Dynamic(Dyn::parse_json(s)),
+                Value::Dynamic(Dyn::String(s)) => Value::Dynamic(parse_json_or_null(s)),
                 other => other.clone(),
             })
         });
     }
     map_rows(args, ctx, ScalarType::Dynamic, |v| {
         Ok(match &v[0] {
-            Value::String(s) => Value::Dynamic(Dyn::parse_json(s)),
+            Value::String(s) => Value::Dynamic(parse_json_or_null(s)),
             other => Value::Dynamic(other.to_dyn()),
         })
     })
+}
+
+/// `parse_json()` of one string: the empty string is null (the isnull and
+/// gettype pages: `isnull(parse_json(""))` is true, `gettype(parse_json(''))`
+/// is `null`); other text that is not JSON stays a dynamic string.
+fn parse_json_or_null(text: &str) -> Dyn {
+    if text.is_empty() { Dyn::Null } else { Dyn::parse_json(text) }
 }
 
 fn isnull(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {

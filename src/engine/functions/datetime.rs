@@ -299,6 +299,10 @@ fn make_datetime(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 fn make_timespan(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("make_timespan", args, 2, 4)?;
     map_rows(args, ctx, ScalarType::TimeSpan, |v| {
+        // A null part leaves the timespan unknown (null in, null out), not zero.
+        if v.iter().any(Value::is_null) {
+            return Ok(Value::Null);
+        }
         let n = |i: usize| v.get(i).and_then(Value::as_f64).unwrap_or(0.0);
         let (days, hours, minutes, seconds) = match v.len() {
             2 => (0.0, n(0), n(1), 0.0),

@@ -115,8 +115,15 @@ fn indexof(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
         if start > chars.len() {
             return Ok(Value::Long(-1));
         }
-        let length = v.get(3).and_then(Value::as_i64).filter(|l| *l >= 0).map(|l| l as usize);
-        let occurrence = v.get(4).and_then(Value::as_i64).unwrap_or(1).max(1) as usize;
+        let length = v.get(3).and_then(Value::as_i64);
+        let occurrence = v.get(4).and_then(Value::as_i64).unwrap_or(1);
+        // The indexof page: null when length is less than -1 or occurrence
+        // less than 0.
+        if length.is_some_and(|l| l < -1) || occurrence < 0 {
+            return Ok(Value::Null);
+        }
+        let length = length.filter(|l| *l >= 0).map(|l| l as usize);
+        let occurrence = occurrence.max(1) as usize;
         let end = length.map_or(chars.len(), |l| (start + l).min(chars.len()));
         let haystack: String = chars[start..end].iter().collect();
         let mut found = 0;
