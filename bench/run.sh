@@ -4,6 +4,8 @@
 #   bench/run.sh analyze   full semantic check vs Kusto.Language's binder
 #   bench/run.sh engine    query execution on the SigninLogs workload
 #                          (bench/signin/) vs DuckDB SQL and duckdb-kql
+#   bench/run.sh import    sample import (1 M-row CSV, 100 MB JSON Lines)
+#                          vs DuckDB read_csv/read_json (bench/import/)
 # parse/analyze install the official parser (npm package
 # @kusto/language-service-next, via ../shared/tools/kusto-oracle) into
 # target/kusto-oracle on first use. engine creates a Python venv in
@@ -12,6 +14,28 @@
 # benches/engine.rs and bench/signin/compare.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-parse}" = import ]; then
+  rows="${ROWS:-1000000}"
+  mb="${JSONL_MB:-100}"
+  venv="target/bench-venv"
+  data="target/bench-data"
+  mkdir -p "$data"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -c 'import duckdb' 2>/dev/null || "$venv/bin/pip" install -q duckdb
+  csv="$data/signin-$rows.csv"
+  if [ ! -f "$csv" ]; then
+    python3 bench/signin/gen_signin.py -n "$rows" -o "$csv.tmp"
+    mv "$csv.tmp" "$csv"
+  fi
+  jsonl="$data/signin-${mb}mb.jsonl"
+  if [ ! -f "$jsonl" ]; then
+    python3 bench/import/make_jsonl.py "$csv" --mb "$mb" -o "$jsonl.tmp"
+    mv "$jsonl.tmp" "$jsonl"
+  fi
+  cargo build --release --quiet
+  exec "$venv/bin/python" bench/import/compare.py --kqlab target/release/kqlab --csv "$csv" --jsonl "$jsonl"
+fi
 
 if [ "${1:-parse}" = engine ]; then
   rows="${ROWS:-1000000}"
