@@ -69,8 +69,8 @@ const QUERIES: &[&str] = &[
 
 #[test]
 fn dictionary_encoded_and_plain_tables_give_the_same_results() {
-    let signins = import_csv("signins.csv", &signins_csv(), None).expect("CSV imports");
-    let keys = import_csv("keys.csv", &keys_csv(), None).expect("CSV imports");
+    let signins = import_csv("signins.csv", &signins_csv(), None).expect("CSV imports").table;
+    let keys = import_csv("keys.csv", &keys_csv(), None).expect("CSV imports").table;
     for name in ["Name", "Key", "Agent", "Location"] {
         let column = signins.column(name).expect("column");
         assert!(column.dictionary_len().is_some(), "{name} should be dictionary-encoded");
@@ -90,7 +90,7 @@ fn dictionary_encoded_and_plain_tables_give_the_same_results() {
 
 #[test]
 fn values_that_differ_only_by_case_group_together_after_tolower() {
-    let signins = import_csv("signins.csv", &signins_csv(), None).expect("CSV imports");
+    let signins = import_csv("signins.csv", &signins_csv(), None).expect("CSV imports").table;
     let mut database = Database::new();
     database.insert("T", signins);
     let result = run(&database, "T | summarize n = count() by Lower = tolower(Name) | order by Lower asc");
@@ -110,7 +110,7 @@ fn json_imports_are_encoded_too_with_the_same_results() {
             )
         })
         .collect();
-    let table = kqlab::import::json::import_json("rows.jsonl", &lines, None).expect("JSON imports");
+    let table = kqlab::import::json::import_json("rows.jsonl", &lines, None).expect("JSON imports").table;
     assert!(table.column("Name").expect("Name").dictionary_len().is_some());
     assert!(table.column("Details").expect("Details").dictionary_len().is_some());
     let mut encoded = Database::new();

@@ -1,96 +1,212 @@
 //! JSON (an array of objects, or one object per line) to a table.
 
 use serde_json::Value as Json;
+use serde_json::value::RawValue;
 
 use crate::analysis::types::TableType;
 use crate::engine::column::ColumnBuilder;
 use crate::engine::functions::conversion::convert;
 use crate::engine::table::Table;
 use crate::engine::value::{Dyn, Value};
-use crate::import::{ImportError, infer_type};
+use crate::import::csv::unknown_column;
+use crate::import::portal_export::{DisplayZone, ExportDatetimes, map_headers};
+use crate::import::{ImportError, Imported, Problem, infer_type, is_null_text};
 use crate::syntax::ast::ScalarType;
 
 /// Parses JSON or JSON Lines records; columns in order of first appearance.
-/// A Log Analytics query API response (`{"tables": [{"columns", "rows"}]}`,
-/// what `kqlab run --format json` prints) gives its first table, typed by
-/// its declared columns.
-pub fn import_json(path: &str, text: &str, schema: Option<&TableType>) -> Result<Table, ImportError> {
+/// The layouts read:
+/// - an array of objects (the Azure-Sentinel "Sample Data" files), or such
+///   an array as the only member of an object (`{"value": [...]}`,
+///   `{"records": [...]}`), or a single object;
+/// - JSON Lines, one object per line;
+/// - a Log Analytics query API response (`{"tables": [{"columns", "rows"}]}`,
+///   what `kqlab run --format json` prints): its first table, typed by its
+///   declared columns.
+///
+/// A record that is not a JSON object, a JSON Lines line that is not JSON,
+/// and a value that is not of its column's schema type are [`Problem`]s;
+/// an array that is not valid JSON is an error with its line and column.
+/// Keys of a Log Analytics export (`TimeGenerated [UTC]`) are mapped back
+/// to their columns (see [`crate::import::portal_export`]).
+pub fn import_json(path: &str, text: &str, schema: Option<&TableType>) -> Result<Imported, ImportError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{')
-        && let Ok(Json::Object(response)) = serde_json::from_str::<Json>(text)
-        && let Some(Json::Array(tables)) = response.get("tables")
+    let format_error = |e: serde_json::Error| ImportError::Format {
+        path: path.to_string(),
+        line: e.line() as u64,
+        message: format!("not valid JSON: {e}"),
+    };
+    let mut problems = Vec::new();
+    let mut lines = LineCounter::new(text);
+    let mut records: Vec<(u64, serde_json::Map<String, Json>)> = Vec::new();
+    let mut take_items = |items: Vec<&RawValue>, problems: &mut Vec<Problem>| {
+        for (index, item) in items.into_iter().enumerate() {
+            let line = lines.line_of(item.get());
+            match serde_json::from_str::<Json>(item.get()) {
+                Ok(Json::Object(map)) => records.push((line, map)),
+                _ => problems.push(Problem::skipped(line, format!("record {} is not a JSON object", index + 1))),
+            }
+        }
+    };
+    if trimmed.starts_with('[') {
+        let items: Vec<&RawValue> = serde_json::from_str(text).map_err(format_error)?;
+        take_items(items, &mut problems);
+    } else if trimmed.starts_with('{')
+        && let Ok(object) = serde_json::from_str::<std::collections::BTreeMap<String, &RawValue>>(text)
     {
-        return import_api_table(path, tables.first());
-    }
-    let records: Vec<serde_json::Map<String, Json>> = if trimmed.starts_with('[') {
-        let value: Json = serde_json::from_str(text).map_err(|e| ImportError::Format {
-            path: path.to_string(),
-            line: e.line() as u64,
-            message: e.to_string(),
-        })?;
-        match value {
-            Json::Array(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| match item {
-                    Json::Object(map) => Ok(map),
-                    _ => Err(ImportError::Format {
-                        path: path.to_string(),
-                        line: 0,
-                        message: format!("record {i} is not an object"),
-                    }),
-                })
-                .collect::<Result<_, _>>()?,
-            _ => unreachable!("starts with ["),
+        if let Some(tables) = object.get("tables")
+            && let Ok(Json::Array(tables)) = serde_json::from_str::<Json>(tables.get())
+        {
+            let table = import_api_table(path, tables.first())?;
+            return Ok(Imported { table, problems });
+        }
+        let wrapped = match object.values().collect::<Vec<_>>()[..] {
+            [only] => serde_json::from_str::<Vec<&RawValue>>(only.get()).ok(),
+            _ => None,
+        };
+        match wrapped {
+            Some(items) => take_items(items, &mut problems),
+            None => take_items(vec![serde_json::from_str::<&RawValue>(text).map_err(format_error)?], &mut problems),
         }
     } else {
-        let mut records = Vec::new();
         for (index, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let value: Json = serde_json::from_str(line).map_err(|e| ImportError::Format {
-                path: path.to_string(),
-                line: index as u64 + 1,
-                message: e.to_string(),
-            })?;
-            match value {
-                Json::Object(map) => records.push(map),
-                _ => {
-                    return Err(ImportError::Format {
-                        path: path.to_string(),
-                        line: index as u64 + 1,
-                        message: "not a JSON object".into(),
-                    });
+            let line_number = index as u64 + 1;
+            match serde_json::from_str::<Json>(line) {
+                Ok(Json::Object(map)) => records.push((line_number, map)),
+                Ok(_) => problems.push(Problem::skipped(line_number, "not a JSON object")),
+                Err(e) => {
+                    // serde_json says `at line 1`: the line of the record, not the file.
+                    let message = e.to_string();
+                    let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+                    problems.push(Problem::skipped(
+                        line_number,
+                        format!("not valid JSON: {message} at column {}", e.column()),
+                    ));
                 }
             }
         }
-        records
-    };
-    let mut names: Vec<String> = Vec::new();
-    for record in &records {
+    }
+    let table = records_to_table(&records, schema, &mut problems);
+    problems.sort_by_key(|problem| problem.line);
+    Ok(Imported { table, problems })
+}
+
+/// Typed columns from JSON records, in order of first appearance.
+fn records_to_table(
+    records: &[(u64, serde_json::Map<String, Json>)],
+    schema: Option<&TableType>,
+    problems: &mut Vec<Problem>,
+) -> Table {
+    let mut keys: Vec<&str> = Vec::new();
+    let mut first_lines: Vec<u64> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (line, record) in records {
         for key in record.keys() {
-            if !names.contains(key) {
-                names.push(key.clone());
+            if seen.insert(key.as_str()) {
+                keys.push(key);
+                first_lines.push(*line);
             }
         }
     }
+    let mapped = map_headers(&keys);
     let mut columns = Vec::new();
-    for name in names {
-        let values: Vec<Option<&Json>> = records.iter().map(|r| r.get(&name)).collect();
-        let ty = schema.and_then(|s| s.column(&name)).and_then(|c| c.ty.scalar()).unwrap_or_else(|| json_type(&values));
+    for ((key, (name, zone)), first_line) in keys.iter().zip(mapped).zip(first_lines) {
+        let values: Vec<(u64, Option<&Json>)> = records.iter().map(|(line, r)| (*line, r.get(*key))).collect();
+        let known = schema.and_then(|s| s.column(&name)).and_then(|c| c.ty.scalar());
+        // `datetime` columns of the schema may hold the portal's form too.
+        let zone = zone.or_else(|| (known == Some(ScalarType::DateTime)).then_some(DisplayZone::Utc));
+        if let Some(zone) = zone {
+            let mut datetimes = ExportDatetimes::new(zone);
+            if let Some(caveat) = datetimes.caveat(key) {
+                problems.push(Problem::kept(first_line, caveat));
+            }
+            if schema.is_some() && known.is_none() {
+                problems.push(Problem::kept(first_line, unknown_column(&name, ScalarType::DateTime)));
+            }
+            for (_, value) in &values {
+                if let Some(Json::String(text)) = value {
+                    datetimes.observe(text);
+                }
+            }
+            let mut builder = ColumnBuilder::new(ScalarType::DateTime, values.len());
+            for (line, value) in &values {
+                let converted = match value {
+                    None | Some(Json::Null) => Some(Value::Null),
+                    Some(Json::String(text)) => datetimes.convert(text),
+                    Some(_) => None,
+                };
+                if converted.is_none() {
+                    problems.push(invalid_value(*line, value, ScalarType::DateTime, &name));
+                }
+                builder.push(&converted.unwrap_or(Value::Null));
+            }
+            columns.push((name, builder.finish()));
+            continue;
+        }
+        let ty = known.unwrap_or_else(|| json_type(&values));
+        if schema.is_some() && known.is_none() {
+            problems.push(Problem::kept(first_line, unknown_column(&name, ty)));
+        }
         let mut builder = ColumnBuilder::new(ty, values.len());
-        for value in values {
-            let value = match value {
+        for (line, value) in &values {
+            let converted = match value {
                 None | Some(Json::Null) => Value::Null,
-                Some(Json::String(s)) if ty != ScalarType::Dynamic => Value::str(s),
-                Some(json) => Value::Dynamic(Dyn::from_json(json)),
+                // A Log Analytics export writes `dynamic` values as their JSON text.
+                Some(Json::String(s)) if ty == ScalarType::Dynamic && s.trim_start().starts_with(['{', '[']) => {
+                    Value::Dynamic(Dyn::parse_json(s))
+                }
+                Some(Json::String(s)) if ty != ScalarType::String && is_null_text(s) => Value::Null,
+                Some(Json::String(s)) => convert(&Value::str(s), ty),
+                Some(json) if ty == ScalarType::Dynamic => Value::Dynamic(Dyn::from_json(json)),
+                Some(json) => convert(&Value::Dynamic(Dyn::from_json(json)), ty),
             };
-            builder.push(&if ty == ScalarType::Dynamic { value } else { convert(&value, ty) });
+            if converted.is_null() && value.is_some_and(|v| !v.is_null() && v.as_str().is_none_or(|s| !is_null_text(s)))
+            {
+                problems.push(invalid_value(*line, value, ty, &name));
+            }
+            builder.push(&converted);
         }
         columns.push((name, builder.finish().with_dictionary()));
     }
-    Ok(Table::new(columns))
+    Table::new(columns)
+}
+
+/// The problem of a value that is not of its column's type.
+fn invalid_value(line: u64, value: &Option<&Json>, ty: ScalarType, name: &str) -> Problem {
+    let text = match value {
+        Some(Json::String(text)) => text.clone(),
+        Some(json) => json.to_string(),
+        None => String::new(),
+    };
+    Problem::kept(line, format!("`{text}` is not a valid `{}`: `{name}` left empty", ty.name()))
+}
+
+/// Line numbers of slices of one text, for slices met in order.
+struct LineCounter<'a> {
+    text: &'a str,
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> LineCounter<'a> {
+        LineCounter { text, offset: 0, line: 1 }
+    }
+
+    /// The 1-based line where `slice` (a part of the text) starts.
+    fn line_of(&mut self, slice: &str) -> u64 {
+        let start = (slice.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize).min(self.text.len());
+        if start < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.offset..start]).count() as u64;
+        self.offset = start;
+        self.line
+    }
 }
 
 /// One table of a query API response: `columns` (`name`, `type`) and `rows`.
@@ -131,8 +247,8 @@ fn import_api_table(path: &str, table: Option<&Json>) -> Result<Table, ImportErr
     Ok(Table::new(builders.into_iter().map(|(name, builder)| (name, builder.finish().with_dictionary())).collect()))
 }
 
-fn json_type(values: &[Option<&Json>]) -> ScalarType {
-    let present: Vec<&Json> = values.iter().flatten().filter(|v| !v.is_null()).copied().collect();
+fn json_type(values: &[(u64, Option<&Json>)]) -> ScalarType {
+    let present: Vec<&Json> = values.iter().filter_map(|(_, v)| *v).filter(|v| !v.is_null()).collect();
     if present.iter().any(|v| v.is_object() || v.is_array()) {
         return ScalarType::Dynamic;
     }
@@ -147,4 +263,84 @@ fn json_type(values: &[Option<&Json>]) -> ScalarType {
     }
     let texts: Vec<String> = present.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
     infer_type(texts.iter().map(String::as_str))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::schema::Schemas;
+
+    fn problems(imported: &Imported) -> Vec<(u64, bool, String)> {
+        imported.problems.iter().map(|p| (p.line, p.skipped, p.message.clone())).collect()
+    }
+
+    #[test]
+    fn bad_json_lines_are_problems_and_the_rest_imports() {
+        let text = "{\"a\": 1}\n{\"a\": 2,\n[1, 2]\n\n{\"a\": 3}\n";
+        let imported = import_json("t.jsonl", text, None).expect("imports");
+        assert_eq!(imported.table.rows, 2);
+        assert_eq!(
+            problems(&imported),
+            vec![
+                (2, true, "not valid JSON: EOF while parsing a value at column 8".into()),
+                (3, true, "not a JSON object".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn array_records_that_are_not_objects_are_problems_on_their_line() {
+        let text = "[\n  {\"a\": 1},\n  42,\n  {\"a\": 2}\n]";
+        let imported = import_json("t.json", text, None).expect("imports");
+        assert_eq!(imported.table.rows, 2);
+        assert_eq!(problems(&imported), vec![(3, true, "record 2 is not a JSON object".into())]);
+        let error = import_json("t.json", "[\n {\"a\": 1},\n {\"a\": }\n]", None).expect_err("not JSON");
+        assert_eq!(error.to_string(), "`t.json` line 3: not valid JSON: expected value at line 3 column 8");
+    }
+
+    #[test]
+    fn values_that_do_not_fit_the_schema_and_unknown_keys_are_reported() {
+        let schema = Schemas::builtin().table("Syslog").cloned().expect("Syslog is built in");
+        let text = "[{\"Computer\": \"a\", \"ProcessID\": 5},\n {\"Computer\": \"b\", \"ProcessID\": \"x\", \"Extra\": true},\n {\"ProcessID\": \"\"}]";
+        let imported = import_json("t.json", text, Some(&schema)).expect("imports");
+        assert_eq!(imported.table.rows, 3);
+        assert_eq!(
+            problems(&imported),
+            vec![
+                (2, false, "`x` is not a valid `int`: `ProcessID` left empty".into()),
+                (2, false, "column `Extra` is not in the table's schema: kept, typed `bool` from its values".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn sentinel_sample_layouts_import() {
+        // Export keys, day-first dates, dynamic values as JSON text.
+        let schema = Schemas::builtin().table("CommonSecurityLog").cloned().expect("built in");
+        let text = "\u{feff}[{\"TimeGenerated [UTC]\": \"16/11/2021, 9:07:56.643 pm\", \"DeviceVendor\": \"V\"},\
+                    {\"TimeGenerated [UTC]\": \"1/11/2021, 9:07:56.000 AM\", \"DeviceVendor\": \"W\"}]";
+        let imported = import_json("t.json", text, Some(&schema)).expect("imports");
+        assert!(imported.problems.is_empty(), "{:?}", imported.problems);
+        assert_eq!(imported.table.schema()[0], ("TimeGenerated".into(), ScalarType::DateTime));
+        assert_eq!(imported.table.row(0)[0].to_kql_string(), "2021-11-16T21:07:56.6430000Z");
+        assert_eq!(imported.table.row(1)[0].to_kql_string(), "2021-11-01T09:07:56.0000000Z");
+        // Wrapped in an object, and a single object.
+        let wrapped = import_json("t.json", "{\"records\": [{\"a\": 1}, {\"a\": 2}]}", None).expect("imports");
+        assert_eq!(wrapped.table.rows, 2);
+        let single = import_json("t.json", "{\n  \"a\": 1,\n  \"b\": [1]\n}", None).expect("imports");
+        assert_eq!(single.table.rows, 1);
+        assert_eq!(single.table.schema()[1], ("b".into(), ScalarType::Dynamic));
+    }
+
+    #[test]
+    fn query_api_responses_keep_their_declared_types() {
+        let text = r#"{"tables": [{"name": "PrimaryResult", "columns": [{"name": "T", "type": "datetime"},
+            {"name": "D", "type": "dynamic"}], "rows": [["2024-01-01T00:00:00Z", "{\"k\":1}"]]}]}"#;
+        let imported = import_json("t.json", text, None).expect("imports");
+        assert_eq!(
+            imported.table.schema(),
+            vec![("T".into(), ScalarType::DateTime), ("D".into(), ScalarType::Dynamic)]
+        );
+        assert_eq!(imported.table.row(0)[1].to_kql_string(), "{\"k\":1}");
+    }
 }

@@ -11,6 +11,7 @@ pub mod datatable;
 pub mod json;
 pub mod log_lines;
 pub mod log_table;
+pub mod portal_export;
 pub mod syslog;
 pub mod text_column;
 pub mod watchlist;
@@ -46,8 +47,8 @@ pub enum ImportError {
 #[derive(Debug, Clone)]
 pub struct Imported {
     pub table: Table,
-    /// Lines left out or values left empty, in file order. Empty for CSV
-    /// and JSON, which still fail on their first bad record.
+    /// Lines or records left out, values left empty and columns the schema
+    /// does not know, in file order.
     pub problems: Vec<Problem>,
 }
 
@@ -91,26 +92,25 @@ pub fn import_file(path: &Path, schema: Option<&TableType>) -> Result<Table, Imp
 /// Loads a table from `path`; `schema` types known columns. `.csv`,
 /// `.json`/`.jsonl`/`.ndjson`, `.xml`, `.cef` and `.syslog` go by their
 /// extension; any other file is recognised by its content: XML when it
-/// starts with `<`, CEF when a line holds a CEF header, syslog when most
+/// starts with a tag, CEF when a line holds a CEF header, syslog when most
 /// lines start like syslog, and otherwise one `RawData` row per line. A
-/// binary file is an error. With `strict`, the first problem of a text log
-/// or XML file is an [`ImportError::Format`].
+/// binary file is an error. Bad records of every format are problems beside
+/// the table; with `strict`, the first one is an [`ImportError::Format`].
 pub fn import_file_checked(path: &Path, schema: Option<&TableType>, strict: bool) -> Result<Imported, ImportError> {
     let display = path.display().to_string();
     let io = |source| ImportError::Io { path: display.clone(), source };
-    let clean = |table| Imported { table, problems: Vec::new() };
     let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let format = match extension.as_deref() {
         // CSV is read from the file (twice) rather than held in memory whole.
         Some("csv") => {
-            return csv::import_csv_with(&display, schema, || {
+            let imported = csv::import_csv_with(&display, schema, || {
                 std::fs::File::open(path).map(std::io::BufReader::new).map_err(io)
-            })
-            .map(clean);
+            })?;
+            return checked(imported, display, strict);
         }
         Some("json" | "jsonl" | "ndjson") => {
             let text = std::fs::read_to_string(path).map_err(io)?;
-            return json::import_json(&display, &text, schema).map(clean);
+            return checked(json::import_json(&display, &text, schema)?, display, strict);
         }
         Some("cef") => Some(LogFormat::Cef),
         Some("syslog") => Some(LogFormat::Syslog),
@@ -134,6 +134,11 @@ pub fn import_file_checked(path: &Path, schema: Option<&TableType>, strict: bool
         LogFormat::Xml => xml::import_xml(&bytes, schema),
         LogFormat::Lines => import_raw_lines(&bytes, schema),
     };
+    checked(imported, display, strict)
+}
+
+/// The import, or with `strict` its first problem as an error.
+fn checked(imported: Imported, display: String, strict: bool) -> Result<Imported, ImportError> {
     if strict && let Some(problem) = imported.problems.first() {
         return Err(ImportError::Format { path: display, line: problem.line, message: problem.message.clone() });
     }
@@ -281,14 +286,27 @@ pub fn column_from_text<'a>(ty: ScalarType, values: impl Iterator<Item = &'a str
     builder.finish()
 }
 
-/// Adds one text value to a column (empty text is null, except for strings).
-pub fn push_text(builder: &mut ColumnBuilder, value: &str) {
+/// Whether text stands for a null value of a non-string column: empty,
+/// or `null` as some exports write it.
+pub fn is_null_text(value: &str) -> bool {
+    let value = value.trim();
+    value.is_empty() || value == "null"
+}
+
+/// Adds one text value to a column (empty text is null, except for
+/// strings); false when the text is not a value of the column's type, which
+/// leaves the cell null.
+pub fn push_text(builder: &mut ColumnBuilder, value: &str) -> bool {
     let ty = builder.ty();
     if ty == ScalarType::String {
         builder.push_str(value);
-    } else if value.trim().is_empty() {
+    } else if is_null_text(value) {
         builder.push(&Value::Null);
     } else {
-        builder.push(&convert_string(value, ty));
+        let converted = convert_string(value, ty);
+        let valid = !converted.is_null();
+        builder.push(&converted);
+        return valid;
     }
+    true
 }

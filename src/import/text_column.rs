@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use crate::engine::column::{Column, ColumnBuilder};
+use crate::engine::value::Value;
 use crate::import::push_text;
 use crate::syntax::ast::ScalarType;
 
@@ -37,24 +38,30 @@ impl TextColumnBuilder {
         TextColumnBuilder { values: ColumnBuilder::new(ty, capacity), dictionary, capacity: rows }
     }
 
-    pub fn push(&mut self, text: &str) {
+    /// Adds one text value; false when it is not a value of the column's
+    /// type (the cell is then null, see [`push_text`]).
+    pub fn push(&mut self, text: &str) -> bool {
         let Some(dictionary) = &mut self.dictionary else {
-            push_text(&mut self.values, text);
-            return;
+            return push_text(&mut self.values, text);
         };
         if let Some(code) = dictionary.index.get(text) {
             dictionary.codes.push(*code);
-            return;
+            return true;
         }
         if dictionary.index.len() >= dictionary.limit {
             self.decode();
-            push_text(&mut self.values, text);
-            return;
+            return push_text(&mut self.values, text);
         }
         let code = dictionary.index.len() as u32;
         dictionary.index.insert(text.into(), code);
         dictionary.codes.push(code);
-        push_text(&mut self.values, text);
+        push_text(&mut self.values, text)
+    }
+
+    /// Adds a value already converted to the column's type.
+    pub fn push_value(&mut self, value: &Value) {
+        self.decode();
+        self.values.push(value);
     }
 
     /// Switches to plain storage: too many distinct values to gain from a dictionary.
@@ -84,7 +91,6 @@ impl TextColumnBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::value::Value;
 
     #[test]
     fn repeated_strings_are_dictionary_encoded() {
