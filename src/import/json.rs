@@ -1,11 +1,15 @@
 //! JSON (an array of objects, or one object per line) to a table.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
 use crate::analysis::types::TableType;
 use crate::engine::column::ColumnBuilder;
-use crate::engine::functions::conversion::convert;
+use crate::engine::functions::conversion::{convert, convert_string};
 use crate::engine::table::Table;
 use crate::engine::value::{Dyn, Value};
 use crate::import::csv::unknown_column;
@@ -38,12 +42,12 @@ pub fn import_json(path: &str, text: &str, schema: Option<&TableType>) -> Result
     };
     let mut problems = Vec::new();
     let mut lines = LineCounter::new(text);
-    let mut records: Vec<(u64, serde_json::Map<String, Json>)> = Vec::new();
+    let mut records = Records::default();
     let mut take_items = |items: Vec<&RawValue>, problems: &mut Vec<Problem>| {
         for (index, item) in items.into_iter().enumerate() {
             let line = lines.line_of(item.get());
-            match serde_json::from_str::<Json>(item.get()) {
-                Ok(Json::Object(map)) => records.push((line, map)),
+            match serde_json::from_str::<Pairs>(item.get()) {
+                Ok(pairs) => records.push(line, pairs),
                 _ => problems.push(Problem::skipped(line, format!("record {} is not a JSON object", index + 1))),
             }
         }
@@ -74,9 +78,11 @@ pub fn import_json(path: &str, text: &str, schema: Option<&TableType>) -> Result
                 continue;
             }
             let line_number = index as u64 + 1;
-            match serde_json::from_str::<Json>(line) {
-                Ok(Json::Object(map)) => records.push((line_number, map)),
-                Ok(_) => problems.push(Problem::skipped(line_number, "not a JSON object")),
+            match serde_json::from_str::<Pairs>(line) {
+                Ok(pairs) => records.push(line_number, pairs),
+                Err(e) if e.classify() == serde_json::error::Category::Data => {
+                    problems.push(Problem::skipped(line_number, "not a JSON object"))
+                }
                 Err(e) => {
                     // serde_json says `at line 1`: the line of the record, not the file.
                     let message = e.to_string();
@@ -89,32 +95,125 @@ pub fn import_json(path: &str, text: &str, schema: Option<&TableType>) -> Result
             }
         }
     }
-    let table = records_to_table(&records, schema, &mut problems);
+    let table = records_to_table(records.finish(), schema, &mut problems);
     problems.sort_by_key(|problem| problem.line);
     Ok(Imported { table, problems })
 }
 
-/// Typed columns from JSON records, in order of first appearance.
-fn records_to_table(
-    records: &[(u64, serde_json::Map<String, Json>)],
-    schema: Option<&TableType>,
-    problems: &mut Vec<Problem>,
-) -> Table {
-    let mut keys: Vec<&str> = Vec::new();
-    let mut first_lines: Vec<u64> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (line, record) in records {
-        for key in record.keys() {
-            if seen.insert(key.as_str()) {
-                keys.push(key);
-                first_lines.push(*line);
+/// The members of one JSON object in order, keys borrowed from the text
+/// when they hold no escapes. Anything but an object is a data error.
+struct Pairs<'a>(Vec<(Cow<'a, str>, Json)>);
+
+impl<'de> Deserialize<'de> for Pairs<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PairsVisitor;
+        impl<'de> Visitor<'de> for PairsVisitor {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Pairs<'de>, M::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                while let Some(Key(key)) = map.next_key()? {
+                    pairs.push((key, map.next_value::<Json>()?));
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(PairsVisitor)
+    }
+}
+
+/// An object key, borrowed from the text when possible.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Records gathered column by column: each record's values move into their
+/// columns as it is read, so a key is stored once, not once per record.
+#[derive(Default)]
+struct Records {
+    /// The line of each record.
+    lines: Vec<u64>,
+    /// Keys in order of first appearance, with the line where each first appears.
+    keys: Vec<(String, u64)>,
+    index: HashMap<String, usize>,
+    /// The values of each key, one per record up to the last that has it.
+    columns: Vec<Vec<Option<Json>>>,
+}
+
+/// [`Records`] with every column as long as the record count.
+struct RecordColumns {
+    lines: Vec<u64>,
+    keys: Vec<(String, u64)>,
+    columns: Vec<Vec<Option<Json>>>,
+}
+
+impl Records {
+    fn push(&mut self, line: u64, pairs: Pairs) {
+        let row = self.lines.len();
+        self.lines.push(line);
+        for (key, value) in pairs.0 {
+            let column = match self.index.get(key.as_ref()) {
+                Some(&column) => column,
+                None => {
+                    self.index.insert(key.to_string(), self.columns.len());
+                    self.keys.push((key.into_owned(), line));
+                    self.columns.push(Vec::new());
+                    self.columns.len() - 1
+                }
+            };
+            let values = &mut self.columns[column];
+            if values.len() < row {
+                values.resize(row, None);
+            }
+            // A key repeated within one object: the last value wins.
+            if values.len() == row {
+                values.push(Some(value));
+            } else {
+                values[row] = Some(value);
             }
         }
     }
+
+    fn finish(mut self) -> RecordColumns {
+        let rows = self.lines.len();
+        for values in &mut self.columns {
+            values.resize(rows, None);
+        }
+        RecordColumns { lines: self.lines, keys: self.keys, columns: self.columns }
+    }
+}
+
+/// Typed columns from JSON records, in order of first appearance.
+fn records_to_table(records: RecordColumns, schema: Option<&TableType>, problems: &mut Vec<Problem>) -> Table {
+    let keys: Vec<&str> = records.keys.iter().map(|(key, _)| key.as_str()).collect();
+    let first_lines = records.keys.iter().map(|(_, line)| *line);
     let mapped = map_headers(&keys);
     let mut columns = Vec::new();
-    for ((key, (name, zone)), first_line) in keys.iter().zip(mapped).zip(first_lines) {
-        let values: Vec<(u64, Option<&Json>)> = records.iter().map(|(line, r)| (*line, r.get(*key))).collect();
+    for (((key, (name, zone)), first_line), column) in keys.iter().zip(mapped).zip(first_lines).zip(&records.columns) {
+        let values: Vec<(u64, Option<&Json>)> =
+            records.lines.iter().zip(column).map(|(line, value)| (*line, value.as_ref())).collect();
         let known = schema.and_then(|s| s.column(&name)).and_then(|c| c.ty.scalar());
         // `datetime` columns of the schema may hold the portal's form too.
         let zone = zone.or_else(|| (known == Some(ScalarType::DateTime)).then_some(DisplayZone::Utc));
@@ -158,8 +257,12 @@ fn records_to_table(
                 Some(Json::String(s)) if ty == ScalarType::Dynamic && s.trim_start().starts_with(['{', '[']) => {
                     Value::Dynamic(Dyn::parse_json(s))
                 }
-                Some(Json::String(s)) if ty != ScalarType::String && is_null_text(s) => Value::Null,
-                Some(Json::String(s)) => convert(&Value::str(s), ty),
+                Some(Json::String(s)) if ty == ScalarType::String => {
+                    builder.push_str(s);
+                    continue;
+                }
+                Some(Json::String(s)) if is_null_text(s) => Value::Null,
+                Some(Json::String(s)) => convert_string(s, ty),
                 Some(json) if ty == ScalarType::Dynamic => Value::Dynamic(Dyn::from_json(json)),
                 Some(json) => convert(&Value::Dynamic(Dyn::from_json(json)), ty),
             };
@@ -261,8 +364,9 @@ fn json_type(values: &[(u64, Option<&Json>)]) -> ScalarType {
     if !present.is_empty() && present.iter().all(|v| v.is_number()) {
         return ScalarType::Real;
     }
-    let texts: Vec<String> = present.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
-    infer_type(texts.iter().map(String::as_str))
+    let texts: Vec<Cow<str>> =
+        present.iter().map(|v| v.as_str().map_or_else(|| Cow::Owned(v.to_string()), Cow::Borrowed)).collect();
+    infer_type(texts.iter().map(|text| text.as_ref()))
 }
 
 #[cfg(test)]
