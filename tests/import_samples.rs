@@ -15,7 +15,7 @@ use kqlab::analysis::schema::Schemas;
 use kqlab::analysis::types::{Column, TableType, Type};
 use kqlab::engine::table::{Database, Table};
 use kqlab::import::datatable::write_datatable;
-use kqlab::import::{ImportError, import_file_checked};
+use kqlab::import::import_file_checked;
 
 /// One entry of a samples index.
 struct Entry {
