@@ -300,6 +300,20 @@ fn a_fixture_wrapped_query_gives_the_same_result_as_the_sample_file() {
 
     let head = kqlab(dir.path(), &["fixture", "--rows", "3", "--format", "csv", sample.to_str().unwrap()]);
     assert_eq!(stdout(&head).lines().count(), 4);
+
+    // `--sample random` keeps file order; `--seed` makes the draw repeatable.
+    let random = |seed: &str| {
+        let args = ["fixture", "--rows", "50", "--sample", "random", "--seed", seed, "--format", "csv"];
+        let output = kqlab(dir.path(), &[&args[..], &[sample.to_str().unwrap()]].concat());
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        stdout(&output)
+    };
+    let (first, again, other) = (random("7"), random("7"), random("8"));
+    assert_eq!(first.lines().count(), 51);
+    assert_eq!(first, again);
+    assert_ne!(first, other);
+    let times: Vec<&str> = first.lines().skip(1).map(|line| line.split(',').next().unwrap()).collect();
+    assert!(times.windows(2).all(|pair| pair[0] <= pair[1]), "rows keep the file's (time) order");
 }
 
 #[test]

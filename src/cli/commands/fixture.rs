@@ -31,12 +31,15 @@ pub enum FixtureSample {
     Head,
     /// Rows spread evenly over the file, in their order.
     Spread,
+    /// Rows drawn at random (uniformly, without repeats; `--seed` makes
+    /// the draw repeatable), in file order.
+    Random,
 }
 
 /// Arguments of `kqlab fixture`.
 #[derive(Debug, Args)]
 pub struct FixtureArgs {
-    /// Sample files (CSV, JSON, JSON Lines, or CEF or syslog text logs).
+    /// Sample files (CSV, JSON, JSON Lines, XML, CEF, syslog or other text logs).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// The table the rows belong to (typed by its schema); default: each
@@ -50,6 +53,9 @@ pub struct FixtureArgs {
     pub rows: Option<usize>,
     #[arg(long, value_enum, default_value_t = FixtureSample::Head)]
     pub sample: FixtureSample,
+    /// The seed of `--sample random`; default: a new draw each run.
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Fail on the first bad line of a text log instead of warning and
     /// skipping it.
     #[arg(long)]
@@ -66,6 +72,10 @@ pub fn run(args: FixtureArgs) -> anyhow::Result<i32> {
         anyhow::bail!("`--table` names one file's table; with several files, write `NAME=PATH` for each");
     }
     let schemas = Schemas::builtin();
+    let seed = args.seed.unwrap_or_else(|| {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        now.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32)
+    });
     let mut tables: Vec<(String, Table)> = Vec::new();
     for spec in &args.paths {
         let text = spec.to_string_lossy();
@@ -78,7 +88,7 @@ pub fn run(args: FixtureArgs) -> anyhow::Result<i32> {
         let known = schemas.table(&name).cloned();
         let table = crate::cli::commands::run::import_table(&path, known.as_deref(), args.strict)
             .with_context(|| format!("importing `{}`", path.display()))?;
-        tables.push((name, sample(table, args.rows, args.sample)));
+        tables.push((name, sample(table, args.rows, args.sample, seed)));
     }
     match args.format {
         FixtureFormat::Kql => {
@@ -120,12 +130,13 @@ fn table_name_of(path: &std::path::Path) -> String {
     name
 }
 
-/// At most `rows` rows: the first ones, or evenly spread ones.
-fn sample(table: Table, rows: Option<usize>, how: FixtureSample) -> Table {
+/// At most `rows` rows: the first ones, evenly spread ones, or random ones.
+fn sample(table: Table, rows: Option<usize>, how: FixtureSample, seed: u64) -> Table {
     let Some(rows) = rows.filter(|rows| *rows < table.rows) else { return table };
     let indexes: Vec<usize> = match how {
         FixtureSample::Head => (0..rows).collect(),
         FixtureSample::Spread => (0..rows).map(|i| i * table.rows / rows).collect(),
+        FixtureSample::Random => crate::engine::operators::sample::sample_indexes(table.rows, rows, seed),
     };
     table.take(&indexes)
 }

@@ -39,7 +39,7 @@ mod range;
 mod reduce;
 mod rolling_percentile;
 mod rows_near;
-mod sample;
+pub mod sample;
 mod sample_distinct;
 pub mod scan;
 mod schema_merge;
