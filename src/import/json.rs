@@ -32,7 +32,7 @@ use crate::syntax::ast::ScalarType;
 /// an array that is not valid JSON is an error with its line and column.
 /// Keys of a Log Analytics export (`TimeGenerated [UTC]`) are mapped back
 /// to their columns (see [`crate::import::portal_export`]).
-pub fn import_json(path: &str, text: &str, schema: Option<&TableType>) -> Result<Imported, ImportError> {
+pub fn import_json<'t>(path: &str, text: &'t str, schema: Option<&TableType>) -> Result<Imported, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim_start();
     let format_error = |e: serde_json::Error| ImportError::Format {
@@ -43,7 +43,7 @@ pub fn import_json(path: &str, text: &str, schema: Option<&TableType>) -> Result
     let mut problems = Vec::new();
     let mut lines = LineCounter::new(text);
     let mut records = Records::default();
-    let mut take_items = |items: Vec<&RawValue>, problems: &mut Vec<Problem>| {
+    let mut take_items = |items: Vec<&'t RawValue>, problems: &mut Vec<Problem>| {
         for (index, item) in items.into_iter().enumerate() {
             let line = lines.line_of(item.get());
             match serde_json::from_str::<Pairs>(item.get()) {
@@ -100,9 +100,97 @@ pub fn import_json(path: &str, text: &str, schema: Option<&TableType>) -> Result
     Ok(Imported { table, problems })
 }
 
+/// One member's value: strings borrowed from the text when they hold no
+/// escapes (most do), everything else as a JSON value. Reading millions of
+/// string values without a heap allocation each is what makes the import
+/// fast: allocating and freeing them dominated its time.
+/// Other values are kept small (nested values boxed), since a column holds
+/// one per record.
+#[derive(Debug, Clone)]
+enum Field<'a> {
+    Str(Cow<'a, str>),
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// Other numbers, objects and arrays.
+    Json(Box<Json>),
+}
+
+impl Field<'_> {
+    fn is_null(&self) -> bool {
+        matches!(self, Field::Null)
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Field::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value as JSON (a string as a JSON string).
+    fn json(&self) -> Cow<'_, Json> {
+        match self {
+            Field::Str(text) => Cow::Owned(Json::String(text.to_string())),
+            Field::Null => Cow::Owned(Json::Null),
+            Field::Bool(value) => Cow::Owned(Json::Bool(*value)),
+            Field::Int(value) => Cow::Owned(Json::from(*value)),
+            Field::Json(json) => Cow::Borrowed(json),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Field<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl<'de> Visitor<'de> for FieldVisitor {
+            type Value = Field<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Field<'de>, E> {
+                Ok(Field::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Field<'de>, E> {
+                Ok(Field::Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Field<'de>, E> {
+                Ok(Field::Str(Cow::Owned(v)))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Field<'de>, E> {
+                Ok(Field::Bool(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Field<'de>, E> {
+                Ok(Field::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Field<'de>, E> {
+                Ok(i64::try_from(v).map_or_else(|_| Field::Json(Box::new(Json::from(v))), Field::Int))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Field<'de>, E> {
+                Ok(Field::Json(Box::new(Json::from(v))))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Field<'de>, E> {
+                Ok(Field::Null)
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Field<'de>, E> {
+                Ok(Field::Null)
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Field<'de>, M::Error> {
+                Json::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|json| Field::Json(Box::new(json)))
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(self, seq: S) -> Result<Field<'de>, S::Error> {
+                Json::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(|json| Field::Json(Box::new(json)))
+            }
+        }
+        deserializer.deserialize_any(FieldVisitor)
+    }
+}
+
 /// The members of one JSON object in order, keys borrowed from the text
 /// when they hold no escapes. Anything but an object is a data error.
-struct Pairs<'a>(Vec<(Cow<'a, str>, Json)>);
+struct Pairs<'a>(Vec<(Cow<'a, str>, Field<'a>)>);
 
 impl<'de> Deserialize<'de> for Pairs<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -115,7 +203,7 @@ impl<'de> Deserialize<'de> for Pairs<'de> {
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Pairs<'de>, M::Error> {
                 let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(16));
                 while let Some(Key(key)) = map.next_key()? {
-                    pairs.push((key, map.next_value::<Json>()?));
+                    pairs.push((key, map.next_value::<Field>()?));
                 }
                 Ok(Pairs(pairs))
             }
@@ -152,25 +240,25 @@ impl<'de> Deserialize<'de> for Key<'de> {
 /// Records gathered column by column: each record's values move into their
 /// columns as it is read, so a key is stored once, not once per record.
 #[derive(Default)]
-struct Records {
+struct Records<'a> {
     /// The line of each record.
     lines: Vec<u64>,
     /// Keys in order of first appearance, with the line where each first appears.
     keys: Vec<(String, u64)>,
     index: HashMap<String, usize>,
     /// The values of each key, one per record up to the last that has it.
-    columns: Vec<Vec<Option<Json>>>,
+    columns: Vec<Vec<Option<Field<'a>>>>,
 }
 
 /// [`Records`] with every column as long as the record count.
-struct RecordColumns {
+struct RecordColumns<'a> {
     lines: Vec<u64>,
     keys: Vec<(String, u64)>,
-    columns: Vec<Vec<Option<Json>>>,
+    columns: Vec<Vec<Option<Field<'a>>>>,
 }
 
-impl Records {
-    fn push(&mut self, line: u64, pairs: Pairs) {
+impl<'a> Records<'a> {
+    fn push(&mut self, line: u64, pairs: Pairs<'a>) {
         let row = self.lines.len();
         self.lines.push(line);
         for (key, value) in pairs.0 {
@@ -196,7 +284,7 @@ impl Records {
         }
     }
 
-    fn finish(mut self) -> RecordColumns {
+    fn finish(mut self) -> RecordColumns<'a> {
         let rows = self.lines.len();
         for values in &mut self.columns {
             values.resize(rows, None);
@@ -206,13 +294,13 @@ impl Records {
 }
 
 /// Typed columns from JSON records, in order of first appearance.
-fn records_to_table(records: RecordColumns, schema: Option<&TableType>, problems: &mut Vec<Problem>) -> Table {
+fn records_to_table(records: RecordColumns<'_>, schema: Option<&TableType>, problems: &mut Vec<Problem>) -> Table {
     let keys: Vec<&str> = records.keys.iter().map(|(key, _)| key.as_str()).collect();
     let first_lines = records.keys.iter().map(|(_, line)| *line);
     let mapped = map_headers(&keys);
     let mut columns = Vec::new();
     for (((key, (name, zone)), first_line), column) in keys.iter().zip(mapped).zip(first_lines).zip(&records.columns) {
-        let values: Vec<(u64, Option<&Json>)> =
+        let values: Vec<(u64, Option<&Field>)> =
             records.lines.iter().zip(column).map(|(line, value)| (*line, value.as_ref())).collect();
         let known = schema.and_then(|s| s.column(&name)).and_then(|c| c.ty.scalar());
         // `datetime` columns of the schema may hold the portal's form too.
@@ -226,15 +314,15 @@ fn records_to_table(records: RecordColumns, schema: Option<&TableType>, problems
                 problems.push(Problem::kept(first_line, unknown_column(&name, ScalarType::DateTime)));
             }
             for (_, value) in &values {
-                if let Some(Json::String(text)) = value {
+                if let Some(Field::Str(text)) = value {
                     datetimes.observe(text);
                 }
             }
             let mut builder = ColumnBuilder::new(ScalarType::DateTime, values.len());
             for (line, value) in &values {
                 let converted = match value {
-                    None | Some(Json::Null) => Some(Value::Null),
-                    Some(Json::String(text)) => datetimes.convert(text),
+                    None | Some(Field::Null) => Some(Value::Null),
+                    Some(Field::Str(text)) => datetimes.convert(text),
                     Some(_) => None,
                 };
                 if converted.is_none() {
@@ -252,19 +340,19 @@ fn records_to_table(records: RecordColumns, schema: Option<&TableType>, problems
         let mut builder = ColumnBuilder::new(ty, values.len());
         for (line, value) in &values {
             let converted = match value {
-                None | Some(Json::Null) => Value::Null,
+                None | Some(Field::Null) => Value::Null,
                 // A Log Analytics export writes `dynamic` values as their JSON text.
-                Some(Json::String(s)) if ty == ScalarType::Dynamic && s.trim_start().starts_with(['{', '[']) => {
+                Some(Field::Str(s)) if ty == ScalarType::Dynamic && s.trim_start().starts_with(['{', '[']) => {
                     Value::Dynamic(Dyn::parse_json(s))
                 }
-                Some(Json::String(s)) if ty == ScalarType::String => {
+                Some(Field::Str(s)) if ty == ScalarType::String => {
                     builder.push_str(s);
                     continue;
                 }
-                Some(Json::String(s)) if is_null_text(s) => Value::Null,
-                Some(Json::String(s)) => convert_string(s, ty),
-                Some(json) if ty == ScalarType::Dynamic => Value::Dynamic(Dyn::from_json(json)),
-                Some(json) => convert(&Value::Dynamic(Dyn::from_json(json)), ty),
+                Some(Field::Str(s)) if is_null_text(s) => Value::Null,
+                Some(Field::Str(s)) => convert_string(s, ty),
+                Some(field) if ty == ScalarType::Dynamic => Value::Dynamic(Dyn::from_json(&field.json())),
+                Some(field) => convert(&Value::Dynamic(Dyn::from_json(&field.json())), ty),
             };
             if converted.is_null() && value.is_some_and(|v| !v.is_null() && v.as_str().is_none_or(|s| !is_null_text(s)))
             {
@@ -278,10 +366,10 @@ fn records_to_table(records: RecordColumns, schema: Option<&TableType>, problems
 }
 
 /// The problem of a value that is not of its column's type.
-fn invalid_value(line: u64, value: &Option<&Json>, ty: ScalarType, name: &str) -> Problem {
+fn invalid_value(line: u64, value: &Option<&Field>, ty: ScalarType, name: &str) -> Problem {
     let text = match value {
-        Some(Json::String(text)) => text.clone(),
-        Some(json) => json.to_string(),
+        Some(Field::Str(text)) => text.to_string(),
+        Some(field) => field.json().to_string(),
         None => String::new(),
     };
     Problem::kept(line, format!("`{text}` is not a valid `{}`: `{name}` left empty", ty.name()))
@@ -350,22 +438,28 @@ fn import_api_table(path: &str, table: Option<&Json>) -> Result<Table, ImportErr
     Ok(Table::new(builders.into_iter().map(|(name, builder)| (name, builder.finish().with_dictionary())).collect()))
 }
 
-fn json_type(values: &[(u64, Option<&Json>)]) -> ScalarType {
-    let present: Vec<&Json> = values.iter().filter_map(|(_, v)| *v).filter(|v| !v.is_null()).collect();
-    if present.iter().any(|v| v.is_object() || v.is_array()) {
+fn json_type(values: &[(u64, Option<&Field>)]) -> ScalarType {
+    let present: Vec<&Field> = values.iter().filter_map(|(_, v)| *v).filter(|v| !v.is_null()).collect();
+    let json = |test: fn(&Json) -> bool| move |v: &&Field| !matches!(v, Field::Str(_)) && test(&v.json());
+    if present.iter().any(json(|v| v.is_object() || v.is_array())) {
         return ScalarType::Dynamic;
     }
-    if !present.is_empty() && present.iter().all(|v| v.is_boolean()) {
+    if !present.is_empty() && present.iter().all(json(Json::is_boolean)) {
         return ScalarType::Bool;
     }
-    if !present.is_empty() && present.iter().all(|v| v.is_i64()) {
+    if !present.is_empty() && present.iter().all(json(Json::is_i64)) {
         return ScalarType::Long;
     }
-    if !present.is_empty() && present.iter().all(|v| v.is_number()) {
+    if !present.is_empty() && present.iter().all(json(Json::is_number)) {
         return ScalarType::Real;
     }
-    let texts: Vec<Cow<str>> =
-        present.iter().map(|v| v.as_str().map_or_else(|| Cow::Owned(v.to_string()), Cow::Borrowed)).collect();
+    let texts: Vec<Cow<str>> = present
+        .iter()
+        .map(|v| match v {
+            Field::Str(text) => Cow::Borrowed(text.as_ref()),
+            field => Cow::Owned(field.json().to_string()),
+        })
+        .collect();
     infer_type(texts.iter().map(|text| text.as_ref()))
 }
 
