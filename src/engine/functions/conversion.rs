@@ -280,6 +280,10 @@ fn gettype(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     map_rows(args, ctx, ScalarType::String, |v| {
         Ok(Value::str(match &v[0] {
             Value::Dynamic(d) => match d {
+                // The gettype page: `gettype(parse_json('1'))` is `int` (while
+                // `gettype(111)`, a long literal, is `long`); a dynamic integer
+                // is an int when it fits in one.
+                Dyn::Long(n) if i32::try_from(*n).is_ok() => "int",
                 Dyn::Long(_) => "long",
                 other => other.type_name(),
             },

@@ -19,18 +19,18 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "around" => around,
         "round" => round,
         "ceiling" => ceiling,
-        "sqrt" => |a, c| real1("sqrt", a, c, f64::sqrt),
+        "sqrt" => |a, c| real1_in("sqrt", a, c, f64::sqrt, |x| x >= 0.0),
         "exp" => |a, c| real1("exp", a, c, f64::exp),
         "exp2" => |a, c| real1("exp2", a, c, f64::exp2),
         "exp10" => |a, c| real1("exp10", a, c, |x| 10f64.powf(x)),
-        "log" => |a, c| real1("log", a, c, f64::ln),
-        "log2" => |a, c| real1("log2", a, c, f64::log2),
-        "log10" => |a, c| real1("log10", a, c, f64::log10),
+        "log" => |a, c| real1_in("log", a, c, f64::ln, |x| x >= 0.0),
+        "log2" => |a, c| real1_in("log2", a, c, f64::log2, |x| x >= 0.0),
+        "log10" => |a, c| real1_in("log10", a, c, f64::log10, |x| x >= 0.0),
         "sin" => |a, c| real1("sin", a, c, f64::sin),
         "cos" => |a, c| real1("cos", a, c, f64::cos),
         "tan" => |a, c| real1("tan", a, c, f64::tan),
-        "asin" => |a, c| real1("asin", a, c, f64::asin),
-        "acos" => |a, c| real1("acos", a, c, f64::acos),
+        "asin" => |a, c| real1_in("asin", a, c, f64::asin, |x| (-1.0..=1.0).contains(&x)),
+        "acos" => |a, c| real1_in("acos", a, c, f64::acos, |x| (-1.0..=1.0).contains(&x)),
         "atan" => |a, c| real1("atan", a, c, f64::atan),
         "atan2" => atan2,
         "cot" => |a, c| real1("cot", a, c, |x| 1.0 / x.tan()),
@@ -97,6 +97,25 @@ fn random_below(unit: f64, bound: i64) -> f64 {
 fn real1(name: &str, args: &[Datum], ctx: &EvalCtx, f: fn(f64) -> f64) -> ExecResult<Datum> {
     expect_args(name, args, 1, 1)?;
     map_rows(args, ctx, ScalarType::Real, |v| Ok(v[0].as_f64().map_or(Value::Null, |x| Value::Real(f(x)))))
+}
+
+/// A one-argument real function that is null outside its domain: the sqrt,
+/// log, log2 and log10 pages give null for a negative argument, the asin and
+/// acos pages for one outside [-1, 1]. NaN stays NaN.
+fn real1_in(
+    name: &str,
+    args: &[Datum],
+    ctx: &EvalCtx,
+    f: fn(f64) -> f64,
+    domain: fn(f64) -> bool,
+) -> ExecResult<Datum> {
+    expect_args(name, args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Real, |v| {
+        Ok(match v[0].as_f64() {
+            Some(x) if x.is_nan() || domain(x) => Value::Real(f(x)),
+            _ => Value::Null,
+        })
+    })
 }
 
 fn bool1(name: &str, args: &[Datum], ctx: &EvalCtx, f: fn(f64) -> bool) -> ExecResult<Datum> {

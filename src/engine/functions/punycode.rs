@@ -1,6 +1,8 @@
-//! Punycode (RFC 3492): `punycode_from_string`, `punycode_to_string`, and
-//! their per-label domain forms `punycode_domain_from_string` and
-//! `punycode_domain_to_string` (labels of non-ASCII text get `xn--`).
+//! Punycode (RFC 3492): `punycode_from_string` encodes and
+//! `punycode_to_string` decodes. Their per-label domain forms go the other
+//! way round, as their pages document (descriptions and examples alike):
+//! `punycode_domain_to_string` encodes a domain (labels of non-ASCII text
+//! get `xn--`) and `punycode_domain_from_string` decodes one.
 //!
 //! Kusto encodes the text as it is: no IDNA case folding or normalization,
 //! so `Lê Lợi` keeps its capital and its space. The full-width and
@@ -46,12 +48,16 @@ fn punycode_to_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     string_kernel("punycode_to_string", args, ctx, decode)
 }
 
+/// Decodes a domain: `xn--Ge-mia.Bulg.edu` is `Gáe.Bulg.edu`
+/// (punycode_domain_from_string page).
 fn punycode_domain_from_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
-    string_kernel("punycode_domain_from_string", args, ctx, encode_domain)
+    string_kernel("punycode_domain_from_string", args, ctx, decode_domain)
 }
 
+/// Encodes a domain: `Kaledvoulc'h.Artorījos.edu` is
+/// `Kaledvoulc'h.xn--Artorjos-ejb.edu` (punycode_domain_to_string page).
 fn punycode_domain_to_string(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
-    string_kernel("punycode_domain_to_string", args, ctx, decode_domain)
+    string_kernel("punycode_domain_to_string", args, ctx, encode_domain)
 }
 
 fn labels(domain: &str) -> impl Iterator<Item = &str> {
