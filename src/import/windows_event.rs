@@ -5,7 +5,7 @@
 //! stack of open elements without bound.
 
 use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
 /// Elements nested deeper than this make the event malformed. Real events
@@ -137,16 +137,10 @@ pub fn parse_event(text: &str) -> Result<WindowsEventRecord, (usize, String)> {
             }
             Event::Text(content) => current_text.push_str(&content.xml10_content()),
             Event::CData(content) => current_text.push_str(&content.xml10_content()),
-            Event::GeneralRef(reference) => {
-                let resolved = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    _ => match resolve_predefined_entity(&reference) {
-                        Some(resolved) => resolved.to_string(),
-                        None => return Err((position, format!("unknown entity `&{};`", &*reference))),
-                    },
-                };
-                current_text.push_str(&resolved);
-            }
+            Event::GeneralRef(reference) => match resolve_reference(&reference) {
+                Some(resolved) => current_text.push_str(&resolved),
+                None => return Err((position, format!("unknown entity `&{};`", &*reference))),
+            },
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
             Event::Eof => {
                 let message =
@@ -154,6 +148,15 @@ pub fn parse_event(text: &str) -> Result<WindowsEventRecord, (usize, String)> {
                 return Err((position, message.into()));
             }
         }
+    }
+}
+
+/// The text of a character reference (`&#233;`) or one of XML's five
+/// predefined entities (`&amp;`); `None` for any other entity.
+pub(crate) fn resolve_reference(reference: &BytesRef) -> Option<String> {
+    match reference.resolve_char_ref() {
+        Ok(Some(c)) => Some(c.to_string()),
+        _ => resolve_predefined_entity(reference).map(str::to_string),
     }
 }
 

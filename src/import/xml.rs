@@ -16,7 +16,7 @@ use crate::analysis::types::TableType;
 use crate::engine::value::{Dyn, Value};
 use crate::import::log_table::{LogTable, Row};
 use crate::import::windows_event::{WindowsEventRecord, parse_event};
-use crate::import::xml_rows::import_xml_rows;
+use crate::import::xml_rows::{add_entry, import_xml_rows};
 use crate::import::{Imported, Problem, line_of};
 
 /// An event longer than this is skipped: the Windows event log caps an
@@ -444,15 +444,7 @@ fn level_name(record: &WindowsEventRecord) -> String {
 fn data_bag(data: &[(String, String)]) -> Dyn {
     let mut entries: Vec<(Arc<str>, Dyn)> = Vec::new();
     for (name, value) in data {
-        let value = Dyn::str(value);
-        match entries.iter_mut().find(|(key, _)| &**key == name.as_str()) {
-            Some((_, Dyn::Array(items))) => Arc::make_mut(items).push(value),
-            Some((_, existing)) => {
-                let first = std::mem::take(existing);
-                *existing = Dyn::array(vec![first, value]);
-            }
-            None => entries.push((Arc::from(name.as_str()), value)),
-        }
+        add_entry(&mut entries, name, Dyn::str(value));
     }
     Dyn::bag(entries)
 }

@@ -11,7 +11,6 @@
 
 use std::sync::Arc;
 
-use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
@@ -20,6 +19,7 @@ use crate::engine::column::ColumnBuilder;
 use crate::engine::functions::conversion::convert_string;
 use crate::engine::table::Table;
 use crate::engine::value::{Dyn, Value};
+use crate::import::windows_event::resolve_reference;
 use crate::import::{Imported, Problem, infer_type, line_of};
 use crate::syntax::ast::ScalarType;
 
@@ -100,7 +100,7 @@ impl Node {
 }
 
 /// Adds `value` under `name`, turning a repeated name into an array.
-fn add_entry(entries: &mut Vec<(Arc<str>, Dyn)>, name: &str, value: Dyn) {
+pub(crate) fn add_entry(entries: &mut Vec<(Arc<str>, Dyn)>, name: &str, value: Dyn) {
     match entries.iter_mut().find(|(key, _)| &**key == name) {
         Some((_, Dyn::Array(items))) => Arc::make_mut(items).push(value),
         Some((_, existing)) => {
@@ -174,20 +174,14 @@ fn read_rows(text: &str, problems: &mut Vec<Problem>) -> (Vec<RowFields>, bool) 
                     node.text.push_str(&content.xml10_content());
                 }
             }
-            Event::GeneralRef(reference) => {
-                let resolved = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c.to_string()),
-                    _ => resolve_predefined_entity(&reference).map(str::to_string),
-                };
-                match (resolved, stack.last_mut()) {
-                    (Some(resolved), Some(node)) => node.text.push_str(&resolved),
-                    (None, _) => problems.push(Problem::kept(
-                        line_of(text, position),
-                        format!("unknown entity `&{};` left out", &*reference),
-                    )),
-                    _ => {}
-                }
-            }
+            Event::GeneralRef(reference) => match (resolve_reference(&reference), stack.last_mut()) {
+                (Some(resolved), Some(node)) => node.text.push_str(&resolved),
+                (None, _) => problems.push(Problem::kept(
+                    line_of(text, position),
+                    format!("unknown entity `&{};` left out", &*reference),
+                )),
+                _ => {}
+            },
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
             Event::Eof => {
                 if let Some(open) = stack.last() {
