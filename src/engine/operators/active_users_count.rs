@@ -18,12 +18,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::engine::column::{Column, ColumnBuilder};
+use crate::engine::column::ColumnBuilder;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::keys::{FastSet, group_rows};
 use crate::engine::operators::evaluate::{check_arity, column_argument};
-use crate::engine::operators::timeline::Bins;
+use crate::engine::operators::timeline::{Bins, dimension_groups, leading_fields};
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
 use crate::engine::value::Value;
@@ -61,13 +61,7 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
     let Some(lookback) = position(&lookback).filter(|l| *l >= 0.0) else {
         return Err(ExecError::runtime("`LookbackWindow` is a non-negative length of time").at(args[4].span));
     };
-    let mut dimensions: Vec<Field> = Vec::new();
-    for arg in &args[8..] {
-        let (name, column) = column_argument(input, arg, "active_users_count")?;
-        dimensions.push(Field { name, column });
-    }
-    let dimension_columns: Vec<&Column> = dimensions.iter().map(|f| f.column.as_ref()).collect();
-    let groups = group_rows(&dimension_columns, input.rows);
+    let (dimensions, groups) = dimension_groups(input, &args[8..], "active_users_count")?;
     let id_of_row = group_rows(&[ids.as_ref()], input.rows).group_of_row;
     // Each (group, id)'s appearances: (time, period, bin), in time order.
     let mut appearances: HashMap<(u32, u32), Vec<Appearance>> = HashMap::new();
@@ -120,13 +114,7 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
             group_rows_out.push(groups.first_rows[group]);
         }
     }
-    let mut fields = vec![Field { name: timeline_name, column: Arc::new(bin_out.finish()) }];
-    for dimension in &dimensions {
-        crate::engine::operators::push_unique(
-            &mut fields,
-            Field { name: dimension.name.clone(), column: Arc::new(dimension.column.take(&group_rows_out)) },
-        );
-    }
+    let mut fields = leading_fields(timeline_name, bin_out.finish(), &dimensions, &group_rows_out);
     fields.push(Field { name: "dcount".to_string(), column: Arc::new(dcount_out.finish()) });
     Ok(Table::from_fields(fields, rows))
 }

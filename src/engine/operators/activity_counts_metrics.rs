@@ -14,12 +14,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::engine::column::{Column, ColumnBuilder};
+use crate::engine::column::ColumnBuilder;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::keys::{FastSet, group_rows};
 use crate::engine::operators::evaluate::{check_arity, column_argument};
-use crate::engine::operators::timeline::Bins;
+use crate::engine::operators::timeline::{Bins, dimension_groups, leading_fields};
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
 use crate::engine::value::Value;
@@ -44,13 +44,7 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
     let bins = Bins::new(timeline.ty(), &step, Some(&start), "Step", args[4].span)?;
     let last_bin =
         bins.index(&end).ok_or_else(|| ExecError::runtime("`End` is not a timeline value").at(args[3].span))?;
-    let mut dimensions: Vec<Field> = Vec::new();
-    for arg in &args[5..] {
-        let (name, column) = column_argument(input, arg, "activity_counts_metrics")?;
-        dimensions.push(Field { name, column });
-    }
-    let dimension_columns: Vec<&Column> = dimensions.iter().map(|f| f.column.as_ref()).collect();
-    let groups = group_rows(&dimension_columns, input.rows);
+    let (dimensions, groups) = dimension_groups(input, &args[5..], "activity_counts_metrics")?;
     let id_of_row = group_rows(&[ids.as_ref()], input.rows).group_of_row;
     // Per group and window: the rows and their distinct ids.
     let mut cells: Vec<BTreeMap<i64, (i64, FastSet<u32>)>> = vec![BTreeMap::new(); groups.len()];
@@ -78,13 +72,7 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
             group_rows_out.push(groups.first_rows[group]);
         }
     }
-    let mut fields = vec![Field { name: timeline_name, column: Arc::new(bin_out.finish()) }];
-    for dimension in &dimensions {
-        crate::engine::operators::push_unique(
-            &mut fields,
-            Field { name: dimension.name.clone(), column: Arc::new(dimension.column.take(&group_rows_out)) },
-        );
-    }
+    let mut fields = leading_fields(timeline_name, bin_out.finish(), &dimensions, &group_rows_out);
     for (name, builder) in ["count", "dcount", "new_dcount", "aggregated_dcount"].into_iter().zip(counts) {
         fields.push(Field { name: name.to_string(), column: Arc::new(builder.finish()) });
     }

@@ -240,30 +240,17 @@ fn ipv4_lookup<'q>(exec: &Executor<'q>, args: &'q [Expr], input: &Table, env: &E
             by_prefix.entry(prefix).or_default().entry(network & mask).or_default().push(row);
         }
     }
-    let (mut left_rows, mut right_rows) = (Vec::new(), Vec::new());
-    for row in 0..input.rows {
-        let mut matched = false;
-        if let Some((address, _)) = parse_ipv4(&source.get(row).to_kql_string()) {
-            for (prefix, networks) in by_prefix.iter().rev() {
-                let mask = if *prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
-                for &candidate in networks.get(&(address & mask)).into_iter().flatten() {
-                    if extra.iter().all(|(left, right)| left.get(row) == right.get(candidate)) {
-                        left_rows.push(row);
-                        right_rows.push(Some(candidate));
-                        matched = true;
-                    }
+    let (left_rows, right_rows) = lookup_pairs(exec, input.rows, return_unmatched, |row, matches| {
+        let Some((address, _)) = parse_ipv4(&source.get(row).to_kql_string()) else { return };
+        for (prefix, networks) in by_prefix.iter().rev() {
+            let mask = if *prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+            for &candidate in networks.get(&(address & mask)).into_iter().flatten() {
+                if extra.iter().all(|(left, right)| left.get(row) == right.get(candidate)) {
+                    matches.push(candidate);
                 }
             }
         }
-        if !matched && return_unmatched {
-            left_rows.push(row);
-            right_rows.push(None);
-        }
-        if row % 4096 == 0 {
-            exec.check_rows(left_rows.len())?;
-        }
-    }
-    exec.check_rows(left_rows.len())?;
+    })?;
     let mut fields: Vec<Field> = input
         .fields
         .iter()
@@ -276,6 +263,37 @@ fn ipv4_lookup<'q>(exec: &Executor<'q>, args: &'q [Expr], input: &Table, env: &E
         }
     }
     Ok(Table::from_fields(fields, left_rows.len()))
+}
+
+/// The (input row, lookup row) pairs of a lookup plugin: each of the
+/// `rows` input rows with every lookup row `matches` adds for it, in that
+/// order, or once with `None` when it adds none and `return_unmatched` is
+/// set. The row budget is checked as the pairs grow.
+pub(crate) fn lookup_pairs(
+    exec: &Executor,
+    rows: usize,
+    return_unmatched: bool,
+    mut matches: impl FnMut(usize, &mut Vec<usize>),
+) -> ExecResult<(Vec<usize>, Vec<Option<usize>>)> {
+    let (mut input_rows, mut lookup_rows) = (Vec::new(), Vec::new());
+    let mut found = Vec::new();
+    for row in 0..rows {
+        found.clear();
+        matches(row, &mut found);
+        if found.is_empty() && return_unmatched {
+            input_rows.push(row);
+            lookup_rows.push(None);
+        }
+        for &candidate in &found {
+            input_rows.push(row);
+            lookup_rows.push(Some(candidate));
+        }
+        if row % 4096 == 0 {
+            exec.check_rows(input_rows.len())?;
+        }
+    }
+    exec.check_rows(input_rows.len())?;
+    Ok((input_rows, lookup_rows))
 }
 
 /// A plugin argument that names an input column: its name and values.

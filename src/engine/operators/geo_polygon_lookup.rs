@@ -23,7 +23,7 @@ use crate::engine::functions::geo::geojson::{Polygon, parse_lines, parse_polygon
 use crate::engine::functions::geo::points::{distance_to_lines, distance_to_polygons};
 use crate::engine::functions::geo::sphere::{EARTH_RADIUS_METERS, Vec3};
 use crate::engine::functions::geo::{coordinate, number};
-use crate::engine::operators::evaluate::check_arity;
+use crate::engine::operators::evaluate::{check_arity, lookup_pairs};
 use crate::engine::operators::join::take_optional;
 use crate::engine::operators::push_unique;
 use crate::engine::scope::Env;
@@ -180,26 +180,11 @@ pub(crate) fn run_lookup<'q>(
     let return_lookup_key = flag(exec, optional[3], "return_lookup_key", env)?;
 
     let entries: Vec<Entry> = (0..lookup.rows).filter_map(|row| entry(kind, row, &keys.get(row), &radius)).collect();
-    let (mut input_rows, mut lookup_rows) = (Vec::new(), Vec::new());
-    for row in 0..input.rows {
-        let mut matched = false;
-        if let Some((longitude, latitude)) = coordinate(&longitudes.get(row), &latitudes.get(row)) {
-            let point = Vec3::from_degrees(longitude, latitude);
-            for entry in entries.iter().filter(|entry| entry.matches(point)) {
-                input_rows.push(row);
-                lookup_rows.push(Some(entry.row));
-                matched = true;
-            }
-        }
-        if !matched && return_unmatched {
-            input_rows.push(row);
-            lookup_rows.push(None);
-        }
-        if row % 4096 == 0 {
-            exec.check_rows(input_rows.len())?;
-        }
-    }
-    exec.check_rows(input_rows.len())?;
+    let (input_rows, lookup_rows) = lookup_pairs(exec, input.rows, return_unmatched, |row, matches| {
+        let Some((longitude, latitude)) = coordinate(&longitudes.get(row), &latitudes.get(row)) else { return };
+        let point = Vec3::from_degrees(longitude, latitude);
+        matches.extend(entries.iter().filter(|entry| entry.matches(point)).map(|entry| entry.row));
+    })?;
     let mut fields: Vec<Field> = input
         .fields
         .iter()

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::functions::ipv6::parse_ipv6_text;
-use crate::engine::operators::evaluate::{check_arity, column_argument};
+use crate::engine::operators::evaluate::{check_arity, column_argument, lookup_pairs};
 use crate::engine::operators::join::take_optional;
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
@@ -58,27 +58,12 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
             by_prefix.entry(prefix).or_default().entry(network & mask(prefix)).or_default().push(row);
         }
     }
-    let (mut input_rows, mut lookup_rows) = (Vec::new(), Vec::new());
-    for row in 0..input.rows {
-        let mut matched = false;
-        if let Some((address, source_prefix)) = parse_ipv6_text(&source.get(row).to_kql_string()) {
-            for (prefix, networks) in by_prefix.range(..=source_prefix).rev() {
-                for &candidate in networks.get(&(address & mask(*prefix))).into_iter().flatten() {
-                    input_rows.push(row);
-                    lookup_rows.push(Some(candidate));
-                    matched = true;
-                }
-            }
+    let (input_rows, lookup_rows) = lookup_pairs(exec, input.rows, return_unmatched, |row, matches| {
+        let Some((address, source_prefix)) = parse_ipv6_text(&source.get(row).to_kql_string()) else { return };
+        for (prefix, networks) in by_prefix.range(..=source_prefix).rev() {
+            matches.extend(networks.get(&(address & mask(*prefix))).into_iter().flatten());
         }
-        if !matched && return_unmatched {
-            input_rows.push(row);
-            lookup_rows.push(None);
-        }
-        if row % 4096 == 0 {
-            exec.check_rows(input_rows.len())?;
-        }
-    }
-    exec.check_rows(input_rows.len())?;
+    })?;
     let mut fields: Vec<Field> = lookup
         .fields
         .iter()

@@ -15,13 +15,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::engine::column::{Column, ColumnBuilder};
+use crate::engine::column::ColumnBuilder;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::functions::operators::compare;
-use crate::engine::keys::group_rows;
 use crate::engine::operators::evaluate::{check_arity, column_argument};
-use crate::engine::operators::timeline::Bins;
+use crate::engine::operators::timeline::{Bins, dimension_groups, leading_fields};
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
 use crate::engine::value::Value;
@@ -51,13 +50,7 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
                 .with_help("for a 3-day window of daily bins, write `1d, 3`"));
         }
     };
-    let mut dimensions: Vec<Field> = Vec::new();
-    for arg in &args[5..] {
-        let (name, column) = column_argument(input, arg, "rolling_percentile")?;
-        dimensions.push(Field { name, column });
-    }
-    let dimension_columns: Vec<&Column> = dimensions.iter().map(|f| f.column.as_ref()).collect();
-    let groups = group_rows(&dimension_columns, input.rows);
+    let (dimensions, groups) = dimension_groups(input, &args[5..], "rolling_percentile")?;
     // The values of each (group, bin).
     let mut cells: Vec<BTreeMap<i64, Vec<Value>>> = vec![BTreeMap::new(); groups.len()];
     for (row, bin) in bins.indexes(&index).into_iter().enumerate() {
@@ -88,13 +81,7 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
             group_rows_out.push(groups.first_rows[group]);
         }
     }
-    let mut fields = vec![Field { name: index_name, column: Arc::new(bin_out.finish()) }];
-    for dimension in &dimensions {
-        crate::engine::operators::push_unique(
-            &mut fields,
-            Field { name: dimension.name.clone(), column: Arc::new(dimension.column.take(&group_rows_out)) },
-        );
-    }
+    let mut fields = leading_fields(index_name, bin_out.finish(), &dimensions, &group_rows_out);
     let name = format!("rolling_{}_percentile_{value_name}_{percent_text}", bins_per_window.to_kql_string());
     crate::engine::operators::push_unique(&mut fields, Field { name, column: Arc::new(result_out.finish()) });
     Ok(Table::from_fields(fields, output_rows))

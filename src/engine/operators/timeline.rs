@@ -1,13 +1,48 @@
 //! Fixed-size bins over a timeline column, shared by the plugins that count
 //! or aggregate per step (`rolling_percentile`, `sliding_window_counts`,
 //! `activity_counts_metrics`, `active_users_count`): each row's bin as a
-//! whole number, and back from a bin number to the value that starts it.
+//! whole number, and back from a bin number to the value that starts it;
+//! and the dimension columns those plugins group by and repeat in their
+//! output.
+
+use std::sync::Arc;
 
 use crate::engine::column::Column;
 use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::keys::{Groups, group_rows};
+use crate::engine::operators::evaluate::column_argument;
+use crate::engine::table::{Field, Table};
 use crate::engine::value::Value;
-use crate::syntax::ast::ScalarType;
+use crate::syntax::ast::{Expr, ScalarType};
 use crate::text::Span;
+
+/// The dimension columns named by `args` (the plugin's trailing
+/// arguments), and the rows of `input` grouped by their values.
+pub fn dimension_groups(input: &Table, args: &[Expr], plugin: &str) -> ExecResult<(Vec<Field>, Groups)> {
+    let mut dimensions: Vec<Field> = Vec::new();
+    for arg in args {
+        let (name, column) = column_argument(input, arg, plugin)?;
+        dimensions.push(Field { name, column });
+    }
+    let dimension_columns: Vec<&Column> = dimensions.iter().map(|f| f.column.as_ref()).collect();
+    let groups = group_rows(&dimension_columns, input.rows);
+    Ok((dimensions, groups))
+}
+
+/// The leading output columns: the timeline column `name` holding the bin
+/// starts, then each dimension's value for each output row, taken from
+/// `source_rows` (the first input row of the output row's group). A
+/// dimension that repeats a name already there is left out.
+pub fn leading_fields(name: String, bin_starts: Column, dimensions: &[Field], source_rows: &[usize]) -> Vec<Field> {
+    let mut fields = vec![Field { name, column: Arc::new(bin_starts) }];
+    for dimension in dimensions {
+        crate::engine::operators::push_unique(
+            &mut fields,
+            Field { name: dimension.name.clone(), column: Arc::new(dimension.column.take(source_rows)) },
+        );
+    }
+    fields
+}
 
 /// Bins of `size` counted from `origin` on a timeline of type `ty`.
 #[derive(Debug, Clone, Copy)]
