@@ -42,6 +42,8 @@ pub enum Command {
     Functions(commands::functions::FunctionsArgs),
     /// Turn sample files into KQL `datatable` fixtures (or typed JSON/CSV).
     Fixture(commands::fixture::FixtureArgs),
+    /// Run the rules' test cases (`NAME.test.yaml`) on their sample data.
+    Test(commands::test::TestArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -60,6 +62,7 @@ pub fn run() -> i32 {
         Command::Run(args) => commands::run::run(args),
         Command::Functions(args) => commands::functions::run(args),
         Command::Fixture(args) => commands::fixture::run(args),
+        Command::Test(args) => commands::test::run(args),
     };
     match result {
         Ok(code) => code,

@@ -291,6 +291,138 @@ codes! {
     /// Example: `G | graph-match (a)-[e*3..1]->(b) project a.Name`. Write the
     /// smaller bound first: `-[e*1..3]->`.
     InvalidGraphPattern = (2016, "invalid-graph-pattern", Error),
+    /// A file of the rules folder that cannot be read as a rule: broken
+    /// YAML, a YAML document that is not a mapping, or a bad file name.
+    ///
+    /// Example: a tab used for indentation, or `query: [unclosed`.
+    InvalidRuleFile = (3001, "invalid-rule-file", Error),
+    /// A field Sentinel requires is missing from a rule, hunting query or
+    /// function file.
+    ///
+    /// Example: a scheduled rule without `queryPeriod`. Analytics rules need
+    /// `id`, `name`, `severity`, `query`, `queryFrequency`, `queryPeriod`,
+    /// `triggerOperator` and `triggerThreshold` (NRT rules need no schedule);
+    /// hunting queries need `id`, `name` and `query`.
+    MissingRuleField = (3002, "missing-rule-field", Error),
+    /// A rule field with a value Sentinel does not accept: a wrong type, a
+    /// value outside its set (severity, trigger operator, grouping kind), or
+    /// an `id` that is not a GUID.
+    ///
+    /// Example: `severity: Critical` (use `Informational`, `Low`, `Medium` or `High`).
+    InvalidRuleField = (3003, "invalid-rule-field", Error),
+    /// A key Sentinel's rule format does not have, usually a misspelling;
+    /// Sentinel ignores it, so the setting silently does nothing.
+    ///
+    /// Example: `queryfrequency: 1h` (the key is `queryFrequency`).
+    UnknownRuleField = (3004, "unknown-rule-field", Warning),
+    /// A `queryFrequency` or `queryPeriod` that is not a valid duration or is
+    /// outside Sentinel's range of 5 minutes to 14 days.
+    ///
+    /// Example: `queryPeriod: 30d`. Durations are written `5m`, `1h`, `14d`
+    /// (or ISO 8601, `PT1H`).
+    InvalidSchedule = (3005, "invalid-schedule", Error),
+    /// A scheduled rule that runs less often than the data it looks at: with
+    /// `queryFrequency` longer than `queryPeriod`, events between two runs are
+    /// never examined.
+    ///
+    /// Example: `queryFrequency: 1d` with `queryPeriod: 1h`.
+    ScheduleGap = (3006, "schedule-gap", Warning),
+    /// A schedule or trigger setting in a near-real-time rule: NRT rules run
+    /// every minute on new data and Sentinel ignores these fields.
+    ///
+    /// Example: `kind: NRT` with `queryFrequency: 1h`.
+    IgnoredNrtSetting = (3007, "ignored-nrt-setting", Warning),
+    /// A tactic that is not one of the MITRE ATT&CK tactics Sentinel accepts,
+    /// in Sentinel's spelling.
+    ///
+    /// Example: `tactics: [Initial Access]` (write `InitialAccess`).
+    UnknownTactic = (3008, "unknown-tactic", Error),
+    /// A technique id that is not in MITRE ATT&CK.
+    ///
+    /// Example: `relevantTechniques: [T9999]`. Ids look like `T1078` or `T1078.004`.
+    UnknownTechnique = (3009, "unknown-technique", Error),
+    /// A technique whose ATT&CK tactics are none of the rule's tactics: the
+    /// rule's mapping is inconsistent.
+    ///
+    /// Example: `tactics: [Impact]` with `relevantTechniques: [T1110]` (Brute
+    /// Force belongs to Credential Access).
+    TechniqueTacticMismatch = (3010, "technique-tactic-mismatch", Warning),
+    /// A technique that MITRE has revoked or deprecated.
+    ///
+    /// Example: a technique merged into another one; the help names the
+    /// replacement when ATT&CK gives one.
+    DeprecatedTechnique = (3011, "deprecated-technique", Warning),
+    /// An `entityType` that Sentinel's entity mapping does not have.
+    ///
+    /// Example: `entityType: User` (the type is `Account`).
+    UnknownEntityType = (3012, "unknown-entity-type", Error),
+    /// An entity `identifier` that the entity type does not have.
+    ///
+    /// Example: `Account` with `identifier: UserPrincipalName` (use `FullName`,
+    /// or `Name` with `UPNSuffix`).
+    UnknownEntityIdentifier = (3013, "unknown-entity-identifier", Error),
+    /// An entity mapping's `columnName` that is not a column of the query's
+    /// output: the entity is never populated and the alert has no entity.
+    ///
+    /// Example: `columnName: AccountName` when the query ends with
+    /// `project Account, Computer`.
+    EntityColumnMissing = (3014, "entity-column-missing", Error),
+    /// A `customDetails` or `alertDetailsOverride` column that is not in the
+    /// query's output.
+    ///
+    /// Example: `customDetails: {Process: ProcessName}` when the query
+    /// projects only `NewProcessName`.
+    DetailColumnMissing = (3015, "detail-column-missing", Error),
+    /// A `{{placeholder}}` in `alertDisplayNameFormat` or
+    /// `alertDescriptionFormat` that is not a column of the query's output;
+    /// Sentinel shows it unreplaced.
+    ///
+    /// Example: `alertDisplayNameFormat: Sign-in by {{Usr}}` (the column is `User`).
+    UnknownAlertPlaceholder = (3016, "unknown-alert-placeholder", Error),
+    /// An `eventGroupingSettings` block Sentinel does not accept.
+    ///
+    /// Example: `aggregationKind: PerResult` (use `SingleAlert` or `AlertPerResult`).
+    InvalidEventGrouping = (3017, "invalid-event-grouping", Error),
+    /// A time filter in the query that reaches further back than the rule's
+    /// `queryPeriod`: Sentinel only gives the query `queryPeriod` of data, so
+    /// the longer window is silently cut.
+    ///
+    /// Example: `where TimeGenerated > ago(14d)` in a rule with `queryPeriod: 1h`.
+    LookbackBeyondPeriod = (3018, "lookback-beyond-period", Warning),
+    /// A hunting query with no time filter on its tables: it scans whatever
+    /// time range the caller picks, which makes results hard to compare.
+    ///
+    /// Example: `SigninLogs | where ResultType == 50126` (add
+    /// `| where TimeGenerated > ago(1d)`).
+    NoTimeFilter = (3019, "no-time-filter", Info),
+    /// Two rules of the folder with the same `id` (or two functions with the
+    /// same name): deploying the folder would overwrite one with the other.
+    ///
+    /// Example: a rule copied to a new file without a new `id`.
+    DuplicateRuleId = (3020, "duplicate-rule-id", Error),
+    /// More entries than Sentinel allows: entity mappings per rule,
+    /// identifiers per mapping, custom details, or placeholders per format.
+    ///
+    /// Example: eleven `entityMappings` (Sentinel takes ten).
+    RuleLimitExceeded = (3021, "rule-limit-exceeded", Error),
+    /// A folder function that calls itself, directly or through others.
+    ///
+    /// Example: `functions/A.kql` calls `B()` and `functions/B.kql` calls `A()`.
+    RecursiveFunction = (3022, "recursive-function", Error),
+    /// A rule test file (`NAME.test.yaml`) that cannot be used: broken
+    /// YAML, unknown keys, a missing input file, a bad `now`.
+    ///
+    /// Example: `tables: {SigninLogs: missing.csv}` where the file does not exist.
+    InvalidTestFile = (3023, "invalid-test-file", Error),
+    /// A watchlist CSV (`watchlists/NAME.csv`) that cannot be read.
+    ///
+    /// Example: a file with no header row.
+    InvalidWatchlist = (3024, "invalid-watchlist", Error),
+    /// A rule test whose expectation does not hold: the rule did not fire
+    /// when it should, fired when it should not, or returned other rows.
+    ///
+    /// Example: `expect: {fires: true}` when the query returns no rows.
+    TestFailed = (3025, "test-failed", Error),
     /// The query uses a construct that kqlab's local engine does not run
     /// yet (an operator, plugin, function or option). kqlab stops rather than
     /// return an answer that could differ from Log Analytics.

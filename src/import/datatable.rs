@@ -100,6 +100,13 @@ fn write_real(out: &mut String, value: f64) {
     }
 }
 
+/// `text` as a KQL string literal (escaped as in [`write_literal`]).
+pub fn string_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    write_string(&mut out, text);
+    out
+}
+
 /// A string literal: `"..."` with `\\`, `\"`, `\n`, `\r`, `\t` and `\uXXXX`
 /// for other control characters; everything else as it is.
 fn write_string(out: &mut String, text: &str) {

@@ -13,12 +13,14 @@ use crate::analysis::{Globals, Output};
 use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, Format};
 use crate::diagnostics::render::{JsonDiagnostic, render_text};
 use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::ruleset::folder::Folder;
 use crate::text::{SourceFile, Span};
 
 /// Arguments of `kqlab check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// `.kql` files or folders (searched recursively); default `rules/`.
+    /// Rule folders (searched recursively) or files: Sentinel rule and hunting
+    /// query YAML, `.kql` queries, functions; default `rules/`.
     pub paths: Vec<PathBuf>,
     /// Check a JSON Lines batch: each line `{"id": ..., "query": "..."}`.
     #[arg(long, value_name = "FILE.jsonl", conflicts_with = "paths")]
@@ -48,42 +50,52 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         return run_batch(batch, &options);
     }
     let paths = if args.paths.is_empty() { vec![PathBuf::from("rules")] } else { args.paths.clone() };
-    let mut files = Vec::new();
+    let mut folders = Vec::new();
     for path in &paths {
         if !path.exists() {
             eprintln!("error: `{}` does not exist", path.display());
             return Ok(EXIT_FAILURE);
         }
-        collect_kql_files(path, &mut files).with_context(|| format!("reading `{}`", path.display()))?;
+        folders.push(Folder::load(path).with_context(|| format!("reading `{}`", path.display()))?);
     }
-    files.sort();
     let color = args.format == Format::Text && !args.no_color && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let (mut n_errors, mut n_warnings) = (0usize, 0usize);
-    for file in &files {
-        let bytes = std::fs::read(file).with_context(|| format!("reading `{}`", file.display()))?;
-        let (source, checked) = check_bytes(&file.display().to_string(), &bytes, &options);
-        let diagnostics = checked.diagnostics;
-        n_errors += diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-        n_warnings += diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
-        match args.format {
-            Format::Text => {
-                for diagnostic in &diagnostics {
-                    writeln!(out, "{}\n", render_text(diagnostic, &source, color))?;
-                }
-                if args.schema_out {
-                    writeln!(out, "{}: {}\n", source.name, describe_output(checked.output.as_ref()))?;
-                }
+    let (mut n_files, mut n_errors, mut n_warnings) = (0usize, 0usize, 0usize);
+    for folder in &folders {
+        let reports = with_large_stack(|| {
+            if options.syntax_only {
+                crate::ruleset::checks::check_folder_syntax(folder)
+            } else {
+                crate::ruleset::checks::check_folder(folder, &options.globals)
             }
-            Format::Json => {
-                let record = FileRecord {
-                    path: &source.name,
-                    ok: !crate::diagnostics::has_errors(&diagnostics),
-                    diagnostics: diagnostics.iter().map(|d| JsonDiagnostic::new(d, &source)).collect(),
-                    output_schema: output_schema(checked.output.as_ref()),
-                };
-                writeln!(out, "{}", serde_json::to_string(&record)?)?;
+        });
+        for report in reports {
+            let document = &folder.documents[report.document];
+            let source = &document.source;
+            let diagnostics = report.diagnostics;
+            n_files += 1;
+            n_errors += diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+            n_warnings += diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+            match args.format {
+                Format::Text => {
+                    for diagnostic in &diagnostics {
+                        writeln!(out, "{}\n", render_text(diagnostic, source, color))?;
+                    }
+                    if args.schema_out {
+                        writeln!(out, "{}: {}\n", source.name, describe_output(report.output.as_ref()))?;
+                    }
+                }
+                Format::Json => {
+                    let record = FileRecord {
+                        path: &source.name,
+                        kind: document.kind.as_str(),
+                        ok: !crate::diagnostics::has_errors(&diagnostics),
+                        diagnostics: diagnostics.iter().map(|d| JsonDiagnostic::new(d, source)).collect(),
+                        output_schema: output_schema(report.output.as_ref()),
+                    };
+                    writeln!(out, "{}", serde_json::to_string(&record)?)?;
+                }
             }
         }
     }
@@ -91,8 +103,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         writeln!(
             out,
             "checked {} file{}: {} error{}, {} warning{}",
-            files.len(),
-            plural(files.len()),
+            n_files,
+            plural(n_files),
             n_errors,
             plural(n_errors),
             n_warnings,
@@ -109,6 +121,8 @@ fn plural(count: usize) -> &'static str {
 #[derive(Serialize)]
 struct FileRecord<'a> {
     path: &'a str,
+    /// `scheduled rule`, `NRT rule`, `hunting query`, `function` or `query`.
+    kind: &'static str,
     ok: bool,
     diagnostics: Vec<JsonDiagnostic>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -179,24 +193,6 @@ fn describe_output(output: Option<&Output>) -> String {
         Some(Output::Scalar(ty)) => format!("scalar {ty}"),
         None => "no result".to_string(),
     }
-}
-
-/// Appends `path` (a `.kql` file) or every `.kql` file under it (a folder).
-fn collect_kql_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_file() {
-        files.push(path.to_path_buf());
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(path)? {
-        let entry = entry?;
-        let child = entry.path();
-        if entry.file_type()?.is_dir() {
-            collect_kql_files(&child, files)?;
-        } else if child.extension().is_some_and(|ext| ext == "kql") {
-            files.push(child);
-        }
-    }
-    Ok(())
 }
 
 /// Decodes `bytes` (reporting invalid UTF-8) and checks the text.

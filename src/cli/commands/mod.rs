@@ -5,3 +5,4 @@ pub mod explain;
 pub mod fixture;
 pub mod functions;
 pub mod run;
+pub mod test;

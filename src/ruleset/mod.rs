@@ -1,0 +1,21 @@
+//! Rules as code: a folder of Sentinel analytics rules, hunting queries,
+//! functions, watchlists and rule tests, read, checked and tested.
+//!
+//! - [`folder`] finds the files and [`document`] reads each one;
+//! - [`checks`] analyses each query behind the folder's [`functions`] and
+//!   checks the rule metadata against [`attack`] and [`entities`];
+//! - [`runner`] runs each rule's [`test_file`] cases and [`expect`] compares results;
+//! - [`yaml_map`] points diagnostics at the right YAML line.
+
+pub mod attack;
+pub mod checks;
+pub mod document;
+pub mod entities;
+pub mod expect;
+pub mod folder;
+pub mod functions;
+pub mod query;
+pub mod report;
+pub mod runner;
+pub mod test_file;
+pub mod yaml_map;

@@ -1,0 +1,364 @@
+//! Running rule tests: each case's tables are imported (typed by the
+//! table's schema), cut to the rule's `queryPeriod` before `now` as Sentinel
+//! does, and the rule's query runs behind the folder's functions and
+//! watchlists; then the case's expectations are compared with the result.
+//!
+//! `now`, unless the case or file pins it: one minute after the latest
+//! `TimeGenerated` of the case's input tables (so the newest sample event is
+//! inside every lookback window), or the current time when no input has one.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::analysis::Globals;
+use crate::diagnostics::{Severity, has_errors};
+use crate::engine::column::Column;
+use crate::engine::table::{Database, Table};
+use crate::engine::{Options, output};
+use crate::ruleset::checks::schedule::{describe, parse_duration};
+use crate::ruleset::document::{Document, Kind};
+use crate::ruleset::expect::{Failure, check_expectations};
+use crate::ruleset::folder::Folder;
+use crate::ruleset::query::analyze_document;
+use crate::ruleset::test_file::{Case, InputSource, TableInput, TestFile};
+use crate::ruleset::yaml_map::Step;
+
+const TICKS_PER_MINUTE: i64 = 600_000_000;
+
+/// Limits for each case's query.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub max_rows: usize,
+    pub max_memory: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { timeout: Duration::from_secs(30), max_rows: 1_000_000, max_memory: 2 << 30 }
+    }
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// The rule (index into the folder's documents).
+    pub document: usize,
+    /// The test file's display path.
+    pub test: String,
+    pub case: String,
+    /// Where the case is declared (for SARIF and JUnit).
+    pub line: u32,
+    pub failures: Vec<Failure>,
+    /// Things worth knowing that are not failures (rows left out by the
+    /// period, import problems, empty tables).
+    pub notes: Vec<String>,
+    /// The query's result, when it ran.
+    pub result: Option<Table>,
+    pub now: i64,
+    pub elapsed: Duration,
+}
+
+impl CaseResult {
+    /// True when every expectation held.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// A test file that could not be used at all (with the rule it belongs to).
+#[derive(Debug, Clone)]
+pub struct BrokenTest {
+    pub document: Option<usize>,
+    pub file: TestFile,
+}
+
+/// Everything `kqlab test` found.
+#[derive(Debug, Clone, Default)]
+pub struct TestRun {
+    pub results: Vec<CaseResult>,
+    /// Test files with problems (their readable cases still ran).
+    pub broken: Vec<BrokenTest>,
+    /// Rules and queries without a test file.
+    pub untested: Vec<usize>,
+}
+
+/// Runs the tests of every document whose path or name contains `filter`.
+/// Run it on a thread with a large stack.
+pub fn run_tests(folder: &Folder, globals: &Globals, filter: Option<&str>, limits: &Limits) -> TestRun {
+    let mut run = TestRun::default();
+    let mut claimed = vec![false; folder.tests.len()];
+    for (index, document) in folder.documents.iter().enumerate() {
+        if document.kind == Kind::Function {
+            continue;
+        }
+        if let Some(filter) = filter
+            && !document.path.to_string_lossy().contains(filter)
+            && !document.display_name().contains(filter)
+        {
+            continue;
+        }
+        let Some(test_path) = folder.test_for(document) else {
+            run.untested.push(index);
+            continue;
+        };
+        if let Some(position) = folder.tests.iter().position(|t| t == test_path) {
+            claimed[position] = true;
+        }
+        let file = match std::fs::read_to_string(test_path) {
+            Ok(text) => TestFile::parse(test_path, text),
+            Err(error) => {
+                let mut file = TestFile::parse(test_path, String::new());
+                file.diagnostics.clear();
+                file.diagnostics.push(crate::diagnostics::Diagnostic::new(
+                    crate::diagnostics::Code::InvalidTestFile,
+                    crate::text::Span::empty(0),
+                    format!("cannot read the test file: {error}"),
+                ));
+                run.broken.push(BrokenTest { document: Some(index), file });
+                continue;
+            }
+        };
+        for case in &file.cases {
+            run.results.push(run_case(folder, index, &file, case, globals, limits));
+        }
+        if !file.diagnostics.is_empty() {
+            run.broken.push(BrokenTest { document: Some(index), file });
+        }
+    }
+    if filter.is_none() {
+        for (position, test_path) in folder.tests.iter().enumerate() {
+            if claimed[position] {
+                continue;
+            }
+            let mut file = TestFile::parse(test_path, String::new());
+            file.diagnostics.clear();
+            file.diagnostics.push(
+                crate::diagnostics::Diagnostic::new(
+                    crate::diagnostics::Code::InvalidTestFile,
+                    crate::text::Span::empty(0),
+                    "no rule or query of the same name beside this test file",
+                )
+                .with_help("name it after its rule: `my_rule.yaml` is tested by `my_rule.test.yaml`"),
+            );
+            run.broken.push(BrokenTest { document: None, file });
+        }
+    }
+    run
+}
+
+/// Runs one case of a rule's test file.
+pub fn run_case(
+    folder: &Folder,
+    index: usize,
+    file: &TestFile,
+    case: &Case,
+    globals: &Globals,
+    limits: &Limits,
+) -> CaseResult {
+    let started = Instant::now();
+    let document = &folder.documents[index];
+    let mut result = CaseResult {
+        document: index,
+        test: file.path.display().to_string(),
+        case: case.name.clone(),
+        line: file.source.line_col(case.span.start).line,
+        failures: Vec::new(),
+        notes: Vec::new(),
+        result: None,
+        now: 0,
+        elapsed: Duration::ZERO,
+    };
+    // Case tables replace file tables of the same name.
+    let mut inputs: Vec<&TableInput> = case.tables.iter().collect();
+    for input in &file.tables {
+        if !inputs.iter().any(|i| i.name == input.name) {
+            inputs.push(input);
+        }
+    }
+    let mut tables = Vec::new();
+    for input in inputs {
+        match import_input(input, globals) {
+            Ok((table, problems)) => {
+                result.notes.extend(problems);
+                tables.push((input.name.clone(), table));
+            }
+            Err(message) => {
+                result.failures.push(Failure::setup(message));
+            }
+        }
+    }
+    if !result.failures.is_empty() {
+        result.elapsed = started.elapsed();
+        return result;
+    }
+    let now = case.now.or(file.now).or_else(|| latest_time_generated(&tables).map(|t| t + TICKS_PER_MINUTE));
+    let now = now.unwrap_or_else(current_ticks);
+    result.now = now;
+    let period = (document.kind == Kind::Scheduled)
+        .then(|| document.string(&[Step::Key("queryPeriod")]).and_then(|p| parse_duration(&p)))
+        .flatten();
+    let mut database = Database::new();
+    for (name, table) in tables {
+        let table = match period {
+            Some(period) => {
+                let (kept, dropped) = within_period(&table, now - period, now);
+                if dropped > 0 {
+                    result.notes.push(format!(
+                        "{dropped} row{} of `{name}` fall outside the rule's {} period before now ({}) and were left out, as Sentinel would",
+                        if dropped == 1 { "" } else { "s" },
+                        describe(period),
+                        crate::engine::value::Value::DateTime(now).to_kql_string()
+                    ));
+                }
+                kept
+            }
+            None => table,
+        };
+        database.insert(name, table);
+    }
+    for watchlist in &folder.watchlists {
+        let path = watchlist.path.display().to_string();
+        match crate::import::watchlist::import_watchlist(&path, &watchlist.text, None, now) {
+            Ok(table) => database.insert_watchlist(watchlist.alias.clone(), table),
+            Err(error) => result.failures.push(Failure::setup(format!("watchlist: {error}"))),
+        }
+    }
+    match execute(document, folder, &database, globals, now, limits) {
+        Ok(table) => {
+            result.failures.extend(check_expectations(document, &case.expect, &table));
+            result.result = Some(table);
+        }
+        Err(message) => result.failures.push(Failure::setup(message)),
+    }
+    result.elapsed = started.elapsed();
+    result
+}
+
+/// Imports one input table; returns the table and its import problems as notes.
+fn import_input(input: &TableInput, globals: &Globals) -> Result<(Table, Vec<String>), String> {
+    let schema = globals.schemas.table(&input.name).cloned();
+    let imported = match &input.source {
+        InputSource::File(path) => {
+            if !path.exists() {
+                return Err(format!("the input of `{}`, `{}`, does not exist", input.name, path.display()));
+            }
+            crate::import::import_file_checked(path, schema.as_deref(), false).map_err(|e| e.to_string())?
+        }
+        InputSource::Rows(rows) => {
+            let text = serde_json::Value::Array(rows.clone()).to_string();
+            crate::import::json::import_json(&format!("<rows of {}>", input.name), &text, schema.as_deref())
+                .map_err(|e| e.to_string())?
+        }
+    };
+    let display = match &input.source {
+        InputSource::File(path) => path.display().to_string(),
+        InputSource::Rows(_) => format!("rows of `{}`", input.name),
+    };
+    let notes = imported.problems.iter().map(|p| p.render(&display)).collect();
+    Ok((imported.table, notes))
+}
+
+/// The latest `TimeGenerated` among the tables.
+fn latest_time_generated(tables: &[(String, Table)]) -> Option<i64> {
+    tables
+        .iter()
+        .filter_map(|(_, table)| {
+            let column = table.column("TimeGenerated")?;
+            (0..table.rows)
+                .filter_map(|row| match column.get(row) {
+                    crate::engine::value::Value::DateTime(ticks) => Some(ticks),
+                    _ => None,
+                })
+                .max()
+        })
+        .max()
+}
+
+/// The rows whose `TimeGenerated` is in `from..=to` (all rows when the table
+/// has no such column), and how many were dropped.
+fn within_period(table: &Table, from: i64, to: i64) -> (Table, usize) {
+    let Some(column) = table.column("TimeGenerated") else { return (table.clone(), 0) };
+    if !matches!(column.as_ref(), Column::DateTime(_)) {
+        return (table.clone(), 0);
+    }
+    let mask: Vec<bool> = (0..table.rows)
+        .map(|row| match column.get(row) {
+            crate::engine::value::Value::DateTime(ticks) => (from..=to).contains(&ticks),
+            _ => false,
+        })
+        .collect();
+    let dropped = mask.iter().filter(|keep| !**keep).count();
+    if dropped == 0 {
+        return (table.clone(), 0);
+    }
+    (table.filter(&mask), dropped)
+}
+
+/// Runs the document's query behind the folder's functions on `database`.
+fn execute(
+    document: &Document,
+    folder: &Folder,
+    database: &Database,
+    globals: &Globals,
+    now: i64,
+    limits: &Limits,
+) -> Result<Table, String> {
+    let analyzed =
+        analyze_document(document, &folder.functions, globals).ok_or_else(|| "the rule has no query".to_string())?;
+    if has_errors(&analyzed.diagnostics) {
+        let first = analyzed.diagnostics.iter().find(|d| d.severity == Severity::Error).expect("has errors");
+        let at = document.source.line_col(first.span.start);
+        return Err(format!(
+            "the query has errors (first: {} at line {}: {}); run `kqlab check`",
+            first.code, at.line, first.message
+        ));
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    let options = Options {
+        now,
+        max_rows: limits.max_rows,
+        max_memory: limits.max_memory,
+        cancel: Some(cancel.clone()),
+        seed: Some(0),
+    };
+    let (done, watchdog) = std::sync::mpsc::channel::<()>();
+    let timeout = limits.timeout;
+    let timer = std::thread::spawn(move || {
+        if watchdog.recv_timeout(timeout) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    });
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::engine::execute_named(&analyzed.query, database, &options, Some(globals.schemas.as_ref()))
+    }));
+    let _ = done.send(());
+    let _ = timer.join();
+    let tables = match outcome {
+        Ok(Ok(tables)) => tables,
+        Ok(Err(error)) => {
+            let diagnostic = error.to_diagnostic(crate::text::Span::empty(analyzed.offset));
+            return Err(format!("the query failed: error[{}]: {}", diagnostic.code, diagnostic.message));
+        }
+        Err(_) => return Err("internal error in kqlab's engine (a bug: please report the rule)".into()),
+    };
+    let last = tables.into_iter().last().ok_or_else(|| "the query returned no table".to_string())?;
+    Ok(Arc::unwrap_or_clone(last.table))
+}
+
+fn current_ticks() -> i64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    crate::engine::time::UNIX_EPOCH_TICKS + (since_epoch.as_nanos() / 100) as i64
+}
+
+/// A short rendering of a result table for failure messages.
+pub fn render_rows(table: &Table, max_rows: usize) -> String {
+    output::text(table, max_rows)
+}
+
+/// The display path of a test file relative to the folder.
+pub fn display(path: &Path) -> String {
+    path.display().to_string()
+}
