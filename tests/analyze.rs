@@ -93,8 +93,14 @@ fn analyzer_fixtures_report_their_code_and_match_their_snapshots() {
 fn every_diagnostic_code_has_a_fixture() {
     let mut fixtures = files_with_extension(&data_dir("analyze"), "kql");
     fixtures.extend(files_with_extension(&data_dir("run"), "kql"));
-    let analyze_names: Vec<String> =
+    let mut analyze_names: Vec<String> =
         fixtures.iter().filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_string)).collect();
+    // Rule-folder codes: one folder per code in `tests/data/ruleset` (`tests/ruleset.rs`).
+    analyze_names.extend(
+        std::fs::read_dir(data_dir("ruleset"))
+            .expect("tests/data/ruleset")
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok()),
+    );
     let parse_snaps: String = files_with_extension(&data_dir("parse/err"), "snap")
         .iter()
         .map(|p| std::fs::read_to_string(p).expect("snapshot"))

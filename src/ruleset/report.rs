@@ -43,7 +43,7 @@ pub fn junit_suites(folder: &Folder, run: &TestRun) -> String {
             for failure in &case.failures {
                 let _ = writeln!(
                     out,
-                    "      <failure message=\"{}\">{}</failure>",
+                    "      <failure type=\"KQL3025\" message=\"{}\">{}</failure>",
                     escape(failure.message.as_str()),
                     escape(failure.detail.as_deref().unwrap_or(""))
                 );

@@ -223,7 +223,7 @@ pub fn run_case(
         let path = watchlist.path.display().to_string();
         match crate::import::watchlist::import_watchlist(&path, &watchlist.text, None, now) {
             Ok(table) => database.insert_watchlist(watchlist.alias.clone(), table),
-            Err(error) => result.failures.push(Failure::setup(format!("watchlist: {error}"))),
+            Err(error) => result.failures.push(Failure::setup(format!("error[KQL3024]: watchlist: {error}"))),
         }
     }
     match execute(document, folder, &database, globals, now, limits) {

@@ -99,6 +99,29 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
             }
         }
     }
+    for folder in &folders {
+        for (source, diagnostics) in crate::ruleset::checks::check_watchlists(folder) {
+            n_files += 1;
+            n_errors += diagnostics.len();
+            match args.format {
+                Format::Text => {
+                    for diagnostic in &diagnostics {
+                        writeln!(out, "{}\n", render_text(diagnostic, &source, color))?;
+                    }
+                }
+                Format::Json => {
+                    let record = FileRecord {
+                        path: &source.name,
+                        kind: "watchlist",
+                        ok: false,
+                        diagnostics: diagnostics.iter().map(|d| JsonDiagnostic::new(d, &source)).collect(),
+                        output_schema: None,
+                    };
+                    writeln!(out, "{}", serde_json::to_string(&record)?)?;
+                }
+            }
+        }
+    }
     if args.format == Format::Text {
         writeln!(
             out,

@@ -205,6 +205,8 @@ struct CaseRecord<'a> {
 
 #[derive(Serialize)]
 struct FailureRecord<'a> {
+    /// `KQL3025` (test-failed).
+    code: &'static str,
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<&'a str>,
@@ -231,7 +233,7 @@ fn write_json(out: &mut impl Write, folder: &Folder, run: &TestRun) -> anyhow::R
             failures: result
                 .failures
                 .iter()
-                .map(|f| FailureRecord { message: &f.message, detail: f.detail.as_deref() })
+                .map(|f| FailureRecord { code: "KQL3025", message: &f.message, detail: f.detail.as_deref() })
                 .collect(),
             notes: &result.notes,
         };

@@ -22,7 +22,14 @@ pub fn read_mapping(document: &Document) -> Mapping {
 
 fn strings(document: &Document, key: &str) -> Vec<String> {
     match document.value(&[Step::Key(key)]) {
-        Some(Value::Sequence(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|v| match v {
+                Value::String(text) => Some(text.clone()),
+                Value::Number(number) => Some(number.to_string()),
+                _ => None,
+            })
+            .collect(),
         Some(Value::String(text)) => text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
         _ => Vec::new(),
     }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::analysis::{Globals, Output};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ruleset::document::{Document, Kind};
+use crate::ruleset::document::{Document, Kind, relative};
 use crate::ruleset::folder::Folder;
 use crate::ruleset::query::analyze_document;
 use crate::ruleset::yaml_map::Step;
@@ -36,6 +36,33 @@ pub fn check_folder(folder: &Folder, globals: &Globals) -> Vec<Report> {
         report.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     }
     reports
+}
+
+/// Problems with the folder's watchlists: each file with its diagnostics.
+pub fn check_watchlists(folder: &Folder) -> Vec<(crate::text::SourceFile, Vec<Diagnostic>)> {
+    let mut found = Vec::new();
+    for watchlist in &folder.watchlists {
+        let name = watchlist.path.display().to_string();
+        if let Err(error) = crate::import::watchlist::import_watchlist(&name, &watchlist.text, None, 0) {
+            let (line, message) = match &error {
+                crate::import::ImportError::Format { line, message, .. } => (*line, message.clone()),
+                other => (0, other.to_string()),
+            };
+            let source = crate::text::SourceFile::new(name, watchlist.text.clone());
+            let offset =
+                source.text.split_inclusive('\n').take(line.saturating_sub(1) as usize).map(str::len).sum::<usize>();
+            let diagnostic = Diagnostic::new(
+                Code::InvalidWatchlist,
+                crate::text::Span::empty(offset as u32),
+                format!("the watchlist `{}` cannot be read: {message}", watchlist.alias),
+            )
+            .with_help(
+                "a watchlist is a CSV file with a header row; `_GetWatchlist('NAME')` reads `watchlists/NAME.csv`",
+            );
+            found.push((source, vec![diagnostic]));
+        }
+    }
+    found
 }
 
 /// Only parses each document's query (`kqlab check --syntax-only`).
@@ -107,7 +134,10 @@ fn check_duplicates(folder: &Folder, reports: &mut [Report]) {
                     let diagnostic = Diagnostic::new(
                         Code::DuplicateRuleId,
                         document.span(&[Step::Key("id")]),
-                        format!("`{id}` is also the id of `{}`", first_document.path.display()),
+                        format!(
+                            "`{id}` is also the id of `{}`",
+                            relative(&folder.root, &first_document.path).display()
+                        ),
                     )
                     .with_help("give each rule its own GUID; Sentinel keys rules by `id`");
                     reports[index].diagnostics.push(diagnostic);
@@ -127,7 +157,7 @@ fn check_duplicates(folder: &Folder, reports: &mut [Report]) {
                             format!(
                                 "the function `{}` is also defined by `{}`; that definition is used",
                                 function.name,
-                                folder.documents[first].path.display()
+                                relative(&folder.root, &folder.documents[first].path).display()
                             ),
                         )
                         .with_help("rename one of them, or delete the copy"),

@@ -231,10 +231,12 @@ pub fn check_lookback(document: &Document, period: i64, out: &mut Vec<Diagnostic
                         describe(period)
                     ),
                 )
-                .with_help(format!(
-                    "raise `queryPeriod` to {} (at most 14d), or shorten the window",
-                    describe(lookback.ticks.min(MAX_SCHEDULE))
-                )),
+                .with_help(if lookback.ticks <= MAX_SCHEDULE {
+                    format!("raise `queryPeriod` to {}, or shorten the window", describe(lookback.ticks))
+                } else {
+                    "shorten the window to at most 14d (Sentinel's longest period), and raise `queryPeriod` to match"
+                        .to_string()
+                }),
             );
         }
     }
