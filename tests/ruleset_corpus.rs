@@ -110,7 +110,7 @@ fn corpus_detections_check_like_the_official_binder() {
         }
         let query_error =
             report.diagnostics.iter().any(|d| d.severity == Severity::Error && d.code.info().number < 3000);
-        if query_error != !verdicts[index] {
+        if query_error == verdicts[index] {
             disagreeing.push(records[index]["source_path"].as_str().unwrap_or_default().to_string());
         } else {
             agreeing += 1;
