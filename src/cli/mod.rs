@@ -44,6 +44,8 @@ pub enum Command {
     Fixture(commands::fixture::FixtureArgs),
     /// Run the rules' test cases (`NAME.test.yaml`) on their sample data.
     Test(commands::test::TestArgs),
+    /// Watch a rules folder: re-check and re-test what changes, on every save.
+    Watch(commands::watch::WatchArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -63,6 +65,7 @@ pub fn run() -> i32 {
         Command::Functions(args) => commands::functions::run(args),
         Command::Fixture(args) => commands::fixture::run(args),
         Command::Test(args) => commands::test::run(args),
+        Command::Watch(args) => commands::watch::run(args),
     };
     match result {
         Ok(code) => code,

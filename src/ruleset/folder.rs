@@ -29,6 +29,32 @@ pub struct Folder {
     pub functions: Functions,
 }
 
+/// What an update of the folder touched.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Rule, query and function files changed, added or removed.
+    pub documents: Vec<PathBuf>,
+    /// Of those (or folders), the ones removed.
+    pub removed: Vec<PathBuf>,
+    /// Names of functions added, removed or changed.
+    pub functions: Vec<String>,
+    pub tests: Vec<PathBuf>,
+    pub watchlists: Vec<PathBuf>,
+    /// Any other file (samples a test may read).
+    pub other: Vec<PathBuf>,
+}
+
+impl Changes {
+    fn merge(&mut self, other: Changes) {
+        self.documents.extend(other.documents);
+        self.removed.extend(other.removed);
+        self.functions.extend(other.functions);
+        self.tests.extend(other.tests);
+        self.watchlists.extend(other.watchlists);
+        self.other.extend(other.other);
+    }
+}
+
 /// Folders that never hold rules.
 const SKIPPED_FOLDERS: &[&str] = &["target", "node_modules"];
 
@@ -58,6 +84,95 @@ impl Folder {
         }
         folder.link_functions();
         Ok(folder)
+    }
+
+    /// Applies file changes (paths under the folder, created, modified or
+    /// deleted) and says what changed. A path that no longer exists is
+    /// removed, with everything under it when it was a folder.
+    pub fn update(&mut self, paths: &[PathBuf]) -> Changes {
+        let mut changes = Changes::default();
+        let old_functions = self.function_names();
+        for path in paths {
+            let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+            if name.starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                let mut files = Vec::new();
+                if collect_files(path, &mut files).is_ok() {
+                    let nested: Vec<PathBuf> = files.into_iter().filter(|f| !paths.contains(f)).collect();
+                    let inner = self.update(&nested);
+                    changes.merge(inner);
+                }
+                continue;
+            }
+            let exists = path.is_file();
+            let is_test = name.ends_with(".test.yaml") || name.ends_with(".test.yml");
+            let is_watchlist = name.ends_with(".csv") && in_folder_named(path, "watchlists");
+            let is_document = !is_test && (is_yaml(path) || name.ends_with(".kql"));
+            if is_test {
+                self.tests.retain(|t| t != path);
+                if exists {
+                    self.tests.push(path.clone());
+                    self.tests.sort();
+                }
+                changes.tests.push(path.clone());
+            } else if is_watchlist {
+                self.watchlists.retain(|w| &w.path != path);
+                if exists && let Ok(text) = std::fs::read_to_string(path) {
+                    let alias = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    self.watchlists.push(WatchlistFile { alias, path: path.clone(), text });
+                }
+                changes.watchlists.push(path.clone());
+            } else if is_document {
+                let position = self.documents.iter().position(|d| &d.path == path);
+                let bytes = if exists { std::fs::read(path).ok() } else { None };
+                match (position, bytes) {
+                    (Some(index), Some(bytes)) => self.documents[index] = Document::from_bytes(path, &bytes),
+                    (None, Some(bytes)) => {
+                        self.documents.push(Document::from_bytes(path, &bytes));
+                        self.documents.sort_by(|a, b| a.path.cmp(&b.path));
+                    }
+                    (Some(index), None) => {
+                        self.documents.remove(index);
+                        changes.removed.push(path.clone());
+                    }
+                    (None, None) => {
+                        // A deleted folder: drop what was under it.
+                        let before = self.documents.len();
+                        self.documents.retain(|d| !d.path.starts_with(path));
+                        if self.documents.len() != before {
+                            changes.removed.push(path.clone());
+                        }
+                    }
+                }
+                changes.documents.push(path.clone());
+            } else if !exists && self.documents.iter().any(|d| d.path.starts_with(path)) {
+                self.documents.retain(|d| !d.path.starts_with(path));
+                self.tests.retain(|t| !t.starts_with(path));
+                self.watchlists.retain(|w| !w.path.starts_with(path));
+                changes.removed.push(path.clone());
+            } else {
+                changes.other.push(path.clone());
+            }
+        }
+        self.link_functions();
+        let new_functions = self.function_names();
+        changes.functions = old_functions.symmetric_difference(&new_functions).cloned().collect();
+        for path in &changes.documents {
+            if let Some(document) = self.documents.iter().find(|d| &d.path == path)
+                && let Some(function) = &document.function
+                && !changes.functions.contains(&function.name)
+            {
+                changes.functions.push(function.name.clone());
+            }
+        }
+        changes
+    }
+
+    /// Names of the functions the folder defines.
+    fn function_names(&self) -> std::collections::BTreeSet<String> {
+        self.documents.iter().filter_map(|d| d.function.as_ref().map(|f| f.name.clone())).collect()
     }
 
     /// Builds the function table from the documents that define functions.

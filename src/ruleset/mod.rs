@@ -18,4 +18,5 @@ pub mod query;
 pub mod report;
 pub mod runner;
 pub mod test_file;
+pub mod watch;
 pub mod yaml_map;

@@ -107,26 +107,9 @@ pub fn run_tests(folder: &Folder, globals: &Globals, filter: Option<&str>, limit
         if let Some(position) = folder.tests.iter().position(|t| t == test_path) {
             claimed[position] = true;
         }
-        let file = match std::fs::read_to_string(test_path) {
-            Ok(text) => TestFile::parse(test_path, text),
-            Err(error) => {
-                let mut file = TestFile::parse(test_path, String::new());
-                file.diagnostics.clear();
-                file.diagnostics.push(crate::diagnostics::Diagnostic::new(
-                    crate::diagnostics::Code::InvalidTestFile,
-                    crate::text::Span::empty(0),
-                    format!("cannot read the test file: {error}"),
-                ));
-                run.broken.push(BrokenTest { document: Some(index), file });
-                continue;
-            }
-        };
-        for case in &file.cases {
-            run.results.push(run_case(folder, index, &file, case, globals, limits));
-        }
-        if !file.diagnostics.is_empty() {
-            run.broken.push(BrokenTest { document: Some(index), file });
-        }
+        let (results, broken) = run_document_tests(folder, index, globals, limits);
+        run.results.extend(results);
+        run.broken.extend(broken);
     }
     if filter.is_none() {
         for (position, test_path) in folder.tests.iter().enumerate() {
@@ -147,6 +130,33 @@ pub fn run_tests(folder: &Folder, globals: &Globals, filter: Option<&str>, limit
         }
     }
     run
+}
+
+/// Runs the cases of one document's test file (none when it has no test file).
+pub fn run_document_tests(
+    folder: &Folder,
+    index: usize,
+    globals: &Globals,
+    limits: &Limits,
+) -> (Vec<CaseResult>, Option<BrokenTest>) {
+    let document = &folder.documents[index];
+    let Some(test_path) = folder.test_for(document) else { return (Vec::new(), None) };
+    let file = match std::fs::read_to_string(test_path) {
+        Ok(text) => TestFile::parse(test_path, text),
+        Err(error) => {
+            let mut file = TestFile::parse(test_path, String::new());
+            file.diagnostics.clear();
+            file.diagnostics.push(crate::diagnostics::Diagnostic::new(
+                crate::diagnostics::Code::InvalidTestFile,
+                crate::text::Span::empty(0),
+                format!("cannot read the test file: {error}"),
+            ));
+            return (Vec::new(), Some(BrokenTest { document: Some(index), file }));
+        }
+    };
+    let results = file.cases.iter().map(|case| run_case(folder, index, &file, case, globals, limits)).collect();
+    let broken = (!file.diagnostics.is_empty()).then(|| BrokenTest { document: Some(index), file });
+    (results, broken)
 }
 
 /// Runs one case of a rule's test file.

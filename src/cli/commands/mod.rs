@@ -6,3 +6,4 @@ pub mod fixture;
 pub mod functions;
 pub mod run;
 pub mod test;
+pub mod watch;

@@ -120,7 +120,8 @@ pub fn check_metadata(document: &Document, output: Option<&Output>, out: &mut Ve
 }
 
 /// Two rules with one `id`, or two functions with one name.
-fn check_duplicates(folder: &Folder, reports: &mut [Report]) {
+pub fn duplicate_diagnostics(folder: &Folder) -> Vec<(usize, Diagnostic)> {
+    let mut found = Vec::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
     let mut names: HashMap<String, usize> = HashMap::new();
     for (index, document) in folder.documents.iter().enumerate() {
@@ -140,7 +141,7 @@ fn check_duplicates(folder: &Folder, reports: &mut [Report]) {
                         ),
                     )
                     .with_help("give each rule its own GUID; Sentinel keys rules by `id`");
-                    reports[index].diagnostics.push(diagnostic);
+                    found.push((index, diagnostic));
                 }
                 None => {
                     ids.insert(id, index);
@@ -150,7 +151,8 @@ fn check_duplicates(folder: &Folder, reports: &mut [Report]) {
         if let Some(function) = &document.function {
             match names.get(&function.name) {
                 Some(&first) => {
-                    reports[index].diagnostics.push(
+                    found.push((
+                        index,
                         Diagnostic::new(
                             Code::DuplicateRuleId,
                             document.key_span(&[]),
@@ -161,12 +163,19 @@ fn check_duplicates(folder: &Folder, reports: &mut [Report]) {
                             ),
                         )
                         .with_help("rename one of them, or delete the copy"),
-                    );
+                    ));
                 }
                 None => {
                     names.insert(function.name.clone(), index);
                 }
             }
         }
+    }
+    found
+}
+
+fn check_duplicates(folder: &Folder, reports: &mut [Report]) {
+    for (index, diagnostic) in duplicate_diagnostics(folder) {
+        reports[index].diagnostics.push(diagnostic);
     }
 }
