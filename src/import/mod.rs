@@ -7,6 +7,7 @@
 
 pub mod cef;
 pub mod csv;
+pub mod csv_records;
 pub mod datatable;
 pub mod json;
 pub mod log_lines;
