@@ -179,14 +179,9 @@ pub fn import_raw_lines(bytes: &[u8], schema: Option<&TableType>) -> Imported {
     Imported { table: table.finish(), problems }
 }
 
-/// The 1-based line of byte `offset` in `text`.
-pub(crate) fn line_of(text: &str, offset: usize) -> u64 {
-    memchr::memchr_iter(b'\n', &text.as_bytes()[..offset.min(text.len())]).count() as u64 + 1
-}
-
 /// Lines of byte offsets into one text, each counted from the offset asked
-/// about before: asking in file order reads the text once, where
-/// [`line_of`] for every element of a large file reads it once per element.
+/// about before: asking in file order reads the text once (counting from
+/// the start for every element made XML imports quadratic).
 pub(crate) struct LineCursor<'a> {
     text: &'a [u8],
     offset: usize,
