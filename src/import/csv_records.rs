@@ -91,8 +91,10 @@ impl<R: Read> CsvRecords<R> {
         let tap = reader.get_ref();
         let raw = tap.slice(start.byte(), end.byte());
         // The csv crate places a record at the line end before it (the `\n`
-        // of a CRLF file, and blank lines skipped).
-        let leading = raw.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+        // of a CRLF file, and blank lines skipped), and drops a UTF-8 byte
+        // order mark at the start.
+        let bom = if start.byte() == 0 && raw.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let leading = bom + raw[bom..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
         let leading_lines = memchr::memchr_iter(b'\n', &raw[..leading]).count() as u64;
         let line = self.line_offset + start.line() + leading_lines;
         let body = &raw[leading..];
@@ -343,6 +345,13 @@ mod tests {
         assert_eq!(read[2], (lines(3, 3, None), vec!["2".to_string(), "y".to_string()]));
         assert_eq!(read[3], (lines(4, 4, None), vec!["3".to_string(), "z".to_string()]));
         assert_eq!(read.len(), 4);
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_hide_a_quote() {
+        let read = read_all("\u{feff}\"a,b\n1,2\n");
+        assert_eq!(read[0].0, lines(1, 2, Some(QuoteTrouble::Unclosed { field: 0, opened: 1 })));
+        assert_eq!(read[1], (lines(2, 2, None), vec!["1".to_string(), "2".to_string()]));
     }
 
     #[test]
