@@ -241,10 +241,8 @@ fn read_rows(text: &str, problems: &mut Vec<Problem>) -> (Vec<RowFields>, bool) 
         // to the next row) and read on from the next row.
         let line = lines.line_of(at);
         let row = stack.get(1);
-        let next = match stack.is_empty() {
-            true => None,
-            false => next_row_start(text, row.map_or(at, |row| row.offset) + 1, &row_tags),
-        };
+        let next =
+            if stack.is_empty() { None } else { next_row_start(text, row.map_or(at, |row| row.offset) + 1, &row_tags) };
         let outcome = match (row, next) {
             (Some(row), next) => format!(
                 " (in the `<{}>` row starting on line {}); {}",
