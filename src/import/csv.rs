@@ -2,15 +2,18 @@
 //! the first checks each record and infers the types of columns the schema
 //! does not know (and widens `int` columns holding bigger numbers), the
 //! second builds the typed columns directly, so no per-cell strings are
-//! kept. A bad record is a [`Problem`], not the end of the import; headers
-//! of a Log Analytics export (`TimeGenerated [UTC]`) are mapped back to
-//! their columns (see [`crate::import::portal_export`]).
+//! kept. A bad record is a [`Problem`], not the end of the import, and so
+//! is a quote that is most likely not closed: the lines it took in are read
+//! again (see [`crate::import::csv_records`]). Headers of a Log Analytics
+//! export (`TimeGenerated [UTC]`) are mapped back to their columns (see
+//! [`crate::import::portal_export`]).
 
 use ::csv::ByteRecord;
 
 use crate::analysis::types::TableType;
 use crate::engine::table::Table;
 use crate::engine::value::Value;
+use crate::import::csv_records::{CsvRecords, QuoteTrouble, RecordLines};
 use crate::import::portal_export::{DisplayZone, ExportDatetimes, map_headers};
 use crate::import::text_column::TextColumnBuilder;
 use crate::import::{ImportError, Imported, Inference, Problem};
@@ -27,21 +30,20 @@ pub fn import_csv_with<R: std::io::Read>(
     schema: Option<&TableType>,
     open: impl Fn() -> Result<R, ImportError>,
 ) -> Result<Imported, ImportError> {
-    // Records of the wrong length are reported, not fatal.
-    let reader = || -> Result<::csv::Reader<R>, ImportError> {
-        Ok(::csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(open()?))
-    };
     let error = |e: ::csv::Error| ImportError::Format {
         path: path.to_string(),
         line: e.position().map_or(0, |p| p.line()),
         message: e.to_string(),
     };
-    // The csv crate starts a CRLF record's position at the `\n` ending the
-    // line before it, one line early.
-    let line_shift = u64::from(ends_lines_with_crlf(open()?));
-    let record_line = |record: &ByteRecord| record.position().map_or(0, |p| p.line() + line_shift);
-    let mut first = reader()?;
-    let header_record = first.byte_headers().map_err(error)?.clone();
+    let mut first = CsvRecords::new(open()?);
+    let mut header_record = ByteRecord::new();
+    if let Some(RecordLines { quote: Some(trouble), last_line, .. }) = first.read(&mut header_record).map_err(error)? {
+        return Err(ImportError::Format {
+            path: path.to_string(),
+            line: 1,
+            message: header_quote_problem(&trouble, last_line),
+        });
+    }
     let mut headers = Vec::with_capacity(header_record.len());
     for header in &header_record {
         let header = std::str::from_utf8(header).map_err(|_| ImportError::Format {
@@ -59,6 +61,7 @@ pub fn import_csv_with<R: std::io::Read>(
             message: "the file has no header row".into(),
         });
     }
+    first.set_header_fields(headers.len());
     let mapped = map_headers(&headers);
     let known: Vec<Option<ScalarType>> = mapped
         .iter()
@@ -84,11 +87,19 @@ pub fn import_csv_with<R: std::io::Read>(
     let mut int_overflow = vec![false; headers.len()];
     let mut rows = 0usize;
     let mut record = ByteRecord::new();
-    while first.read_byte_record(&mut record).map_err(error)? {
-        let line = record_line(&record);
-        if let Err(message) = check_record(&record, &headers, line, first.position().line() + line_shift) {
-            problems.push(Problem::skipped(line, message));
+    while let Some(lines) = first.read(&mut record).map_err(error)? {
+        if let Some(trouble) = &lines.quote
+            && trouble.skips()
+        {
+            problems.push(Problem::skipped(lines.line, quote_problem(trouble, lines.last_line, &headers)));
             continue;
+        }
+        if let Err(message) = check_record(&record, &headers, lines.line, lines.last_line) {
+            problems.push(Problem::skipped(lines.line, message));
+            continue;
+        }
+        if let Some(trouble) = &lines.quote {
+            problems.push(Problem::kept(lines.line, quote_problem(trouble, lines.last_line, &headers)));
         }
         rows += 1;
         for (index, value) in fields(&record).enumerate() {
@@ -121,9 +132,11 @@ pub fn import_csv_with<R: std::io::Read>(
     report_columns(&headers, &mapped, &export_datetimes, &types, schema, &mut problems);
     // Pass 2: typed columns from the records that passed the checks.
     let mut builders: Vec<TextColumnBuilder> = types.iter().map(|ty| TextColumnBuilder::new(*ty, rows)).collect();
-    let mut second = reader()?;
-    while second.read_byte_record(&mut record).map_err(error)? {
-        if check_record(&record, &headers, 0, 0).is_err() {
+    let mut second = CsvRecords::new(open()?);
+    second.read(&mut record).map_err(error)?;
+    second.set_header_fields(headers.len());
+    while let Some(lines) = second.read(&mut record).map_err(error)? {
+        if lines.quote.as_ref().is_some_and(QuoteTrouble::skips) || check_record(&record, &headers, 0, 0).is_err() {
             continue;
         }
         for (index, (builder, value)) in builders.iter_mut().zip(fields(&record)).enumerate() {
@@ -143,7 +156,7 @@ pub fn import_csv_with<R: std::io::Read>(
             if !valid {
                 let message =
                     format!("`{value}` is not a valid `{}`: `{}` left empty", types[index].name(), mapped[index].0);
-                problems.push(Problem::kept(record_line(&record), message));
+                problems.push(Problem::kept(lines.line, message));
             }
         }
     }
@@ -181,34 +194,14 @@ pub fn unknown_column(name: &str, ty: ScalarType) -> String {
     format!("column `{name}` is not in the table's schema: kept, typed `{}` from its values", ty.name())
 }
 
-/// Whether the first line of the text ends with `\r\n`.
-fn ends_lines_with_crlf<R: std::io::Read>(mut reader: R) -> bool {
-    let mut buffer = [0u8; 8192];
-    let mut previous = 0u8;
-    let mut seen = 0usize;
-    while seen < (1 << 20) {
-        let Ok(n) = reader.read(&mut buffer) else { return false };
-        if n == 0 {
-            return false;
-        }
-        if let Some(at) = memchr::memchr(b'\n', &buffer[..n]) {
-            let before = if at == 0 { previous } else { buffer[at - 1] };
-            return before == b'\r';
-        }
-        previous = buffer[n - 1];
-        seen += n;
-    }
-    false
-}
-
 /// Why a record cannot be imported: a field count other than the header's
 /// (with the lines it spans, as an unclosed quote swallows the lines after
-/// it), or text that is not UTF-8. `start` is the record's line and
-/// `end_line` the reader's line after it, 0 when unknown.
-fn check_record(record: &ByteRecord, headers: &[String], start: u64, end_line: u64) -> Result<(), String> {
+/// it), or text that is not UTF-8. `start` and `last_line` are the record's
+/// first and last lines, 0 when unknown.
+fn check_record(record: &ByteRecord, headers: &[String], start: u64, last_line: u64) -> Result<(), String> {
     if record.len() != headers.len() {
-        let span = if end_line > start + 1 {
-            format!(" (the record runs from line {start} to line {}: an unclosed quote?)", end_line - 1)
+        let span = if last_line > start {
+            format!(" (the record runs from line {start} to line {last_line}: an unclosed quote?)")
         } else {
             String::new()
         };
@@ -220,6 +213,54 @@ fn check_record(record: &ByteRecord, headers: &[String], start: u64, end_line: u
         }
     }
     Ok(())
+}
+
+/// The problem of a quoted value that most likely lacks its closing quote
+/// (see [`QuoteTrouble`]), naming the lines it took in; `last_line` is the
+/// record's last line.
+fn quote_problem(trouble: &QuoteTrouble, last_line: u64, headers: &[String]) -> String {
+    let column = |field: usize| match headers.get(field) {
+        Some(name) => format!("`{name}`"),
+        None => format!("field {}", field + 1),
+    };
+    let lines = |from: u64, to: u64| if from == to { format!("line {from}") } else { format!("lines {from} to {to}") };
+    let hint = "close the quote, or write a quote inside a value as `\"\"`";
+    match *trouble {
+        QuoteTrouble::Unclosed { field, opened } if last_line > opened => format!(
+            "the quoted value of {} from line {opened} is never closed: it runs to the end of the file, taking in {} \
+             (read again as records; {hint})",
+            column(field),
+            lines(opened + 1, last_line)
+        ),
+        QuoteTrouble::Unclosed { field, opened } => {
+            format!("the quoted value of {} on line {opened} is never closed ({hint})", column(field))
+        }
+        QuoteTrouble::ClosedInText { field, opened, closed } => format!(
+            "the quoted value of {} from line {opened} is closed on line {closed} by a quote with text after it: \
+             an unclosed quote? ({} read again as records; {hint})",
+            column(field),
+            lines(opened + 1, closed)
+        ),
+        QuoteTrouble::HoldsRecords { field, from, to } => format!(
+            "the quoted value of {} holds {}, which read as records: an unclosed quote? (the value is kept as read; \
+             {hint})",
+            column(field),
+            lines(from, to)
+        ),
+    }
+}
+
+/// The problem of a header row with a quote that is most likely not
+/// closed: the header is the rest of the file, or most of it.
+fn header_quote_problem(trouble: &QuoteTrouble, last_line: u64) -> String {
+    let (QuoteTrouble::Unclosed { field, .. }
+    | QuoteTrouble::ClosedInText { field, .. }
+    | QuoteTrouble::HoldsRecords { field, .. }) = *trouble;
+    format!(
+        "the quoted name of field {} is not closed: the header row runs to line {last_line} (close the quote, or \
+         write a quote inside a name as `\"\"`)",
+        field + 1
+    )
 }
 
 /// The fields of a record [`check_record`] accepted, as text.
@@ -263,8 +304,9 @@ mod tests {
 
     #[test]
     fn an_unclosed_quote_names_the_lines_it_swallows() {
-        let imported = import_csv("t.csv", "a,b\n\"1,x\n2,y\n3,z\n", None).expect("imports");
-        assert_eq!(imported.table.rows, 0);
+        // Closed by a stray quote later on: the field count is wrong.
+        let imported = import_csv("t.csv", "a,b\n\"1,x\n2,y\n3,z\"\n4,w\n", None).expect("imports");
+        assert_eq!(imported.table.rows, 1);
         assert_eq!(
             lines(&imported),
             vec![(
@@ -273,8 +315,99 @@ mod tests {
                 "1 fields where the header has 2 (the record runs from line 2 to line 4: an unclosed quote?)".into()
             )]
         );
-        // TODO(#6): an unclosed quote in the last column keeps the field count
-        // right, so the rest of the file becomes that one value unreported.
+        // Never closed, in the first or the last column: the lines after
+        // the quote are read again as records.
+        for (text, column) in [("a,b\n\"1,x\n2,y\n3,z\n", "a"), ("a,b\n1,\"x\n2,y\n3,z\n", "b")] {
+            let imported = import_csv("t.csv", text, None).expect("imports");
+            assert_eq!(imported.table.rows, 2, "{text:?}");
+            assert_eq!(imported.table.row(1), vec![Value::Long(3), Value::str("z")]);
+            assert_eq!(
+                lines(&imported),
+                vec![(
+                    2,
+                    true,
+                    format!(
+                        "the quoted value of `{column}` from line 2 is never closed: it runs to the end of the file, \
+                         taking in lines 3 to 4 (read again as records; close the quote, or write a quote inside a \
+                         value as `\"\"`)"
+                    )
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn an_unclosed_quote_on_the_last_line_is_a_problem() {
+        let imported = import_csv("t.csv", "a,b\r\n1,x\r\n2,\"y", None).expect("imports");
+        assert_eq!(imported.table.rows, 1);
+        assert_eq!(
+            lines(&imported),
+            vec![(
+                3,
+                true,
+                "the quoted value of `b` on line 3 is never closed (close the quote, or write a quote inside a value \
+                 as `\"\"`)"
+                    .into()
+            )]
+        );
+    }
+
+    #[test]
+    fn an_unclosed_quote_ended_by_the_next_quoted_value_is_read_again() {
+        let text = "a,b,c\n1,\"x,\n2,y,z\n3,\"q\",r\n4,s,t\n";
+        let imported = import_csv("t.csv", text, None).expect("imports");
+        assert_eq!(imported.table.rows, 3);
+        assert_eq!(imported.table.row(1), vec![Value::Long(3), Value::str("q"), Value::str("r")]);
+        assert_eq!(
+            lines(&imported),
+            vec![(
+                2,
+                true,
+                "the quoted value of `b` from line 2 is closed on line 4 by a quote with text after it: an unclosed \
+                 quote? (lines 3 to 4 read again as records; close the quote, or write a quote inside a value as \
+                 `\"\"`)"
+                    .into()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_value_holding_lines_that_read_as_records_is_kept_with_a_problem() {
+        let text = "a,b,c\n1,2,\"x\n3,4,5\n6,7,8\"\n9,10,11\n";
+        let imported = import_csv("t.csv", text, None).expect("imports");
+        assert_eq!(imported.table.rows, 2);
+        assert_eq!(imported.table.row(0)[2], Value::str("x\n3,4,5\n6,7,8"));
+        assert_eq!(
+            lines(&imported),
+            vec![(
+                2,
+                false,
+                "the quoted value of `c` holds lines 3 to 4, which read as records: an unclosed quote? (the value is \
+                 kept as read; close the quote, or write a quote inside a value as `\"\"`)"
+                    .into()
+            )]
+        );
+        // Values spanning lines that do not look like records are fine.
+        let text = "a,b,c\n1,2,\"Dear Al,\nthanks, see you\nBo\"\n9,10,11\n";
+        let imported = import_csv("t.csv", text, None).expect("imports");
+        assert!(imported.problems.is_empty(), "{:?}", imported.problems);
+        assert_eq!(imported.table.rows, 2);
+    }
+
+    #[test]
+    fn an_unclosed_quote_in_the_header_is_an_error() {
+        let error = import_csv("t.csv", "a,\"b\n1,2\n", None).expect_err("no header row");
+        assert_eq!(
+            error.to_string(),
+            "`t.csv` line 1: the quoted name of field 2 is not closed: the header row runs to line 2 (close the \
+             quote, or write a quote inside a name as `\"\"`)"
+        );
+    }
+
+    #[test]
+    fn problems_name_the_line_after_blank_lines() {
+        let imported = import_csv("t.csv", "a,b\n1,x\n\n\n2\n", None).expect("imports");
+        assert_eq!(lines(&imported), vec![(5, true, "1 fields where the header has 2".into())]);
     }
 
     #[test]

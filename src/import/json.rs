@@ -28,7 +28,8 @@ use crate::syntax::ast::ScalarType;
 ///   declared columns.
 ///
 /// A record that is not a JSON object, a JSON Lines line that is not JSON,
-/// and a value that is not of its column's schema type are [`Problem`]s;
+/// a query API row that is not one value per column, and a value that is
+/// not of its column's schema type are [`Problem`]s;
 /// an array that is not valid JSON is an error with its line and column.
 /// Keys of a Log Analytics export (`TimeGenerated [UTC]`) are mapped back
 /// to their columns (see [`crate::import::portal_export`]).
@@ -59,9 +60,9 @@ pub fn import_json<'t>(path: &str, text: &'t str, schema: Option<&TableType>) ->
         && let Ok(object) = serde_json::from_str::<std::collections::BTreeMap<String, &RawValue>>(text)
     {
         if let Some(tables) = object.get("tables")
-            && let Ok(Json::Array(tables)) = serde_json::from_str::<Json>(tables.get())
+            && let Ok(tables) = serde_json::from_str::<Vec<&RawValue>>(tables.get())
         {
-            let table = import_api_table(path, tables.first())?;
+            let table = import_api_table(path, text, tables.first().copied(), &mut problems)?;
             return Ok(Imported { table, problems });
         }
         let wrapped = match object.values().collect::<Vec<_>>()[..] {
@@ -400,15 +401,27 @@ impl<'a> LineCounter<'a> {
     }
 }
 
-/// One table of a query API response: `columns` (`name`, `type`) and `rows`.
-fn import_api_table(path: &str, table: Option<&Json>) -> Result<Table, ImportError> {
+/// One table of a query API response: `columns` (`name`, `type`) and
+/// `rows`. A row that is not an array of one value per column is a
+/// [`Problem`] on its line; the other rows still import.
+fn import_api_table(
+    path: &str,
+    text: &str,
+    table: Option<&RawValue>,
+    problems: &mut Vec<Problem>,
+) -> Result<Table, ImportError> {
     let error = |message: String| ImportError::Format { path: path.to_string(), line: 0, message };
     let table = table.ok_or_else(|| error("the response has no tables".into()))?;
-    let columns =
-        table.get("columns").and_then(Json::as_array).ok_or_else(|| error("a table without `columns`".into()))?;
-    let rows = table.get("rows").and_then(Json::as_array).ok_or_else(|| error("a table without `rows`".into()))?;
+    let members = serde_json::from_str::<std::collections::BTreeMap<String, &RawValue>>(table.get()).ok();
+    let member = |name: &str| members.as_ref().and_then(|members| members.get(name).copied());
+    let columns = member("columns")
+        .and_then(|columns| serde_json::from_str::<Vec<Json>>(columns.get()).ok())
+        .ok_or_else(|| error("a table without `columns`".into()))?;
+    let rows = member("rows")
+        .and_then(|rows| serde_json::from_str::<Vec<&RawValue>>(rows.get()).ok())
+        .ok_or_else(|| error("a table without `rows`".into()))?;
     let mut builders = Vec::with_capacity(columns.len());
-    for column in columns {
+    for column in &columns {
         let name =
             column.get("name").and_then(Json::as_str).ok_or_else(|| error("a column without a `name`".into()))?;
         let type_name =
@@ -417,12 +430,27 @@ fn import_api_table(path: &str, table: Option<&Json>) -> Result<Table, ImportErr
             .ok_or_else(|| error(format!("column `{name}` has an unknown type `{type_name}`")))?;
         builders.push((name.to_string(), ColumnBuilder::new(ty, rows.len())));
     }
+    let mut lines = LineCounter::new(text);
     for (index, row) in rows.iter().enumerate() {
-        let cells = row
-            .as_array()
-            .filter(|cells| cells.len() == builders.len())
-            .ok_or_else(|| error(format!("row {index} does not have {} values", builders.len())))?;
-        for ((_, builder), cell) in builders.iter_mut().zip(cells) {
+        let line = lines.line_of(row.get());
+        let cells = match serde_json::from_str::<Vec<Json>>(row.get()) {
+            Ok(cells) if cells.len() == builders.len() => cells,
+            Ok(cells) => {
+                let message = format!(
+                    "row {} has {} values where the table has {} columns",
+                    index + 1,
+                    cells.len(),
+                    builders.len()
+                );
+                problems.push(Problem::skipped(line, message));
+                continue;
+            }
+            Err(_) => {
+                problems.push(Problem::skipped(line, format!("row {} is not a JSON array", index + 1)));
+                continue;
+            }
+        };
+        for ((_, builder), cell) in builders.iter_mut().zip(&cells) {
             let ty = builder.ty();
             let value = match cell {
                 Json::Null => Value::Null,
@@ -540,5 +568,28 @@ mod tests {
             vec![("T".into(), ScalarType::DateTime), ("D".into(), ScalarType::Dynamic)]
         );
         assert_eq!(imported.table.row(0)[1].to_kql_string(), "{\"k\":1}");
+    }
+
+    #[test]
+    fn query_api_rows_of_the_wrong_length_are_problems_on_their_line() {
+        let text = r#"{"tables": [{"name": "PrimaryResult",
+  "columns": [{"name": "A", "type": "long"}, {"name": "B", "type": "string"}],
+  "rows": [
+    [1, "x"],
+    [2],
+    [3, "z", true], "four",
+    [5, "w"]
+  ]}]}"#;
+        let imported = import_json("t.json", text, None).expect("imports");
+        assert_eq!(imported.table.rows, 2);
+        assert_eq!(imported.table.row(1), vec![Value::Long(5), Value::str("w")]);
+        assert_eq!(
+            problems(&imported),
+            vec![
+                (5, true, "row 2 has 1 values where the table has 2 columns".into()),
+                (6, true, "row 3 has 3 values where the table has 2 columns".into()),
+                (6, true, "row 4 is not a JSON array".into()),
+            ]
+        );
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod cef;
 pub mod csv;
+pub mod csv_records;
 pub mod datatable;
 pub mod json;
 pub mod log_lines;
@@ -178,9 +179,31 @@ pub fn import_raw_lines(bytes: &[u8], schema: Option<&TableType>) -> Imported {
     Imported { table: table.finish(), problems }
 }
 
-/// The 1-based line of byte `offset` in `text`.
-pub(crate) fn line_of(text: &str, offset: usize) -> u64 {
-    memchr::memchr_iter(b'\n', &text.as_bytes()[..offset.min(text.len())]).count() as u64 + 1
+/// Lines of byte offsets into one text, each counted from the offset asked
+/// about before: asking in file order reads the text once (counting from
+/// the start for every element made XML imports quadratic).
+pub(crate) struct LineCursor<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCursor<'a> {
+    pub(crate) fn new(text: &'a str) -> LineCursor<'a> {
+        LineCursor { text: text.as_bytes(), offset: 0, line: 1 }
+    }
+
+    /// The 1-based line of byte `offset`.
+    pub(crate) fn line_of(&mut self, offset: usize) -> u64 {
+        let offset = offset.min(self.text.len());
+        if offset >= self.offset {
+            self.line += memchr::memchr_iter(b'\n', &self.text[self.offset..offset]).count() as u64;
+        } else {
+            self.line -= memchr::memchr_iter(b'\n', &self.text[offset..self.offset]).count() as u64;
+        }
+        self.offset = offset;
+        self.line
+    }
 }
 
 /// How many non-blank lines [`detect_log_format`] looks at.

@@ -17,7 +17,7 @@ use crate::engine::value::{Dyn, Value};
 use crate::import::log_table::{LogTable, Row};
 use crate::import::windows_event::{WindowsEventRecord, parse_event};
 use crate::import::xml_rows::{add_entry, import_xml_rows};
-use crate::import::{Imported, Problem, line_of};
+use crate::import::{Imported, LineCursor, Problem};
 
 /// An event longer than this is skipped: the Windows event log caps an
 /// event's data at 64 KB, so anything this large is not an event.
@@ -205,12 +205,13 @@ pub fn import_windows_xml(text: &str, schema: Option<&TableType>) -> Imported {
     }
     let mut table = LogTable::new(table_name, &names, shape.always(), schema);
     let starts = event_starts(text);
+    let mut lines = LineCursor::new(text);
     if starts.is_empty() && !text.trim().is_empty() {
         problems.push(Problem::skipped(1, "no `<Event>` element in the file"));
     }
     for (index, &start) in starts.iter().enumerate() {
         let end = starts.get(index + 1).copied().unwrap_or(text.len());
-        let line = line_of(text, start);
+        let line = lines.line_of(start);
         if end - start > MAX_EVENT_BYTES {
             problems.push(Problem::skipped(
                 line,
@@ -222,7 +223,7 @@ pub fn import_windows_xml(text: &str, schema: Option<&TableType>) -> Imported {
             Ok(record) => record,
             Err((offset, message)) => {
                 let message = format!("{message} (in the event starting on line {line})");
-                problems.push(Problem::skipped(line_of(text, start + offset), message));
+                problems.push(Problem::skipped(lines.line_of(start + offset), message));
                 continue;
             }
         };

@@ -6,11 +6,13 @@
 //! arrays). Column types come from the schema when it knows the column,
 //! else they are inferred from all the column's values.
 //!
-//! XML is read as a stream: a malformed document keeps the rows read
-//! before the fault and reports the fault as a [`Problem`] on its line.
+//! XML is read as a stream: a malformed row is a [`Problem`] on the line
+//! of the fault, and reading goes on at the next row.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
+use quick_xml::errors::IllFormedError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
@@ -20,7 +22,7 @@ use crate::engine::functions::conversion::convert_string;
 use crate::engine::table::Table;
 use crate::engine::value::{Dyn, Value};
 use crate::import::windows_event::resolve_reference;
-use crate::import::{Imported, Problem, infer_type, line_of};
+use crate::import::{Imported, LineCursor, Problem, infer_type};
 use crate::syntax::ast::ScalarType;
 
 /// Elements nested deeper than this end the import with a problem: the
@@ -41,7 +43,12 @@ type RowFields = (u64, Vec<(String, Field)>);
 /// An element being read: its name, attributes, children and text.
 #[derive(Debug, Default)]
 struct Node {
+    /// The local name (without a namespace prefix).
     name: String,
+    /// The name as written, which its end tag repeats.
+    tag: String,
+    /// The byte offset of the start tag, and its line.
+    offset: usize,
     line: u64,
     attributes: Vec<(String, String)>,
     children: Vec<Node>,
@@ -119,83 +126,140 @@ pub fn import_xml_rows(text: &str, schema: Option<&TableType>) -> Imported {
         problems.push(Problem::skipped(1, "no XML element in the file"));
     }
     let table = build_table(&rows, schema, &mut problems);
+    problems.sort_by_key(|problem| problem.line);
     Imported { table, problems }
 }
 
 /// The row elements of `text` with their lines; the flag is false when the
-/// document has no root element at all.
+/// document has no root element at all. A malformed row is a problem and
+/// reading goes on at the next row: the next start tag after the row's own
+/// with the name of a row seen so far, as [`crate::import::xml`] goes on at
+/// the next `<Event>`.
 fn read_rows(text: &str, problems: &mut Vec<Problem>) -> (Vec<RowFields>, bool) {
-    let mut reader = Reader::from_str(text);
+    // The reader starts again at the next row after a fault; `base` is
+    // where the text it reads starts.
+    let mut base = 0;
+    let mut reader = row_reader(text);
+    let mut lines = LineCursor::new(text);
     let mut stack: Vec<Node> = Vec::new();
     let mut rows = Vec::new();
+    // The tags of the rows met so far, as written (with any prefix).
+    let mut row_tags: HashSet<String> = HashSet::new();
     let mut root_seen = false;
     // A root with no element children is a row of its own.
     let mut root_row: Option<Node> = None;
     loop {
-        let position = reader.buffer_position() as usize;
-        let event = match reader.read_event() {
-            Ok(event) => event,
-            Err(error) => {
-                let line = line_of(text, reader.error_position() as usize);
-                problems
-                    .push(Problem::skipped(line, format!("malformed XML: {error}; the rest of the file is left out")));
-                break;
+        let position = base + reader.buffer_position() as usize;
+        let (at, message) = match reader.read_event() {
+            Err(error) => (base + reader.error_position() as usize, format!("malformed XML: {error}")),
+            Ok(Event::Start(_) | Event::Empty(_)) if stack.len() >= MAX_DEPTH => {
+                (position, format!("elements nested more than {MAX_DEPTH} deep"))
             }
-        };
-        match event {
-            Event::Start(start) | Event::Empty(start) if stack.len() >= MAX_DEPTH => {
-                let _ = start;
-                problems.push(Problem::skipped(
-                    line_of(text, position),
-                    format!("elements nested more than {MAX_DEPTH} deep; the rest of the file is left out"),
-                ));
-                break;
-            }
-            Event::Start(start) => {
+            Ok(Event::Start(start)) => {
                 root_seen = true;
-                stack.push(open(&start, line_of(text, position), problems));
+                let node = open(&start, position, lines.line_of(position), problems);
+                if stack.len() == 1 && !row_tags.contains(&node.tag) {
+                    row_tags.insert(node.tag.clone());
+                }
+                stack.push(node);
+                continue;
             }
-            Event::Empty(start) => {
+            Ok(Event::Empty(start)) => {
                 root_seen = true;
-                let node = open(&start, line_of(text, position), problems);
+                let node = open(&start, position, lines.line_of(position), problems);
+                if stack.len() == 1 && !row_tags.contains(&node.tag) {
+                    row_tags.insert(node.tag.clone());
+                }
                 close(node, &mut stack, &mut rows, &mut root_row);
+                continue;
             }
-            Event::End(_) => {
-                let node = stack.pop().expect("quick-xml matches end tags to open ones");
-                close(node, &mut stack, &mut rows, &mut root_row);
+            // End tags are matched here rather than by quick-xml, whose
+            // reader starting again at a row does not know the root is open.
+            Ok(Event::End(end)) => {
+                let found = end.name().as_ref().to_string();
+                match stack.last() {
+                    Some(open) if open.tag == found => {
+                        let node = stack.pop().expect("the stack has the element just matched");
+                        close(node, &mut stack, &mut rows, &mut root_row);
+                        continue;
+                    }
+                    Some(open) => {
+                        let expected = open.tag.clone();
+                        let error = IllFormedError::MismatchedEndTag { expected, found };
+                        (position, format!("malformed XML: {}", quick_xml::Error::IllFormed(error)))
+                    }
+                    None => {
+                        let error = IllFormedError::UnmatchedEndTag(found);
+                        (position, format!("malformed XML: {}", quick_xml::Error::IllFormed(error)))
+                    }
+                }
             }
-            Event::Text(content) => {
+            Ok(Event::Text(content)) => {
                 if let Some(node) = stack.last_mut() {
                     node.text.push_str(&content.xml10_content());
                 }
+                continue;
             }
-            Event::CData(content) => {
+            Ok(Event::CData(content)) => {
                 if let Some(node) = stack.last_mut() {
                     node.text.push_str(&content.xml10_content());
                 }
+                continue;
             }
-            Event::GeneralRef(reference) => match (resolve_reference(&reference), stack.last_mut()) {
-                (Some(resolved), Some(node)) => node.text.push_str(&resolved),
-                (None, _) => problems.push(Problem::kept(
-                    line_of(text, position),
-                    format!("unknown entity `&{};` left out", &*reference),
-                )),
-                _ => {}
-            },
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
-            Event::Eof => {
-                if let Some(open) = stack.last() {
+            Ok(Event::GeneralRef(reference)) => {
+                match (resolve_reference(&reference), stack.last_mut()) {
+                    (Some(resolved), Some(node)) => node.text.push_str(&resolved),
+                    (None, _) => problems.push(Problem::kept(
+                        lines.line_of(position),
+                        format!("unknown entity `&{};` left out", &*reference),
+                    )),
+                    _ => {}
+                }
+                continue;
+            }
+            Ok(Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_)) => continue,
+            // An element of a row left open: a fault, as the rows in it may
+            // be rows the missing end tag swallowed.
+            Ok(Event::Eof) if stack.len() >= 2 => {
+                let open = stack.last().expect("the stack holds a row");
+                (text.trim_end().len(), format!("malformed XML: `<{}>` is not closed at the end of the file", open.tag))
+            }
+            Ok(Event::Eof) => {
+                if let Some(root) = stack.first() {
                     problems.push(Problem::skipped(
-                        open.line,
+                        root.line,
                         format!(
                             "the `<{}>` element is not closed; the rows in it after the last complete one are left out",
-                            open.name
+                            root.name
                         ),
                     ));
                 }
                 break;
             }
-        }
+        };
+        // A fault: leave out the row it is in (or, between rows, the text up
+        // to the next row) and read on from the next row.
+        let line = lines.line_of(at);
+        let row = stack.get(1);
+        let next =
+            if stack.is_empty() { None } else { next_row_start(text, row.map_or(at, |row| row.offset) + 1, &row_tags) };
+        let outcome = match (row, next) {
+            (Some(row), next) => format!(
+                " (in the `<{}>` row starting on line {}); {}",
+                row.name,
+                row.line,
+                if next.is_some() { "the row is left out" } else { "the rest of the file is left out" }
+            ),
+            (None, Some(next)) => {
+                format!("; the text up to the next row, on line {}, is left out", lines.line_of(next))
+            }
+            (None, None) => "; the rest of the file is left out".to_string(),
+        };
+        problems.push(Problem::skipped(line, format!("{message}{outcome}")));
+        let Some(next) = next else { break };
+        base = next;
+        reader = row_reader(&text[next..]);
+        stack.truncate(1);
     }
     if rows.is_empty()
         && let Some(root) = root_row
@@ -205,10 +269,39 @@ fn read_rows(text: &str, problems: &mut Vec<Problem>) -> (Vec<RowFields>, bool) 
     (rows, root_seen)
 }
 
+/// A reader of XML text that leaves matching end tags to the caller.
+fn row_reader(text: &str) -> Reader<&[u8]> {
+    let mut reader = Reader::from_str(text);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
+    reader
+}
+
+/// The offset of the first start tag at or after `from` whose name is one
+/// of `tags`: `<` and the name, then blank space, `>` or `/`.
+fn next_row_start(text: &str, from: usize, tags: &HashSet<String>) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let longest = tags.iter().map(String::len).max()?;
+    memchr::memchr_iter(b'<', bytes.get(from..)?).map(|at| from + at).find(|&at| {
+        let name_start = at + 1;
+        let window = &bytes[name_start..bytes.len().min(name_start + longest + 1)];
+        let name_end = window.iter().position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'));
+        // The name ends at an ASCII byte, so it is whole characters.
+        name_end.is_some_and(|length| text.get(name_start..name_start + length).is_some_and(|n| tags.contains(n)))
+    })
+}
+
 /// A node for a start tag, with its attributes (namespace declarations
 /// left out; a malformed attribute is a problem).
-fn open(start: &BytesStart, line: u64, problems: &mut Vec<Problem>) -> Node {
-    let mut node = Node { name: start.local_name().as_ref().to_string(), line, ..Node::default() };
+fn open(start: &BytesStart, offset: usize, line: u64, problems: &mut Vec<Problem>) -> Node {
+    let mut node = Node {
+        name: start.local_name().as_ref().to_string(),
+        tag: start.name().as_ref().to_string(),
+        offset,
+        line,
+        ..Node::default()
+    };
     for attribute in start.attributes() {
         match attribute {
             Ok(attribute) => {
@@ -346,13 +439,84 @@ mod tests {
         assert_eq!(imported.problems, vec![Problem::kept(3, "`many` is not a valid `int`: `Count` left empty")]);
     }
 
+    fn problems(imported: &Imported) -> Vec<(u64, String)> {
+        imported.problems.iter().map(|p| (p.line, p.message.clone())).collect()
+    }
+
+    fn column(imported: &Imported, name: &str) -> Vec<String> {
+        let index = imported.table.index_of(name).expect("the column");
+        (0..imported.table.rows).map(|row| imported.table.row(row)[index].to_kql_string()).collect()
+    }
+
     #[test]
-    fn a_malformed_document_keeps_the_rows_before_the_fault() {
-        let imported = import_xml_rows("<r>\n<x><a>1</a></x>\n<x><a>2</b></x>\n</r>", None);
-        assert_eq!(imported.table.rows, 1);
-        assert_eq!(imported.problems.len(), 1);
-        assert_eq!(imported.problems[0].line, 3);
-        assert!(imported.problems[0].message.starts_with("malformed XML"), "{:?}", imported.problems);
+    fn a_malformed_row_is_a_problem_and_the_rows_after_it_import() {
+        let imported = import_xml_rows("<r>\n<x><a>1</a></x>\n<x><a>2</b></x>\n<x><a>3</a></x>\n</r>", None);
+        assert_eq!(column(&imported, "a"), ["1", "3"]);
+        assert_eq!(
+            problems(&imported),
+            vec![(
+                3,
+                "malformed XML: ill-formed document: expected `</a>`, but `</b>` was found (in the `<x>` row \
+                 starting on line 3); the row is left out"
+                    .into()
+            )]
+        );
+        assert!(imported.problems.iter().all(|p| p.skipped));
+        // A syntax error inside a row, and a broken start tag.
+        let xml = "<r>\n<x><a>1</a></x>\n<x><a>2</a><!x></x>\n<x><a b=\"3></a></x>\n<x><a>4</a></x>\n</r>";
+        let imported = import_xml_rows(xml, None);
+        assert_eq!(column(&imported, "a"), ["1", "4"]);
+        let lines: Vec<u64> = imported.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [3, 4], "{:?}", imported.problems);
+    }
+
+    #[test]
+    fn an_unclosed_row_does_not_swallow_the_next() {
+        let imported = import_xml_rows("<r>\n<x><a>1</a>\n<x><a>2</a></x>\n</r>", None);
+        assert_eq!(column(&imported, "a"), ["2"]);
+        assert_eq!(
+            problems(&imported),
+            vec![(
+                4,
+                "malformed XML: ill-formed document: expected `</x>`, but `</r>` was found (in the `<x>` row \
+                 starting on line 2); the row is left out"
+                    .into()
+            )]
+        );
+        // At the end of the file, the rows inside an unclosed one still import.
+        let imported = import_xml_rows("<r>\n<x><a>1</a></x>\n<x><a>2</a>\n<x><a>3</a></x>\n", None);
+        assert_eq!(column(&imported, "a"), ["1", "3"]);
+        assert_eq!(
+            problems(&imported),
+            vec![
+                (1, "the `<r>` element is not closed; the rows in it after the last complete one are left out".into()),
+                (
+                    4,
+                    "malformed XML: `<x>` is not closed at the end of the file (in the `<x>` row starting on line 3); \
+                     the row is left out"
+                        .into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fault_between_rows_skips_to_the_next_row() {
+        let imported = import_xml_rows("<r xmlns:n=\"u\">\n<n:x a=\"1\"/>\n</y>\n<n:x a=\"2\"></n:x>\n</r>", None);
+        assert_eq!(column(&imported, "a"), ["1", "2"]);
+        assert_eq!(
+            problems(&imported),
+            vec![(
+                3,
+                "malformed XML: ill-formed document: expected `</r>`, but `</y>` was found; the text up to the next \
+                 row, on line 4, is left out"
+                    .into()
+            )]
+        );
+        // With no row after the fault, the problem says the rest is left out.
+        let imported = import_xml_rows("<r>\n<x a=\"1\"/>\n<x a=\"2\"></y>\n</r>", None);
+        assert_eq!(column(&imported, "a"), ["1"]);
+        assert!(imported.problems[0].message.ends_with("the rest of the file is left out"), "{:?}", imported.problems);
     }
 
     #[test]
@@ -360,6 +524,19 @@ mod tests {
         let xml = format!("<r><x>{}</x></r>", "<a>".repeat(100_000));
         let imported = import_xml_rows(&xml, None);
         assert!(imported.problems[0].message.contains("nested more than 64"), "{:?}", imported.problems);
+        // The rows after a deep one still import.
+        let xml = format!("<r>\n<x>{}</x>\n<x><b>2</b></x></r>", "<a>".repeat(100));
+        let imported = import_xml_rows(&xml, None);
+        assert_eq!(column(&imported, "b"), ["2"]);
+        assert_eq!(imported.problems.len(), 1, "{:?}", imported.problems);
+    }
+
+    #[test]
+    fn faults_in_rows_nested_in_rows_of_the_same_name_end() {
+        let xml = format!("<r>{}</r>", "<x><y>1</z>".repeat(10_000));
+        let imported = import_xml_rows(&xml, None);
+        assert_eq!(imported.table.rows, 0);
+        assert_eq!(imported.problems.len(), 10_000);
     }
 
     #[test]
