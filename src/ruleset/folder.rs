@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::ruleset::config::ConfigFile;
 use crate::ruleset::document::{Document, Kind, is_yaml};
 use crate::ruleset::functions::Functions;
 
@@ -27,6 +28,8 @@ pub struct Folder {
     pub tests: Vec<PathBuf>,
     /// The folder's functions by name (the first definition of a name wins).
     pub functions: Functions,
+    /// `kqlab.toml` at the root, when there is one.
+    pub config: Option<ConfigFile>,
 }
 
 /// What an update of the folder touched.
@@ -42,6 +45,8 @@ pub struct Changes {
     pub watchlists: Vec<PathBuf>,
     /// Any other file (samples a test may read).
     pub other: Vec<PathBuf>,
+    /// `kqlab.toml` changed: everything must be checked again.
+    pub config: bool,
 }
 
 impl Changes {
@@ -52,6 +57,7 @@ impl Changes {
         self.tests.extend(other.tests);
         self.watchlists.extend(other.watchlists);
         self.other.extend(other.other);
+        self.config |= other.config;
     }
 }
 
@@ -69,6 +75,9 @@ impl Folder {
         }
         files.sort();
         let mut folder = Folder { root: root.to_path_buf(), ..Folder::default() };
+        if root.is_dir() {
+            folder.config = ConfigFile::load(root);
+        }
         for path in files {
             let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
             if name.ends_with(".test.yaml") || name.ends_with(".test.yml") {
@@ -107,6 +116,11 @@ impl Folder {
                 continue;
             }
             let exists = path.is_file();
+            if name == crate::ruleset::config::FILE_NAME && path.parent() == Some(self.root.as_path()) {
+                self.config = if exists { ConfigFile::load(&self.root) } else { None };
+                changes.config = true;
+                continue;
+            }
             let is_test = name.ends_with(".test.yaml") || name.ends_with(".test.yml");
             let is_watchlist = name.ends_with(".csv") && in_folder_named(path, "watchlists");
             let is_document = !is_test && (is_yaml(path) || name.ends_with(".kql"));

@@ -9,6 +9,7 @@
 
 pub mod attack;
 pub mod checks;
+pub mod config;
 pub mod document;
 pub mod entities;
 pub mod expect;

@@ -35,6 +35,25 @@ pub struct Limits {
     pub max_memory: usize,
 }
 
+impl Limits {
+    /// These limits with the folder's `[limits]` applied where it sets one.
+    pub fn with_config(&self, folder: &Folder) -> Limits {
+        let mut limits = self.clone();
+        let Some(config) = &folder.config else { return limits };
+        let configured = &config.config.limits;
+        if let Some(ticks) = configured.timeout.as_deref().and_then(crate::syntax::literal::parse_timespan) {
+            limits.timeout = Duration::from_nanos((ticks.max(0) as u64).saturating_mul(100));
+        }
+        if let Some(rows) = configured.max_rows {
+            limits.max_rows = rows;
+        }
+        if let Some(megabytes) = configured.max_memory_mb {
+            limits.max_memory = megabytes.saturating_mul(1 << 20);
+        }
+        limits
+    }
+}
+
 impl Default for Limits {
     fn default() -> Limits {
         Limits { timeout: Duration::from_secs(30), max_rows: 1_000_000, max_memory: 2 << 30 }
@@ -88,6 +107,8 @@ pub struct TestRun {
 /// Runs the tests of every document whose path or name contains `filter`.
 /// Run it on a thread with a large stack.
 pub fn run_tests(folder: &Folder, globals: &Globals, filter: Option<&str>, limits: &Limits) -> TestRun {
+    let (globals, _) = crate::ruleset::config::folder_globals(folder.config.as_ref(), &folder.root, globals);
+    let globals = &globals;
     let mut run = TestRun::default();
     let mut claimed = vec![false; folder.tests.len()];
     for (index, document) in folder.documents.iter().enumerate() {
@@ -204,7 +225,12 @@ pub fn run_case(
         result.elapsed = started.elapsed();
         return result;
     }
-    let now = case.now.or(file.now).or_else(|| latest_time_generated(&tables).map(|t| t + TICKS_PER_MINUTE));
+    let configured_now = folder.config.as_ref().and_then(|c| c.now);
+    let now = case
+        .now
+        .or(file.now)
+        .or(configured_now)
+        .or_else(|| latest_time_generated(&tables).map(|t| t + TICKS_PER_MINUTE));
     let now = now.unwrap_or_else(current_ticks);
     result.now = now;
     let period = (document.kind == Kind::Scheduled)
@@ -231,7 +257,8 @@ pub fn run_case(
     }
     for watchlist in &folder.watchlists {
         let path = watchlist.path.display().to_string();
-        match crate::import::watchlist::import_watchlist(&path, &watchlist.text, None, now) {
+        let search_key = crate::ruleset::checks::search_key(folder, &watchlist.alias);
+        match crate::import::watchlist::import_watchlist(&path, &watchlist.text, search_key, now) {
             Ok(table) => database.insert_watchlist(watchlist.alias.clone(), table),
             Err(error) => result.failures.push(Failure::setup(format!("error[KQL3024]: watchlist: {error}"))),
         }

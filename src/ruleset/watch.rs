@@ -91,6 +91,8 @@ pub struct Summary {
 /// A watched folder with the latest findings of every document.
 pub struct Session {
     pub folder: Folder,
+    /// The globals before the folder's `kqlab.toml` schemas.
+    base: Globals,
     pub globals: Globals,
     pub limits: Limits,
     /// Whether to run tests.
@@ -105,8 +107,11 @@ impl Session {
     pub fn start(root: &Path, globals: Globals, limits: Limits, tests: bool) -> std::io::Result<(Session, Update)> {
         let started = Instant::now();
         let folder = Folder::load(root)?;
+        let limits = limits.with_config(&folder);
+        let base = globals.clone();
+        let globals = crate::ruleset::config::folder_globals(folder.config.as_ref(), &folder.root, &globals).0;
         let mut session =
-            Session { folder, globals, limits, tests, states: HashMap::new(), duplicates: HashMap::new() };
+            Session { folder, base, globals, limits, tests, states: HashMap::new(), duplicates: HashMap::new() };
         let all: Vec<usize> = (0..session.folder.documents.len()).collect();
         let mut update = Update::default();
         session.recheck(&all, &all, &mut update);
@@ -121,6 +126,16 @@ impl Session {
         let mut update = Update { changed: changed.to_vec(), removed: changes.removed.clone(), ..Update::default() };
         for removed in &changes.removed {
             self.states.retain(|path, _| !path.starts_with(removed));
+        }
+        if changes.config {
+            // New schemas, `now` or limits: everything again.
+            self.globals =
+                crate::ruleset::config::folder_globals(self.folder.config.as_ref(), &self.folder.root, &self.base).0;
+            self.limits = Limits::default().with_config(&self.folder);
+            let all: Vec<usize> = (0..self.folder.documents.len()).collect();
+            self.recheck(&all, &all, &mut update);
+            update.elapsed = started.elapsed();
+            return update;
         }
         let documents = &self.folder.documents;
         let touched: HashSet<&PathBuf> = changes.documents.iter().collect();

@@ -100,9 +100,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         }
     }
     for folder in &folders {
-        for (source, diagnostics) in crate::ruleset::checks::check_watchlists(folder) {
+        let config = crate::ruleset::checks::check_config(folder, &options.globals);
+        for (source, diagnostics) in config.into_iter().chain(crate::ruleset::checks::check_watchlists(folder)) {
             n_files += 1;
-            n_errors += diagnostics.len();
+            n_errors += diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
             match args.format {
                 Format::Text => {
                     for diagnostic in &diagnostics {
@@ -112,8 +113,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
                 Format::Json => {
                     let record = FileRecord {
                         path: &source.name,
-                        kind: "watchlist",
-                        ok: false,
+                        kind: if source.name.ends_with(crate::ruleset::config::FILE_NAME) {
+                            "config"
+                        } else {
+                            "watchlist"
+                        },
+                        ok: !crate::diagnostics::has_errors(&diagnostics),
                         diagnostics: diagnostics.iter().map(|d| JsonDiagnostic::new(d, &source)).collect(),
                         output_schema: None,
                     };

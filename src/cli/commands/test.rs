@@ -30,9 +30,10 @@ pub struct TestArgs {
     /// Add or override table schemas from a JSON file; repeatable.
     #[arg(long, value_name = "FILE")]
     pub schemas: Vec<PathBuf>,
-    /// Longest time one case's query may run (e.g. `30s`).
-    #[arg(long, default_value = "30s")]
-    pub timeout: String,
+    /// Longest time one case's query may run (e.g. `30s`; default: the
+    /// folder's `kqlab.toml`, else 30s).
+    #[arg(long)]
+    pub timeout: Option<String>,
     /// Show notes for passing cases too (rows left out by the period, import problems).
     #[arg(long, short)]
     pub verbose: bool,
@@ -60,10 +61,13 @@ pub fn run(args: TestArgs) -> anyhow::Result<i32> {
         schemas.add_json(&text, true).with_context(|| format!("loading schemas from `{}`", file.display()))?;
     }
     let globals = Globals::with_schemas(schemas);
-    let timeout = crate::syntax::literal::parse_timespan(&args.timeout)
-        .with_context(|| format!("`--timeout {}` is not a timespan (e.g. 30s, 2m)", args.timeout))?;
-    let limits =
-        Limits { timeout: Duration::from_nanos((timeout.max(0) as u64).saturating_mul(100)), ..Limits::default() };
+    let timeout = match &args.timeout {
+        Some(text) => Some(
+            crate::syntax::literal::parse_timespan(text)
+                .with_context(|| format!("`--timeout {text}` is not a timespan (e.g. 30s, 2m)"))?,
+        ),
+        None => None,
+    };
     let paths = if args.paths.is_empty() { vec![PathBuf::from("rules")] } else { args.paths.clone() };
     let color =
         args.format == TestFormat::Text && !args.no_color && std::io::IsTerminal::is_terminal(&std::io::stdout());
@@ -77,6 +81,18 @@ pub fn run(args: TestArgs) -> anyhow::Result<i32> {
             return Ok(EXIT_FAILURE);
         }
         let folder = Folder::load(path).with_context(|| format!("reading `{}`", path.display()))?;
+        let mut limits = Limits::default().with_config(&folder);
+        if let Some(ticks) = timeout {
+            limits.timeout = Duration::from_nanos((ticks.max(0) as u64).saturating_mul(100));
+        }
+        if let Some((source, diagnostics)) = crate::ruleset::checks::check_config(&folder, &globals) {
+            for diagnostic in &diagnostics {
+                eprintln!("{}\n", render_text(diagnostic, &source, color));
+            }
+            if crate::diagnostics::has_errors(&diagnostics) {
+                return Ok(EXIT_FAILURE);
+            }
+        }
         let run = with_large_stack(|| run_tests(&folder, &globals, args.filter.as_deref(), &limits));
         summary.add(&run);
         match args.format {

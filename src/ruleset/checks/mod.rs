@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use crate::analysis::{Globals, Output};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::ruleset::config::folder_globals;
 use crate::ruleset::document::{Document, Kind, relative};
 use crate::ruleset::folder::Folder;
 use crate::ruleset::query::analyze_document;
@@ -27,8 +28,11 @@ pub struct Report {
     pub output: Option<Output>,
 }
 
-/// Checks every document of `folder`. Run it on a thread with a large stack.
+/// Checks every document of `folder` (with the schemas its `kqlab.toml`
+/// adds to `globals`). Run it on a thread with a large stack.
 pub fn check_folder(folder: &Folder, globals: &Globals) -> Vec<Report> {
+    let (globals, _) = folder_globals(folder.config.as_ref(), &folder.root, globals);
+    let globals = &globals;
     let mut reports: Vec<Report> =
         (0..folder.documents.len()).map(|index| check_document(folder, index, globals)).collect();
     check_duplicates(folder, &mut reports);
@@ -38,12 +42,21 @@ pub fn check_folder(folder: &Folder, globals: &Globals) -> Vec<Report> {
     reports
 }
 
+/// Problems with the folder's `kqlab.toml` (its text and its diagnostics).
+pub fn check_config(folder: &Folder, globals: &Globals) -> Option<(crate::text::SourceFile, Vec<Diagnostic>)> {
+    let config = folder.config.as_ref()?;
+    let mut diagnostics = config.diagnostics.clone();
+    diagnostics.extend(folder_globals(Some(config), &folder.root, globals).1);
+    (!diagnostics.is_empty()).then(|| (config.source.clone(), diagnostics))
+}
+
 /// Problems with the folder's watchlists: each file with its diagnostics.
 pub fn check_watchlists(folder: &Folder) -> Vec<(crate::text::SourceFile, Vec<Diagnostic>)> {
     let mut found = Vec::new();
     for watchlist in &folder.watchlists {
         let name = watchlist.path.display().to_string();
-        if let Err(error) = crate::import::watchlist::import_watchlist(&name, &watchlist.text, None, 0) {
+        let search_key = search_key(folder, &watchlist.alias);
+        if let Err(error) = crate::import::watchlist::import_watchlist(&name, &watchlist.text, search_key, 0) {
             let (line, message) = match &error {
                 crate::import::ImportError::Format { line, message, .. } => (*line, message.clone()),
                 other => (0, other.to_string()),
@@ -63,6 +76,11 @@ pub fn check_watchlists(folder: &Folder) -> Vec<(crate::text::SourceFile, Vec<Di
         }
     }
     found
+}
+
+/// The search key column `kqlab.toml` sets for a watchlist.
+pub fn search_key<'a>(folder: &'a Folder, alias: &str) -> Option<&'a str> {
+    folder.config.as_ref()?.config.watchlists.get(alias)?.search_key.as_deref()
 }
 
 /// Only parses each document's query (`kqlab check --syntax-only`).
