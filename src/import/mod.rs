@@ -138,6 +138,26 @@ pub fn import_file_checked(path: &Path, schema: Option<&TableType>, strict: bool
     checked(imported, display, strict)
 }
 
+/// `table` with every column of `schema` it lacks appended as typed nulls,
+/// as the table has them in a workspace: a query on a sample can then name
+/// any column of the table, as it can in Sentinel.
+pub fn with_schema_columns(mut table: Table, schema: &TableType) -> Table {
+    for column in &schema.columns {
+        if table.index_of(&column.name).is_some() {
+            continue;
+        }
+        let ty = match column.ty {
+            crate::analysis::types::Type::Scalar(ty) => ty,
+            crate::analysis::types::Type::Unknown => crate::syntax::ast::ScalarType::Dynamic,
+        };
+        let nulls = crate::engine::column::Column::nulls(ty, table.rows);
+        table
+            .fields
+            .push(crate::engine::table::Field { name: column.name.clone(), column: std::sync::Arc::new(nulls) });
+    }
+    table
+}
+
 /// The import, or with `strict` its first problem as an error.
 fn checked(imported: Imported, display: String, strict: bool) -> Result<Imported, ImportError> {
     if strict && let Some(problem) = imported.problems.first() {

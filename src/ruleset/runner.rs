@@ -295,7 +295,11 @@ fn import_input(input: &TableInput, globals: &Globals) -> Result<(Table, Vec<Str
         InputSource::Rows(_) => format!("rows of `{}`", input.name),
     };
     let notes = imported.problems.iter().map(|p| p.render(&display)).collect();
-    Ok((imported.table, notes))
+    let table = match &schema {
+        Some(schema) => crate::import::with_schema_columns(imported.table, schema),
+        None => imported.table,
+    };
+    Ok((table, notes))
 }
 
 /// The latest `TimeGenerated` among the tables.

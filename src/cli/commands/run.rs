@@ -192,7 +192,11 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Setup> {
             anyhow::bail!("`--table {spec}`: expected NAME=PATH");
         };
         let known = schemas.table(name).cloned();
-        let table = import_table(Path::new(path), known.as_deref(), args.strict)?;
+        let mut table = import_table(Path::new(path), known.as_deref(), args.strict)?;
+        if let Some(known) = &known {
+            // The columns the sample lacks are there, empty, as in a workspace.
+            table = crate::import::with_schema_columns(table, known);
+        }
         // The analyzer sees the loaded columns (plus the known schema's others).
         let mut columns: Vec<SchemaColumn> =
             table.fields.iter().map(|f| SchemaColumn::new(f.name.clone(), Type::Scalar(f.column.ty()))).collect();

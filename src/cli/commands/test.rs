@@ -12,6 +12,7 @@ use crate::analysis::Globals;
 use crate::analysis::schema::Schemas;
 use crate::cli::commands::check::with_large_stack;
 use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use crate::diagnostics::Severity;
 use crate::diagnostics::render::{JsonDiagnostic, render_text};
 use crate::ruleset::folder::Folder;
 use crate::ruleset::runner::{Limits, TestRun, run_tests};
@@ -93,6 +94,30 @@ pub fn run(args: TestArgs) -> anyhow::Result<i32> {
                 return Ok(EXIT_FAILURE);
             }
         }
+        // Like a compiler before tests: the rules are checked first, and
+        // errors in them (a query or metadata problem) fail the run.
+        let reports = with_large_stack(|| crate::ruleset::checks::check_folder(&folder, &globals));
+        for report in &reports {
+            let document = &folder.documents[report.document];
+            if let Some(filter) = args.filter.as_deref()
+                && !document.path.to_string_lossy().contains(filter)
+                && !document.display_name().contains(filter)
+            {
+                continue;
+            }
+            for diagnostic in &report.diagnostics {
+                match diagnostic.severity {
+                    Severity::Error => {
+                        summary.check_errors += 1;
+                        if args.format == TestFormat::Text {
+                            writeln!(out, "{}\n", render_text(diagnostic, &document.source, color))?;
+                        }
+                    }
+                    Severity::Warning => summary.check_warnings += 1,
+                    Severity::Info => {}
+                }
+            }
+        }
         let run = with_large_stack(|| run_tests(&folder, &globals, args.filter.as_deref(), &limits));
         summary.add(&run);
         match args.format {
@@ -117,11 +142,13 @@ pub fn run(args: TestArgs) -> anyhow::Result<i32> {
             writeln!(out, "</testsuites>")?;
         }
     }
-    Ok(if summary.failed > 0 || summary.broken > 0 { EXIT_FINDINGS } else { EXIT_OK })
+    Ok(if summary.failed > 0 || summary.broken > 0 || summary.check_errors > 0 { EXIT_FINDINGS } else { EXIT_OK })
 }
 
 #[derive(Default)]
 struct Summary {
+    check_errors: usize,
+    check_warnings: usize,
     passed: usize,
     failed: usize,
     broken: usize,
@@ -137,8 +164,15 @@ impl Summary {
     }
 
     fn line(&self) -> String {
-        let verdict = if self.failed == 0 && self.broken == 0 { "ok" } else { "FAILED" };
+        let verdict = if self.failed == 0 && self.broken == 0 && self.check_errors == 0 { "ok" } else { "FAILED" };
         let mut line = format!("test result: {verdict}. {} passed, {} failed", self.passed, self.failed);
+        line.push_str(&format!(
+            "; check: {} error{}, {} warning{} (`kqlab check` shows them)",
+            self.check_errors,
+            if self.check_errors == 1 { "" } else { "s" },
+            self.check_warnings,
+            if self.check_warnings == 1 { "" } else { "s" }
+        ));
         if self.broken > 0 {
             line.push_str(&format!(
                 ", {} test file{} with problems",

@@ -242,33 +242,45 @@ pub fn check_lookback(document: &Document, period: i64, out: &mut Vec<Diagnostic
     }
 }
 
-/// Words that show a query limits its time range.
-const TIME_WORDS: &[&str] = &[
-    "ago",
-    "now",
-    "TimeGenerated",
-    "timestamp",
-    "Timestamp",
-    "starttime",
-    "endtime",
-    "StartTime",
-    "EndTime",
-    "lookback",
-    "between",
-    "startofday",
-    "startofweek",
-    "startofmonth",
-    "datetime",
-];
+/// Functions whose use shows a query limits its time range.
+const TIME_FUNCTIONS: &[&str] =
+    &["ago", "now", "startofday", "startofweek", "startofmonth", "startofyear", "endofday", "endofweek"];
 
-/// Notes a hunting query that never limits its time range.
+/// Parameters and `let` names that hunting queries use for their window.
+const TIME_NAMES: &[&str] = &["starttime", "endtime", "lookback", "timeframe", "timerange", "query_period"];
+
+/// Columns a time filter compares.
+const TIME_COLUMNS: &[&str] = &["TimeGenerated", "Timestamp", "timestamp", "EventTime", "StartTime", "EndTime"];
+
+/// Notes a hunting query that never limits its time range: no `ago()`,
+/// `now()` or `startof...()` call, no datetime literal, no window parameter,
+/// and no time column compared (`TimeGenerated >`, `between`, `in`), so
+/// `min(TimeGenerated)` alone is not a filter.
 pub fn check_time_filter(document: &Document, out: &mut Vec<Diagnostic>) {
     let Some(query) = &document.query else { return };
     let lexed = crate::syntax::lexer::lex(&query.text);
-    let limited = lexed.tokens.iter().any(|token| {
-        let word = &query.text[token.span.range()];
-        token.kind == TokenKind::TypedLiteral && word.starts_with("datetime")
-            || token.kind == TokenKind::Ident && TIME_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
+    let tokens = &lexed.tokens;
+    let word = |index: usize| &query.text[tokens[index].span.range()];
+    let compares = |index: Option<usize>| {
+        index.and_then(|i| tokens.get(i)).is_some_and(|token| {
+            matches!(token.kind, TokenKind::Gt | TokenKind::Ge | TokenKind::Lt | TokenKind::Le)
+                || token.kind == TokenKind::Ident
+                    && matches!(&query.text[token.span.range()], "between" | "!between" | "in")
+        })
+    };
+    let limited = (0..tokens.len()).any(|index| {
+        let token = tokens[index];
+        match token.kind {
+            TokenKind::TypedLiteral => word(index).starts_with("datetime"),
+            TokenKind::Ident => {
+                let text = word(index);
+                let call = tokens.get(index + 1).is_some_and(|next| next.kind == TokenKind::OpenParen);
+                (call && TIME_FUNCTIONS.contains(&text))
+                    || TIME_NAMES.contains(&text)
+                    || TIME_COLUMNS.contains(&text) && (compares(Some(index + 1)) || compares(index.checked_sub(1)))
+            }
+            _ => false,
+        }
     });
     if !limited {
         out.push(
@@ -291,6 +303,22 @@ mod tests {
         assert_eq!(parse_duration("1x"), None);
         assert_eq!(parse_duration("h"), None);
         assert_eq!(parse_duration("PT"), None);
+    }
+
+    #[test]
+    fn an_aggregate_of_time_generated_is_not_a_time_filter() {
+        use crate::ruleset::document::Document;
+        let hunt = |query: &str| {
+            let text = format!("id: x\nname: h\nquery: |\n  {query}\n");
+            let document = Document::load(std::path::Path::new("h.yaml"), text);
+            let mut out = Vec::new();
+            super::check_time_filter(&document, &mut out);
+            out.len()
+        };
+        assert_eq!(hunt("SecurityEvent | summarize StartTime = min(TimeGenerated) by Computer"), 1);
+        assert_eq!(hunt("SecurityEvent | where TimeGenerated >= ago(1d)"), 0);
+        assert_eq!(hunt("SecurityEvent | where TimeGenerated between (starttime .. endtime)"), 0);
+        assert_eq!(hunt("SecurityEvent | where TimeGenerated > datetime(2024-01-01)"), 0);
     }
 
     #[test]
