@@ -27,6 +27,8 @@ pub enum Format {
     Text,
     /// One JSON object per line, for machines.
     Json,
+    /// One SARIF 2.1.0 log, for GitHub code scanning and other SARIF viewers.
+    Sarif,
 }
 
 /// The subcommands.

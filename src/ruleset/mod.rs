@@ -5,7 +5,8 @@
 //! - [`checks`] analyses each query behind the folder's [`functions`] and
 //!   checks the rule metadata against [`attack`] and [`entities`];
 //! - [`runner`] runs each rule's [`test_file`] cases and [`expect`] compares results;
-//! - [`yaml_map`] points diagnostics at the right YAML line.
+//! - [`yaml_map`] points diagnostics at the right YAML line;
+//! - [`report`] (JUnit) and [`sarif`] (SARIF 2.1.0) write the findings for CI.
 
 pub mod attack;
 pub mod checks;
@@ -18,6 +19,7 @@ pub mod functions;
 pub mod query;
 pub mod report;
 pub mod runner;
+pub mod sarif;
 pub mod test_file;
 pub mod watch;
 pub mod yaml_map;
