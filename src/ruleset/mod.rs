@@ -6,11 +6,13 @@
 //!   checks the rule metadata against [`attack`] and [`entities`];
 //! - [`runner`] runs each rule's [`test_file`] cases and [`expect`] compares results;
 //! - [`yaml_map`] points diagnostics at the right YAML line;
-//! - [`report`] (JUnit) and [`sarif`] (SARIF 2.1.0) write the findings for CI.
+//! - [`report`] (JUnit) and [`sarif`] (SARIF 2.1.0) write the findings for CI;
+//! - [`coverage`] maps the rules onto the ATT&CK matrix.
 
 pub mod attack;
 pub mod checks;
 pub mod config;
+pub mod coverage;
 pub mod document;
 pub mod entities;
 pub mod expect;
