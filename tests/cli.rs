@@ -361,3 +361,92 @@ fn strict_turns_a_bad_log_line_into_a_failure() {
     assert_ne!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stderr).contains("line 2"), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+/// A rules folder with two rules on Initial Access, a hunting query, a rule
+/// without a mapping, a misspelt tactic and a plain query (not a rule).
+fn coverage_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).expect("mkdir");
+    let rule = |name: &str, mapping: &str| {
+        format!("name: {name}\nkind: Scheduled\nqueryFrequency: 1h\nqueryPeriod: 1h\n{mapping}query: SigninLogs\n")
+    };
+    let files = [
+        ("cloud.yaml", rule("Cloud <admin> sign-in", "tactics: [InitialAccess]\nrelevantTechniques: [T1078.004]\n")),
+        ("spray.yaml", rule("Password spray", "tactics: [InitialAccess, CredentialAccess]\nrelevantTechniques: [T1078, T1110.003]\n")),
+        ("hunt.yaml", "name: Rare process\ntactics: [Execution]\nrelevantTechniques: [T1059]\nquery: SecurityEvent | where TimeGenerated > ago(1d)\n".to_string()),
+        ("bare.yaml", rule("No mapping", "")),
+        ("typo.yaml", rule("Typo", "tactics: [Persistance]\nrelevantTechniques: [T1098]\n")),
+        ("plain.kql", "SecurityEvent | take 1".to_string()),
+    ];
+    for (name, text) in files {
+        std::fs::write(rules.join(name), text).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn coverage_text_has_a_row_per_tactic_with_its_techniques() {
+    let dir = coverage_folder();
+    let output = kqlab(dir.path(), &["coverage"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("ATT&CK 18.1 coverage of `rules`: 4 analytics rules, 1 hunting query, 4 mapped; 4 of "),
+        "{text}"
+    );
+    let row = |tactic: &str| text.lines().find(|line| line.starts_with(tactic)).unwrap_or_default().to_string();
+    assert!(row("Initial Access").ends_with("2     1/11  T1078 (2), T1078.004 (1)"), "{text}");
+    assert!(row("Credential Access").ends_with("1     1/17  T1110 (1), T1110.003 (1)"), "{text}");
+    assert!(row("Execution").ends_with("T1059 (1)"), "{text}");
+    // T1098 with no known tactic counts under each of its own tactics.
+    assert!(row("Persistence").ends_with("T1098 (1)") && row("Privilege Escalation").ends_with("T1098 (1)"), "{text}");
+    assert!(row("Reconnaissance").ends_with("0/11"), "{text}");
+    assert!(text.contains("without tactics or techniques (1):\n  rules/bare.yaml  No mapping\n"), "{text}");
+    assert!(text.contains("rules/typo.yaml: `Persistance`: not an ATT&CK tactic"), "{text}");
+}
+
+#[test]
+fn coverage_json_nests_tactics_techniques_and_rules() {
+    let dir = coverage_folder();
+    let output = kqlab(dir.path(), &["coverage", "rules", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("one JSON document");
+    assert_eq!(json["rule_count"], 5);
+    assert_eq!(json["tactics"].as_array().map(Vec::len), Some(14));
+    let initial = &json["tactics"][2];
+    assert_eq!(initial["id"], "TA0001");
+    assert_eq!(initial["rule_count"], 2);
+    let valid_accounts = &initial["techniques"][0];
+    assert_eq!(valid_accounts["id"], "T1078");
+    assert_eq!(valid_accounts["url"], "https://attack.mitre.org/techniques/T1078");
+    assert_eq!(
+        valid_accounts["rules"][0],
+        serde_json::json!({"path": "rules/cloud.yaml", "name": "Cloud <admin> sign-in", "kind": "scheduled"})
+    );
+    assert_eq!(valid_accounts["subtechniques"][0]["id"], "T1078.004");
+    assert_eq!(valid_accounts["subtechniques"][0]["rule_count"], 1);
+    assert_eq!(json["unmapped"][0]["path"], "rules/bare.yaml");
+    assert_eq!(json["unmatched"][0]["value"], "Persistance");
+    let hunting = &json["tactics"][3]["techniques"][0]["rules"][0];
+    assert_eq!(hunting["kind"], "hunting");
+}
+
+#[test]
+fn coverage_html_is_a_self_contained_escaped_page() {
+    let dir = coverage_folder();
+    let output = kqlab(dir.path(), &["coverage", "rules", "--format", "html"]);
+    assert_eq!(output.status.code(), Some(0));
+    let html = stdout(&output);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert!(html.contains("<style>") && !html.contains("<script") && !html.contains("<link") && !html.contains("src="));
+    assert!(html.contains("Cloud &lt;admin&gt; sign-in") && !html.contains("<admin>"), "rule names are escaped");
+    // Every tactic is a column with all its techniques; covered ones carry a heat class and a count.
+    assert_eq!(html.matches("<section class=\"tactic\">").count(), 14);
+    assert!(html.contains("<li class=\"tech c2\" title=\"T1078 Valid Accounts\n• Cloud &lt;admin&gt; sign-in (rules/cloud.yaml)\n• Password spray (rules/spray.yaml)\"><span class=\"n\">2</span><a href=\"https://attack.mitre.org/techniques/T1078\">Valid Accounts</a>"), "{html}");
+    assert!(html.contains(
+        "href=\"https://attack.mitre.org/techniques/T1078/004\">Cloud Accounts</a> <span class=\"id\">004</span>"
+    ));
+    assert!(html.contains("<li class=\"tech c0\" title=\"T1595 Active Scanning\">"), "uncovered techniques are shown");
+    assert!(html.contains("href=\"https://attack.mitre.org/tactics/TA0001\">Initial Access</a>"));
+}

@@ -27,6 +27,8 @@ pub enum Format {
     Text,
     /// One JSON object per line, for machines.
     Json,
+    /// One SARIF 2.1.0 log, for GitHub code scanning and other SARIF viewers.
+    Sarif,
 }
 
 /// The subcommands.
@@ -46,6 +48,8 @@ pub enum Command {
     Test(commands::test::TestArgs),
     /// Watch a rules folder: re-check and re-test what changes, on every save.
     Watch(commands::watch::WatchArgs),
+    /// Map the rules' tactics and techniques onto the MITRE ATT&CK matrix.
+    Coverage(commands::coverage::CoverageArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -66,6 +70,7 @@ pub fn run() -> i32 {
         Command::Fixture(args) => commands::fixture::run(args),
         Command::Test(args) => commands::test::run(args),
         Command::Watch(args) => commands::watch::run(args),
+        Command::Coverage(args) => commands::coverage::run(args),
     };
     match result {
         Ok(code) => code,

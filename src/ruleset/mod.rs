@@ -5,11 +5,14 @@
 //! - [`checks`] analyses each query behind the folder's [`functions`] and
 //!   checks the rule metadata against [`attack`] and [`entities`];
 //! - [`runner`] runs each rule's [`test_file`] cases and [`expect`] compares results;
-//! - [`yaml_map`] points diagnostics at the right YAML line.
+//! - [`yaml_map`] points diagnostics at the right YAML line;
+//! - [`report`] (JUnit) and [`sarif`] (SARIF 2.1.0) write the findings for CI;
+//! - [`coverage`] maps the rules onto the ATT&CK matrix.
 
 pub mod attack;
 pub mod checks;
 pub mod config;
+pub mod coverage;
 pub mod document;
 pub mod entities;
 pub mod expect;
@@ -18,6 +21,7 @@ pub mod functions;
 pub mod query;
 pub mod report;
 pub mod runner;
+pub mod sarif;
 pub mod test_file;
 pub mod watch;
 pub mod yaml_map;

@@ -14,6 +14,7 @@ use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, Format};
 use crate::diagnostics::render::{JsonDiagnostic, render_text};
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::ruleset::folder::Folder;
+use crate::ruleset::sarif::SarifLog;
 use crate::text::{SourceFile, Span};
 
 /// Arguments of `kqlab check`.
@@ -62,6 +63,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let (mut n_files, mut n_errors, mut n_warnings) = (0usize, 0usize, 0usize);
+    let mut sarif = SarifLog::new(std::env::current_dir().ok().as_deref());
     for folder in &folders {
         let reports = with_large_stack(|| {
             if options.syntax_only {
@@ -96,6 +98,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
                     };
                     writeln!(out, "{}", serde_json::to_string(&record)?)?;
                 }
+                Format::Sarif => sarif.add_diagnostics(source, &diagnostics),
             }
         }
     }
@@ -124,8 +127,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
                     };
                     writeln!(out, "{}", serde_json::to_string(&record)?)?;
                 }
+                Format::Sarif => sarif.add_diagnostics(&source, &diagnostics),
             }
         }
+    }
+    if args.format == Format::Sarif {
+        writeln!(out, "{}", serde_json::to_string_pretty(&sarif.to_json())?)?;
     }
     if args.format == Format::Text {
         writeln!(

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod coverage;
 pub mod explain;
 pub mod fixture;
 pub mod functions;

@@ -16,6 +16,7 @@ use crate::diagnostics::Severity;
 use crate::diagnostics::render::{JsonDiagnostic, render_text};
 use crate::ruleset::folder::Folder;
 use crate::ruleset::runner::{Limits, TestRun, run_tests};
+use crate::ruleset::sarif::SarifLog;
 
 /// Arguments of `kqlab test`.
 #[derive(Debug, Args)]
@@ -52,6 +53,8 @@ pub enum TestFormat {
     Json,
     /// JUnit XML (one test suite per rule).
     Junit,
+    /// One SARIF 2.1.0 log: a `KQL3025` result at each failed case.
+    Sarif,
 }
 
 /// Runs `kqlab test`.
@@ -76,6 +79,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<i32> {
     let mut out = stdout.lock();
     let mut summary = Summary::default();
     let mut junit = String::new();
+    let mut sarif = SarifLog::new(std::env::current_dir().ok().as_deref());
     for path in &paths {
         if !path.exists() {
             eprintln!("error: `{}` does not exist", path.display());
@@ -124,6 +128,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<i32> {
             TestFormat::Text => write_text(&mut out, &folder, &run, args.verbose, color)?,
             TestFormat::Json => write_json(&mut out, &folder, &run)?,
             TestFormat::Junit => junit.push_str(&crate::ruleset::report::junit_suites(&folder, &run)),
+            TestFormat::Sarif => sarif.add_test_run(&folder, &run),
         }
     }
     match args.format {
@@ -141,6 +146,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<i32> {
             out.write_all(junit.as_bytes())?;
             writeln!(out, "</testsuites>")?;
         }
+        TestFormat::Sarif => writeln!(out, "{}", serde_json::to_string_pretty(&sarif.to_json())?)?,
     }
     Ok(if summary.failed > 0 || summary.broken > 0 || summary.check_errors > 0 { EXIT_FINDINGS } else { EXIT_OK })
 }
