@@ -136,8 +136,11 @@ fn print_update(out: &mut impl Write, session: &Session, update: &Update, color:
     if update.changed.is_empty() {
         writeln!(out, "{clock} watching `{}`", session.folder.root.display())?;
     } else {
-        let names: Vec<String> = update.changed.iter().take(3).map(|p| p.display().to_string()).collect();
-        let more = update.changed.len().saturating_sub(3);
+        // Editors' temporary files come and go within a batch: not shown.
+        let changed: Vec<&PathBuf> =
+            update.changed.iter().filter(|p| p.exists() || update.removed.contains(p)).collect();
+        let names: Vec<String> = changed.iter().take(3).map(|p| p.display().to_string()).collect();
+        let more = changed.len().saturating_sub(3);
         writeln!(
             out,
             "{clock} changed {}{}",
@@ -201,10 +204,12 @@ fn print_update(out: &mut impl Write, session: &Session, update: &Update, color:
     };
     writeln!(
         out,
-        "{verdict}: {} files, {} errors, {} warnings · tests {} passed, {} failed · {} checked, {} tested in {} ms",
+        "{verdict}: {} files, {} error{}, {} warning{} · tests {} passed, {} failed · {} checked, {} tested in {} ms",
         summary.files,
         summary.errors,
+        if summary.errors == 1 { "" } else { "s" },
         summary.warnings,
+        if summary.warnings == 1 { "" } else { "s" },
         summary.passed,
         summary.failed,
         update.checked.len(),
