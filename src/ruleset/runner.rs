@@ -107,10 +107,23 @@ pub struct TestRun {
 /// Runs the tests of every document whose path or name contains `filter`.
 /// Run it on a thread with a large stack.
 pub fn run_tests(folder: &Folder, globals: &Globals, filter: Option<&str>, limits: &Limits) -> TestRun {
+    run_tests_with_progress(folder, globals, filter, limits, &mut |_, _, _| {})
+}
+
+/// [`run_tests`], calling `progress(done, total, rule)` before each rule's tests.
+pub fn run_tests_with_progress(
+    folder: &Folder,
+    globals: &Globals,
+    filter: Option<&str>,
+    limits: &Limits,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> TestRun {
     let (globals, _) = crate::ruleset::config::folder_globals(folder.config.as_ref(), &folder.root, globals);
     let globals = &globals;
     let mut run = TestRun::default();
     let mut claimed = vec![false; folder.tests.len()];
+    let total = folder.documents.iter().filter(|d| folder.test_for(d).is_some()).count();
+    let mut done = 0;
     for (index, document) in folder.documents.iter().enumerate() {
         if document.kind == Kind::Function {
             continue;
@@ -128,6 +141,8 @@ pub fn run_tests(folder: &Folder, globals: &Globals, filter: Option<&str>, limit
         if let Some(position) = folder.tests.iter().position(|t| t == test_path) {
             claimed[position] = true;
         }
+        progress(done, total, &document.source.name);
+        done += 1;
         let (results, broken) = run_document_tests(folder, index, globals, limits);
         run.results.extend(results);
         run.broken.extend(broken);

@@ -15,7 +15,7 @@ use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostics::Severity;
 use crate::diagnostics::render::{JsonDiagnostic, render_text};
 use crate::ruleset::folder::Folder;
-use crate::ruleset::runner::{Limits, TestRun, run_tests};
+use crate::ruleset::runner::{Limits, TestRun, run_tests_with_progress};
 use crate::ruleset::sarif::SarifLog;
 
 /// Arguments of `kqlab test`.
@@ -122,7 +122,19 @@ pub fn run(args: TestArgs) -> anyhow::Result<i32> {
                 }
             }
         }
-        let run = with_large_stack(|| run_tests(&folder, &globals, args.filter.as_deref(), &limits));
+        // Progress on the terminal (stderr) for runs long enough to wonder about.
+        let show_progress = args.format == TestFormat::Text && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let started = std::time::Instant::now();
+        let run = with_large_stack(|| {
+            run_tests_with_progress(&folder, &globals, args.filter.as_deref(), &limits, &mut |done, total, rule| {
+                if show_progress && started.elapsed() > Duration::from_millis(500) {
+                    eprint!("\r\x1b[2Ktesting {done}/{total}: {rule}");
+                }
+            })
+        });
+        if show_progress && started.elapsed() > Duration::from_millis(500) {
+            eprint!("\r\x1b[2K");
+        }
         summary.add(&run);
         match args.format {
             TestFormat::Text => write_text(&mut out, &folder, &run, args.verbose, color)?,
