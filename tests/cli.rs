@@ -450,3 +450,19 @@ fn coverage_html_is_a_self_contained_escaped_page() {
     assert!(html.contains("<li class=\"tech c0\" title=\"T1595 Active Scanning\">"), "uncovered techniques are shown");
     assert!(html.contains("href=\"https://attack.mitre.org/tactics/TA0001\">Initial Access</a>"));
 }
+
+#[test]
+fn a_known_tables_fixture_has_every_schema_column_unless_asked_not_to() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("s.csv"), "Computer,SyslogMessage\nweb1,hello\n").expect("write");
+    let full = stdout(&kqlab(dir.path(), &["fixture", "Syslog=s.csv"]));
+    assert!(full.contains("ProcessID:int") && full.contains("int(null)"), "{full}");
+    let only = stdout(&kqlab(dir.path(), &["fixture", "--sample-columns-only", "Syslog=s.csv"]));
+    assert!(!only.contains("ProcessID"), "{only}");
+    // The filled columns are there for a query that names them.
+    let output = kqlab(
+        dir.path(),
+        &["run", "--table", "Syslog=s.csv", "--format", "csv", "Syslog | project Computer, ProcessID"],
+    );
+    assert_eq!(stdout(&output), "Computer,ProcessID\nweb1,\n");
+}

@@ -64,6 +64,11 @@ pub struct FixtureArgs {
     /// output runs as it is.
     #[arg(long, value_name = "FILE.kql")]
     pub query: Option<PathBuf>,
+    /// Keep only the sample's columns. By default a known table gets its
+    /// schema's other columns as typed nulls, so a query naming any of them
+    /// runs on the fixture as it does on the table.
+    #[arg(long)]
+    pub sample_columns_only: bool,
 }
 
 /// Runs `kqlab fixture`.
@@ -86,8 +91,13 @@ pub fn run(args: FixtureArgs) -> anyhow::Result<i32> {
             _ => (args.table.clone().unwrap_or_else(|| table_name_of(spec)), spec.clone()),
         };
         let known = schemas.table(&name).cloned();
-        let table = crate::cli::commands::run::import_table(&path, known.as_deref(), args.strict)
+        let mut table = crate::cli::commands::run::import_table(&path, known.as_deref(), args.strict)
             .with_context(|| format!("importing `{}`", path.display()))?;
+        if let Some(known) = &known
+            && !args.sample_columns_only
+        {
+            table = crate::import::with_schema_columns(table, known);
+        }
         tables.push((name, sample(table, args.rows, args.sample, seed)));
     }
     match args.format {
