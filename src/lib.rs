@@ -14,6 +14,7 @@
 //! The entry points are [`syntax::parse`], [`analysis::analyze`] and [`engine::execute`].
 
 pub mod analysis;
+pub mod cache;
 pub mod cli;
 pub mod diagnostics;
 pub mod engine;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::analysis::catalog::{Function, ParamKind, ParamType, ReturnRule, Returns, Signature};
 use crate::analysis::names::suggest;
+use crate::analysis::schema::WATCHLIST_FUNCTION;
 use crate::analysis::scope::{Binder, CallArg, Row, Symbol};
 use crate::analysis::types::{Column, ExprType, TableType, Type};
 use crate::diagnostics::{Code, Diagnostic};
@@ -83,6 +84,12 @@ impl<'a> Binder<'a> {
                 })
                 .collect();
             return self.bind_user_call(definition, &args, expr.span);
+        }
+        if function == WATCHLIST_FUNCTION
+            && let Some(alias) = bound.first().and_then(|arg| self.constant_text(arg.expr))
+            && let Some(watchlist) = self.globals.schemas.watchlist(&alias)
+        {
+            return ExprType::Table(watchlist.clone());
         }
         if let Some(stored) = self.globals.schemas.function(function) {
             let stored = stored.clone();

@@ -52,7 +52,18 @@ pub struct StoredParameter {
 pub struct Schemas {
     tables: HashMap<String, Arc<TableType>>,
     functions: HashMap<String, Arc<StoredFunction>>,
+    /// What `_GetWatchlist('alias')` returns, for the watchlists known by alias.
+    watchlists: HashMap<String, Arc<TableType>>,
 }
+
+/// The columns `_GetWatchlist` puts before a watchlist's own (all of a
+/// watchlist's own columns are strings).
+pub const WATCHLIST_COLUMNS: &[(&str, Type)] = &[
+    ("_DTItemId", Type::STRING),
+    ("LastUpdatedTimeUTC", Type::DATETIME),
+    ("SearchKey", Type::STRING),
+    ("WatchlistItem", Type::DYNAMIC),
+];
 
 /// A schema file that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +152,28 @@ impl Schemas {
         self.tables.insert(name.into(), table);
     }
 
+    /// Adds (or replaces) a stored function.
+    pub fn add_function(&mut self, function: StoredFunction) {
+        self.functions.insert(function.name.clone(), Arc::new(function));
+    }
+
+    /// Adds (or replaces) a watchlist: `_GetWatchlist('alias')` then has
+    /// the watchlist columns and these (string) columns, and no others.
+    pub fn add_watchlist(&mut self, alias: &str, columns: &[String]) {
+        let mut table: Vec<Column> = WATCHLIST_COLUMNS.iter().map(|(name, ty)| Column::new(*name, *ty)).collect();
+        for column in columns {
+            if table.iter().all(|c| &c.name != column) {
+                table.push(Column::new(column.clone(), Type::STRING));
+            }
+        }
+        self.watchlists.insert(alias.to_string(), TableType::new(table).shared());
+    }
+
+    /// What `_GetWatchlist('alias')` returns, when the watchlist is known.
+    pub fn watchlist(&self, alias: &str) -> Option<&Arc<TableType>> {
+        self.watchlists.get(alias)
+    }
+
     /// The table named `name`.
     pub fn table(&self, name: &str) -> Option<&Arc<TableType>> {
         self.tables.get(name)
@@ -180,7 +213,7 @@ fn unique_columns(columns: Vec<JsonColumn>) -> Vec<Column> {
 
 /// A schema file's type name as a KQL type; the synonyms schema exports use
 /// (`double`, `boolean`, `int64`, `object`, ...) are mapped, anything else is `string`.
-fn schema_type(name: Option<&str>) -> Type {
+pub fn schema_type(name: Option<&str>) -> Type {
     let name = name.unwrap_or("string").to_ascii_lowercase();
     if let Some(ty) = Type::from_name(&name)
         && !ty.is_unknown()
