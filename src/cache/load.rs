@@ -12,10 +12,50 @@
 //! unknown function. A workspace function with the name of a built-in one
 //! (an ASIM parser) keeps the built-in's known output columns.
 
+use std::path::Path;
+use std::time::Duration;
+
 use crate::analysis::Globals;
 use crate::analysis::schema::{STANDARD_COLUMNS, Schemas, StoredFunction, StoredParameter, schema_type};
 use crate::analysis::types::{Column, TableType, Type};
+use crate::cache::Cache;
 use crate::cache::model::{ColumnSchema, WorkspaceSchema};
+
+/// A workspace as read for a check: its latest snapshot when the cache could
+/// give it, and what went wrong or was repaired, as warnings.
+#[derive(Debug, Default)]
+pub struct LoadedWorkspace {
+    pub schema: Option<WorkspaceSchema>,
+    pub warnings: Vec<String>,
+}
+
+/// Reads the latest snapshot of `workspace` for a check. It never fails: a
+/// missing, locked or unreadable cache, or a workspace it does not hold, is
+/// a warning, and the check goes on with the built-in schemas. A corrupt file
+/// is moved aside and rebuilt by [`Cache::open_with`] (and the workspace is
+/// then missing). A missing file is not created.
+pub fn load_workspace(path: &Path, workspace: &str, busy_timeout: Duration) -> LoadedWorkspace {
+    let mut loaded = LoadedWorkspace::default();
+    let fallback = "checking against the built-in schemas";
+    if !path.exists() {
+        loaded.warnings.push(format!(
+            "there is no schema cache at `{}`; {fallback} (run `kqlab schema pull` or `kqlab schema import` first)",
+            path.display()
+        ));
+        return loaded;
+    }
+    match Cache::open_with(path, busy_timeout) {
+        Ok(cache) => {
+            loaded.warnings.extend(cache.warnings().iter().cloned());
+            match cache.latest(workspace) {
+                Ok(schema) => loaded.schema = Some(schema),
+                Err(error) => loaded.warnings.push(format!("{error}; {fallback}")),
+            }
+        }
+        Err(error) => loaded.warnings.push(format!("{error}; {fallback}")),
+    }
+    loaded
+}
 
 impl WorkspaceSchema {
     /// `base` plus this workspace's tables, functions and watchlists.

@@ -12,6 +12,18 @@ pub const ENV_VAR: &str = "KQLAB_CACHE";
 /// The cache file's name inside the cache directory.
 pub const FILE_NAME: &str = "schemas.sqlite";
 
+/// The environment variable that sets the busy timeout in milliseconds
+/// (default 5000): how long to wait for another process's write.
+pub const TIMEOUT_ENV_VAR: &str = "KQLAB_CACHE_TIMEOUT_MS";
+
+/// The busy timeout: `KQLAB_CACHE_TIMEOUT_MS`, else [`Cache::DEFAULT_BUSY_TIMEOUT`](crate::cache::Cache::DEFAULT_BUSY_TIMEOUT).
+pub fn busy_timeout() -> std::time::Duration {
+    std::env::var(TIMEOUT_ENV_VAR)
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .map_or(crate::cache::Cache::DEFAULT_BUSY_TIMEOUT, std::time::Duration::from_millis)
+}
+
 /// The cache file to use: `explicit` (from `--cache`) when given.
 pub fn cache_path(explicit: Option<&Path>) -> Result<PathBuf, Error> {
     if let Some(path) = explicit {

@@ -50,6 +50,8 @@ pub enum Command {
     Watch(commands::watch::WatchArgs),
     /// Map the rules' tactics and techniques onto the MITRE ATT&CK matrix.
     Coverage(commands::coverage::CoverageArgs),
+    /// The workspace schema cache: import, list, show and diff workspace schemas.
+    Schema(commands::schema::SchemaArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -71,6 +73,7 @@ pub fn run() -> i32 {
         Command::Test(args) => commands::test::run(args),
         Command::Watch(args) => commands::watch::run(args),
         Command::Coverage(args) => commands::coverage::run(args),
+        Command::Schema(args) => commands::schema::run(args),
     };
     match result {
         Ok(code) => code,

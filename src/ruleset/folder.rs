@@ -30,6 +30,9 @@ pub struct Folder {
     pub functions: Functions,
     /// `kqlab.toml` at the root, when there is one.
     pub config: Option<ConfigFile>,
+    /// Functions from a cached workspace (`kqlab check --workspace`), behind
+    /// the folder's own: a folder function of the same name wins.
+    pub workspace_functions: Functions,
 }
 
 /// What an update of the folder touched.
@@ -189,7 +192,15 @@ impl Folder {
         self.documents.iter().filter_map(|d| d.function.as_ref().map(|f| f.name.clone())).collect()
     }
 
-    /// Builds the function table from the documents that define functions.
+    /// Uses a workspace's functions behind the folder's own (see
+    /// [`Functions::from_definitions`]).
+    pub fn set_workspace_functions(&mut self, functions: Functions) {
+        self.workspace_functions = functions;
+        self.link_functions();
+    }
+
+    /// Builds the function table from the documents that define functions,
+    /// then the workspace functions whose names the folder does not define.
     pub fn link_functions(&mut self) {
         let mut functions = Functions::default();
         for document in &self.documents {
@@ -199,6 +210,9 @@ impl Folder {
             if let (Some(function), Some(query)) = (&document.function, &document.query) {
                 functions.insert(&function.name, &function.params, &query.text);
             }
+        }
+        for function in self.workspace_functions.iter() {
+            functions.insert(&function.name, &function.params, &function.body);
         }
         functions.link();
         self.functions = functions;

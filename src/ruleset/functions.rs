@@ -49,6 +49,39 @@ impl Functions {
         true
     }
 
+    /// Functions defined outside the folder (a cached workspace's): each
+    /// `(name, parameters, body)` whose `let` parses without errors. A body
+    /// kqlab cannot parse is left out, so that it cannot stop the analysis of
+    /// the queries that call it (the analyzer still knows the name from the
+    /// workspace schema, with an open output); the names left out are returned.
+    pub fn from_definitions<'a>(
+        definitions: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    ) -> (Functions, Vec<String>) {
+        let mut functions = Functions::default();
+        let mut left_out = Vec::new();
+        for (name, params, body) in definitions {
+            let body = body.trim_end().trim_end_matches(';').trim_end();
+            let text = format!("let {name} = ({params}) {{\n{body}\n}};\nprint 0");
+            if crate::diagnostics::has_errors(&crate::syntax::parse(&text).diagnostics) {
+                left_out.push(name.to_string());
+            } else {
+                functions.insert(name, params, body);
+            }
+        }
+        functions.link();
+        (functions, left_out)
+    }
+
+    /// Every function, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Function> {
+        self.by_name.values()
+    }
+
+    /// Number of functions.
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
     /// Records which folder functions each body calls (after all are inserted).
     pub fn link(&mut self) {
         let names: HashSet<String> = self.by_name.keys().cloned().collect();
@@ -170,6 +203,18 @@ mod tests {
             "let Inner = () {\ndatatable(x:int)[1, 2]\n};\nlet Outer = () {\nInner() | where x > 1\n};\n"
         );
         assert!(prelude.cycle.is_none());
+    }
+
+    #[test]
+    fn definitions_that_do_not_parse_are_left_out() {
+        let (functions, left_out) = Functions::from_definitions([
+            ("Good", "n:int = 1", "print n;"),
+            ("Bad", "", "T | where (("),
+            ("BadParams", "n:", "print 1"),
+        ]);
+        assert!(functions.get("Good").is_some());
+        assert_eq!(functions.len(), 1);
+        assert_eq!(left_out, ["Bad".to_string(), "BadParams".to_string()]);
     }
 
     #[test]

@@ -10,10 +10,12 @@ use serde::Serialize;
 use crate::analysis::schema::Schemas;
 use crate::analysis::types::TableType;
 use crate::analysis::{Globals, Output};
+use crate::cache::WorkspaceSchema;
 use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, Format};
 use crate::diagnostics::render::{JsonDiagnostic, render_text};
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::ruleset::folder::Folder;
+use crate::ruleset::functions::Functions;
 use crate::ruleset::sarif::SarifLog;
 use crate::text::{SourceFile, Span};
 
@@ -39,6 +41,15 @@ pub struct CheckArgs {
     /// (`{"Table": [{"name": "Col", "type": "string"}], ...}`); repeatable.
     #[arg(long, value_name = "FILE")]
     pub schemas: Vec<PathBuf>,
+    /// Check against this workspace's schema from the schema cache (its
+    /// tables, functions and watchlists on top of the built-in schemas);
+    /// see `kqlab schema`.
+    #[arg(long, value_name = "NAME")]
+    pub workspace: Option<String>,
+    /// The schema cache file (default: `KQLAB_CACHE`, else the user's cache
+    /// directory).
+    #[arg(long, value_name = "PATH", requires = "workspace")]
+    pub cache: Option<PathBuf>,
     /// Disable colours in text output.
     #[arg(long)]
     pub no_color: bool,
@@ -46,10 +57,16 @@ pub struct CheckArgs {
 
 /// Runs `kqlab check`.
 pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
-    let options = CheckOptions { syntax_only: args.syntax_only, globals: load_globals(&args.schemas)? };
+    let workspace = match &args.workspace {
+        Some(name) if !args.syntax_only => load_workspace(name, args.cache.as_deref()),
+        _ => None,
+    };
+    let globals = load_globals(workspace.as_ref(), &args.schemas)?;
+    let options = CheckOptions { syntax_only: args.syntax_only, globals };
     if let Some(batch) = &args.queries {
         return run_batch(batch, &options);
     }
+    let workspace_functions = workspace.as_ref().map(workspace_functions);
     let paths = if args.paths.is_empty() { vec![PathBuf::from("rules")] } else { args.paths.clone() };
     let mut folders = Vec::new();
     for path in &paths {
@@ -57,7 +74,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
             eprintln!("error: `{}` does not exist", path.display());
             return Ok(EXIT_FAILURE);
         }
-        folders.push(Folder::load(path).with_context(|| format!("reading `{}`", path.display()))?);
+        let mut folder = Folder::load(path).with_context(|| format!("reading `{}`", path.display()))?;
+        if let Some(functions) = &workspace_functions {
+            folder.set_workspace_functions(functions.clone());
+        }
+        folders.push(folder);
     }
     let color = args.format == Format::Text && !args.no_color && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let stdout = std::io::stdout();
@@ -193,12 +214,60 @@ pub struct Checked {
     pub output: Option<Output>,
 }
 
-/// The built-in schemas plus those in `files`.
-fn load_globals(files: &[PathBuf]) -> anyhow::Result<Globals> {
-    if files.is_empty() {
+/// The latest cached snapshot of workspace `name`; problems with the cache
+/// are warnings (the check goes on with the built-in schemas).
+fn load_workspace(name: &str, cache: Option<&Path>) -> Option<WorkspaceSchema> {
+    let path = match crate::cache::location::cache_path(cache) {
+        Ok(path) => path,
+        Err(error) => {
+            eprintln!("warning: {error}; checking against the built-in schemas");
+            return None;
+        }
+    };
+    let loaded = crate::cache::load::load_workspace(&path, name, crate::cache::location::busy_timeout());
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    loaded.schema
+}
+
+/// The workspace's functions with bodies, as `let` definitions for the
+/// rules folders (the folder's own functions win); a warning names those
+/// kqlab cannot parse, which are then known by name only.
+fn workspace_functions(workspace: &WorkspaceSchema) -> Functions {
+    let definitions = workspace
+        .functions
+        .iter()
+        .filter(|f| !f.body.trim().is_empty())
+        .map(|f| (f.name.as_str(), f.parameters.as_str(), f.body.as_str()));
+    let (functions, left_out) = Functions::from_definitions(definitions);
+    if !left_out.is_empty() {
+        let shown: Vec<&str> = left_out.iter().take(5).map(String::as_str).collect();
+        let more = if left_out.len() > shown.len() {
+            format!(" and {} more", left_out.len() - shown.len())
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "warning: {} function{} of workspace `{}` did not parse ({}{more}); calls to them are checked by name and parameters only",
+            left_out.len(),
+            plural(left_out.len()),
+            workspace.workspace,
+            shown.join(", ")
+        );
+    }
+    functions
+}
+
+/// The built-in schemas, then the workspace's, then those in `files`.
+fn load_globals(workspace: Option<&WorkspaceSchema>, files: &[PathBuf]) -> anyhow::Result<Globals> {
+    if files.is_empty() && workspace.is_none() {
         return Ok(Globals::builtin());
     }
-    let mut schemas = Schemas::builtin().clone();
+    let mut schemas = match workspace {
+        Some(workspace) => workspace.to_schemas(Schemas::builtin()),
+        None => Schemas::builtin().clone(),
+    };
     for file in files {
         let text = std::fs::read_to_string(file).with_context(|| format!("reading `{}`", file.display()))?;
         schemas.add_json(&text, true).with_context(|| format!("loading schemas from `{}`", file.display()))?;
