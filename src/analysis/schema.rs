@@ -214,7 +214,14 @@ fn unique_columns(columns: Vec<JsonColumn>) -> Vec<Column> {
 /// A schema file's type name as a KQL type; the synonyms schema exports use
 /// (`double`, `boolean`, `int64`, `object`, ...) are mapped, anything else is `string`.
 pub fn schema_type(name: Option<&str>) -> Type {
-    let name = name.unwrap_or("string").to_ascii_lowercase();
+    let name = name.unwrap_or("string");
+    // Most names are KQL's own already (all of a cached schema's are).
+    if let Some(ty) = Type::from_name(name)
+        && !ty.is_unknown()
+    {
+        return ty;
+    }
+    let name = name.to_ascii_lowercase();
     if let Some(ty) = Type::from_name(&name)
         && !ty.is_unknown()
     {

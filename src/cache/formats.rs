@@ -27,11 +27,18 @@ impl WorkspaceSchema {
             Some(Source::MetadataApi) => WorkspaceSchema::from_metadata_json(value),
             Some(Source::ArmTables) => WorkspaceSchema::from_arm_tables_json(value),
             Some(Source::KqlabJson) => WorkspaceSchema::from_kqlab_json(value),
-            None => Err(Error::Format(
-                "not a workspace schema: expected a Log Analytics metadata response (`tables`, `functions`), \
-                 an ARM tables list (`value[].properties.schema`) or kqlab schema JSON (`{\"Table\": [{\"name\", \"type\"}]}`)"
-                    .into(),
-            )),
+            None => {
+                let expected = "not a workspace schema: expected a Log Analytics metadata response (`tables`, `functions`), \
+                     an ARM tables list (`value[].properties.schema`) or kqlab schema JSON (`{\"Table\": [{\"name\", \"type\"}]}`)";
+                // An object is most likely kqlab JSON with a mistake: say which.
+                let detail = match WorkspaceSchema::from_kqlab_json(value) {
+                    Err(Error::Format(detail)) if value.as_object().is_some_and(|o| !o.is_empty()) => {
+                        format!("; as kqlab schema JSON: {detail}")
+                    }
+                    _ => String::new(),
+                };
+                Err(Error::Format(format!("{expected}{detail}")))
+            }
         }
     }
 

@@ -47,7 +47,7 @@ pub fn load_workspace(path: &Path, workspace: &str, busy_timeout: Duration) -> L
     match Cache::open_with(path, busy_timeout) {
         Ok(cache) => {
             loaded.warnings.extend(cache.warnings().iter().cloned());
-            match cache.latest(workspace) {
+            match cache.latest_for_analysis(workspace) {
                 Ok(schema) => loaded.schema = Some(schema),
                 Err(error) => loaded.warnings.push(format!("{error}; {fallback}")),
             }
@@ -95,14 +95,11 @@ impl WorkspaceSchema {
     }
 }
 
-/// Columns as the analyzer types them, the first of a repeated name kept.
+/// Columns as the analyzer types them. Names are unique already (the
+/// readers and the store keep the first of a repeated name).
 fn table_columns(columns: &[ColumnSchema]) -> Vec<Column> {
     let mut out: Vec<Column> = Vec::with_capacity(columns.len() + STANDARD_COLUMNS.len());
-    for column in columns {
-        if out.iter().all(|c| c.name != column.name) {
-            out.push(Column::new(column.name.clone(), schema_type(Some(&column.ty))));
-        }
-    }
+    out.extend(columns.iter().map(|column| Column::new(column.name.clone(), schema_type(Some(&column.ty)))));
     out
 }
 

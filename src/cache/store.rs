@@ -48,8 +48,9 @@ impl Cache {
     /// How long to wait for another process's write before giving up.
     pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-    /// Snapshots kept per workspace; older ones are dropped by `store`.
-    pub const KEEP_SNAPSHOTS: usize = 5;
+    /// Snapshots kept per workspace (`diff` compares the latest two); older
+    /// ones are dropped by `store`.
+    pub const KEEP_SNAPSHOTS: usize = 3;
 
     /// Opens (or creates) the cache at `path` with the default busy timeout.
     pub fn open(path: &Path) -> Result<Cache, Error> {
@@ -130,16 +131,29 @@ impl Cache {
         {
             // A repeated name keeps its first definition, as `normalize` does.
             let mut insert = transaction
-                .prepare("INSERT OR IGNORE INTO snapshot_table VALUES (?1, ?2, ?3, ?4, ?5)")
+                .prepare(
+                    "INSERT OR IGNORE INTO snapshot_table (snapshot_id, name, description, n_columns, columns, column_descriptions)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
                 .map_err(sqlite)?;
             for table in &schema.tables {
-                let columns = serde_json::to_string(&table.columns)?;
+                let columns = unique_columns(&table.columns);
+                let pairs: Vec<(&str, &str)> = columns.iter().map(|c| (c.name.as_str(), c.ty.as_str())).collect();
+                let descriptions = encode_descriptions(&columns)?;
                 insert
-                    .execute(params![snapshot_id, table.name, table.description, table.columns.len() as i64, columns])
+                    .execute(params![
+                        snapshot_id,
+                        table.name,
+                        table.description,
+                        pairs.len() as i64,
+                        serde_json::to_string(&pairs)?,
+                        descriptions
+                    ])
                     .map_err(sqlite)?;
             }
             let mut insert = transaction
-                .prepare("INSERT OR IGNORE INTO snapshot_function VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .prepare("INSERT OR IGNORE INTO snapshot_function (snapshot_id, name, parameters, body, columns, category, description)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
                 .map_err(sqlite)?;
             for function in &schema.functions {
                 let columns = serde_json::to_string(&function.columns)?;
@@ -156,7 +170,7 @@ impl Cache {
                     .map_err(sqlite)?;
             }
             let mut insert = transaction
-                .prepare("INSERT OR IGNORE INTO snapshot_watchlist VALUES (?1, ?2, ?3, ?4)")
+                .prepare("INSERT OR IGNORE INTO snapshot_watchlist (snapshot_id, alias, columns, search_key) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(sqlite)?;
             for watchlist in &schema.watchlists {
                 let columns = serde_json::to_string(&watchlist.columns)?;
@@ -208,16 +222,24 @@ impl Cache {
 
     /// The latest snapshot of `workspace`.
     pub fn latest(&self, workspace: &str) -> Result<WorkspaceSchema, Error> {
-        let mut snapshots = self.snapshots(workspace, 1)?;
-        match snapshots.pop() {
-            Some(schema) => Ok(schema),
-            None => Err(self.unknown_workspace(workspace)),
-        }
+        let mut snapshots = self.read_snapshots(workspace, 1, true)?;
+        snapshots.pop().ok_or_else(|| self.unknown_workspace(workspace))
+    }
+
+    /// The latest snapshot of `workspace` without its column descriptions,
+    /// which the analyzer does not use: the fast way to load it for a check.
+    pub fn latest_for_analysis(&self, workspace: &str) -> Result<WorkspaceSchema, Error> {
+        let mut snapshots = self.read_snapshots(workspace, 1, false)?;
+        snapshots.pop().ok_or_else(|| self.unknown_workspace(workspace))
     }
 
     /// Up to `limit` snapshots of `workspace`, newest first (read in one
     /// transaction, so a concurrent `store` is seen whole or not at all).
     pub fn snapshots(&self, workspace: &str, limit: usize) -> Result<Vec<WorkspaceSchema>, Error> {
+        self.read_snapshots(workspace, limit, true)
+    }
+
+    fn read_snapshots(&self, workspace: &str, limit: usize, descriptions: bool) -> Result<Vec<WorkspaceSchema>, Error> {
         let sqlite = |source: rusqlite::Error| classify(&self.path, self.busy_timeout, source);
         let transaction = self.connection.unchecked_transaction().map_err(sqlite)?;
         let heads: Vec<(i64, String, String)> = {
@@ -238,7 +260,7 @@ impl Cache {
         for (id, fetched_at, source) in heads {
             let mut schema =
                 WorkspaceSchema { workspace: workspace.to_string(), fetched_at, source, ..Default::default() };
-            self.read_snapshot(&transaction, id, &mut schema)?;
+            self.read_snapshot(&transaction, id, descriptions, &mut schema)?;
             snapshots.push(schema);
         }
         Ok(snapshots)
@@ -257,23 +279,40 @@ impl Cache {
         Error::UnknownWorkspace { name: workspace.to_string(), known: self.workspace_names().unwrap_or_default() }
     }
 
-    fn read_snapshot(&self, connection: &Connection, id: i64, schema: &mut WorkspaceSchema) -> Result<(), Error> {
+    fn read_snapshot(
+        &self,
+        connection: &Connection,
+        id: i64,
+        descriptions: bool,
+        schema: &mut WorkspaceSchema,
+    ) -> Result<(), Error> {
         let sqlite = |source: rusqlite::Error| classify(&self.path, self.busy_timeout, source);
-        let corrupt = |what: String, error: serde_json::Error| Error::Corrupt {
+        let corrupt = |what: String, error: &dyn std::fmt::Display| Error::Corrupt {
             path: self.path.clone(),
             reason: format!("snapshot {id}: {what} has unreadable columns ({error})"),
         };
         let mut statement = connection
-            .prepare_cached(
-                "SELECT name, description, columns FROM snapshot_table WHERE snapshot_id = ?1 ORDER BY name",
-            )
+            .prepare_cached(if descriptions {
+                "SELECT name, description, columns, column_descriptions FROM snapshot_table
+                 WHERE snapshot_id = ?1 ORDER BY name"
+            } else {
+                "SELECT name, description, columns, NULL FROM snapshot_table WHERE snapshot_id = ?1 ORDER BY name"
+            })
             .map_err(sqlite)?;
         let mut rows = statement.query([id]).map_err(sqlite)?;
         while let Some(row) = rows.next().map_err(sqlite)? {
             let name: String = row.get(0).map_err(sqlite)?;
-            let text: String = row.get(2).map_err(sqlite)?;
-            let columns: Vec<ColumnSchema> =
-                serde_json::from_str(&text).map_err(|error| corrupt(format!("table `{name}`"), error))?;
+            let text = row.get_ref(2).map_err(sqlite)?;
+            let pairs: Vec<(String, String)> = serde_json::from_slice(text.as_bytes().unwrap_or_default())
+                .map_err(|error| corrupt(format!("table `{name}`"), &error))?;
+            let mut columns: Vec<ColumnSchema> =
+                pairs.into_iter().map(|(name, ty)| ColumnSchema { name, ty, description: None }).collect();
+            if let Ok(Some(blob)) = row.get_ref(3).map_err(sqlite)?.as_blob_or_null() {
+                let texts = decode_descriptions(blob).map_err(|error| corrupt(format!("table `{name}`"), &error))?;
+                for (column, description) in columns.iter_mut().zip(texts) {
+                    column.description = description;
+                }
+            }
             schema.tables.push(TableSchema { name, description: row.get(1).map_err(sqlite)?, columns });
         }
         let mut statement = connection
@@ -286,7 +325,7 @@ impl Cache {
         while let Some(row) = rows.next().map_err(sqlite)? {
             let name: String = row.get(0).map_err(sqlite)?;
             let text: String = row.get(3).map_err(sqlite)?;
-            let columns = serde_json::from_str(&text).map_err(|error| corrupt(format!("function `{name}`"), error))?;
+            let columns = serde_json::from_str(&text).map_err(|error| corrupt(format!("function `{name}`"), &error))?;
             schema.functions.push(FunctionSchema {
                 name,
                 parameters: row.get(1).map_err(sqlite)?,
@@ -306,11 +345,43 @@ impl Cache {
             let alias: String = row.get(0).map_err(sqlite)?;
             let text: String = row.get(1).map_err(sqlite)?;
             let columns =
-                serde_json::from_str(&text).map_err(|error| corrupt(format!("watchlist `{alias}`"), error))?;
+                serde_json::from_str(&text).map_err(|error| corrupt(format!("watchlist `{alias}`"), &error))?;
             schema.watchlists.push(WatchlistSchema { alias, columns, search_key: row.get(2).map_err(sqlite)? });
         }
         Ok(())
     }
+}
+
+/// The columns with each name once (its first definition).
+fn unique_columns(columns: &[ColumnSchema]) -> Vec<&ColumnSchema> {
+    let mut seen = std::collections::HashSet::with_capacity(columns.len());
+    columns.iter().filter(|column| seen.insert(column.name.as_str())).collect()
+}
+
+/// The columns' descriptions as a deflated JSON array (`None` when no column has one).
+fn encode_descriptions(columns: &[&ColumnSchema]) -> Result<Option<Vec<u8>>, Error> {
+    if columns.iter().all(|column| column.description.is_none()) {
+        return Ok(None);
+    }
+    let texts: Vec<Option<&str>> = columns.iter().map(|column| column.description.as_deref()).collect();
+    let json = serde_json::to_vec(&texts)?;
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, &json)
+        .and_then(|()| encoder.finish())
+        .map(Some)
+        .map_err(|source| Error::Io { path: PathBuf::from("(column descriptions)"), source })
+}
+
+/// The inverse of `encode_descriptions`, refusing more than 64 MB of text.
+fn decode_descriptions(blob: &[u8]) -> Result<Vec<Option<String>>, String> {
+    const LIMIT: u64 = 64 << 20;
+    let mut json = Vec::new();
+    let decoder = flate2::read::DeflateDecoder::new(blob);
+    std::io::Read::read_to_end(&mut std::io::Read::take(decoder, LIMIT + 1), &mut json).map_err(|e| e.to_string())?;
+    if json.len() as u64 > LIMIT {
+        return Err("column descriptions over 64 MB".into());
+    }
+    serde_json::from_slice(&json).map_err(|e| e.to_string())
 }
 
 /// Opens the file and brings it up to date, or says why it is unusable.
@@ -481,6 +552,22 @@ mod tests {
         assert_eq!((summary.name.as_str(), summary.n_tables, summary.snapshots), ("prod", 1, Cache::KEEP_SNAPSHOTS));
         assert!(matches!(cache.latest("dev"), Err(Error::UnknownWorkspace { known, .. }) if known == ["prod"]));
         assert!(cache.store(&schema(" ", &[])).is_err());
+    }
+
+    #[test]
+    fn column_descriptions_are_kept_but_not_read_for_analysis() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cache = Cache::open(&dir.path().join("cache.sqlite")).expect("open");
+        let mut described = schema("prod", &[("T", &[("A", "string"), ("B", "long"), ("A", "int")])]);
+        described.tables[0].columns[1].description = Some("bytes sent".into());
+        cache.store(&described).expect("store");
+        let full = cache.latest("prod").expect("latest");
+        let columns = &full.tables[0].columns;
+        assert_eq!(columns.len(), 2, "a repeated column keeps its first definition");
+        assert_eq!((columns[1].description.as_deref(), columns[0].description.as_deref()), (Some("bytes sent"), None));
+        let lean = cache.latest_for_analysis("prod").expect("latest");
+        assert!(lean.tables[0].columns.iter().all(|c| c.description.is_none()));
+        assert_eq!(lean.tables[0].columns[1].ty, "long");
     }
 
     #[test]
