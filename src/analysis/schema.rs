@@ -252,6 +252,25 @@ mod tests {
     }
 
     #[test]
+    fn a_known_watchlist_has_exactly_its_columns() {
+        let mut schemas = Schemas::builtin().clone();
+        schemas.add_watchlist("VIPs", &["Upn".to_string(), "SearchKey".to_string()]);
+        let globals = crate::analysis::Globals::with_schemas(schemas);
+        let check = |query: &str| {
+            let parse = crate::syntax::parse(query);
+            crate::analysis::analyze(&parse.query, &globals)
+                .diagnostics
+                .iter()
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+        };
+        assert!(check("_GetWatchlist('VIPs') | project Upn, SearchKey, WatchlistItem, LastUpdatedTimeUTC").is_empty());
+        assert_eq!(check("_GetWatchlist('VIPs') | project Title"), ["unknown column `Title`"]);
+        assert!(check("_GetWatchlist('Other') | project Title").is_empty(), "an unknown watchlist stays open");
+        assert!(check("let alias = 'VIPs'; _GetWatchlist(alias) | project Upn").is_empty());
+    }
+
+    #[test]
     fn user_schema_overrides_and_maps_type_synonyms() {
         let mut schemas = Schemas::default();
         schemas

@@ -61,36 +61,40 @@ pub enum ColumnChange {
 }
 
 /// The differences from `old` to `new`: tables, then functions, then
-/// watchlists, each by name.
+/// watchlists, each sorted by name.
 pub fn diff(old: &WorkspaceSchema, new: &WorkspaceSchema) -> Vec<Change> {
     let mut changes = Vec::new();
     let old_tables: BTreeMap<&str, _> = old.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     let new_tables: BTreeMap<&str, _> = new.tables.iter().map(|t| (t.name.as_str(), t)).collect();
-    for (name, table) in &new_tables {
-        match old_tables.get(name) {
-            None => changes.push(Change::TableAdded { name: name.to_string(), n_columns: table.columns.len() }),
-            Some(before) => {
+    for name in union(&old_tables, &new_tables) {
+        match (old_tables.get(name), new_tables.get(name)) {
+            (None, Some(table)) => {
+                changes.push(Change::TableAdded { name: name.to_string(), n_columns: table.columns.len() })
+            }
+            (Some(_), None) => changes.push(Change::TableRemoved { name: name.to_string() }),
+            (Some(before), Some(table)) => {
                 let columns = diff_columns(&before.columns, &table.columns);
                 let description_changed = before.description != table.description;
                 if !columns.is_empty() || description_changed {
                     changes.push(Change::TableChanged { name: name.to_string(), columns, description_changed });
                 }
             }
+            (None, None) => {}
         }
-    }
-    for name in old_tables.keys().filter(|name| !new_tables.contains_key(*name)) {
-        changes.push(Change::TableRemoved { name: name.to_string() });
     }
     let old_functions: BTreeMap<&str, _> = old.functions.iter().map(|f| (f.name.as_str(), f)).collect();
     let new_functions: BTreeMap<&str, _> = new.functions.iter().map(|f| (f.name.as_str(), f)).collect();
-    for (name, function) in &new_functions {
-        match old_functions.get(name) {
-            None => {
+    for name in union(&old_functions, &new_functions) {
+        match (old_functions.get(name), new_functions.get(name)) {
+            (None, Some(function)) => {
                 changes.push(Change::FunctionAdded { name: name.to_string(), parameters: function.parameters.clone() })
             }
-            Some(before) => {
-                let body_diff = (before.body != function.body).then(|| {
-                    TextDiff::from_lines(&before.body, &function.body)
+            (Some(_), None) => changes.push(Change::FunctionRemoved { name: name.to_string() }),
+            (Some(before), Some(function)) => {
+                // Line endings are not a change (the API may send `\r\n`).
+                let (old_body, new_body) = (before.body.replace("\r\n", "\n"), function.body.replace("\r\n", "\n"));
+                let body_diff = (old_body != new_body).then(|| {
+                    TextDiff::from_lines(&old_body, &new_body)
                         .unified_diff()
                         .context_radius(2)
                         .missing_newline_hint(false)
@@ -106,19 +110,18 @@ pub fn diff(old: &WorkspaceSchema, new: &WorkspaceSchema) -> Vec<Change> {
                     });
                 }
             }
+            (None, None) => {}
         }
-    }
-    for name in old_functions.keys().filter(|name| !new_functions.contains_key(*name)) {
-        changes.push(Change::FunctionRemoved { name: name.to_string() });
     }
     let old_watchlists: BTreeMap<&str, _> = old.watchlists.iter().map(|w| (w.alias.as_str(), w)).collect();
     let new_watchlists: BTreeMap<&str, _> = new.watchlists.iter().map(|w| (w.alias.as_str(), w)).collect();
-    for (alias, watchlist) in &new_watchlists {
-        match old_watchlists.get(alias) {
-            None => {
+    for alias in union(&old_watchlists, &new_watchlists) {
+        match (old_watchlists.get(alias), new_watchlists.get(alias)) {
+            (None, Some(watchlist)) => {
                 changes.push(Change::WatchlistAdded { alias: alias.to_string(), columns: watchlist.columns.clone() })
             }
-            Some(before) => {
+            (Some(_), None) => changes.push(Change::WatchlistRemoved { alias: alias.to_string() }),
+            (Some(before), Some(watchlist)) => {
                 let added: Vec<String> =
                     watchlist.columns.iter().filter(|c| !before.columns.contains(c)).cloned().collect();
                 let removed: Vec<String> =
@@ -127,12 +130,15 @@ pub fn diff(old: &WorkspaceSchema, new: &WorkspaceSchema) -> Vec<Change> {
                     changes.push(Change::WatchlistChanged { alias: alias.to_string(), added, removed });
                 }
             }
+            (None, None) => {}
         }
     }
-    for alias in old_watchlists.keys().filter(|alias| !new_watchlists.contains_key(*alias)) {
-        changes.push(Change::WatchlistRemoved { alias: alias.to_string() });
-    }
     changes
+}
+
+/// The names of both maps, sorted.
+fn union<'a, T>(old: &BTreeMap<&'a str, T>, new: &BTreeMap<&'a str, T>) -> std::collections::BTreeSet<&'a str> {
+    old.keys().chain(new.keys()).copied().collect()
 }
 
 /// Added, removed and retyped columns, in the new table's order (removed last).
@@ -312,12 +318,12 @@ mod tests {
             "schema diff for `prod`: 2024-03-01T00:00:00Z (metadata-api) → 2024-03-02T00:00:00Z (metadata-api)
 tables: 1 added, 1 removed, 1 changed; functions: 0 added, 0 removed, 1 changed; watchlists: 0 added, 0 removed, 1 changed
 
+- table Gone_CL
 + table New_CL (1 column)
 ~ table T_CL
     ~ N: int → long
     + New: dynamic
     - Old: bool
-- table Gone_CL
 ~ function F(n:int)
     @@ -1,2 +1,2 @@
      T_CL
@@ -328,6 +334,9 @@ tables: 1 added, 1 removed, 1 changed; functions: 0 added, 0 removed, 1 changed;
 ",
         );
         assert!(diff(&new, &new).is_empty());
+        let mut crlf = new.clone();
+        crlf.functions[0].body = new.functions[0].body.replace('\n', "\r\n");
+        assert!(diff(&new, &crlf).is_empty(), "line endings are not a change");
         assert!(render_diff(&new, &new, &[]).ends_with("no changes\n"));
     }
 
