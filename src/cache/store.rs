@@ -52,6 +52,15 @@ impl Cache {
     /// ones are dropped by `store`.
     pub const KEEP_SNAPSHOTS: usize = 3;
 
+    /// Opens (or creates) the user's cache: `explicit` (a `--cache PATH`)
+    /// when given, else `KQLAB_CACHE`, else the cache directory's
+    /// `kqlab/schemas.sqlite`, with the busy timeout `KQLAB_CACHE_TIMEOUT_MS`
+    /// sets (default 5 s). What `kqlab schema` commands use.
+    pub fn open_at(explicit: Option<&Path>) -> Result<Cache, Error> {
+        let path = crate::cache::location::cache_path(explicit)?;
+        Cache::open_with(&path, crate::cache::location::busy_timeout())
+    }
+
     /// Opens (or creates) the cache at `path` with the default busy timeout.
     pub fn open(path: &Path) -> Result<Cache, Error> {
         Cache::open_with(path, Cache::DEFAULT_BUSY_TIMEOUT)
