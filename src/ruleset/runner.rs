@@ -258,10 +258,12 @@ pub fn run_case(
                 let (kept, dropped) = within_period(&table, now - period, now);
                 if dropped > 0 {
                     result.notes.push(format!(
-                        "{dropped} row{} of `{name}` fall outside the rule's {} period before now ({}) and were left out, as Sentinel would",
+                        "{dropped} row{} of `{name}` {} outside the rule's {} period before now ({}) and {} left out, as Sentinel would",
                         if dropped == 1 { "" } else { "s" },
+                        if dropped == 1 { "falls" } else { "fall" },
                         describe(period),
-                        crate::engine::value::Value::DateTime(now).to_kql_string()
+                        crate::engine::value::Value::DateTime(now).to_kql_string(),
+                        if dropped == 1 { "was" } else { "were" }
                     ));
                 }
                 kept
