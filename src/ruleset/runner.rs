@@ -217,57 +217,19 @@ pub fn run_case(
         now: 0,
         elapsed: Duration::ZERO,
     };
-    // Case tables replace file tables of the same name.
-    let mut inputs: Vec<&TableInput> = case.tables.iter().collect();
-    for input in &file.tables {
-        if !inputs.iter().any(|i| i.name == input.name) {
-            inputs.push(input);
+    let data = match case_data(folder, index, file, case, globals) {
+        Ok(data) => data,
+        Err(failures) => {
+            result.failures = failures;
+            result.elapsed = started.elapsed();
+            return result;
         }
-    }
-    let mut tables = Vec::new();
-    for input in inputs {
-        match import_input(input, globals) {
-            Ok((table, problems)) => {
-                result.notes.extend(problems);
-                tables.push((input.name.clone(), table));
-            }
-            Err(message) => {
-                result.failures.push(Failure::setup(message));
-            }
-        }
-    }
-    if !result.failures.is_empty() {
-        result.elapsed = started.elapsed();
-        return result;
-    }
-    let configured_now = folder.config.as_ref().and_then(|c| c.now);
-    let now = case
-        .now
-        .or(file.now)
-        .or(configured_now)
-        .or_else(|| latest_time_generated(&tables).map(|t| t + TICKS_PER_MINUTE));
-    let now = now.unwrap_or_else(current_ticks);
+    };
+    result.notes = data.notes;
+    let now = data.now;
     result.now = now;
-    let period = (document.kind == Kind::Scheduled)
-        .then(|| document.string(&[Step::Key("queryPeriod")]).and_then(|p| parse_duration(&p)))
-        .flatten();
     let mut database = Database::new();
-    for (name, table) in tables {
-        let table = match period {
-            Some(period) => {
-                let (kept, dropped) = within_period(&table, now - period, now);
-                if dropped > 0 {
-                    result.notes.push(format!(
-                        "{dropped} row{} of `{name}` fall outside the rule's {} period before now ({}) and were left out, as Sentinel would",
-                        if dropped == 1 { "" } else { "s" },
-                        describe(period),
-                        crate::engine::value::Value::DateTime(now).to_kql_string()
-                    ));
-                }
-                kept
-            }
-            None => table,
-        };
+    for (name, table) in data.tables {
         database.insert(name, table);
     }
     for watchlist in &folder.watchlists {
@@ -287,6 +249,80 @@ pub fn run_case(
     }
     result.elapsed = started.elapsed();
     result
+}
+
+/// A case's input tables as its query sees them: imported (typed by the
+/// table's schema, case tables replacing file tables of the same name) and
+/// cut to the rule's `queryPeriod` before `now`; with that `now` and notes
+/// on what was left out. Watchlists are not included.
+#[derive(Debug, Clone)]
+pub struct CaseData {
+    pub tables: Vec<(String, Table)>,
+    pub now: i64,
+    pub notes: Vec<String>,
+}
+
+/// Imports a case's tables (see [`CaseData`]); the failures say which input could not be read.
+pub fn case_data(
+    folder: &Folder,
+    index: usize,
+    file: &TestFile,
+    case: &Case,
+    globals: &Globals,
+) -> Result<CaseData, Vec<Failure>> {
+    let document = &folder.documents[index];
+    let mut notes = Vec::new();
+    let mut failures = Vec::new();
+    // Case tables replace file tables of the same name.
+    let mut inputs: Vec<&TableInput> = case.tables.iter().collect();
+    for input in &file.tables {
+        if !inputs.iter().any(|i| i.name == input.name) {
+            inputs.push(input);
+        }
+    }
+    let mut tables = Vec::new();
+    for input in inputs {
+        match import_input(input, globals) {
+            Ok((table, problems)) => {
+                notes.extend(problems);
+                tables.push((input.name.clone(), table));
+            }
+            Err(message) => failures.push(Failure::setup(message)),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(failures);
+    }
+    let configured_now = folder.config.as_ref().and_then(|c| c.now);
+    let now = case
+        .now
+        .or(file.now)
+        .or(configured_now)
+        .or_else(|| latest_time_generated(&tables).map(|t| t + TICKS_PER_MINUTE));
+    let now = now.unwrap_or_else(current_ticks);
+    let period = (document.kind == Kind::Scheduled)
+        .then(|| document.string(&[Step::Key("queryPeriod")]).and_then(|p| parse_duration(&p)))
+        .flatten();
+    let mut cut = Vec::with_capacity(tables.len());
+    for (name, table) in tables {
+        let table = match period {
+            Some(period) => {
+                let (kept, dropped) = within_period(&table, now - period, now);
+                if dropped > 0 {
+                    notes.push(format!(
+                        "{dropped} row{} of `{name}` fall outside the rule's {} period before now ({}) and were left out, as Sentinel would",
+                        if dropped == 1 { "" } else { "s" },
+                        describe(period),
+                        crate::engine::value::Value::DateTime(now).to_kql_string()
+                    ));
+                }
+                kept
+            }
+            None => table,
+        };
+        cut.push((name, table));
+    }
+    Ok(CaseData { tables: cut, now, notes })
 }
 
 /// Imports one input table; returns the table and its import problems as notes.
