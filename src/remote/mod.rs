@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod compare;
 pub mod config;
 pub mod fixtures;
 pub mod metadata;

@@ -408,6 +408,26 @@ fn execute(
             first.code, at.line, first.message
         ));
     }
+    let tables = execute_query(&analyzed.query, database, globals, now, limits).map_err(|outcome| match outcome {
+        Some(error) => {
+            let diagnostic = error.to_diagnostic(crate::text::Span::empty(analyzed.offset));
+            format!("the query failed: error[{}]: {}", diagnostic.code, diagnostic.message)
+        }
+        None => "internal error in kqlab's engine (a bug: please report the rule)".to_string(),
+    })?;
+    let last = tables.into_iter().last().ok_or_else(|| "the query returned no table".to_string())?;
+    Ok(Arc::unwrap_or_clone(last.table))
+}
+
+/// Runs a parsed query on `database` within `limits` (the timeout cancels
+/// it). The error is the engine's, or `None` when the engine panicked (a bug).
+pub fn execute_query(
+    query: &crate::syntax::ast::Query,
+    database: &Database,
+    globals: &Globals,
+    now: i64,
+    limits: &Limits,
+) -> Result<Vec<crate::engine::table::NamedTable>, Option<crate::engine::error::ExecError>> {
     let cancel = Arc::new(AtomicBool::new(false));
     let options = Options {
         now,
@@ -424,20 +444,15 @@ fn execute(
         }
     });
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::engine::execute_named(&analyzed.query, database, &options, Some(globals.schemas.as_ref()))
+        crate::engine::execute_named(query, database, &options, Some(globals.schemas.as_ref()))
     }));
     let _ = done.send(());
     let _ = timer.join();
-    let tables = match outcome {
-        Ok(Ok(tables)) => tables,
-        Ok(Err(error)) => {
-            let diagnostic = error.to_diagnostic(crate::text::Span::empty(analyzed.offset));
-            return Err(format!("the query failed: error[{}]: {}", diagnostic.code, diagnostic.message));
-        }
-        Err(_) => return Err("internal error in kqlab's engine (a bug: please report the rule)".into()),
-    };
-    let last = tables.into_iter().last().ok_or_else(|| "the query returned no table".to_string())?;
-    Ok(Arc::unwrap_or_clone(last.table))
+    match outcome {
+        Ok(Ok(tables)) => Ok(tables),
+        Ok(Err(error)) => Err(Some(error)),
+        Err(_) => Err(None),
+    }
 }
 
 fn current_ticks() -> i64 {
