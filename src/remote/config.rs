@@ -178,14 +178,11 @@ impl Workspace {
                     return Err(Error::Config(format!("no workspace `{name}` in kqlab.toml; {known}")));
                 }
             },
-            (None, Some(id)) => (
-                "--workspace-id".to_string(),
-                WorkspaceConfig { workspace_id: Some(id.to_string()), ..WorkspaceConfig::default() },
-            ),
+            (None, Some(id)) => {
+                (id.to_string(), WorkspaceConfig { workspace_id: Some(id.to_string()), ..WorkspaceConfig::default() })
+            }
             (None, None) => match env(env::WORKSPACE_ID) {
-                Some(id) => {
-                    (env::WORKSPACE_ID.to_string(), WorkspaceConfig { workspace_id: Some(id), ..Default::default() })
-                }
+                Some(id) => (id.clone(), WorkspaceConfig { workspace_id: Some(id), ..Default::default() }),
                 None if configured.len() == 1 => {
                     let (name, config) = configured.iter().next().expect("one workspace");
                     (name.clone(), config.clone())

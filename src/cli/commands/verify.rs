@@ -202,12 +202,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
         let outcome = run_query(&client, &request);
         if !announced && let Some(kind) = client.credentials().used() {
             announced = true;
-            eprintln!(
-                "note: signed in with `{}`; workspace `{}` ({})",
-                kind.name(),
-                client.workspace.label,
-                client.workspace.workspace_id.as_deref().unwrap_or("?")
-            );
+            let id = client.workspace.workspace_id.as_deref().unwrap_or("?");
+            let workspace = match client.workspace.label.as_str() {
+                label if label == id => format!("`{id}`"),
+                label => format!("`{label}` ({id})"),
+            };
+            eprintln!("note: signed in with `{}`; workspace {workspace}", kind.name());
         }
         let mut diagnostics = Vec::new();
         let mut remote = None;
@@ -477,7 +477,6 @@ fn report_unit(
             }
             if let Some(table) = remote {
                 writeln!(out, "{}", output::text(table, 50))?;
-                writeln!(out, "({} row{} from Log Analytics)", table.rows, plural(table.rows))?;
             }
             if let Some(comparison) = comparison {
                 match &comparison.diff {
