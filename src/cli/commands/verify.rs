@@ -164,8 +164,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
             return Ok(EXIT_FAILURE);
         }
     };
-    for unit in &units {
-        if let Err(error) = crate::remote::query::check_read_only(&unit.sent.text)
+    // The whole text and the caller's own part (after fixtures and functions).
+    for unit in units.iter().take(1) {
+        let own = unit.sent.text.get(unit.sent.query_start as usize..).unwrap_or_default();
+        let refused = crate::remote::query::check_read_only(&unit.sent.text)
+            .and_then(|()| crate::remote::query::check_read_only(own));
+        if let Err(error) = refused
             && let Some(diagnostic) = error_diagnostic(&error, origin.whole, &|_, _| None)
         {
             early.push(diagnostic);
