@@ -50,6 +50,10 @@ pub enum Command {
     Watch(commands::watch::WatchArgs),
     /// Map the rules' tactics and techniques onto the MITRE ATT&CK matrix.
     Coverage(commands::coverage::CoverageArgs),
+    /// Run a query or rule in a Log Analytics workspace (read-only), optionally on its test fixtures and compared with the local result.
+    Verify(commands::verify::VerifyArgs),
+    /// Workspace schemas: `pull` fetches a workspace's tables and columns.
+    Schema(commands::schema::SchemaArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -71,6 +75,8 @@ pub fn run() -> i32 {
         Command::Test(args) => commands::test::run(args),
         Command::Watch(args) => commands::watch::run(args),
         Command::Coverage(args) => commands::coverage::run(args),
+        Command::Verify(args) => commands::verify::run(args),
+        Command::Schema(args) => commands::schema::run(args),
     };
     match result {
         Ok(code) => code,

@@ -6,5 +6,7 @@ pub mod explain;
 pub mod fixture;
 pub mod functions;
 pub mod run;
+pub mod schema;
 pub mod test;
+pub mod verify;
 pub mod watch;
