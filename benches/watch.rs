@@ -13,22 +13,18 @@ use std::time::{Duration, Instant};
 use kqlab::analysis::Globals;
 use notify::{RecursiveMode, Watcher};
 
+#[path = "../tests/support/corpus_rules.rs"]
+mod corpus_rules;
+use corpus_rules::rule_yaml;
+
 const RULES: usize = 1000;
 const SAVES: usize = 40;
 
 fn main() {
-    let corpus =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus/sentinel-queries.jsonl"))
-            .expect("the corpus is in the repository");
     let dir = tempfile::tempdir().expect("a temporary folder");
     let root = dir.path().join("rules");
     std::fs::create_dir_all(&root).expect("folder");
-    let records: Vec<serde_json::Value> = corpus
-        .lines()
-        .filter_map(|line| serde_json::from_str(line).ok())
-        .filter(|record: &serde_json::Value| record["kind"] == "detection")
-        .take(RULES)
-        .collect();
+    let records: Vec<serde_json::Value> = corpus_rules::detections().into_iter().take(RULES).collect();
     let mut paths = Vec::new();
     for (index, record) in records.iter().enumerate() {
         let path = root.join(format!("rule{index:04}.yaml"));
@@ -127,32 +123,4 @@ fn on_big_stack(work: impl FnOnce() + Send) {
             .join()
             .expect("no panic")
     });
-}
-
-/// A rule YAML from a corpus record (the Azure-Sentinel keys).
-fn rule_yaml(record: &serde_json::Value) -> String {
-    let keys = [
-        ("id", "rule_id"),
-        ("name", "name"),
-        ("severity", "severity"),
-        ("queryFrequency", "queryFrequency"),
-        ("queryPeriod", "queryPeriod"),
-        ("triggerOperator", "triggerOperator"),
-        ("triggerThreshold", "triggerThreshold"),
-        ("tactics", "tactics"),
-        ("relevantTechniques", "relevantTechniques"),
-        ("query", "query"),
-        ("entityMappings", "entityMappings"),
-        ("version", "version"),
-        ("kind", "rule_kind"),
-    ];
-    let mut mapping = yaml_serde::Mapping::new();
-    for (key, field) in keys {
-        if record[field].is_null() {
-            continue;
-        }
-        let value: yaml_serde::Value = serde_json::from_value(record[field].clone()).expect("JSON is YAML");
-        mapping.insert(yaml_serde::Value::String(key.to_string()), value);
-    }
-    yaml_serde::to_string(&mapping).expect("serialisable")
 }

@@ -19,6 +19,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod engine;
 pub mod import;
+pub mod remote;
 pub mod ruleset;
 pub mod syntax;
 pub mod text;

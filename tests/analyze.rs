@@ -101,6 +101,13 @@ fn every_diagnostic_code_has_a_fixture() {
             .expect("tests/data/ruleset")
             .filter_map(|entry| entry.ok()?.file_name().into_string().ok()),
     );
+    // Remote codes: one folder per code in `tests/data/remote`, run against
+    // the fake Azure server by `tests/remote.rs`.
+    analyze_names.extend(
+        std::fs::read_dir(data_dir("remote"))
+            .expect("tests/data/remote")
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok()),
+    );
     let parse_snaps: String = files_with_extension(&data_dir("parse/err"), "snap")
         .iter()
         .map(|p| std::fs::read_to_string(p).expect("snapshot"))

@@ -63,7 +63,7 @@ const VIP_WATCHLIST: &str =
 #[test]
 fn importing_the_metadata_api_example_lists_and_shows_it() {
     let (dir, cache) = setup();
-    let file = format!("{AZURE}/metadata-get.json");
+    let file = format!("{AZURE}/loganalytics-query/v1/examples/metadata-get.json");
     let output = expect(dir.path(), &cache, &["schema", "import", &file], 0);
     assert!(stdout(&output).contains("imported 2 tables, 1 function, 0 watchlists as workspace `contosoretail-IT`"));
     let list = stdout(&expect(dir.path(), &cache, &["schema", "list"], 0));
@@ -95,7 +95,7 @@ fn importing_the_metadata_api_example_lists_and_shows_it() {
 #[test]
 fn importing_the_arm_tables_list_keeps_standard_columns_with_kql_types() {
     let (dir, cache) = setup();
-    let file = format!("{AZURE}/TablesList.json");
+    let file = format!("{AZURE}/operationalinsights/2026-03-01/examples/TablesList.json");
     expect(dir.path(), &cache, &["schema", "import", &file, "--workspace", "arm"], 0);
     let show = stdout(&expect(dir.path(), &cache, &["schema", "show", "AzureNetworkFlow", "--workspace", "arm"], 0));
     assert!(show.starts_with("table AzureNetworkFlow (15 columns) in `arm`\n"), "{show}");

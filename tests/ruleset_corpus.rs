@@ -19,53 +19,16 @@ use kqlab::diagnostics::Severity;
 use kqlab::ruleset::folder::Folder;
 use serde_json::Value;
 
+#[path = "support/corpus_rules.rs"]
+mod corpus_rules;
+use corpus_rules::rule_yaml;
+
 /// Rules whose query verdict agrees with the official binder (of 1,034).
 const MIN_AGREEING: usize = 1030;
 
-/// The corpus fields that are rule YAML keys, in Azure-Sentinel's order.
-const KEYS: &[(&str, &str)] = &[
-    ("id", "rule_id"),
-    ("name", "name"),
-    ("severity", "severity"),
-    ("requiredDataConnectors", "requiredDataConnectors"),
-    ("queryFrequency", "queryFrequency"),
-    ("queryPeriod", "queryPeriod"),
-    ("triggerOperator", "triggerOperator"),
-    ("triggerThreshold", "triggerThreshold"),
-    ("tactics", "tactics"),
-    ("relevantTechniques", "relevantTechniques"),
-    ("query", "query"),
-    ("entityMappings", "entityMappings"),
-    ("version", "version"),
-    ("kind", "rule_kind"),
-    ("status", "status"),
-];
-
-/// A rule YAML from a corpus record.
-fn rule_yaml(record: &Value) -> String {
-    let mut mapping = yaml_serde::Mapping::new();
-    for (key, field) in KEYS {
-        let value = &record[*field];
-        if value.is_null() {
-            continue;
-        }
-        let value: yaml_serde::Value = serde_json::from_value(value.clone()).expect("JSON is YAML");
-        mapping.insert(yaml_serde::Value::String(key.to_string()), value);
-    }
-    yaml_serde::to_string(&mapping).expect("serialisable")
-}
-
 #[test]
 fn corpus_detections_check_like_the_official_binder() {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus/sentinel-queries.jsonl"))
-            .expect("the corpus is in the repository");
-    let records: Vec<Value> = text
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| serde_json::from_str(line).expect("JSON"))
-        .filter(|record: &Value| record["kind"] == "detection")
-        .collect();
+    let records: Vec<Value> = corpus_rules::detections();
     assert_eq!(records.len(), 1034);
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut verdicts = Vec::new();

@@ -50,7 +50,9 @@ pub enum Command {
     Watch(commands::watch::WatchArgs),
     /// Map the rules' tactics and techniques onto the MITRE ATT&CK matrix.
     Coverage(commands::coverage::CoverageArgs),
-    /// The workspace schema cache: import, list, show and diff workspace schemas.
+    /// Run a query or rule in a Log Analytics workspace (read-only), optionally on its test fixtures and compared with the local result.
+    Verify(commands::verify::VerifyArgs),
+    /// Workspace schemas: pull a workspace's into the schema cache, import, list, show and diff them.
     Schema(commands::schema::SchemaArgs),
 }
 
@@ -73,6 +75,7 @@ pub fn run() -> i32 {
         Command::Test(args) => commands::test::run(args),
         Command::Watch(args) => commands::watch::run(args),
         Command::Coverage(args) => commands::coverage::run(args),
+        Command::Verify(args) => commands::verify::run(args),
         Command::Schema(args) => commands::schema::run(args),
     };
     match result {

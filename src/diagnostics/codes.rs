@@ -2,7 +2,8 @@
 //!
 //! Every code is `KQL` plus four digits and is never reused. Blocks:
 //! 0001–0999 lexing and parsing, 1000–1999 names and schemas, 2000–2999 types
-//! and functions, 3000–3999 rule-folder checks, 4000–4999 execution.
+//! and functions, 3000–3999 rule-folder checks, 4000–4999 execution,
+//! 5000–5999 remote verification (`kqlab verify` against Log Analytics).
 
 use crate::diagnostics::Severity;
 
@@ -457,6 +458,54 @@ codes! {
     /// Example: `print extract("(", 1, "x")` (the regex does not compile).
     /// Fix the argument the message names.
     RuntimeError = (4006, "runtime-error", Error),
+    /// A control command (`.show`, `.drop`, `.set`, ...) given to `kqlab
+    /// verify`. kqlab sends read-only queries only and refuses commands
+    /// before anything reaches the workspace.
+    ///
+    /// Example: `kqlab verify '.drop table SigninLogs' --workspace prod`.
+    /// Run control commands in the Azure portal or with `az`.
+    ControlCommand = (5001, "control-command", Error),
+    /// Log Analytics rejected the query: a syntax or semantic error found by
+    /// the service, or a bad request. The service's own codes and messages
+    /// follow, pointing at the query where it says where.
+    ///
+    /// Example: `SigninLogs | wher ResultType != 0` (`SYN0002`).
+    /// Fix the query; `kqlab check` finds most of these offline.
+    RemoteQueryError = (5002, "remote-query-error", Error),
+    /// The service returned tables together with an error: the result may be
+    /// incomplete (a limit hit, a shard that failed).
+    ///
+    /// Example: a result over the 500,000-row limit (`E_QUERY_RESULT_SET_TOO_LARGE`).
+    /// Narrow the query (time range, filters, `take`) and verify again.
+    PartialResult = (5003, "partial-result", Warning),
+    /// The result had more rows or bytes than kqlab keeps (`--max-rows`);
+    /// the rows past the cap were left out of the output and the comparison.
+    ///
+    /// Example: `SigninLogs | take 50000` with the default cap of 10,000 rows.
+    /// Raise `--max-rows`, or narrow the query.
+    ResultTruncated = (5004, "result-truncated", Warning),
+    /// The service was throttling (429) or unavailable (5xx). kqlab waits as
+    /// the `Retry-After` header asks and retries; this says how long it
+    /// waited, or (as an error) that every attempt was refused.
+    ///
+    /// Example: many verifications at once against one workspace.
+    /// Space runs out; the retries are automatic.
+    Throttled = (5005, "throttled", Warning),
+    /// `--with-fixtures` was asked for, but the query reads data that has no
+    /// fixture: a table the test case does not give, or a source that cannot
+    /// be inlined (`_GetWatchlist`, `workspace()`, `externaldata`, `union *`).
+    /// Sending it would read the workspace's real data, so kqlab stops.
+    ///
+    /// Example: a rule that joins `SigninLogs` with `AADNonInteractiveUserSignInLogs`
+    /// whose test only gives `SigninLogs`.
+    /// Add the table to the test case (an empty `rows: []` is fine).
+    MissingFixture = (5006, "missing-fixture", Error),
+    /// `--compare`: the remote and the local results differ. The diff
+    /// shows `-` local and `+` remote rows.
+    ///
+    /// Example: a function kqlab evaluates differently from Log Analytics.
+    /// Report the difference; it is a bug in kqlab's engine or in the fixture.
+    ResultsDiffer = (5007, "results-differ", Error),
 }
 
 impl Code {

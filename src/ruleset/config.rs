@@ -12,6 +12,14 @@
 //!
 //! [watchlists.HighValueAssets]
 //! search_key = "Hostname"
+//!
+//! [workspaces.prod]                           # for `kqlab verify` and `schema pull`
+//! workspace_id = "00000000-0000-0000-0000-000000000000"
+//! subscription_id = "..."                     # these three: the ARM tables API
+//! resource_group = "sentinel-rg"
+//! workspace_name = "sentinel-ws"
+//! tenant_id = "..."                           # optional; default: the credential's
+//! cloud = "public"                            # or "usgov", "china"
 //! ```
 
 use std::collections::BTreeMap;
@@ -39,6 +47,9 @@ pub struct Config {
     /// Per watchlist alias.
     #[serde(default)]
     pub watchlists: BTreeMap<String, WatchlistConfig>,
+    /// Log Analytics workspaces by the name `--workspace NAME` takes.
+    #[serde(default)]
+    pub workspaces: BTreeMap<String, WorkspaceConfig>,
 }
 
 /// `[limits]`.
@@ -56,6 +67,52 @@ pub struct LimitsConfig {
 pub struct WatchlistConfig {
     /// The column `SearchKey` takes (default: the first column).
     pub search_key: Option<String>,
+}
+
+/// `[workspaces.NAME]`: a Log Analytics workspace to verify queries against
+/// and pull schemas from. Every field is optional here; what a command
+/// needs is checked when it runs (see `remote::config`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceConfig {
+    /// The workspace's customer id (a GUID): what the query API takes.
+    pub workspace_id: Option<String>,
+    /// Subscription, resource group and workspace (resource) name: what the
+    /// ARM tables API takes.
+    pub subscription_id: Option<String>,
+    pub resource_group: Option<String>,
+    pub workspace_name: Option<String>,
+    /// The Entra ID tenant to sign in to.
+    pub tenant_id: Option<String>,
+    /// The Azure cloud, which sets the default endpoints.
+    #[serde(default)]
+    pub cloud: Cloud,
+}
+
+/// An Azure cloud: each has its own Log Analytics, Resource Manager, Graph
+/// and sign-in endpoints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cloud {
+    /// Azure (global).
+    #[default]
+    Public,
+    /// Azure Government.
+    UsGov,
+    /// Azure operated by 21Vianet.
+    China,
+}
+
+impl Cloud {
+    /// Parses `public`, `usgov` or `china` (case-insensitive).
+    pub fn parse(text: &str) -> Option<Cloud> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "public" | "azurecloud" => Some(Cloud::Public),
+            "usgov" | "azureusgovernment" => Some(Cloud::UsGov),
+            "china" | "azurechinacloud" => Some(Cloud::China),
+            _ => None,
+        }
+    }
 }
 
 /// A folder's configuration file, read.
@@ -86,7 +143,7 @@ impl ConfigFile {
                 let span = error.span().map_or(Span::empty(0), |r| Span::new(r.start as u32, r.end as u32));
                 diagnostics.push(
                     Diagnostic::new(Code::InvalidRuleFile, span, format!("`{FILE_NAME}`: {}", error.message()))
-                        .with_help("keys: `schemas`, `now`, `[limits]` (`timeout`, `max_rows`, `max_memory_mb`), `[watchlists.NAME]` (`search_key`)"),
+                        .with_help("keys: `schemas`, `now`, `[limits]` (`timeout`, `max_rows`, `max_memory_mb`), `[watchlists.NAME]` (`search_key`), `[workspaces.NAME]` (`workspace_id`, `subscription_id`, `resource_group`, `workspace_name`, `tenant_id`, `cloud`)"),
                 );
                 Config::default()
             }
@@ -115,8 +172,39 @@ impl ConfigFile {
                     .with_help("e.g. \"30s\" or \"2m\""),
             );
         }
+        for (name, workspace) in &config.workspaces {
+            for (key, value) in [("workspace_id", &workspace.workspace_id), ("tenant_id", &workspace.tenant_id)] {
+                let Some(value) = value.as_deref().filter(|v| !is_guid(v)) else { continue };
+                // A tenant may be given by its domain name.
+                if key == "tenant_id" && value.contains('.') {
+                    continue;
+                }
+                let at = source
+                    .text
+                    .find(&format!("\"{value}\""))
+                    .map_or(Span::empty(0), |i| Span::new(i as u32, (i + value.len() + 2) as u32));
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidRuleFile,
+                        at,
+                        format!("`{key}` of workspace `{name}` is not a GUID: `{value}`"),
+                    )
+                    .with_help("it looks like 00000000-0000-0000-0000-000000000000 (the workspace id is on the workspace's Overview page)"),
+                );
+            }
+        }
         ConfigFile { source, config, now, diagnostics }
     }
+}
+
+/// True for `8-4-4-4-12` hexadecimal digits.
+pub fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The globals for checking a folder: `base` plus the folder's `schemas`
@@ -181,5 +269,26 @@ mod tests {
         assert_eq!(&text[file.diagnostics[0].span.range()], "nwo");
         let file = ConfigFile::parse(Path::new("kqlab.toml"), "now = \"yesterday\"\n".into());
         assert_eq!(file.diagnostics[0].message, "`now = \"yesterday\"` is not a datetime");
+    }
+
+    #[test]
+    fn workspaces_are_read_with_their_cloud() {
+        let text = "[workspaces.prod]\nworkspace_id = \"11111111-2222-3333-4444-555555555555\"\nsubscription_id = \"s\"\nresource_group = \"rg\"\nworkspace_name = \"ws\"\ncloud = \"usgov\"\n[workspaces.dev]\nworkspace_id = \"11111111-2222-3333-4444-666666666666\"\n";
+        let file = ConfigFile::parse(Path::new("kqlab.toml"), text.into());
+        assert!(file.diagnostics.is_empty(), "{:?}", file.diagnostics);
+        let prod = &file.config.workspaces["prod"];
+        assert_eq!(prod.cloud, super::Cloud::UsGov);
+        assert_eq!(prod.resource_group.as_deref(), Some("rg"));
+        assert_eq!(file.config.workspaces["dev"].cloud, super::Cloud::Public);
+    }
+
+    #[test]
+    fn a_workspace_id_that_is_not_a_guid_is_a_diagnostic() {
+        let text = "[workspaces.prod]\nworkspace_id = \"sentinel-ws\"\n";
+        let file = ConfigFile::parse(Path::new("kqlab.toml"), text.into());
+        assert_eq!(file.diagnostics.len(), 1);
+        assert_eq!(&text[file.diagnostics[0].span.range()], "\"sentinel-ws\"");
+        let file = ConfigFile::parse(Path::new("kqlab.toml"), "[workspaces.x]\ncloud = \"mars\"\n".into());
+        assert!(file.diagnostics[0].message.contains("unknown variant `mars`"), "{}", file.diagnostics[0].message);
     }
 }

@@ -217,57 +217,19 @@ pub fn run_case(
         now: 0,
         elapsed: Duration::ZERO,
     };
-    // Case tables replace file tables of the same name.
-    let mut inputs: Vec<&TableInput> = case.tables.iter().collect();
-    for input in &file.tables {
-        if !inputs.iter().any(|i| i.name == input.name) {
-            inputs.push(input);
+    let data = match case_data(folder, index, file, case, globals) {
+        Ok(data) => data,
+        Err(failures) => {
+            result.failures = failures;
+            result.elapsed = started.elapsed();
+            return result;
         }
-    }
-    let mut tables = Vec::new();
-    for input in inputs {
-        match import_input(input, globals) {
-            Ok((table, problems)) => {
-                result.notes.extend(problems);
-                tables.push((input.name.clone(), table));
-            }
-            Err(message) => {
-                result.failures.push(Failure::setup(message));
-            }
-        }
-    }
-    if !result.failures.is_empty() {
-        result.elapsed = started.elapsed();
-        return result;
-    }
-    let configured_now = folder.config.as_ref().and_then(|c| c.now);
-    let now = case
-        .now
-        .or(file.now)
-        .or(configured_now)
-        .or_else(|| latest_time_generated(&tables).map(|t| t + TICKS_PER_MINUTE));
-    let now = now.unwrap_or_else(current_ticks);
+    };
+    result.notes = data.notes;
+    let now = data.now;
     result.now = now;
-    let period = (document.kind == Kind::Scheduled)
-        .then(|| document.string(&[Step::Key("queryPeriod")]).and_then(|p| parse_duration(&p)))
-        .flatten();
     let mut database = Database::new();
-    for (name, table) in tables {
-        let table = match period {
-            Some(period) => {
-                let (kept, dropped) = within_period(&table, now - period, now);
-                if dropped > 0 {
-                    result.notes.push(format!(
-                        "{dropped} row{} of `{name}` fall outside the rule's {} period before now ({}) and were left out, as Sentinel would",
-                        if dropped == 1 { "" } else { "s" },
-                        describe(period),
-                        crate::engine::value::Value::DateTime(now).to_kql_string()
-                    ));
-                }
-                kept
-            }
-            None => table,
-        };
+    for (name, table) in data.tables {
         database.insert(name, table);
     }
     for watchlist in &folder.watchlists {
@@ -287,6 +249,82 @@ pub fn run_case(
     }
     result.elapsed = started.elapsed();
     result
+}
+
+/// A case's input tables as its query sees them: imported (typed by the
+/// table's schema, case tables replacing file tables of the same name) and
+/// cut to the rule's `queryPeriod` before `now`; with that `now` and notes
+/// on what was left out. Watchlists are not included.
+#[derive(Debug, Clone)]
+pub struct CaseData {
+    pub tables: Vec<(String, Table)>,
+    pub now: i64,
+    pub notes: Vec<String>,
+}
+
+/// Imports a case's tables (see [`CaseData`]); the failures say which input could not be read.
+pub fn case_data(
+    folder: &Folder,
+    index: usize,
+    file: &TestFile,
+    case: &Case,
+    globals: &Globals,
+) -> Result<CaseData, Vec<Failure>> {
+    let document = &folder.documents[index];
+    let mut notes = Vec::new();
+    let mut failures = Vec::new();
+    // Case tables replace file tables of the same name.
+    let mut inputs: Vec<&TableInput> = case.tables.iter().collect();
+    for input in &file.tables {
+        if !inputs.iter().any(|i| i.name == input.name) {
+            inputs.push(input);
+        }
+    }
+    let mut tables = Vec::new();
+    for input in inputs {
+        match import_input(input, globals) {
+            Ok((table, problems)) => {
+                notes.extend(problems);
+                tables.push((input.name.clone(), table));
+            }
+            Err(message) => failures.push(Failure::setup(message)),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(failures);
+    }
+    let configured_now = folder.config.as_ref().and_then(|c| c.now);
+    let now = case
+        .now
+        .or(file.now)
+        .or(configured_now)
+        .or_else(|| latest_time_generated(&tables).map(|t| t + TICKS_PER_MINUTE));
+    let now = now.unwrap_or_else(current_ticks);
+    let period = (document.kind == Kind::Scheduled)
+        .then(|| document.string(&[Step::Key("queryPeriod")]).and_then(|p| parse_duration(&p)))
+        .flatten();
+    let mut cut = Vec::with_capacity(tables.len());
+    for (name, table) in tables {
+        let table = match period {
+            Some(period) => {
+                let (kept, dropped) = within_period(&table, now - period, now);
+                if dropped > 0 {
+                    notes.push(format!(
+                        "{dropped} row{} of `{name}` {} outside the rule's {} period before now ({}) and {} left out, as Sentinel would",
+                        if dropped == 1 { "" } else { "s" },
+                        if dropped == 1 { "falls" } else { "fall" },
+                        describe(period),
+                        crate::engine::value::Value::DateTime(now).to_kql_string(),
+                        if dropped == 1 { "was" } else { "were" }
+                    ));
+                }
+                kept
+            }
+            None => table,
+        };
+        cut.push((name, table));
+    }
+    Ok(CaseData { tables: cut, now, notes })
 }
 
 /// Imports one input table; returns the table and its import problems as notes.
@@ -372,6 +410,26 @@ fn execute(
             first.code, at.line, first.message
         ));
     }
+    let tables = execute_query(&analyzed.query, database, globals, now, limits).map_err(|outcome| match outcome {
+        Some(error) => {
+            let diagnostic = error.to_diagnostic(crate::text::Span::empty(analyzed.offset));
+            format!("the query failed: error[{}]: {}", diagnostic.code, diagnostic.message)
+        }
+        None => "internal error in kqlab's engine (a bug: please report the rule)".to_string(),
+    })?;
+    let last = tables.into_iter().last().ok_or_else(|| "the query returned no table".to_string())?;
+    Ok(Arc::unwrap_or_clone(last.table))
+}
+
+/// Runs a parsed query on `database` within `limits` (the timeout cancels
+/// it). The error is the engine's, or `None` when the engine panicked (a bug).
+pub fn execute_query(
+    query: &crate::syntax::ast::Query,
+    database: &Database,
+    globals: &Globals,
+    now: i64,
+    limits: &Limits,
+) -> Result<Vec<crate::engine::table::NamedTable>, Option<crate::engine::error::ExecError>> {
     let cancel = Arc::new(AtomicBool::new(false));
     let options = Options {
         now,
@@ -388,20 +446,15 @@ fn execute(
         }
     });
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::engine::execute_named(&analyzed.query, database, &options, Some(globals.schemas.as_ref()))
+        crate::engine::execute_named(query, database, &options, Some(globals.schemas.as_ref()))
     }));
     let _ = done.send(());
     let _ = timer.join();
-    let tables = match outcome {
-        Ok(Ok(tables)) => tables,
-        Ok(Err(error)) => {
-            let diagnostic = error.to_diagnostic(crate::text::Span::empty(analyzed.offset));
-            return Err(format!("the query failed: error[{}]: {}", diagnostic.code, diagnostic.message));
-        }
-        Err(_) => return Err("internal error in kqlab's engine (a bug: please report the rule)".into()),
-    };
-    let last = tables.into_iter().last().ok_or_else(|| "the query returned no table".to_string())?;
-    Ok(Arc::unwrap_or_clone(last.table))
+    match outcome {
+        Ok(Ok(tables)) => Ok(tables),
+        Ok(Err(error)) => Err(Some(error)),
+        Err(_) => Err(None),
+    }
 }
 
 fn current_ticks() -> i64 {

@@ -8,4 +8,5 @@ pub mod functions;
 pub mod run;
 pub mod schema;
 pub mod test;
+pub mod verify;
 pub mod watch;

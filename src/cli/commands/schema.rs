@@ -1,16 +1,22 @@
-//! `kqlab schema`: the workspace schema cache — import a schema file, list
-//! the cached workspaces or a workspace's tables, show one table (or
-//! function, or watchlist), and diff the last two snapshots.
+//! `kqlab schema`: the workspace schema cache — pull a workspace's schema
+//! from Log Analytics (the metadata API, the ARM tables API as fallback) or
+//! import a schema file, list the cached workspaces or a workspace's tables,
+//! show one table (or function, or watchlist), and diff the last two snapshots.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use crate::cache::Cache;
 use crate::cache::model::WorkspaceSchema;
+use crate::cli::commands::verify::{WorkspaceArgs, resolve_workspace};
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
+use crate::remote::client::{Client, Policy};
+use crate::remote::config::process_env;
+use crate::remote::metadata::{SchemaSource, fetch_schema};
 
 /// Arguments of `kqlab schema`.
 #[derive(Debug, Args)]
@@ -21,56 +27,85 @@ pub struct SchemaArgs {
     /// `$XDG_CACHE_HOME/kqlab/schemas.sqlite` or `~/.cache/kqlab/schemas.sqlite`).
     #[arg(long, value_name = "PATH", global = true)]
     pub cache: Option<PathBuf>,
-    /// The workspace (default: the only one cached; for `import`, the name
-    /// in the file, else the file's name).
-    #[arg(long, value_name = "NAME", global = true)]
-    pub workspace: Option<String>,
 }
 
 /// The `kqlab schema` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum SchemaCommand {
+    /// Fetch a workspace's tables, columns and functions (metadata API, ARM
+    /// tables API as fallback) into the schema cache.
+    Pull(PullArgs),
     /// Import a schema file offline: a Log Analytics metadata API response,
     /// an ARM tables list, or kqlab schema JSON (detected).
     Import {
         /// The JSON file.
         file: PathBuf,
+        /// The workspace to store it as (default: the name in the file, else the file's name).
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
     },
     /// List the cached workspaces, or with `--workspace` its tables (with
     /// column counts), functions and watchlists.
-    List,
+    List {
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+    },
     /// Show a table's columns (or a function's parameters and body, or a
     /// watchlist's columns).
     Show {
         /// The table, function or watchlist name.
         name: String,
+        /// The workspace (default: the only one cached).
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
     },
     /// What changed between the workspace's last two snapshots.
-    Diff,
+    Diff {
+        /// The workspace (default: the only one cached).
+        #[arg(long, value_name = "NAME")]
+        workspace: Option<String>,
+    },
+}
+
+/// Arguments of `kqlab schema pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    /// Also write the service's JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Longest time one request may take, in seconds.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub timeout: u64,
 }
 
 /// Runs `kqlab schema`.
 pub fn run(args: SchemaArgs) -> anyhow::Result<i32> {
-    let path = crate::cache::location::cache_path(args.cache.as_deref())?;
+    let cache_arg = args.cache.as_deref();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match &args.command {
-        SchemaCommand::Import { file } => import(&path, file, args.workspace.as_deref(), &mut out),
-        SchemaCommand::List => {
-            let cache = open(&path)?;
-            match &args.workspace {
+        SchemaCommand::Pull(pull_args) => pull(pull_args, cache_arg),
+        SchemaCommand::Import { file, workspace } => {
+            let path = crate::cache::location::cache_path(cache_arg)?;
+            import(&path, file, workspace.as_deref(), &mut out)
+        }
+        SchemaCommand::List { workspace } => {
+            let cache = open(&crate::cache::location::cache_path(cache_arg)?)?;
+            match workspace {
                 None => list_workspaces(&cache, &mut out),
                 Some(name) => list_tables(&cache.latest(name)?, &mut out),
             }
         }
-        SchemaCommand::Show { name } => {
-            let cache = open(&path)?;
-            let workspace = cache.latest(&pick_workspace(&cache, args.workspace.as_deref())?)?;
+        SchemaCommand::Show { name, workspace } => {
+            let cache = open(&crate::cache::location::cache_path(cache_arg)?)?;
+            let workspace = cache.latest(&pick_workspace(&cache, workspace.as_deref())?)?;
             show(&workspace, name, &mut out)
         }
-        SchemaCommand::Diff => {
-            let cache = open(&path)?;
-            let name = pick_workspace(&cache, args.workspace.as_deref())?;
+        SchemaCommand::Diff { workspace } => {
+            let cache = open(&crate::cache::location::cache_path(cache_arg)?)?;
+            let name = pick_workspace(&cache, workspace.as_deref())?;
             let snapshots = cache.snapshots(&name, 2)?;
             match snapshots.as_slice() {
                 [new, old] => {
@@ -87,6 +122,58 @@ pub fn run(args: SchemaArgs) -> anyhow::Result<i32> {
             Ok(EXIT_OK)
         }
     }
+}
+
+/// `kqlab schema pull`: fetch, store a new snapshot in the cache (under the
+/// name the workspace was chosen by), and with `--out` save the JSON too.
+/// Without `--out` a cache that cannot be written is an error; with it, a
+/// warning (the file is what was asked for).
+fn pull(args: &PullArgs, cache: Option<&Path>) -> anyhow::Result<i32> {
+    let workspace = resolve_workspace(&args.workspace)?;
+    let policy = Policy { timeout: Duration::from_secs(args.timeout.max(1)), ..Policy::default() };
+    let client = Client::new(workspace, policy, &process_env)?;
+    let (json, source, metadata_error) = fetch_schema(&client)?;
+    if let Some(kind) = client.credentials().used() {
+        eprintln!("note: signed in with `{}`", kind.name());
+    }
+    if let Some(error) = metadata_error {
+        eprintln!("warning: the metadata API failed ({error}); used the ARM tables API instead");
+    }
+    let (mut schema, api) = match source {
+        SchemaSource::Metadata => (WorkspaceSchema::from_metadata_json(&json)?, "metadata API"),
+        SchemaSource::ArmTables => (WorkspaceSchema::from_arm_tables_json(&json)?, "ARM tables API"),
+    };
+    schema.workspace = client.workspace.label.clone();
+    let tables = schema.tables.len();
+    if let Some(path) = &args.out {
+        let text = serde_json::to_string_pretty(&json)?;
+        std::fs::write(path, format!("{text}\n"))
+            .map_err(|error| anyhow::anyhow!("writing `{}`: {error}", path.display()))?;
+        eprintln!(
+            "pulled {tables} table{} of workspace `{}` from the {api} into `{}`",
+            if tables == 1 { "" } else { "s" },
+            client.workspace.label,
+            path.display()
+        );
+    }
+    let stored = Cache::open_at(cache).and_then(|mut cache| {
+        for warning in cache.warnings() {
+            eprintln!("warning: {warning}");
+        }
+        cache.store(&schema)?;
+        Ok(cache.path().to_path_buf())
+    });
+    match stored {
+        Ok(path) => eprintln!(
+            "stored {} of workspace `{}` from the {api} in the schema cache `{}`",
+            counts(&schema),
+            schema.workspace,
+            path.display()
+        ),
+        Err(error) if args.out.is_some() => eprintln!("warning: not stored in the schema cache: {error}"),
+        Err(error) => return Err(error.into()),
+    }
+    Ok(EXIT_OK)
 }
 
 /// Opens the cache, printing what it had to repair.

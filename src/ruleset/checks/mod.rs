@@ -131,6 +131,8 @@ pub fn check_metadata(document: &Document, output: Option<&Output>, out: &mut Ve
         alert::check_event_grouping(document, out);
         if let Some(period) = schedule::check_schedule(document, out) {
             schedule::check_lookback(document, period, out);
+        } else if document.kind == Kind::Nrt {
+            schedule::check_lookback(document, schedule::NRT_WINDOW, out);
         }
     } else {
         schedule::check_time_filter(document, out);

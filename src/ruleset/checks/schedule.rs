@@ -218,29 +218,42 @@ pub fn lookbacks(text: &str) -> Vec<Lookback> {
 /// Warns about `ago(X)` windows longer than the rule's `queryPeriod`.
 pub fn check_lookback(document: &Document, period: i64, out: &mut Vec<Diagnostic>) {
     let Some(query) = &document.query else { return };
+    let nrt = document.kind == Kind::Nrt;
     for lookback in lookbacks(&query.text) {
-        if lookback.ticks > period {
-            out.push(
-                Diagnostic::new(
-                    Code::LookbackBeyondPeriod,
-                    query.map_span(lookback.span),
-                    format!(
-                        "the query looks back {} but the rule's `queryPeriod` is {}: Sentinel gives each run only {} of data",
-                        describe(lookback.ticks),
-                        describe(period),
-                        describe(period)
-                    ),
-                )
-                .with_help(if lookback.ticks <= MAX_SCHEDULE {
+        if lookback.ticks <= period {
+            continue;
+        }
+        let (message, help) = if nrt {
+            (
+                format!(
+                    "the query looks back {} but an NRT rule sees only the events ingested in the last minute",
+                    describe(lookback.ticks)
+                ),
+                "drop the time filter, or make the rule `kind: Scheduled` with a `queryPeriod` that covers it"
+                    .to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "the query looks back {} but the rule's `queryPeriod` is {}: Sentinel gives each run only {} of data",
+                    describe(lookback.ticks),
+                    describe(period),
+                    describe(period)
+                ),
+                if lookback.ticks <= MAX_SCHEDULE {
                     format!("raise `queryPeriod` to {}, or shorten the window", describe(lookback.ticks))
                 } else {
                     "shorten the window to at most 14d (Sentinel's longest period), and raise `queryPeriod` to match"
                         .to_string()
-                }),
-            );
-        }
+                },
+            )
+        };
+        out.push(Diagnostic::new(Code::LookbackBeyondPeriod, query.map_span(lookback.span), message).with_help(help));
     }
 }
+
+/// The window of data an NRT rule's query sees: the last minute of ingestion.
+pub const NRT_WINDOW: i64 = TICKS_PER_MINUTE;
 
 /// Functions whose use shows a query limits its time range.
 const TIME_FUNCTIONS: &[&str] =

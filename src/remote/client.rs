@@ -1,0 +1,309 @@
+//! The HTTP client of the remote layer: bearer tokens from [`Credentials`],
+//! timeouts, a cap on response size, and retries with backoff on 429 and
+//! 5xx that honour `Retry-After`.
+//!
+//! Read-only by construction: [`Client`] has two ways to send, [`Client::get`]
+//! and [`Client::post_query`] (a POST only to a `/query` path). There is no
+//! method that can PUT, PATCH, DELETE or POST elsewhere.
+//!
+//! The client is blocking: it owns a single-threaded tokio runtime, so the
+//! CLI (and the schema cache) call it like any other function.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode, Url};
+
+use crate::remote::auth::Credentials;
+use crate::remote::config::{EnvLookup, Workspace};
+use crate::remote::query::ApiError;
+use crate::remote::{Error, redact};
+
+/// Timeouts, caps and retries.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Longest time one attempt may take, from connecting to the last byte.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Retries after the first attempt, on 429, 500, 502, 503, 504 and
+    /// connection failures.
+    pub max_retries: u32,
+    /// The first backoff when the service gives no `Retry-After`; doubled each retry.
+    pub backoff: Duration,
+    /// The longest wait between attempts, whatever `Retry-After` says.
+    pub max_wait: Duration,
+    /// Responses larger than this are an error ([`Error::TooLarge`]).
+    pub max_response_bytes: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            timeout: Duration::from_secs(240),
+            connect_timeout: Duration::from_secs(15),
+            max_retries: 3,
+            backoff: Duration::from_secs(1),
+            max_wait: Duration::from_secs(60),
+            max_response_bytes: 256 << 20,
+        }
+    }
+}
+
+/// A wait the service imposed before an attempt that then went through (or not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    /// The status that caused it (429, 503, ...), or 0 for a connection failure.
+    pub status: u16,
+    pub waited: Duration,
+    /// True when the service said how long to wait (`Retry-After`).
+    pub retry_after: bool,
+}
+
+/// A successful response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub body: serde_json::Value,
+    /// The retries it took.
+    pub retries: Vec<Retry>,
+    /// `x-ms-request-id`, for support cases.
+    pub request_id: Option<String>,
+}
+
+/// An authenticated, read-only client for one workspace.
+#[derive(Debug)]
+pub struct Client {
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    credentials: Credentials,
+    pub workspace: Workspace,
+    pub policy: Policy,
+}
+
+/// A request the client may send.
+enum Read<'a> {
+    Get,
+    /// A query: the JSON body, and `Prefer` header value.
+    Query(&'a serde_json::Value, Option<String>),
+}
+
+impl Client {
+    /// A client for `workspace`, with credentials from the environment.
+    pub fn new(workspace: Workspace, policy: Policy, env: EnvLookup) -> Result<Client, Error> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| Error::Config(format!("cannot start the async runtime: {error}")))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(policy.connect_timeout)
+            .timeout(policy.timeout)
+            .user_agent(concat!("kqlab/", env!("CARGO_PKG_VERSION")))
+            // Redirects could carry the bearer token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| Error::Config(format!("cannot build the HTTP client: {error}")))?;
+        let credentials = Credentials::from_env(&workspace, env, http.clone())?;
+        Ok(Client { runtime, http, credentials, workspace, policy })
+    }
+
+    /// The credential chain (which credential signed in, which failed).
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// GET `url` with a token for `scope`; the body must be JSON.
+    pub fn get(&self, url: &Url, scope: &str) -> Result<Response, Error> {
+        self.runtime.block_on(self.send(url, scope, Read::Get))
+    }
+
+    /// POST a query to `url`, whose path must end in `/query`.
+    pub fn post_query(
+        &self,
+        url: &Url,
+        scope: &str,
+        body: &serde_json::Value,
+        prefer: Option<String>,
+    ) -> Result<Response, Error> {
+        if !url.path().ends_with("/query") {
+            return Err(Error::Config(format!(
+                "refusing to POST to `{}`: only the query endpoint takes a POST",
+                url.path()
+            )));
+        }
+        self.runtime.block_on(self.send(url, scope, Read::Query(body, prefer)))
+    }
+
+    async fn send(&self, url: &Url, scope: &str, read: Read<'_>) -> Result<Response, Error> {
+        let method = match read {
+            Read::Get => Method::GET,
+            Read::Query(..) => Method::POST,
+        };
+        let context = format!("{method} {}", url.path());
+        let token = self.credentials.token(scope).await?;
+        let mut retries = Vec::new();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request = self.http.request(method.clone(), url.clone()).bearer_auth(token.secret());
+            request = request.header("Accept", "application/json");
+            if let Read::Query(body, prefer) = &read {
+                request = request.header("Content-Type", "application/json").body(body.to_string());
+                if let Some(prefer) = prefer {
+                    request = request.header("Prefer", prefer.as_str());
+                }
+            }
+            let outcome = request.send().await;
+            let wait = match outcome {
+                Ok(response) => {
+                    let status = response.status();
+                    let retry_after = retry_after(response.headers());
+                    let request_id = response
+                        .headers()
+                        .get("x-ms-request-id")
+                        .and_then(|value| value.to_str().ok())
+                        .map(str::to_string);
+                    if is_retryable(status) && attempt <= self.policy.max_retries {
+                        let wait = self.wait(retry_after, attempt);
+                        retries.push(Retry {
+                            status: status.as_u16(),
+                            waited: wait,
+                            retry_after: retry_after.is_some(),
+                        });
+                        wait
+                    } else if is_retryable(status) {
+                        return Err(Error::Throttled {
+                            context,
+                            status: status.as_u16(),
+                            attempts: attempt,
+                            retry_after,
+                        });
+                    } else {
+                        let bytes = self.read_capped(response, &context).await?;
+                        return self.finish(status, &bytes, context, retries, request_id);
+                    }
+                }
+                Err(error) if (error.is_connect() || error.is_timeout()) && attempt <= self.policy.max_retries => {
+                    let wait = self.wait(None, attempt);
+                    retries.push(Retry { status: 0, waited: wait, retry_after: false });
+                    wait
+                }
+                Err(error) => {
+                    return Err(Error::Network {
+                        context,
+                        message: redact(&describe(&error), self.credentials.secrets()),
+                    });
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// How long to wait before attempt `attempt + 1`.
+    fn wait(&self, retry_after: Option<Duration>, attempt: u32) -> Duration {
+        let backoff = self.policy.backoff.saturating_mul(1 << (attempt - 1).min(16));
+        retry_after.unwrap_or(backoff).min(self.policy.max_wait)
+    }
+
+    /// The body, up to the byte cap.
+    async fn read_capped(&self, mut response: reqwest::Response, context: &str) -> Result<Vec<u8>, Error> {
+        let limit = self.policy.max_response_bytes;
+        if response.content_length().is_some_and(|length| length as usize > limit) {
+            return Err(Error::TooLarge { context: context.to_string(), limit });
+        }
+        let mut bytes = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > limit {
+                        return Err(Error::TooLarge { context: context.to_string(), limit });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(bytes),
+                Err(error) => {
+                    return Err(Error::Network { context: context.to_string(), message: describe(&error) });
+                }
+            }
+        }
+    }
+
+    fn finish(
+        &self,
+        status: StatusCode,
+        bytes: &[u8],
+        context: String,
+        retries: Vec<Retry>,
+        request_id: Option<String>,
+    ) -> Result<Response, Error> {
+        let body = serde_json::from_slice::<serde_json::Value>(bytes);
+        if !status.is_success() {
+            let error = match &body {
+                Ok(json) => ApiError::from_json(json),
+                Err(_) => None,
+            }
+            .unwrap_or_else(|| ApiError::plain(status.canonical_reason().unwrap_or("error"), bytes));
+            let error = error.redacted(self.credentials.secrets());
+            return Err(Error::Api { context, status: status.as_u16(), error });
+        }
+        match body {
+            Ok(body) => Ok(Response { body, retries, request_id }),
+            Err(error) => Err(Error::Response { context, message: format!("the body is not JSON: {error}") }),
+        }
+    }
+}
+
+fn is_retryable(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is treated as absent), or
+/// the `x-ms-retry-after-ms` header.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim);
+    if let Some(millis) = text("x-ms-retry-after-ms").and_then(|t| t.parse::<u64>().ok()) {
+        return Some(Duration::from_millis(millis));
+    }
+    text("retry-after").and_then(|t| t.parse::<u64>().ok()).map(Duration::from_secs)
+}
+
+/// A reqwest error as one line, with its causes (no URL query strings: none carry secrets here).
+fn describe(error: &reqwest::Error) -> String {
+    let mut message = if error.is_timeout() {
+        "timed out".to_string()
+    } else if error.is_connect() {
+        "cannot connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_milliseconds() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        assert_eq!(retry_after(&headers), None);
+        headers.insert("x-ms-retry-after-ms", "1500".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(1500)));
+    }
+
+    #[test]
+    fn only_throttling_and_unavailability_are_retried() {
+        for status in [429, 500, 502, 503, 504] {
+            assert!(is_retryable(StatusCode::from_u16(status).unwrap()));
+        }
+        for status in [200, 400, 401, 403, 404, 501] {
+            assert!(!is_retryable(StatusCode::from_u16(status).unwrap()));
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! A workspace's tables and columns: the Log Analytics metadata API
+//! (`GET {endpoint}/v1/workspaces/{id}/metadata`), and the ARM tables API
+//! (`GET {arm}/subscriptions/{s}/resourceGroups/{rg}/providers/
+//! Microsoft.OperationalInsights/workspaces/{name}/tables`) as fallback when
+//! the metadata API is refused or the workspace id is unknown.
+//!
+//! Both return the service's JSON as is; `cache::WorkspaceSchema` reads it.
+
+use serde_json::Value as Json;
+
+use crate::remote::Error;
+use crate::remote::client::Client;
+use crate::remote::config::join;
+
+/// The ARM API version of the tables API (the newest stable one).
+pub const TABLES_API_VERSION: &str = "2026-03-01";
+
+/// Most `nextLink` pages followed (a guard against a link loop).
+const MAX_PAGES: usize = 200;
+
+/// The metadata API's answer: `tables`, `functions`, `solutions`, ...
+pub fn fetch_metadata(client: &Client) -> Result<Json, Error> {
+    let id = client.workspace.require_id()?;
+    let url = join(&client.workspace.endpoints.log_analytics, &format!("/v1/workspaces/{id}/metadata"));
+    let scope = client.workspace.endpoints.log_analytics_scope.clone();
+    let response = client.get(&url, &scope)?;
+    if response.body.get("tables").and_then(Json::as_array).is_none() {
+        return Err(Error::Response { context: format!("GET {}", url.path()), message: "no `tables` array".into() });
+    }
+    Ok(response.body)
+}
+
+/// The ARM tables list, every page merged: `{"value": [...]}`.
+pub fn fetch_arm_tables(client: &Client) -> Result<Json, Error> {
+    let (subscription, group, name) = client.workspace.require_arm()?;
+    let mut url = join(
+        &client.workspace.endpoints.arm,
+        &format!(
+            "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.OperationalInsights/workspaces/{name}/tables"
+        ),
+    );
+    url.set_query(Some(&format!("api-version={TABLES_API_VERSION}")));
+    let scope = client.workspace.endpoints.arm_scope.clone();
+    let mut tables = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let context = format!("GET {}", url.path());
+        let response = client.get(&url, &scope)?;
+        let page = response
+            .body
+            .get("value")
+            .and_then(Json::as_array)
+            .ok_or_else(|| Error::Response { context: context.clone(), message: "no `value` array".into() })?;
+        tables.extend(page.iter().cloned());
+        match response.body.get("nextLink").and_then(Json::as_str).filter(|link| !link.is_empty()) {
+            Some(link) => url = next_link(&client.workspace.endpoints.arm, link, &context)?,
+            None => return Ok(serde_json::json!({ "value": tables })),
+        }
+    }
+    Err(Error::Response { context: "GET tables".into(), message: format!("more than {MAX_PAGES} pages") })
+}
+
+/// Where the schema came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaSource {
+    Metadata,
+    ArmTables,
+}
+
+/// The metadata API, else (when it fails and the workspace has ARM
+/// coordinates) the ARM tables API. The metadata API's error is returned
+/// beside an ARM result so it can be reported.
+pub fn fetch_schema(client: &Client) -> Result<(Json, SchemaSource, Option<Error>), Error> {
+    let metadata = match client.workspace.workspace_id {
+        Some(_) => fetch_metadata(client),
+        None => Err(Error::Config("no workspace id for the metadata API".into())),
+    };
+    match metadata {
+        Ok(json) => Ok((json, SchemaSource::Metadata, None)),
+        // Sign-in failures would fail the same way on ARM.
+        Err(error @ Error::Auth(_)) => Err(error),
+        Err(error) if client.workspace.require_arm().is_ok() => {
+            let tables = fetch_arm_tables(client)?;
+            Ok((tables, SchemaSource::ArmTables, Some(error)))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// A `nextLink`, which must stay on the ARM endpoint (the token is only for it).
+fn next_link(arm: &reqwest::Url, link: &str, context: &str) -> Result<reqwest::Url, Error> {
+    let url = reqwest::Url::parse(link)
+        .map_err(|error| Error::Response { context: context.into(), message: format!("bad nextLink: {error}") })?;
+    if url.scheme() == arm.scheme()
+        && url.host_str() == arm.host_str()
+        && url.port_or_known_default() == arm.port_or_known_default()
+    {
+        Ok(url)
+    } else {
+        Err(Error::Response {
+            context: context.into(),
+            message: format!("the nextLink leaves the ARM endpoint ({}); not followed", url.host_str().unwrap_or("?")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_links_stay_on_the_arm_host() {
+        let arm = reqwest::Url::parse("http://127.0.0.1:4000").unwrap();
+        assert!(
+            next_link(&arm, "http://127.0.0.1:4000/subscriptions/x/tables?api-version=1&$skipToken=2", "c").is_ok()
+        );
+        let error = next_link(&arm, "https://evil.example/x", "c").unwrap_err();
+        assert!(error.to_string().contains("not followed"));
+    }
+}
