@@ -410,3 +410,18 @@ fn eight_checks_read_while_a_writer_imports() {
     assert!(cache.warnings().is_empty());
     assert_eq!(cache.latest("prod").expect("latest").tables.len(), 1001);
 }
+
+#[test]
+fn watchlist_columns_come_from_the_sentinel_items_example() {
+    let path = format!("{AZURE}/securityinsights/2025-12-01/examples/watchlists/GetWatchlistItems.json");
+    let items: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("example")).expect("JSON");
+    let watchlist = kqlab::cache::model::WatchlistSchema::from_items_json("highValueAsset", Some("Header-1"), &items);
+    assert_eq!(watchlist.columns, ["Header-1", "Header-2", "Header-3", "Header-4", "Header-5"]);
+    let schema = kqlab::cache::WorkspaceSchema { watchlists: vec![watchlist], ..Default::default() };
+    let globals = schema.to_globals();
+    let parse = kqlab::parse("_GetWatchlist('highValueAsset') | project SearchKey, ['Header-2'], Header6");
+    let diagnostics = kqlab::analysis::analyze(&parse.query, &globals).diagnostics;
+    let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages, ["unknown column `Header6`"]);
+}
