@@ -337,3 +337,75 @@ fn workspaces_come_from_kqlab_toml_and_plain_http_is_loopback_only() {
         text(&output).1
     );
 }
+
+/// The Azure CLI credential: a stub `az` on `PATH` prints the token JSON
+/// `az account get-access-token` prints (the shape of the synthesized
+/// example, with the fake's token), and kqlab signs in with it.
+#[cfg(unix)]
+#[test]
+fn the_azure_cli_credential_signs_in_with_az_account_get_access_token() {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = FakeAzure::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    let token: serde_json::Value =
+        serde_json::from_str(&fake_azure::example("synthesized/auth/token-v2-client-credentials-200.json")).unwrap();
+    let mut printed: serde_json::Value =
+        serde_json::from_str(&fake_azure::example("synthesized/auth/az-account-get-access-token.json")).unwrap();
+    printed["accessToken"] = token["access_token"].clone();
+    let calls = dir.path().join("az-calls.txt");
+    let script = format!("#!/bin/sh\necho \"$@\" >> '{}'\ncat <<'JSON'\n{}\nJSON\n", calls.display(), printed);
+    let az = bin.join("az");
+    std::fs::write(&az, script).expect("write az");
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let output = Command::new(env!("CARGO_BIN_EXE_kqlab"))
+        .args(["verify", "print answer = 42"])
+        .current_dir(dir.path())
+        .env_clear()
+        .envs(fake.env().into_iter().filter(|(name, _)| !name.starts_with("AZURE_CLIENT")))
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("KQLAB_CREDENTIAL", "azure-cli")
+        .output()
+        .expect("running kqlab");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("signed in with `azure-cli`"), "{stderr}");
+    assert!(stdout.contains("42"), "{stdout}");
+    let calls = std::fs::read_to_string(&calls).expect("az was called");
+    assert!(calls.contains("account get-access-token"), "{calls}");
+}
+
+/// The Azure Developer CLI credential: a stub `azd` prints the JSON of
+/// `azd auth token --output json` (`token`, `expiresOn`).
+#[cfg(unix)]
+#[test]
+fn the_azure_developer_cli_credential_signs_in_with_azd_auth_token() {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = FakeAzure::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    let token: serde_json::Value =
+        serde_json::from_str(&fake_azure::example("synthesized/auth/token-v2-client-credentials-200.json")).unwrap();
+    let printed = serde_json::json!({"token": token["access_token"], "expiresOn": "2099-12-31T23:00:00Z"});
+    let calls = dir.path().join("azd-calls.txt");
+    let script = format!("#!/bin/sh\necho \"$@\" >> '{}'\ncat <<'JSON'\n{}\nJSON\n", calls.display(), printed);
+    let azd = bin.join("azd");
+    std::fs::write(&azd, script).expect("write azd");
+    std::fs::set_permissions(&azd, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let output = Command::new(env!("CARGO_BIN_EXE_kqlab"))
+        .args(["verify", "print answer = 42"])
+        .current_dir(dir.path())
+        .env_clear()
+        .envs(fake.env().into_iter().filter(|(name, _)| !name.starts_with("AZURE_CLIENT")))
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("KQLAB_CREDENTIAL", "azd")
+        .output()
+        .expect("running kqlab");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("signed in with `azd`"), "{stderr}");
+    let calls = std::fs::read_to_string(&calls).expect("azd was called");
+    assert!(calls.contains("auth token"), "{calls}");
+}
