@@ -409,3 +409,26 @@ fn the_azure_developer_cli_credential_signs_in_with_azd_auth_token() {
     let calls = std::fs::read_to_string(&calls).expect("azd was called");
     assert!(calls.contains("auth token"), "{calls}");
 }
+
+/// The workload identity credential: a federated token file (as Kubernetes
+/// mounts it) is exchanged at the token endpoint as a client assertion.
+#[test]
+fn the_workload_identity_credential_signs_in_with_a_federated_token_file() {
+    let fake = FakeAzure::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let token_file = dir.path().join("azure-identity-token");
+    std::fs::write(&token_file, fake_azure::FEDERATED_TOKEN).expect("write token");
+    let output = Command::new(env!("CARGO_BIN_EXE_kqlab"))
+        .args(["verify", "print answer = 42"])
+        .current_dir(dir.path())
+        .env_clear()
+        .envs(fake.env().into_iter().filter(|(name, _)| *name != "AZURE_CLIENT_SECRET"))
+        .env("AZURE_FEDERATED_TOKEN_FILE", &token_file)
+        .env("KQLAB_CREDENTIAL", "workload-identity")
+        .output()
+        .expect("running kqlab");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("signed in with `workload-identity`"), "{stderr}");
+    assert!(stdout.contains("42"), "{stdout}");
+}

@@ -113,6 +113,9 @@ impl Drop for FakeAzure {
 }
 
 /// A file of `tests/data/azure/`; for a spec example, its `responses.200.body`.
+/// The federated token a workload identity's token file holds in the tests.
+pub const FEDERATED_TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6a3FsYWIifQ.";
+
 pub fn example(path: &str) -> String {
     let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/azure").join(path);
     let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
@@ -202,10 +205,11 @@ fn route(
             .map(|(k, v)| (k.to_string(), percent_decode(v)))
             .collect();
         let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-        if path != format!("/{TENANT}/oauth2/v2.0/token")
-            || field("client_secret") != SECRET
-            || field("client_id") != CLIENT
-        {
+        // A client secret, or a workload identity's federated token.
+        let proven = field("client_secret") == SECRET
+            || field("client_assertion") == FEDERATED_TOKEN
+                && field("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+        if path != format!("/{TENANT}/oauth2/v2.0/token") || !proven || field("client_id") != CLIENT {
             // A hostile fake: it echoes the secret it got, which kqlab must scrub.
             let mut error: serde_json::Value =
                 serde_json::from_str(&example("synthesized/auth/token-v2-error-401-invalid-client.json")).unwrap();
