@@ -432,3 +432,31 @@ fn the_workload_identity_credential_signs_in_with_a_federated_token_file() {
     assert!(stderr.contains("signed in with `workload-identity`"), "{stderr}");
     assert!(stdout.contains("42"), "{stdout}");
 }
+
+/// The managed identity credential (opt-in): App Service's local token
+/// endpoint (`IDENTITY_ENDPOINT`, `IDENTITY_HEADER`), served by the fake.
+#[test]
+fn the_managed_identity_credential_signs_in_when_asked() {
+    let fake = FakeAzure::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_kqlab"))
+        .args(["verify", "print answer = 42"])
+        .current_dir(dir.path())
+        .env_clear()
+        .envs(fake.env().into_iter().filter(|(name, _)| !name.starts_with("AZURE_CLIENT")))
+        .env("IDENTITY_ENDPOINT", format!("{}/msi/token", fake.url()))
+        .env("IDENTITY_HEADER", fake_azure::IDENTITY_HEADER)
+        .env("KQLAB_CREDENTIAL", "managed-identity")
+        .output()
+        .expect("running kqlab");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("signed in with `managed-identity`"), "{stderr}");
+    assert!(stdout.contains("42"), "{stdout}");
+    let asked = fake.requests().iter().find(|r| r.path.starts_with("/msi/token")).map(|r| r.path.clone());
+    assert!(
+        asked.is_some_and(|path| path.contains("resource=https%3A%2F%2Fapi.loganalytics.io")),
+        "{:?}",
+        fake.requests()
+    );
+}

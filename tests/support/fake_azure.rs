@@ -116,6 +116,9 @@ impl Drop for FakeAzure {
 /// The federated token a workload identity's token file holds in the tests.
 pub const FEDERATED_TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6a3FsYWIifQ.";
 
+/// The `IDENTITY_HEADER` a managed identity's token endpoint expects in the tests.
+pub const IDENTITY_HEADER: &str = "fake-identity-header";
+
 pub fn example(path: &str) -> String {
     let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/azure").join(path);
     let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
@@ -218,6 +221,21 @@ fn route(
             return (401, vec![], error.to_string());
         }
         return (200, vec![], example("synthesized/auth/token-v2-client-credentials-200.json"));
+    }
+    // A managed identity's local token endpoint (App Service's protocol).
+    if method == "GET" && path.starts_with("/msi/token") {
+        let proven = headers.iter().any(|(n, v)| n == "x-identity-header" && v == IDENTITY_HEADER);
+        if !proven {
+            return (401, vec![], r#"{"error": "missing or wrong x-identity-header"}"#.to_string());
+        }
+        let resource = path.split("resource=").nth(1).unwrap_or_default().split('&').next().unwrap_or_default();
+        let body = serde_json::json!({
+            "access_token": token,
+            "expires_on": "4102444800",
+            "resource": percent_decode(resource),
+            "token_type": "Bearer",
+        });
+        return (200, vec![], body.to_string());
     }
     let authorized = headers.iter().any(|(n, v)| n == "authorization" && v == &format!("Bearer {token}"));
     if !authorized {
