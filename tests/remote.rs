@@ -257,6 +257,8 @@ fn schema_pull_stores_a_snapshot_that_check_workspace_uses() {
     let (stdout, stderr) = text(&output);
     assert!(stdout.contains("+ table AzureNetworkFlow (15 columns)\n"), "{stdout}\n{stderr}");
     assert!(stdout.contains("- table custom_CL\n"), "{stdout}");
+    // The ARM fallback reads the workspace's functions from its saved searches.
+    assert!(stdout.contains("FailedSignins"), "{stdout}");
     // With no cache directory at all, `--out` still saves the JSON.
     let output = Command::new(env!("CARGO_BIN_EXE_kqlab"))
         .args(["schema", "pull", "--out", "schema.json"])
@@ -298,8 +300,10 @@ fn schema_pull_falls_back_to_the_arm_tables_api_and_follows_next_links() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("tables.json")).expect("saved")).expect("JSON");
     assert_eq!(saved["value"].as_array().map(Vec::len), Some(2));
     let arm: Vec<_> = fake.requests().into_iter().filter(|r| r.path.starts_with("/subscriptions/")).collect();
-    assert_eq!(arm.len(), 2, "two pages");
+    assert_eq!(arm.len(), 3, "two pages of tables, then the saved searches");
     assert!(arm[0].path.ends_with("/tables?api-version=2026-03-01"), "{}", arm[0].path);
+    assert!(arm[2].path.ends_with("/savedSearches?api-version=2026-03-01"), "{}", arm[2].path);
+    assert!(arm.iter().all(|r| r.method == "GET"), "read-only");
 }
 
 #[test]

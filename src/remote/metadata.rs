@@ -59,6 +59,22 @@ pub fn fetch_arm_tables(client: &Client) -> Result<Json, Error> {
     Err(Error::Response { context: "GET tables".into(), message: format!("more than {MAX_PAGES} pages") })
 }
 
+/// The workspace's saved searches (ARM, one page): the functions among
+/// them (`functionAlias`) are the workspace's stored functions when the
+/// metadata API is not available.
+pub fn fetch_arm_saved_searches(client: &Client) -> Result<Json, Error> {
+    let (subscription, group, name) = client.workspace.require_arm()?;
+    let mut url = join(
+        &client.workspace.endpoints.arm,
+        &format!(
+            "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.OperationalInsights/workspaces/{name}/savedSearches"
+        ),
+    );
+    url.set_query(Some(&format!("api-version={TABLES_API_VERSION}")));
+    let scope = client.workspace.endpoints.arm_scope.clone();
+    Ok(client.get(&url, &scope)?.body)
+}
+
 /// Where the schema came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemaSource {

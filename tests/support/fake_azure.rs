@@ -290,6 +290,9 @@ fn route(
             (200, vec![], serde_json::json!({ "value": first, "nextLink": next }).to_string())
         };
     }
+    if method == "GET" && lower == tables_path.replace("/tables", "/savedsearches") {
+        return (200, vec![], example("synthesized/operationalinsights/saved-searches-list-with-function.json"));
+    }
     (404, vec![], example("synthesized/arm/error-404-resource-not-found.json"))
 }
 

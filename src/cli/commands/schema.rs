@@ -143,6 +143,16 @@ fn pull(args: &PullArgs, cache: Option<&Path>) -> anyhow::Result<i32> {
         SchemaSource::Metadata => (WorkspaceSchema::from_metadata_json(&json)?, "metadata API"),
         SchemaSource::ArmTables => (WorkspaceSchema::from_arm_tables_json(&json)?, "ARM tables API"),
     };
+    if source == SchemaSource::ArmTables {
+        // The tables API has no functions: they are the saved searches with an alias.
+        match crate::remote::metadata::fetch_arm_saved_searches(&client)
+            .map_err(anyhow::Error::from)
+            .and_then(|json| Ok(schema.add_saved_searches_json(&json)?))
+        {
+            Ok(_) => {}
+            Err(error) => eprintln!("warning: the workspace's functions (ARM saved searches) were not read: {error}"),
+        }
+    }
     schema.workspace = client.workspace.label.clone();
     let tables = schema.tables.len();
     if let Some(path) = &args.out {
