@@ -19,6 +19,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod engine;
 pub mod import;
+pub mod mcp;
 pub mod remote;
 pub mod ruleset;
 pub mod syntax;

@@ -54,6 +54,8 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Workspace schemas: pull a workspace's into the schema cache, import, list, show and diff them.
     Schema(commands::schema::SchemaArgs),
+    /// Serve the local tools (validate, explain, schemas, functions, rule tests) to an LLM over MCP on stdio.
+    Mcp(commands::mcp::McpArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -77,6 +79,7 @@ pub fn run() -> i32 {
         Command::Coverage(args) => commands::coverage::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Schema(args) => commands::schema::run(args),
+        Command::Mcp(args) => commands::mcp::run(args),
     };
     match result {
         Ok(code) => code,

@@ -5,6 +5,7 @@ pub mod coverage;
 pub mod explain;
 pub mod fixture;
 pub mod functions;
+pub mod mcp;
 pub mod run;
 pub mod schema;
 pub mod test;

@@ -1,0 +1,179 @@
+//! `kql_validate`: parse and type-check a query, returning its diagnostics
+//! (located by line and column) and its output schema.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::schema::Schemas;
+use crate::analysis::{Globals, Output as AnalysisOutput};
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::text::SourceFile;
+
+/// Queries longer than this are refused rather than checked.
+const MAX_QUERY_BYTES: usize = 1 << 20;
+
+/// Parameters of `kql_validate`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Params {
+    /// The KQL query text (one query; `let` statements before it are fine).
+    pub query: String,
+    /// Extra table schemas as JSON, in the format of kqlab's schema files:
+    /// `{"MyTable_CL": {"Col": "string", "Other": "long"}}`. They are added
+    /// to (or replace) the built-in Sentinel / Log Analytics tables.
+    #[serde(default)]
+    pub schemas_json: Option<String>,
+}
+
+/// What `kql_validate` found.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Output {
+    /// True when there is no error (warnings may remain).
+    pub valid: bool,
+    pub error_count: u32,
+    pub warning_count: u32,
+    /// Every problem, in source order.
+    pub diagnostics: Vec<DiagnosticOut>,
+    /// The query's result columns, when they could be worked out.
+    pub output_schema: Option<OutputSchema>,
+}
+
+/// One diagnostic, located in the query text.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DiagnosticOut {
+    /// Stable code, e.g. `KQL1002`; diagnostic_explain tells more about it.
+    pub code: String,
+    /// Kebab-case name of the problem, e.g. `unknown-column`.
+    pub name: String,
+    /// `error`, `warning` or `info`.
+    pub severity: String,
+    pub message: String,
+    /// 1-based line of the start of the problem.
+    pub line: u32,
+    /// 1-based column (in characters) of the start of the problem.
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    /// The offending text.
+    pub snippet: String,
+    /// How to fix it, when known (e.g. "did you mean `Account`?").
+    pub help: Option<String>,
+}
+
+/// The shape of the query's result.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OutputSchema {
+    /// `table` or `scalar`.
+    pub kind: String,
+    pub columns: Vec<ColumnOut>,
+    /// True when the table may have more columns than listed (e.g. after
+    /// `evaluate bag_unpack`).
+    pub open: bool,
+}
+
+/// One column: its name and KQL type.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ColumnOut {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+/// Checks `params.query`; a bad `schemas_json` or an oversized query is a
+/// tool error.
+pub fn run(params: Params) -> Result<Output, String> {
+    if params.query.len() > MAX_QUERY_BYTES {
+        return Err(format!(
+            "the query is {} bytes; kql_validate accepts up to {MAX_QUERY_BYTES} bytes",
+            params.query.len()
+        ));
+    }
+    let globals = match params.schemas_json.as_deref().filter(|text| !text.trim().is_empty()) {
+        None => Globals::builtin(),
+        Some(text) => {
+            let mut schemas = Schemas::builtin().clone();
+            schemas
+                .add_json(text, true)
+                .map_err(|error| format!("`schemas_json` is not a valid schema file: {error}"))?;
+            Globals::with_schemas(schemas)
+        }
+    };
+    let (diagnostics, output) = super::with_large_stack(|| check_query(&params.query, &globals));
+    let source = SourceFile::new("query", params.query);
+    let diagnostics: Vec<DiagnosticOut> = diagnostics.iter().map(|d| render_diagnostic(d, &source)).collect();
+    let error_count = diagnostics.iter().filter(|d| d.severity == Severity::Error.as_str()).count() as u32;
+    let warning_count = diagnostics.iter().filter(|d| d.severity == Severity::Warning.as_str()).count() as u32;
+    Ok(Output {
+        valid: error_count == 0,
+        error_count,
+        warning_count,
+        diagnostics,
+        output_schema: output_schema(output),
+    })
+}
+
+/// Parses and analyses `text`; diagnostics in source order.
+fn check_query(text: &str, globals: &Globals) -> (Vec<Diagnostic>, Option<AnalysisOutput>) {
+    let parse = crate::syntax::parse(text);
+    let mut diagnostics = parse.diagnostics;
+    let analysis = crate::analysis::analyze(&parse.query, globals);
+    diagnostics.extend(analysis.diagnostics);
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    (diagnostics, analysis.output)
+}
+
+fn render_diagnostic(diagnostic: &Diagnostic, source: &SourceFile) -> DiagnosticOut {
+    let start = source.line_col(diagnostic.span.start);
+    let end = source.line_col(diagnostic.span.end);
+    let snippet = source.text.get(diagnostic.span.range()).unwrap_or_default().chars().take(200).collect();
+    DiagnosticOut {
+        code: diagnostic.code.as_string(),
+        name: diagnostic.code.info().name.to_string(),
+        severity: diagnostic.severity.as_str().to_string(),
+        message: diagnostic.message.clone(),
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+        snippet,
+        help: diagnostic.help.clone(),
+    }
+}
+
+fn output_schema(output: Option<AnalysisOutput>) -> Option<OutputSchema> {
+    match output? {
+        AnalysisOutput::Table(table) => Some(OutputSchema {
+            kind: "table".into(),
+            columns: table.columns.iter().map(|c| ColumnOut { name: c.name.clone(), ty: c.ty.to_string() }).collect(),
+            open: table.open,
+        }),
+        AnalysisOutput::Scalar(ty) => Some(OutputSchema {
+            kind: "scalar".into(),
+            columns: vec![ColumnOut { name: "print_0".into(), ty: ty.to_string() }],
+            open: false,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_column_is_located_with_its_code() {
+        let output = run(Params { query: "SigninLogs\n| where Acount == 1".into(), schemas_json: None }).unwrap();
+        assert!(!output.valid);
+        let diagnostic = &output.diagnostics[0];
+        assert_eq!((diagnostic.code.as_str(), diagnostic.line), ("KQL1002", 2));
+    }
+
+    #[test]
+    fn valid_query_has_an_output_schema() {
+        let output =
+            run(Params { query: "SigninLogs | summarize n = count() by UserPrincipalName".into(), schemas_json: None })
+                .unwrap();
+        assert!(output.valid);
+        let schema = output.output_schema.unwrap();
+        assert_eq!(schema.columns.len(), 2);
+        assert_eq!(schema.columns[1].ty, "long");
+    }
+}

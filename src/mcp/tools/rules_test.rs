@@ -1,0 +1,149 @@
+//! `rules_test`: run the test cases of a rules folder and report each case.
+
+use std::path::{Component, Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::Globals;
+use crate::ruleset::folder::Folder;
+use crate::ruleset::runner::{Limits, run_tests};
+
+/// Parameters of `rules_test`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Params {
+    /// The rules folder, relative to the server's working directory
+    /// (default `rules`). Absolute paths and `..` are refused.
+    #[serde(default)]
+    pub folder: Option<String>,
+    /// Only the rules whose name or path contains this text.
+    #[serde(default)]
+    pub filter: Option<String>,
+}
+
+/// The outcome of the run.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Output {
+    pub folder: String,
+    pub passed: u32,
+    pub failed: u32,
+    /// Every case that ran, in folder order.
+    pub cases: Vec<CaseOut>,
+    /// Test files that could not be used, with their problems.
+    pub broken_tests: Vec<BrokenOut>,
+    /// Rules and queries that have no test file.
+    pub untested: Vec<String>,
+}
+
+/// One test case.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CaseOut {
+    /// The rule's name.
+    pub rule: String,
+    /// The test file's path.
+    pub test_file: String,
+    pub case: String,
+    /// The line of the test file where the case is declared.
+    pub line: u32,
+    pub passed: bool,
+    /// The expectations that did not hold.
+    pub failures: Vec<FailureOut>,
+    /// Things worth knowing that are not failures.
+    pub notes: Vec<String>,
+    pub elapsed_ms: u64,
+}
+
+/// One expectation that did not hold.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FailureOut {
+    pub message: String,
+    /// A diff or the rows returned.
+    pub detail: Option<String>,
+}
+
+/// A test file that could not be used.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BrokenOut {
+    pub test_file: String,
+    /// Its problems, as `KQLnnnn line:column: message`.
+    pub problems: Vec<String>,
+}
+
+/// Loads the folder and runs its tests on a thread with a large stack.
+pub fn run(params: Params) -> Result<Output, String> {
+    let folder_path = checked_folder(params.folder.as_deref().unwrap_or("rules"))?;
+    if !folder_path.exists() {
+        return Err(format!("the rules folder `{}` does not exist", folder_path.display()));
+    }
+    let folder = Folder::load(&folder_path).map_err(|error| format!("reading `{}`: {error}", folder_path.display()))?;
+    let limits = Limits::default().with_config(&folder);
+    let globals = Globals::builtin();
+    let filter = params.filter.as_deref().filter(|f| !f.is_empty());
+    let run = super::with_large_stack(|| run_tests(&folder, &globals, filter, &limits));
+    let cases: Vec<CaseOut> = run
+        .results
+        .iter()
+        .map(|result| CaseOut {
+            rule: folder.documents[result.document].display_name(),
+            test_file: result.test.clone(),
+            case: result.case.clone(),
+            line: result.line,
+            passed: result.passed(),
+            failures: result
+                .failures
+                .iter()
+                .map(|f| FailureOut { message: f.message.clone(), detail: f.detail.clone() })
+                .collect(),
+            notes: result.notes.clone(),
+            elapsed_ms: result.elapsed.as_millis() as u64,
+        })
+        .collect();
+    let broken_tests = run
+        .broken
+        .iter()
+        .map(|broken| BrokenOut {
+            test_file: broken.file.path.display().to_string(),
+            problems: broken
+                .file
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let at = broken.file.source.line_col(d.span.start);
+                    format!("{} {}:{}: {}", d.code, at.line, at.column, d.message)
+                })
+                .collect(),
+        })
+        .collect();
+    let passed = cases.iter().filter(|c| c.passed).count() as u32;
+    Ok(Output {
+        folder: folder_path.display().to_string(),
+        passed,
+        failed: cases.len() as u32 - passed,
+        cases,
+        broken_tests,
+        untested: run.untested.iter().map(|&index| folder.documents[index].display_name()).collect(),
+    })
+}
+
+/// `folder` as a path, if it stays under the working directory.
+// TODO(#9): resolve against the configured rules and samples folders instead.
+fn checked_folder(folder: &str) -> Result<PathBuf, String> {
+    let path = Path::new(folder);
+    let escapes = path.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+    if escapes {
+        return Err(format!("`{folder}` is outside the working directory; give a relative path without `..`"));
+    }
+    Ok(path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_outside_the_working_directory_are_refused() {
+        assert!(checked_folder("/etc").is_err());
+        assert!(checked_folder("rules/../..").is_err());
+        assert!(checked_folder("rules/sub").is_ok());
+    }
+}
