@@ -44,11 +44,11 @@ impl Server {
         description = "Check a KQL query offline, exactly as Microsoft Sentinel / Log Analytics would parse and type it: returns every diagnostic (stable code like KQL1002, severity, message, 1-based line/column, and a help text that often names the fix, e.g. a did-you-mean column) plus the query's output schema. Use it after writing or editing any KQL, before running it; it is instant and needs no Azure access. Known tables are the built-in Sentinel/Log Analytics schemas; pass `schemas_json` to add custom tables.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn kql_validate(
+    async fn kql_validate(
         &self,
         Parameters(params): Parameters<tools::kql_validate::Params>,
     ) -> Result<Json<tools::kql_validate::Output>, String> {
-        tools::kql_validate::run(params).map(Json)
+        run_blocking(move || tools::kql_validate::run(params)).await.map(Json)
     }
 
     #[tool(
@@ -99,11 +99,11 @@ impl Server {
         description = "Run the test cases (`NAME.test.yaml`) of the detection rules in a rules folder on their sample data, locally, and report each case: passed or not, the failed expectations with a diff, and notes. Use it after changing a rule or its tests. Costs up to a few seconds for a large folder; narrow it with `filter` (a rule name or path fragment).",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn rules_test(
+    async fn rules_test(
         &self,
         Parameters(params): Parameters<tools::rules_test::Params>,
     ) -> Result<Json<tools::rules_test::Output>, String> {
-        tools::rules_test::run(params).map(Json)
+        run_blocking(move || tools::rules_test::run(params)).await.map(Json)
     }
 }
 
@@ -118,6 +118,14 @@ impl ServerHandler for Server {
                  functions with functions_search; run a rules folder's tests with rules_test.",
             )
     }
+}
+
+/// Runs a tool's CPU-bound work off the async thread, so the server keeps
+/// reading (pings, cancellations) while a query is checked or tests run.
+async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(work).await.map_err(|error| format!("the tool failed: {error}"))?
 }
 
 /// Serves MCP over stdin/stdout until the client closes the stream. Only
