@@ -141,8 +141,19 @@ fn bad_arguments_are_tool_errors_and_the_server_keeps_serving() {
     let outside = session.request(3, "tools/call", json!({"name": "rules_test", "arguments": {"folder": "/etc"}}));
     assert_eq!(outside["result"]["isError"], true, "{outside}");
     let wrong_type = session.request(4, "tools/call", json!({"name": "kql_validate", "arguments": {"query": 42}}));
-    assert!(wrong_type["error"].is_object() || wrong_type["result"]["isError"] == true, "{wrong_type}");
+    assert_eq!(wrong_type["result"]["isError"], true, "{wrong_type}");
     let table =
         session.request(5, "tools/call", json!({"name": "schema_table_get", "arguments": {"table": "SigninLogs"}}));
     assert_eq!(table["result"]["structuredContent"]["table"], "SigninLogs", "{table}");
+}
+
+#[test]
+fn rules_test_runs_the_bundled_rules_cases() {
+    let mut session = initialized_session();
+    let response = session.request(2, "tools/call", json!({"name": "rules_test", "arguments": {"filter": "brute"}}));
+    let output = &response["result"]["structuredContent"];
+    assert_eq!(response["result"]["isError"], false, "{response}");
+    assert!(output["passed"].as_u64().is_some_and(|n| n > 0), "{output}");
+    assert_eq!(output["failed"], 0, "{output}");
+    assert_eq!(output["rule_errors"], json!([]), "{output}");
 }

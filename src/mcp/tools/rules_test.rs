@@ -27,6 +27,10 @@ pub struct Output {
     pub folder: String,
     pub passed: u32,
     pub failed: u32,
+    /// Errors in the rules themselves (query or metadata problems), as
+    /// `path line:column: KQLnnnn message`; like a compiler before tests,
+    /// any of these means the run failed even when every case passed.
+    pub rule_errors: Vec<String>,
     /// Every case that ran, in folder order.
     pub cases: Vec<CaseOut>,
     /// Test files that could not be used, with their problems.
@@ -79,7 +83,20 @@ pub fn run(params: Params) -> Result<Output, String> {
     let limits = Limits::default().with_config(&folder);
     let globals = Globals::builtin();
     let filter = params.filter.as_deref().filter(|f| !f.is_empty());
-    let run = super::with_large_stack(|| run_tests(&folder, &globals, filter, &limits));
+    let (reports, run) = super::with_large_stack(|| {
+        (crate::ruleset::checks::check_folder(&folder, &globals), run_tests(&folder, &globals, filter, &limits))
+    });
+    let rule_errors: Vec<String> = reports
+        .iter()
+        .filter(|report| filter.is_none_or(|filter| matches_filter(&folder, report.document, filter)))
+        .flat_map(|report| {
+            let source = &folder.documents[report.document].source;
+            report.diagnostics.iter().filter(|d| d.is_error()).map(move |d| {
+                let at = source.line_col(d.span.start);
+                format!("{} {}:{}: {} {}", source.name, at.line, at.column, d.code, d.message)
+            })
+        })
+        .collect();
     let cases: Vec<CaseOut> = run
         .results
         .iter()
@@ -119,10 +136,17 @@ pub fn run(params: Params) -> Result<Output, String> {
         folder: folder_path.display().to_string(),
         passed,
         failed: cases.len() as u32 - passed,
+        rule_errors,
         cases,
         broken_tests,
         untested: run.untested.iter().map(|&index| folder.documents[index].display_name()).collect(),
     })
+}
+
+/// The runner's filter: the document's path or name contains `filter`.
+fn matches_filter(folder: &Folder, index: usize, filter: &str) -> bool {
+    let document = &folder.documents[index];
+    document.path.to_string_lossy().contains(filter) || document.display_name().contains(filter)
 }
 
 /// `folder` as a path, if it stays under the working directory.
