@@ -22,6 +22,7 @@ pub mod import;
 pub mod mcp;
 pub mod remote;
 pub mod ruleset;
+pub mod stack;
 pub mod syntax;
 pub mod text;
 

@@ -342,40 +342,72 @@ fn workspaces_come_from_kqlab_toml_and_plain_http_is_loopback_only() {
     );
 }
 
+/// Runs `kqlab verify "print answer = 42"` signed in with `credential`
+/// (only it is tried), the fake's variables kept where `keep` says, plus
+/// `extra`; checks that it signed in that way and got the answer.
+fn verify_signed_in(
+    fake: &FakeAzure,
+    dir: &Path,
+    credential: &str,
+    keep: impl Fn(&str) -> bool,
+    extra: &[(&str, String)],
+) {
+    let output = Command::new(env!("CARGO_BIN_EXE_kqlab"))
+        .args(["verify", "print answer = 42"])
+        .current_dir(dir)
+        .env_clear()
+        .envs(fake.env().into_iter().filter(|(name, _)| keep(name)))
+        .envs(extra.iter().map(|(name, value)| (*name, value.as_str())))
+        .env("KQLAB_CREDENTIAL", credential)
+        .output()
+        .expect("running kqlab");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains(&format!("signed in with `{credential}`")), "{stderr}");
+    assert!(stdout.contains("42"), "{stdout}");
+}
+
+/// The access token the fake accepts.
+fn fake_token() -> serde_json::Value {
+    let response: serde_json::Value =
+        serde_json::from_str(&fake_azure::example("synthesized/auth/token-v2-client-credentials-200.json")).unwrap();
+    response["access_token"].clone()
+}
+
+/// A stub program `name` in `dir/bin` that records its arguments in
+/// `dir/NAME-calls.txt` and prints `printed`; returns `PATH` with it first
+/// and the calls file.
+#[cfg(unix)]
+fn stub_program(dir: &Path, name: &str, printed: &serde_json::Value) -> (String, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let calls = dir.join(format!("{name}-calls.txt"));
+    let script = format!("#!/bin/sh\necho \"$@\" >> '{}'\ncat <<'JSON'\n{}\nJSON\n", calls.display(), printed);
+    let program = bin.join(name);
+    std::fs::write(&program, script).expect("write the stub");
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    (format!("{}:/usr/bin:/bin", bin.display()), calls)
+}
+
+/// Keeps every variable of the fake but the client secret's.
+fn without_client(name: &str) -> bool {
+    !name.starts_with("AZURE_CLIENT")
+}
+
 /// The Azure CLI credential: a stub `az` on `PATH` prints the token JSON
 /// `az account get-access-token` prints (the shape of the synthesized
 /// example, with the fake's token), and kqlab signs in with it.
 #[cfg(unix)]
 #[test]
 fn the_azure_cli_credential_signs_in_with_az_account_get_access_token() {
-    use std::os::unix::fs::PermissionsExt;
     let fake = FakeAzure::start();
     let dir = tempfile::tempdir().expect("temp dir");
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).expect("bin");
-    let token: serde_json::Value =
-        serde_json::from_str(&fake_azure::example("synthesized/auth/token-v2-client-credentials-200.json")).unwrap();
     let mut printed: serde_json::Value =
         serde_json::from_str(&fake_azure::example("synthesized/auth/az-account-get-access-token.json")).unwrap();
-    printed["accessToken"] = token["access_token"].clone();
-    let calls = dir.path().join("az-calls.txt");
-    let script = format!("#!/bin/sh\necho \"$@\" >> '{}'\ncat <<'JSON'\n{}\nJSON\n", calls.display(), printed);
-    let az = bin.join("az");
-    std::fs::write(&az, script).expect("write az");
-    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let output = Command::new(env!("CARGO_BIN_EXE_kqlab"))
-        .args(["verify", "print answer = 42"])
-        .current_dir(dir.path())
-        .env_clear()
-        .envs(fake.env().into_iter().filter(|(name, _)| !name.starts_with("AZURE_CLIENT")))
-        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-        .env("KQLAB_CREDENTIAL", "azure-cli")
-        .output()
-        .expect("running kqlab");
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stderr.contains("signed in with `azure-cli`"), "{stderr}");
-    assert!(stdout.contains("42"), "{stdout}");
+    printed["accessToken"] = fake_token();
+    let (path, calls) = stub_program(dir.path(), "az", &printed);
+    verify_signed_in(&fake, dir.path(), "azure-cli", without_client, &[("PATH", path)]);
     let calls = std::fs::read_to_string(&calls).expect("az was called");
     assert!(calls.contains("account get-access-token"), "{calls}");
 }
@@ -385,31 +417,11 @@ fn the_azure_cli_credential_signs_in_with_az_account_get_access_token() {
 #[cfg(unix)]
 #[test]
 fn the_azure_developer_cli_credential_signs_in_with_azd_auth_token() {
-    use std::os::unix::fs::PermissionsExt;
     let fake = FakeAzure::start();
     let dir = tempfile::tempdir().expect("temp dir");
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).expect("bin");
-    let token: serde_json::Value =
-        serde_json::from_str(&fake_azure::example("synthesized/auth/token-v2-client-credentials-200.json")).unwrap();
-    let printed = serde_json::json!({"token": token["access_token"], "expiresOn": "2099-12-31T23:00:00Z"});
-    let calls = dir.path().join("azd-calls.txt");
-    let script = format!("#!/bin/sh\necho \"$@\" >> '{}'\ncat <<'JSON'\n{}\nJSON\n", calls.display(), printed);
-    let azd = bin.join("azd");
-    std::fs::write(&azd, script).expect("write azd");
-    std::fs::set_permissions(&azd, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let output = Command::new(env!("CARGO_BIN_EXE_kqlab"))
-        .args(["verify", "print answer = 42"])
-        .current_dir(dir.path())
-        .env_clear()
-        .envs(fake.env().into_iter().filter(|(name, _)| !name.starts_with("AZURE_CLIENT")))
-        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-        .env("KQLAB_CREDENTIAL", "azd")
-        .output()
-        .expect("running kqlab");
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stderr.contains("signed in with `azd`"), "{stderr}");
+    let printed = serde_json::json!({"token": fake_token(), "expiresOn": "2099-12-31T23:00:00Z"});
+    let (path, calls) = stub_program(dir.path(), "azd", &printed);
+    verify_signed_in(&fake, dir.path(), "azd", without_client, &[("PATH", path)]);
     let calls = std::fs::read_to_string(&calls).expect("azd was called");
     assert!(calls.contains("auth token"), "{calls}");
 }
@@ -422,19 +434,8 @@ fn the_workload_identity_credential_signs_in_with_a_federated_token_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let token_file = dir.path().join("azure-identity-token");
     std::fs::write(&token_file, fake_azure::FEDERATED_TOKEN).expect("write token");
-    let output = Command::new(env!("CARGO_BIN_EXE_kqlab"))
-        .args(["verify", "print answer = 42"])
-        .current_dir(dir.path())
-        .env_clear()
-        .envs(fake.env().into_iter().filter(|(name, _)| *name != "AZURE_CLIENT_SECRET"))
-        .env("AZURE_FEDERATED_TOKEN_FILE", &token_file)
-        .env("KQLAB_CREDENTIAL", "workload-identity")
-        .output()
-        .expect("running kqlab");
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stderr.contains("signed in with `workload-identity`"), "{stderr}");
-    assert!(stdout.contains("42"), "{stdout}");
+    let extra = [("AZURE_FEDERATED_TOKEN_FILE", token_file.display().to_string())];
+    verify_signed_in(&fake, dir.path(), "workload-identity", |name| name != "AZURE_CLIENT_SECRET", &extra);
 }
 
 /// The managed identity credential (opt-in): App Service's local token
@@ -443,20 +444,11 @@ fn the_workload_identity_credential_signs_in_with_a_federated_token_file() {
 fn the_managed_identity_credential_signs_in_when_asked() {
     let fake = FakeAzure::start();
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_kqlab"))
-        .args(["verify", "print answer = 42"])
-        .current_dir(dir.path())
-        .env_clear()
-        .envs(fake.env().into_iter().filter(|(name, _)| !name.starts_with("AZURE_CLIENT")))
-        .env("IDENTITY_ENDPOINT", format!("{}/msi/token", fake.url()))
-        .env("IDENTITY_HEADER", fake_azure::IDENTITY_HEADER)
-        .env("KQLAB_CREDENTIAL", "managed-identity")
-        .output()
-        .expect("running kqlab");
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stderr.contains("signed in with `managed-identity`"), "{stderr}");
-    assert!(stdout.contains("42"), "{stdout}");
+    let extra = [
+        ("IDENTITY_ENDPOINT", format!("{}/msi/token", fake.url())),
+        ("IDENTITY_HEADER", fake_azure::IDENTITY_HEADER.to_string()),
+    ];
+    verify_signed_in(&fake, dir.path(), "managed-identity", without_client, &extra);
     let asked = fake.requests().iter().find(|r| r.path.starts_with("/msi/token")).map(|r| r.path.clone());
     assert!(
         asked.is_some_and(|path| path.contains("resource=https%3A%2F%2Fapi.loganalytics.io")),

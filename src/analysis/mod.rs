@@ -90,6 +90,18 @@ pub fn analyze(query: &ast::Query, globals: &Globals) -> Analysis {
     Analysis { output, diagnostics }
 }
 
+/// Parses and analyses a query text: parser and analyzer diagnostics in
+/// source order, and the output type. (Run it on a large stack for
+/// untrusted input: see `crate::stack`.)
+pub fn check_text(text: &str, globals: &Globals) -> (Vec<Diagnostic>, Option<Output>) {
+    let parse = crate::syntax::parse(text);
+    let mut diagnostics = parse.diagnostics;
+    let analysis = analyze(&parse.query, globals);
+    diagnostics.extend(analysis.diagnostics);
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    (diagnostics, analysis.output)
+}
+
 /// A parameter of an ASIM parser (`ParserParams` in its YAML).
 #[derive(Debug, Clone)]
 pub struct ParserParam {

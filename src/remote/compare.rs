@@ -5,10 +5,6 @@
 //! difference in values, not in how they were carried. Rows are compared as
 //! a sorted list: KQL does not promise an order without `sort`.
 
-use std::fmt::Write as _;
-
-use similar::{ChangeTag, TextDiff};
-
 use crate::engine::output::{cell_text, table_json};
 use crate::engine::table::Table;
 
@@ -19,19 +15,8 @@ pub fn compare_tables(local: &Table, remote: &Table) -> Option<String> {
     if local == remote {
         return None;
     }
-    let diff = TextDiff::from_lines(&local, &remote);
     let mut out = String::from("--- local\n+++ remote\n");
-    for change in diff.iter_all_changes() {
-        let sign = match change.tag() {
-            ChangeTag::Delete => '-',
-            ChangeTag::Insert => '+',
-            ChangeTag::Equal => ' ',
-        };
-        let _ = write!(out, "{sign} {}", change.value());
-        if !change.value().ends_with('\n') {
-            out.push('\n');
-        }
-    }
+    out.push_str(&crate::ruleset::expect::unified_body(&local, &remote));
     Some(out.trim_end().to_string())
 }
 

@@ -238,7 +238,9 @@ fn unified_diff(expected: &str, actual: &str) -> String {
     format!("--- expected\n+++ actual\n{}", unified_body(expected, actual)).trim_end().to_string()
 }
 
-fn unified_body(expected: &str, actual: &str) -> String {
+/// The lines of a diff of two texts, each marked `-` (only in `expected`),
+/// `+` (only in `actual`) or ` ` (in both); every line ends with `\n`.
+pub fn unified_body(expected: &str, actual: &str) -> String {
     let diff = TextDiff::from_lines(expected, actual);
     let mut out = String::new();
     for change in diff.iter_all_changes() {

@@ -17,6 +17,7 @@ use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::ruleset::folder::Folder;
 use crate::ruleset::functions::Functions;
 use crate::ruleset::sarif::SarifLog;
+pub(crate) use crate::stack::with_large_stack;
 use crate::text::{SourceFile, Span};
 
 /// Arguments of `kqlab check`.
@@ -326,28 +327,11 @@ pub fn check_text(text: &str, options: &CheckOptions) -> Checked {
 
 /// Parses and (unless syntax-only) analyses `text`; diagnostics in source order.
 fn check_on_this_thread(text: &str, options: &CheckOptions) -> Checked {
-    let parse = crate::syntax::parse(text);
-    let mut diagnostics = parse.diagnostics;
     if options.syntax_only {
-        return Checked { diagnostics, output: None };
+        return Checked { diagnostics: crate::syntax::parse(text).diagnostics, output: None };
     }
-    let analysis = crate::analysis::analyze(&parse.query, &options.globals);
-    diagnostics.extend(analysis.diagnostics);
-    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    Checked { diagnostics, output: analysis.output }
-}
-
-/// Runs `work` on a scoped thread with a 64 MB stack: a second line of
-/// defence behind the parser's own nesting bounds.
-pub(crate) fn with_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(64 * 1024 * 1024)
-            .spawn_scoped(scope, work)
-            .expect("spawning the checker thread")
-            .join()
-            .expect("the parser does not panic")
-    })
+    let (diagnostics, output) = crate::analysis::check_text(text, &options.globals);
+    Checked { diagnostics, output }
 }
 
 /// One input line of a `--queries` batch (`check` and `run`).

@@ -97,7 +97,7 @@ pub fn run(params: Params) -> Result<Output, String> {
             Globals::with_schemas(schemas)
         }
     };
-    let (diagnostics, output) = super::with_large_stack(|| check_query(&params.query, &globals));
+    let (diagnostics, output) = super::with_large_stack(|| crate::analysis::check_text(&params.query, &globals));
     let source = SourceFile::new("query", params.query);
     let diagnostics: Vec<DiagnosticOut> = diagnostics.iter().map(|d| render_diagnostic(d, &source)).collect();
     let error_count = diagnostics.iter().filter(|d| d.severity == Severity::Error.as_str()).count() as u32;
@@ -109,16 +109,6 @@ pub fn run(params: Params) -> Result<Output, String> {
         diagnostics,
         output_schema: output_schema(output),
     })
-}
-
-/// Parses and analyses `text`; diagnostics in source order.
-fn check_query(text: &str, globals: &Globals) -> (Vec<Diagnostic>, Option<AnalysisOutput>) {
-    let parse = crate::syntax::parse(text);
-    let mut diagnostics = parse.diagnostics;
-    let analysis = crate::analysis::analyze(&parse.query, globals);
-    diagnostics.extend(analysis.diagnostics);
-    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    (diagnostics, analysis.output)
 }
 
 fn render_diagnostic(diagnostic: &Diagnostic, source: &SourceFile) -> DiagnosticOut {

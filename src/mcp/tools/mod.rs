@@ -8,15 +8,4 @@ pub mod rules_test;
 pub mod schema_table_get;
 pub mod schema_tables_list;
 
-/// Runs `work` on a scoped thread with a 64 MB stack, so that deeply nested
-/// input from a model cannot overflow the server's stack.
-pub(crate) fn with_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(64 * 1024 * 1024)
-            .spawn_scoped(scope, work)
-            .expect("spawning the worker thread")
-            .join()
-            .expect("the checker does not panic")
-    })
-}
+pub(crate) use crate::stack::with_large_stack;
