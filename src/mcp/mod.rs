@@ -2,7 +2,12 @@
 //! Model Context Protocol. The server and its tool router live here; each
 //! tool's parameters, output and work live in `tools/`, one file per tool.
 
+pub mod context;
 pub mod tools;
+
+use std::sync::Arc;
+
+pub use context::{Context, Settings};
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
@@ -21,25 +26,29 @@ pub enum Error {
     Serve(String),
 }
 
-/// The kqlab MCP server: the local tools, all read-only.
+/// The kqlab MCP server: every tool is read-only. The tools are grouped
+/// in routers (`#[tool_router(router = NAME)]` impl blocks, one per family)
+/// that [`Server::new`] adds together.
 #[derive(Clone)]
 pub struct Server {
     tool_router: ToolRouter<Server>,
+    context: Arc<Context>,
 }
 
-impl Default for Server {
-    fn default() -> Server {
-        Server::new()
-    }
-}
-
-#[tool_router]
 impl Server {
-    /// A server with every local tool.
-    pub fn new() -> Server {
-        Server { tool_router: Self::tool_router() }
+    /// A server with every tool, reading what `context` allows.
+    pub fn new(context: Arc<Context>) -> Server {
+        Server { tool_router: Self::local_router(), context }
     }
 
+    /// The shared state of the server's tools.
+    pub fn context(&self) -> &Arc<Context> {
+        &self.context
+    }
+}
+
+#[tool_router(router = local_router)]
+impl Server {
     #[tool(
         description = "Check a KQL query offline, exactly as Microsoft Sentinel / Log Analytics would parse and type it: returns every diagnostic (stable code like KQL1002, severity, message, 1-based line/column, and a help text that often names the fix, e.g. a did-you-mean column) plus the query's output schema. Use it after writing or editing any KQL, before running it; it is instant and needs no Azure access. Known tables are the built-in Sentinel/Log Analytics schemas; pass `schemas_json` to add custom tables.",
         annotations(read_only_hint = true, open_world_hint = false)
@@ -103,7 +112,8 @@ impl Server {
         &self,
         Parameters(params): Parameters<tools::rules_test::Params>,
     ) -> Result<Json<tools::rules_test::Output>, String> {
-        run_blocking(move || tools::rules_test::run(params)).await.map(Json)
+        let context = self.context.clone();
+        run_blocking(move || tools::rules_test::run(&context, params)).await.map(Json)
     }
 }
 
@@ -130,10 +140,10 @@ async fn run_blocking<T: Send + 'static>(
 
 /// Serves MCP over stdin/stdout until the client closes the stream. Only
 /// JSON-RPC goes to stdout; anything else goes to stderr.
-pub fn serve_stdio() -> Result<(), Error> {
+pub fn serve_stdio(context: Arc<Context>) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
     runtime.block_on(async {
-        let service = Server::new()
+        let service = Server::new(context)
             .serve(rmcp::transport::stdio())
             .await
             .map_err(|error| Error::Initialize(error.to_string()))?;

@@ -1,19 +1,19 @@
 //! `rules_test`: run the test cases of a rules folder and report each case.
 
-use std::path::{Component, Path, PathBuf};
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Globals;
+use crate::mcp::Context;
 use crate::ruleset::folder::Folder;
 use crate::ruleset::runner::{Limits, run_tests};
 
 /// Parameters of `rules_test`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Params {
-    /// The rules folder, relative to the server's working directory
-    /// (default `rules`). Absolute paths and `..` are refused.
+    /// The rules folder: the server's rules folder (the default) or a
+    /// folder inside it, as a path relative to the server's working
+    /// directory (e.g. `rules/identity`).
     #[serde(default)]
     pub folder: Option<String>,
     /// Only the rules whose name or path contains this text.
@@ -74,10 +74,13 @@ pub struct BrokenOut {
 }
 
 /// Loads the folder and runs its tests on a thread with a large stack.
-pub fn run(params: Params) -> Result<Output, String> {
-    let folder_path = checked_folder(params.folder.as_deref().unwrap_or("rules"))?;
-    if !folder_path.exists() {
-        return Err(format!("the rules folder `{}` does not exist", folder_path.display()));
+pub fn run(context: &Context, params: Params) -> Result<Output, String> {
+    let folder_path = match params.folder.as_deref() {
+        Some(folder) => context.readable(folder)?,
+        None => context.readable(&context.rules_folder().to_string_lossy())?,
+    };
+    if !folder_path.is_dir() {
+        return Err(format!("`{}` is not a folder", folder_path.display()));
     }
     let folder = Folder::load(&folder_path).map_err(|error| format!("reading `{}`: {error}", folder_path.display()))?;
     let limits = Limits::default().with_config(&folder);
@@ -147,27 +150,4 @@ pub fn run(params: Params) -> Result<Output, String> {
 fn matches_filter(folder: &Folder, index: usize, filter: &str) -> bool {
     let document = &folder.documents[index];
     document.path.to_string_lossy().contains(filter) || document.display_name().contains(filter)
-}
-
-/// `folder` as a path, if it stays under the working directory.
-// TODO(#9): resolve against the configured rules and samples folders instead.
-fn checked_folder(folder: &str) -> Result<PathBuf, String> {
-    let path = Path::new(folder);
-    let escapes = path.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
-    if escapes {
-        return Err(format!("`{folder}` is outside the working directory; give a relative path without `..`"));
-    }
-    Ok(path.to_path_buf())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_outside_the_working_directory_are_refused() {
-        assert!(checked_folder("/etc").is_err());
-        assert!(checked_folder("rules/../..").is_err());
-        assert!(checked_folder("rules/sub").is_ok());
-    }
 }

@@ -1,0 +1,138 @@
+//! What every tool call shares: the folders tools may read, the schema cache
+//! and the workspace, fixed when the server starts (`kqlab mcp` flags).
+//!
+//! Tools never open a path the model gives without [`Context::readable`]: a
+//! path is resolved (symlinks included) and must lie under the rules folder
+//! or one of the samples folders.
+
+use std::path::{Path, PathBuf};
+
+use crate::remote::config::{Selection, Workspace, process_env};
+use crate::ruleset::config::ConfigFile;
+
+/// The server's settings, from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The rules folder (`--rules`, default `rules`).
+    pub rules: PathBuf,
+    /// The samples folders (`--samples`, default `samples`).
+    pub samples: Vec<PathBuf>,
+    /// The schema cache file (`--cache`), else `KQLAB_CACHE` or the default location.
+    pub cache: Option<PathBuf>,
+    /// `--workspace NAME`: a `[workspaces.NAME]` table of `kqlab.toml`.
+    pub workspace: Option<String>,
+    /// `--workspace-id GUID`.
+    pub workspace_id: Option<String>,
+    /// `--redact`: mask user names, UPNs, e-mail and IP addresses in remote results.
+    pub redact: bool,
+}
+
+/// The shared, read-only state of a server.
+#[derive(Debug)]
+pub struct Context {
+    pub settings: Settings,
+    /// The folders a path may resolve into, canonical (existing ones only).
+    roots: Vec<PathBuf>,
+    /// The configured workspace, or why there is none.
+    workspace: Result<Workspace, String>,
+}
+
+impl Context {
+    /// The context for `settings`; a missing workspace is not an error here
+    /// (the workspace tools report it when called).
+    pub fn new(settings: Settings) -> Context {
+        let roots = std::iter::once(&settings.rules)
+            .chain(&settings.samples)
+            .filter_map(|path| path.canonicalize().ok())
+            .collect();
+        let workspace = resolve_workspace(&settings);
+        Context { settings, roots, workspace }
+    }
+
+    /// A context for tests and benches: the given folders, no workspace.
+    pub fn local(rules: impl Into<PathBuf>, samples: Vec<PathBuf>) -> Context {
+        Context::new(Settings { rules: rules.into(), samples, ..Settings::default() })
+    }
+
+    /// `path` (relative to the server's working directory, or absolute) if
+    /// it exists and lies under the rules folder or a samples folder once
+    /// symlinks and `..` are resolved; otherwise a tool error that says which
+    /// folders are readable.
+    pub fn readable(&self, path: &str) -> Result<PathBuf, String> {
+        let given = Path::new(path);
+        let resolved = given.canonicalize().map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => format!("`{path}` does not exist; {}", self.readable_folders()),
+            _ => format!("cannot read `{path}`: {error}"),
+        })?;
+        if self.roots.iter().any(|root| resolved.starts_with(root)) {
+            Ok(resolved)
+        } else {
+            Err(format!("`{path}` is outside the folders this server may read; {}", self.readable_folders()))
+        }
+    }
+
+    /// "readable folders: rules, samples" for error messages.
+    pub fn readable_folders(&self) -> String {
+        let mut names = vec![self.settings.rules.display().to_string()];
+        names.extend(self.settings.samples.iter().map(|p| p.display().to_string()));
+        format!("readable folders: {}", names.join(", "))
+    }
+
+    /// The rules folder as given (relative to the working directory).
+    pub fn rules_folder(&self) -> &Path {
+        &self.settings.rules
+    }
+
+    /// The configured workspace, or a tool error saying how to configure one.
+    pub fn workspace(&self) -> Result<&Workspace, String> {
+        self.workspace.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// The workspace from `--workspace`/`--workspace-id`, `kqlab.toml` (in `.`
+/// or the rules folder) and the environment.
+fn resolve_workspace(settings: &Settings) -> Result<Workspace, String> {
+    let config = [Path::new("."), settings.rules.as_path()].into_iter().find_map(ConfigFile::load);
+    let configured = config.map(|file| file.config.workspaces).unwrap_or_default();
+    let selection = Selection { name: settings.workspace.as_deref(), workspace_id: settings.workspace_id.as_deref() };
+    Workspace::resolve(&selection, &configured, &process_env).map_err(|error| {
+        format!(
+            "no workspace is configured for this server ({error}); start it with `kqlab mcp --workspace NAME` \
+             or set KQLAB_WORKSPACE_ID (see README, Workspace)"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_only_inside_the_readable_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules");
+        std::fs::create_dir(&rules).unwrap();
+        std::fs::write(rules.join("a.kql"), "T").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "x").unwrap();
+        let context = Context::local(&rules, vec![]);
+        assert!(context.readable(rules.join("a.kql").to_str().unwrap()).is_ok());
+        let outside = context.readable(dir.path().join("secret.txt").to_str().unwrap()).unwrap_err();
+        assert!(outside.contains("outside"), "{outside}");
+        let dotdot = context.readable(rules.join("../secret.txt").to_str().unwrap()).unwrap_err();
+        assert!(dotdot.contains("outside"), "{dotdot}");
+        let missing = context.readable(rules.join("nope.kql").to_str().unwrap()).unwrap_err();
+        assert!(missing.contains("does not exist"), "{missing}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_out_of_the_rules_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules");
+        std::fs::create_dir(&rules).unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), rules.join("link.txt")).unwrap();
+        let context = Context::local(&rules, vec![]);
+        assert!(context.readable(rules.join("link.txt").to_str().unwrap()).is_err());
+    }
+}
