@@ -6,7 +6,9 @@
 //! or one of the samples folders.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
+use crate::remote::client::{Client, Policy};
 use crate::remote::config::{Selection, Workspace, process_env};
 use crate::ruleset::config::ConfigFile;
 
@@ -35,6 +37,8 @@ pub struct Context {
     roots: Vec<PathBuf>,
     /// The configured workspace, or why there is none.
     workspace: Result<Workspace, String>,
+    /// The read-only Azure client, made on first use.
+    client: OnceLock<Result<Arc<Client>, String>>,
 }
 
 impl Context {
@@ -46,7 +50,7 @@ impl Context {
             .filter_map(|path| path.canonicalize().ok())
             .collect();
         let workspace = resolve_workspace(&settings);
-        Context { settings, roots, workspace }
+        Context { settings, roots, workspace, client: OnceLock::new() }
     }
 
     /// A context for tests and benches: the given folders, no workspace.
@@ -86,6 +90,18 @@ impl Context {
     /// The configured workspace, or a tool error saying how to configure one.
     pub fn workspace(&self) -> Result<&Workspace, String> {
         self.workspace.as_ref().map_err(Clone::clone)
+    }
+
+    /// The read-only client of the workspace (credentials from the
+    /// environment), made on first use and shared by every call. Its calls
+    /// block: use them from `run_blocking`, never on the async thread.
+    pub fn client(&self) -> Result<Arc<Client>, String> {
+        self.client
+            .get_or_init(|| {
+                let workspace = self.workspace()?.clone();
+                Client::new(workspace, Policy::default(), &process_env).map(Arc::new).map_err(|e| e.to_string())
+            })
+            .clone()
     }
 }
 
