@@ -3,16 +3,24 @@
 //! tool's parameters, output and work live in `tools/`, one file per tool.
 
 pub mod context;
+mod docs;
+mod prompts;
+pub mod resources;
 pub mod tools;
 
 use std::sync::Arc;
 
 pub use context::{Context, Settings};
 
+use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
-use rmcp::{ServerHandler, ServiceExt, tool, tool_handler, tool_router};
+use rmcp::model::{
+    Implementation, ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt, prompt_handler, tool, tool_handler, tool_router};
 
 /// Failures of the server itself (not of a tool call, which is reported to
 /// the client with `isError`).
@@ -32,13 +40,18 @@ pub enum Error {
 #[derive(Clone)]
 pub struct Server {
     tool_router: ToolRouter<Server>,
+    prompt_router: PromptRouter<Server>,
     context: Arc<Context>,
 }
 
 impl Server {
     /// A server with every tool, reading what `context` allows.
     pub fn new(context: Arc<Context>) -> Server {
-        Server { tool_router: Self::local_router(), context }
+        Server {
+            tool_router: Self::local_router() + Self::docs_router(),
+            prompt_router: Self::prompt_router(),
+            context,
+        }
     }
 
     /// The shared state of the server's tools.
@@ -117,16 +130,49 @@ impl Server {
     }
 }
 
+/// What the model is told when it connects (`instructions`), and what
+/// `llm_instructions_get` returns: one text, so they never disagree.
+pub const INSTRUCTIONS: &str = include_str!("../../data/mcp/instructions.md");
+
 #[tool_handler(router = self.tool_router)]
+#[prompt_handler(router = self.prompt_router)]
 impl ServerHandler for Server {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_prompts().enable_resources().build())
             .with_server_info(Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")))
-            .with_instructions(
-                "kqlab checks, explains and tests Microsoft Sentinel KQL offline. Validate every query with \
-                 kql_validate before using it; look up tables with schema_tables_list / schema_table_get and \
-                 functions with functions_search; run a rules folder's tests with rules_test.",
-            )
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let context = self.context.clone();
+        let cursor = request.and_then(|request| request.cursor);
+        tokio::task::spawn_blocking(move || resources::list(&context, cursor.as_deref()))
+            .await
+            .map_err(|error| ErrorData::internal_error(format!("listing resources failed: {error}"), None))?
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(resources::templates())
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let context = self.context.clone();
+        tokio::task::spawn_blocking(move || resources::read(&context, &request.uri))
+            .await
+            .map_err(|error| ErrorData::internal_error(format!("reading the resource failed: {error}"), None))?
+            .map(Into::into)
     }
 }
 

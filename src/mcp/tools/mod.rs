@@ -4,8 +4,10 @@
 pub mod diagnostic_explain;
 pub mod functions_search;
 pub mod kql_validate;
+pub mod markdown_templates;
 pub mod rules_test;
 pub mod schema_table_get;
 pub mod schema_tables_list;
+pub mod tool_docs;
 
 pub(crate) use crate::stack::with_large_stack;
