@@ -22,10 +22,7 @@ impl Server {
         description = "List every tool of this server with a one-line summary and the `path` of its documentation. Cheap; use it to find the right tool, then tool_docs_get for its parameters and output.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn tool_docs_list(
-        &self,
-        Parameters(_params): Parameters<tool_docs::ListParams>,
-    ) -> Result<Json<tool_docs::ListOutput>, String> {
+    fn tool_docs_list(&self) -> Result<Json<tool_docs::ListOutput>, String> {
         Ok(Json(tool_docs::list(&self.tools())))
     }
 
@@ -55,15 +52,9 @@ impl Server {
         description = "Get this server's usage instructions for the model (the recommended workflow: look up schemas, validate every query, test rules), with its prompts and resource URIs. Call it first if you are unsure how to use kqlab.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn llm_instructions_get(
-        &self,
-        Parameters(_params): Parameters<tool_docs::InstructionsParams>,
-    ) -> Result<Json<tool_docs::InstructionsOutput>, String> {
-        let mut resources: Vec<String> = resources::templates()
-            .resource_templates
-            .into_iter()
-            .map(|template| template.uri_template)
-            .collect();
+    fn llm_instructions_get(&self) -> Result<Json<tool_docs::InstructionsOutput>, String> {
+        let mut resources: Vec<String> =
+            resources::templates().resource_templates.into_iter().map(|template| template.uri_template).collect();
         resources.extend(resources::CATALOG_URIS.iter().map(|uri| uri.to_string()));
         Ok(Json(tool_docs::InstructionsOutput {
             instructions: INSTRUCTIONS.to_string(),
@@ -76,10 +67,7 @@ impl Server {
         description = "List the Markdown report templates (incident summary, rule review, hunting report) with what each is for. Use one when asked for a write-up, so reports have a consistent shape.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn markdown_templates_list(
-        &self,
-        Parameters(_params): Parameters<markdown_templates::ListParams>,
-    ) -> Result<Json<markdown_templates::ListOutput>, String> {
+    fn markdown_templates_list(&self) -> Result<Json<markdown_templates::ListOutput>, String> {
         Ok(Json(markdown_templates::list()))
     }
 

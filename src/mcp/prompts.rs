@@ -81,7 +81,10 @@ impl Server {
         name = "write_tests",
         description = "Write kqlab test cases (NAME.test.yaml) for a rule of the rules folder: the prompt carries the rule's YAML, its current tests if any, matching sample files and the test file format; it asks for cases that fire and cases that must not."
     )]
-    async fn write_tests(&self, Parameters(params): Parameters<WriteTestsParams>) -> Result<GetPromptResult, ErrorData> {
+    async fn write_tests(
+        &self,
+        Parameters(params): Parameters<WriteTestsParams>,
+    ) -> Result<GetPromptResult, ErrorData> {
         let context = self.context.clone();
         let path = params.path.clone();
         let text = tokio::task::spawn_blocking(move || write_tests_text(&context, &path))
@@ -101,28 +104,29 @@ fn user_prompt(description: impl Into<String>, text: String) -> GetPromptResult 
 pub fn write_detection_text(context: &Context, params: &WriteDetectionParams, has_kql_run: bool) -> String {
     let table = params.table.trim();
     let technique_id = params.technique.trim().to_uppercase();
-    let technique = match attack::technique(&technique_id) {
+    let (technique, tactics) = match attack::technique(&technique_id) {
         Some(technique) => {
             let tactics: Vec<&str> = technique.tactics.iter().map(|tactic| tactic.sentinel_name).collect();
-            let mut text = format!(
-                "MITRE ATT&CK {technique_id} ({}); Sentinel `tactics`: {}",
-                technique.name,
-                tactics.join(", ")
-            );
+            let mut text = format!("MITRE ATT&CK {technique_id} ({})", technique.name);
             if let Some(replacement) = technique.replaced_by {
-                text.push_str(&format!(". MITRE revoked {technique_id}: use {replacement} instead"));
+                text.push_str(&format!(" (MITRE revoked it: use {replacement} instead)"));
             } else if technique.deprecated {
-                text.push_str(&format!(". MITRE deprecated {technique_id}: prefer a current technique"));
+                text.push_str(" (MITRE deprecated it: prefer a current technique)");
             }
-            text
+            (text, format!("`tactics: [{}]`", tactics.join(", ")))
         }
-        None => format!(
-            "MITRE ATT&CK {technique_id} (kqlab's ATT&CK {} data has no such technique: check the id before \
-             putting it in `relevantTechniques`)",
-            attack::VERSION
+        None => (
+            format!(
+                "MITRE ATT&CK {technique_id} (kqlab's ATT&CK {} data has no such technique: check the id before \
+                 putting it in `relevantTechniques`)",
+                attack::VERSION
+            ),
+            "`tactics` (Sentinel spelling, e.g. CredentialAccess)".to_string(),
         ),
     };
-    let mut out = format!("Write a Microsoft Sentinel scheduled analytics rule that detects {technique} in the `{table}` table.\n");
+    let mut out = format!(
+        "Write a Microsoft Sentinel scheduled analytics rule that detects {technique} in the `{table}` table.\n"
+    );
     if let Some(description) = params.description.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         out.push_str(&format!("What should trigger an alert: {description}\n"));
     }
@@ -164,15 +168,16 @@ pub fn write_detection_text(context: &Context, params: &WriteDetectionParams, ha
         "5. Write the rule as Sentinel analytics rule YAML, `NAME.yaml` (NAME in snake_case): `id` (a new GUID), \
          `name`, `description`, `severity` (Informational, Low, Medium or High), `requiredDataConnectors`, \
          `queryFrequency` and `queryPeriod` (e.g. 1h, 1d; queryPeriod at least queryFrequency), `triggerOperator: gt`, \
-         `triggerThreshold: 0`, `tactics`, `relevantTechniques: [{technique_id}]`, `query: |` (the validated KQL), \
+         `triggerThreshold: 0`, {tactics}, `relevantTechniques: [{technique_id}]`, `query: |` (the validated KQL), \
          `entityMappings` (Account, Host, IP, … mapped to columns the query returns), `version: 1.0.0`, \
          `kind: Scheduled`.\n\
          6. Write its tests beside it as `NAME.test.yaml`, with at least one case that fires and one that stays \
-         quiet. {TEST_FILE_FORMAT}\n\
+         quiet, in kqlab's test file format (below).\n\
          7. If you can write files, save both in the rules folder (`{}`) and call rules_test with `filter` set to \
          NAME; fix the rule or the tests until every case passes and `rule_errors` is empty. Otherwise show both \
          files.\n\n\
-         Finish with a short note: what the rule detects, its thresholds, and likely false positives.\n",
+         Finish with a short note: what the rule detects, its thresholds, and likely false positives.\n\n\
+         ## kqlab's rule test format\n\n{TEST_FILE_FORMAT}",
         context.rules_folder().display()
     ));
     out
@@ -181,7 +186,9 @@ pub fn write_detection_text(context: &Context, params: &WriteDetectionParams, ha
 /// The `fix_query` task, with the analyzer's diagnostics for the query.
 pub fn fix_query_text(params: &FixQueryParams) -> Result<String, String> {
     let output = kql_validate::run(kql_validate::Params { query: params.query.clone(), schemas_json: None })?;
-    let mut out = String::from("Fix this KQL query (Microsoft Sentinel / Log Analytics). Line numbers are for reference only:\n\n```kql\n");
+    let mut out = String::from(
+        "Fix this KQL query (Microsoft Sentinel / Log Analytics). Line numbers are for reference only:\n\n```kql\n",
+    );
     for (index, line) in params.query.lines().enumerate() {
         out.push_str(&format!("{:>3} | {line}\n", index + 1));
     }
@@ -248,7 +255,11 @@ pub fn write_tests_text(context: &Context, path: &str) -> Result<String, String>
         Err(_) => out.push_str(&format!("It has no `{test_name}` yet.\n\n")),
     }
     let rule_folder = rule_path.parent().unwrap_or(Path::new("."));
-    let samples = sample_files(context, |stem| mentions_table_of(&text, stem));
+    // Tables are matched in the query only: a rule's name or licence note
+    // may hold words that are also sample names.
+    let document = crate::ruleset::document::Document::load(&rule_path, text.clone());
+    let query = document.query.map_or(text.clone(), |query| query.text);
+    let samples = sample_files(context, |stem| mentions_table_of(&query, stem));
     if !samples.is_empty() {
         let relative: Vec<String> = samples
             .iter()
@@ -260,14 +271,13 @@ pub fn write_tests_text(context: &Context, path: &str) -> Result<String, String>
             quoted_list(&relative.iter().map(PathBuf::from).collect::<Vec<_>>())
         ));
     }
-    out.push_str(TEST_FILE_FORMAT);
-    out.push_str(
-        "\nCover: a case that fires on the behaviour the rule describes (use `contains` to check the key columns of \
-         the alert), a case just under each threshold or outside each filter that must stay quiet, and a benign \
-         look-alike. Use realistic values (documentation IP ranges such as 203.0.113.0/24, example.com names). \
-         If you can write files, save the test file and call rules_test with `filter` set to the rule's name or \
-         file name until every case passes; otherwise show the file.\n",
-    );
+    out.push_str(&format!(
+        "Cover: a case that fires on the behaviour the rule describes (check the alert's key columns with \
+         `contains`), a case just under each threshold or outside each filter that must stay quiet, and a benign \
+         look-alike. Use realistic values (documentation IP ranges such as 203.0.113.0/24, example.com names). If \
+         you can write files, save `{test_name}` and call rules_test with `filter` set to `{stem}` until every case \
+         passes; otherwise show the file.\n\n## kqlab's rule test format\n\n{TEST_FILE_FORMAT}"
+    ));
     Ok(out)
 }
 
@@ -402,8 +412,14 @@ mod tests {
         assert!(text.contains("name: SSH - Potential Brute Force"), "{text}");
         assert!(text.contains("already has tests"), "{text}");
         assert!(text.contains("`../samples/Syslog_VMwareESXi.json`"), "{text}");
+        let duo = write_tests_text(&context, "trust_monitor_event.yaml").unwrap();
+        assert!(
+            duo.contains("(paths relative to the test file): `../samples/DuoSecurityTrustMonitor_CL.json`.\n"),
+            "{duo}"
+        );
         assert!(text.contains("expect:"));
-        let prefixed = write_tests_text(&context, &format!("{}/ssh_potential_brute_force.yaml", context.rules_folder().display()));
+        let prefixed =
+            write_tests_text(&context, &format!("{}/ssh_potential_brute_force.yaml", context.rules_folder().display()));
         assert!(prefixed.is_ok(), "{prefixed:?}");
     }
 

@@ -91,7 +91,7 @@ fn render_parameter(parameter: &Parameter) -> String {
         text.push_str(&format!(" (one of {})", parameter.values.join(", ")));
     }
     if parameter.max > 1 {
-        text.push_str("...");
+        text.push_str(" (repeatable)");
     }
     if parameter.min == 0 { format!("[{text}]") } else { text }
 }

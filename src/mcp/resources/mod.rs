@@ -47,9 +47,9 @@ const JSON: &str = "application/json";
 pub fn list(context: &Context, cursor: Option<&str>) -> Result<ListResourcesResult, ErrorData> {
     let offset = match cursor {
         None => 0,
-        Some(cursor) => cursor.parse::<usize>().map_err(|_| {
-            ErrorData::invalid_params(format!("`{cursor}` is not a cursor this server returned"), None)
-        })?,
+        Some(cursor) => cursor
+            .parse::<usize>()
+            .map_err(|_| ErrorData::invalid_params(format!("`{cursor}` is not a cursor this server returned"), None))?,
     };
     let mut resources = vec![
         Resource::new(catalogs::SUPPORT_URI, "support")
@@ -111,13 +111,11 @@ pub fn templates() -> ListResourceTemplatesResult {
                 "What one diagnostic code flags, why, and an example with the fix, e.g. kqlab://diagnostics/KQL1002.",
             )
             .with_mime_type(MARKDOWN),
-        ResourceTemplate::new(rules::TEMPLATE, "rule-file")
-            .with_title("Rules folder file")
-            .with_description(
-                "A file of the server's rules folder as text: an analytics rule or hunting query (YAML), a function \
+        ResourceTemplate::new(rules::TEMPLATE, "rule-file").with_title("Rules folder file").with_description(
+            "A file of the server's rules folder as text: an analytics rule or hunting query (YAML), a function \
                  (.kql) or a rule test (NAME.test.yaml); `path` is relative to the rules folder, e.g. \
                  kqlab://rules/ssh_potential_brute_force.yaml.",
-            ),
+        ),
     ])
 }
 
@@ -134,9 +132,7 @@ pub fn read(context: &Context, uri: &str) -> Result<ReadResourceResult, ErrorDat
             match kind {
                 "schema" => text(uri, schema::table(&argument).map_err(|e| not_found(uri, &e))?, JSON),
                 "functions" => text(uri, functions::function(&argument).map_err(|e| not_found(uri, &e))?, JSON),
-                "diagnostics" => {
-                    text(uri, catalogs::diagnostic(&argument).map_err(|e| not_found(uri, &e))?, MARKDOWN)
-                }
+                "diagnostics" => text(uri, catalogs::diagnostic(&argument).map_err(|e| not_found(uri, &e))?, MARKDOWN),
                 "rules" => {
                     let file = rules::read(context, &argument).map_err(|e| not_found(uri, &e))?;
                     text(uri, file.text, file.mime_type)
@@ -255,7 +251,12 @@ mod tests {
         let names: Vec<String> = templates().resource_templates.into_iter().map(|t| t.uri_template).collect();
         assert_eq!(
             names,
-            ["kqlab://schema/{table}", "kqlab://functions/{name}", "kqlab://diagnostics/{code}", "kqlab://rules/{path}"]
+            [
+                "kqlab://schema/{table}",
+                "kqlab://functions/{name}",
+                "kqlab://diagnostics/{code}",
+                "kqlab://rules/{path}"
+            ]
         );
     }
 

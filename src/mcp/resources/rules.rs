@@ -47,6 +47,8 @@ pub fn list(context: &Context) -> Vec<Resource> {
     });
     let mut resources: Vec<Resource> = documents
         .chain(tests)
+        // A symlink out of the folder is listed by nothing that cannot be read.
+        .filter(|(path, _, _)| context.readable(&path.to_string_lossy()).is_ok_and(|real| real.starts_with(&root)))
         .map(|(path, title, description)| {
             let relative_path = relative(&root, path).to_string_lossy().replace('\\', "/");
             let mut resource = Resource::new(uri(&relative_path), relative_path)
@@ -59,7 +61,11 @@ pub fn list(context: &Context) -> Vec<Resource> {
             resource
         })
         .collect();
-    resources.sort_by(|a, b| a.name.cmp(&b.name));
+    // A rule first, then its tests: `x.yaml` before `x.test.yaml`.
+    resources.sort_by_cached_key(|resource| {
+        let is_test = resource.name.contains(".test.");
+        (resource.name.replace(".test.", "."), is_test)
+    });
     resources
 }
 

@@ -30,10 +30,6 @@ const TEMPLATES: &[Template] = &[
     },
 ];
 
-/// Parameters of `markdown_templates_list` (none).
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-pub struct ListParams {}
-
 /// The templates.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ListOutput {

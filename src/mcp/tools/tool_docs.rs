@@ -11,10 +11,6 @@ use serde_json::{Map, Value};
 
 const DEFAULT_SEARCH_LIMIT: u32 = 10;
 
-/// Parameters of `tool_docs_list` (none).
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-pub struct ListParams {}
-
 /// Every tool of the server.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ListOutput {
@@ -87,10 +83,6 @@ pub struct SearchHit {
     /// Lines of the doc holding a query word (at most five).
     pub matches: Vec<String>,
 }
-
-/// Parameters of `llm_instructions_get` (none).
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-pub struct InstructionsParams {}
 
 /// How to use this server.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -176,7 +168,13 @@ pub fn search(tools: &[Tool], params: SearchParams) -> Result<SearchOutput, Stri
                 .map(|line| line.chars().take(300).collect())
                 .take(5)
                 .collect();
-            Some(SearchHit { name: tool.name.to_string(), path: doc_path(&tool.name), score, summary: summary(tool), matches })
+            Some(SearchHit {
+                name: tool.name.to_string(),
+                path: doc_path(&tool.name),
+                score,
+                summary: summary(tool),
+                matches,
+            })
         })
         .collect();
     hits.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
@@ -248,9 +246,7 @@ fn type_name(schema: &Value) -> String {
             None => "array".into(),
         },
         Some(Value::String(name)) => name.clone(),
-        Some(Value::Array(names)) => {
-            names.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" or ")
-        }
+        Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" or "),
         _ if schema.get("$ref").is_some() => "object".into(),
         _ => match schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array) {
             Some(options) => options.iter().map(type_name).collect::<Vec<_>>().join(" or "),
@@ -290,7 +286,8 @@ mod tests {
     fn a_doc_is_found_by_name_or_path() {
         let tools = tools();
         let by_name = get(&tools, GetParams { name: Some("kql_validate".into()), path: None }).unwrap();
-        let by_path = get(&tools, GetParams { name: None, path: Some("resources/tool_docs/kql_validate.md".into()) }).unwrap();
+        let by_path =
+            get(&tools, GetParams { name: None, path: Some("resources/tool_docs/kql_validate.md".into()) }).unwrap();
         assert_eq!(by_name.markdown, by_path.markdown);
         assert!(by_name.markdown.contains("| `query` | string | yes |"), "{}", by_name.markdown);
         assert!(by_name.markdown.contains("## Output"), "{}", by_name.markdown);
