@@ -47,7 +47,7 @@ pub fn list(context: &Context) -> Vec<Resource> {
     });
     let mut resources: Vec<Resource> = documents
         .chain(tests)
-        // A symlink out of the folder is listed by nothing that cannot be read.
+        // Files that resolve outside the rules folder (symlinks) cannot be read, so they are not listed.
         .filter(|(path, _, _)| context.readable(&path.to_string_lossy()).is_ok_and(|real| real.starts_with(&root)))
         .map(|(path, title, description)| {
             let relative_path = relative(&root, path).to_string_lossy().replace('\\', "/");
