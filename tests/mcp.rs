@@ -77,7 +77,7 @@ fn initialized_session() -> Session {
     );
     assert_eq!(response["result"]["serverInfo"]["name"], "kqlab", "{response}");
     let capabilities = &response["result"]["capabilities"];
-    for capability in ["tools", "resources", "prompts"] {
+    for capability in ["tools", "resources", "prompts", "completions"] {
         assert!(capabilities[capability].is_object(), "{capability}: {response}");
     }
     assert!(response["result"]["instructions"].as_str().is_some_and(|text| text.contains("kql_validate")));
@@ -325,4 +325,21 @@ fn docs_tools_describe_the_live_tools() {
     );
     let unknown = session.request(8, "tools/call", json!({"name": "tool_docs_get", "arguments": {"name": "nope"}}));
     assert_eq!(unknown["result"]["isError"], true, "{unknown}");
+}
+
+#[test]
+fn template_variables_and_prompt_arguments_complete() {
+    let mut session = initialized_session();
+    let tables = session.request(
+        2,
+        "completion/complete",
+        json!({"ref": {"type": "ref/resource", "uri": "kqlab://schema/{table}"}, "argument": {"name": "table", "value": "Signin"}}),
+    );
+    assert_eq!(tables["result"]["completion"]["values"][0], "SigninLogs", "{tables}");
+    let rules = session.request(
+        3,
+        "completion/complete",
+        json!({"ref": {"type": "ref/prompt", "name": "write_tests"}, "argument": {"name": "path", "value": "ssh"}}),
+    );
+    assert_eq!(rules["result"]["completion"]["values"], json!(["ssh_potential_brute_force.yaml"]), "{rules}");
 }

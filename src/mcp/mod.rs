@@ -2,6 +2,7 @@
 //! Model Context Protocol. The server and its tool router live here; each
 //! tool's parameters, output and work live in `tools/`, one file per tool.
 
+mod completions;
 pub mod context;
 mod docs;
 mod prompts;
@@ -16,8 +17,8 @@ use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{
-    Implementation, ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+    CompleteRequestParams, CompleteResult, Implementation, ListResourceTemplatesResult, ListResourcesResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt, prompt_handler, tool, tool_handler, tool_router};
@@ -138,9 +139,16 @@ pub const INSTRUCTIONS: &str = include_str!("../../data/mcp/instructions.md");
 #[prompt_handler(router = self.prompt_router)]
 impl ServerHandler for Server {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_prompts().enable_resources().build())
-            .with_server_info(Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")))
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_completions()
+                .enable_prompts()
+                .enable_resources()
+                .enable_tools()
+                .build(),
+        )
+        .with_server_info(Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")))
+        .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_resources(
@@ -173,6 +181,17 @@ impl ServerHandler for Server {
             .await
             .map_err(|error| ErrorData::internal_error(format!("reading the resource failed: {error}"), None))?
             .map(Into::into)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let context = self.context.clone();
+        tokio::task::spawn_blocking(move || completions::complete(&context, &request))
+            .await
+            .map_err(|error| ErrorData::internal_error(format!("completing failed: {error}"), None))?
     }
 }
 

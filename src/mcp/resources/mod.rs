@@ -27,7 +27,7 @@ use rmcp::model::{
 
 use crate::mcp::Context;
 
-pub use rules::resolve as resolve_rule_file;
+pub use rules::{list as rule_resources, resolve as resolve_rule_file};
 
 /// The scheme and authority of every resource URI.
 pub const PREFIX: &str = "kqlab://";
