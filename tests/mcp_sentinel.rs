@@ -57,7 +57,7 @@ fn env(fake: &FakeAzure) -> Vec<(&'static str, String)> {
     env
 }
 
-fn start(fake: &FakeAzure, env: &[(&str, String)]) -> (Session, tempfile::TempDir) {
+fn start(env: &[(&str, String)]) -> (Session, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     (Session::start(dir.path(), &[], env), dir)
 }
@@ -69,7 +69,7 @@ fn names(items: &Value, key: &str) -> Vec<String> {
 #[test]
 fn the_workspace_tools_are_listed_read_only_and_typed() {
     let fake = FakeAzure::start();
-    let (mut session, _dir) = start(&fake, &env(&fake));
+    let (mut session, _dir) = start(&env(&fake));
     let response = session.request("tools/list", json!({}));
     let tools = response["result"]["tools"].as_array().expect("tools");
     for name in WORKSPACE_TOOLS {
@@ -90,7 +90,7 @@ fn the_workspace_tools_are_listed_read_only_and_typed() {
 #[test]
 fn incidents_are_listed_filtered_paged_and_detailed() {
     let fake = FakeAzure::start();
-    let (mut session, _dir) = start(&fake, &env(&fake));
+    let (mut session, _dir) = start(&env(&fake));
     let first = session.call_ok(
         "sentinel_incident_list",
         json!({"severity": "high,medium", "status": "Closed", "created_after": "2019-01-01", "limit": 1}),
@@ -109,7 +109,8 @@ fn incidents_are_listed_filtered_paged_and_detailed() {
     assert!(query.contains("api-version=2025-12-01"), "{query}");
     assert!(query.contains("$orderby=properties/createdTimeUtc%20desc") && query.contains("$top=1"), "{query}");
     assert!(
-        query.contains("$filter=(properties/severity%20eq%20%27High%27%20or%20properties/severity%20eq%20%27Medium%27)"),
+        query
+            .contains("$filter=(properties/severity%20eq%20%27High%27%20or%20properties/severity%20eq%20%27Medium%27)"),
         "{query}"
     );
     assert!(query.contains("properties/createdTimeUtc%20ge%202019-01-01T00:00:00Z"), "{query}");
@@ -153,7 +154,7 @@ fn incidents_are_listed_filtered_paged_and_detailed() {
 #[test]
 fn rules_templates_and_their_counts() {
     let fake = FakeAzure::start();
-    let (mut session, _dir) = start(&fake, &env(&fake));
+    let (mut session, _dir) = start(&env(&fake));
     let rules = session.call_ok("sentinel_analytics_rule_list", json!({}));
     assert_eq!(rules["total"], 4, "the two pages are joined: {rules}");
     assert_eq!(
@@ -174,7 +175,8 @@ fn rules_templates_and_their_counts() {
     let by_technique = session.call_ok("sentinel_analytics_rule_list", json!({"technique": "T1110"}));
     assert_eq!(names(&by_technique["rules"], "name"), ["9a8f4bc1-7f3e-4b6e-9d2a-1c5e6f7a8b90"]);
 
-    let rule = session.call_ok("sentinel_analytics_rule_get", json!({"rule_id": "73e01a99-5cd7-4139-a149-9f2736ff2ab5"}));
+    let rule =
+        session.call_ok("sentinel_analytics_rule_get", json!({"rule_id": "73e01a99-5cd7-4139-a149-9f2736ff2ab5"}));
     assert_eq!(rule["rule"]["query"], "Heartbeat");
     assert_eq!(rule["rule"]["query_frequency"], "PT1H");
     assert_eq!(rule["raw"]["entityMappings"][0]["entityType"], "Host");
@@ -183,8 +185,11 @@ fn rules_templates_and_their_counts() {
 
     let tactics = session.call_ok("sentinel_analytics_rules_count_by_tactic", json!({"include_rule_names": true}));
     assert_eq!((tactics["total"].as_u64(), tactics["without_any"].as_u64()), (Some(4), Some(1)));
-    assert_eq!(tactics["counts"][0], json!({"name": "LateralMovement", "count": 2,
-        "rules": ["My scheduled rule", "Advanced Multi-Stage Attack Detection"]}));
+    assert_eq!(
+        tactics["counts"][0],
+        json!({"name": "LateralMovement", "count": 2,
+        "rules": ["My scheduled rule", "Advanced Multi-Stage Attack Detection"]})
+    );
     let techniques = session.call_ok("sentinel_analytics_rules_count_by_technique", json!({"enabled_only": true}));
     assert_eq!(names(&techniques["counts"], "name"), ["T1078", "T1110"]);
     assert_eq!(names(&techniques["sub_technique_counts"], "name"), ["T1110.001", "T1110.003"]);
@@ -201,20 +206,24 @@ fn rules_templates_and_their_counts() {
     let template_tactics = session.call_ok("sentinel_analytics_rule_templates_count_by_tactic", json!({}));
     assert_eq!(template_tactics["counts"][0], json!({"name": "LateralMovement", "count": 2, "rules": null}));
     let template_techniques = session.call_ok("sentinel_analytics_rule_templates_count_by_technique", json!({}));
-    assert_eq!((template_techniques["counted"].as_u64(), template_techniques["without_any"].as_u64()), (Some(3), Some(3)));
+    assert_eq!(
+        (template_techniques["counted"].as_u64(), template_techniques["without_any"].as_u64()),
+        (Some(3), Some(3))
+    );
 }
 
 #[test]
 fn hunting_queries_and_saved_searches() {
     let fake = FakeAzure::start();
-    let (mut session, _dir) = start(&fake, &env(&fake));
+    let (mut session, _dir) = start(&env(&fake));
     let saved = session.call_ok("log_analytics_saved_searches_list", json!({}));
     assert_eq!(saved["total"], 3);
     assert_eq!(saved["saved_searches"][0]["category"], "Saved Search Test Category");
     assert_eq!(saved["saved_searches"][0]["tags"], json!([{"name": "Group", "value": "Computer"}]));
     let functions = session.call_ok("log_analytics_saved_searches_list", json!({"functions_only": true}));
     assert_eq!(functions["saved_searches"][0]["function_alias"], "heartbeat_func");
-    let one = session.call_ok("log_analytics_saved_search_get", json!({"saved_search_id": "test-new-saved-search-id-2015"}));
+    let one =
+        session.call_ok("log_analytics_saved_search_get", json!({"saved_search_id": "test-new-saved-search-id-2015"}));
     assert_eq!(one["saved_search"]["function_parameters"], "a:int=1");
 
     let hunting = session.call_ok("sentinel_hunting_queries_list", json!({"tactic": "credentialaccess"}));
@@ -236,12 +245,13 @@ fn hunting_queries_and_saved_searches() {
 #[test]
 fn connectors_watchlists_indicators_and_content() {
     let fake = FakeAzure::start();
-    let (mut session, _dir) = start(&fake, &env(&fake));
+    let (mut session, _dir) = start(&env(&fake));
     let connectors = session.call_ok("sentinel_connectors_list", json!({}));
     assert_eq!(connectors["total"], 8);
     let office = session.call_ok("sentinel_connectors_list", json!({"kind": "Office365"}));
     assert_eq!(names(&office["connectors"][0]["data_types"], "name"), ["sharePoint", "exchange"]);
-    let aad = session.call_ok("sentinel_connectors_get", json!({"connector_id": "f0cd27d2-5f03-4c06-ba31-d2dc82dcb51d"}));
+    let aad =
+        session.call_ok("sentinel_connectors_get", json!({"connector_id": "f0cd27d2-5f03-4c06-ba31-d2dc82dcb51d"}));
     assert_eq!(aad["connector"]["kind"], "AzureActiveDirectory");
     assert_eq!(aad["raw"]["dataTypes"]["alerts"]["state"], "Enabled");
 
@@ -287,18 +297,14 @@ fn connectors_watchlists_indicators_and_content() {
 
     let controls = session.call_ok("sentinel_source_controls_list", json!({}));
     assert_eq!(controls["source_controls"][0]["repository_url"], "https://github.com/user/repo");
-    let control = session.call_ok(
-        "sentinel_source_control_get",
-        json!({"source_control_id": "789e0c1f-4a3d-43ad-809c-e713b677b04a"}),
-    );
+    let control = session
+        .call_ok("sentinel_source_control_get", json!({"source_control_id": "789e0c1f-4a3d-43ad-809c-e713b677b04a"}));
     assert_eq!(control["source_control"]["last_deployment_state"], "Completed");
 
     let settings = session.call_ok("sentinel_ml_analytics_settings_list", json!({"kind": "Anomaly"}));
     assert_eq!(settings["settings"][0]["display_name"], "Login from unusual region");
-    let setting = session.call_ok(
-        "sentinel_ml_analytics_setting_get",
-        json!({"setting_name": "f209187f-1d17-4431-94af-c141bf5f23db"}),
-    );
+    let setting = session
+        .call_ok("sentinel_ml_analytics_setting_get", json!({"setting_name": "f209187f-1d17-4431-94af-c141bf5f23db"}));
     assert_eq!(setting["setting"]["techniques"], json!(["T1037", "T1021"]));
     assert_eq!(setting["raw"]["customizableObservations"]["thresholdObservations"][1]["value"], "3");
 }
@@ -306,7 +312,7 @@ fn connectors_watchlists_indicators_and_content() {
 #[test]
 fn the_workspace_and_the_callers_roles() {
     let fake = FakeAzure::start();
-    let (mut session, _dir) = start(&fake, &env(&fake));
+    let (mut session, _dir) = start(&env(&fake));
     let workspace = session.call_ok("sentinel_workspace_get", json!({}));
     assert_eq!(workspace["customer_id"], "5b02755b-5bf4-430c-9487-45502a2a7e62");
     assert_eq!(workspace["retention_in_days"], 30);
@@ -317,7 +323,10 @@ fn the_workspace_and_the_callers_roles() {
     let roles = session.call_ok("sentinel_authorization_summary", json!({}));
     assert_eq!(roles["principal_source"], "unknown");
     assert_eq!(roles["filter"], "atScope()");
-    assert_eq!(names(&roles["assignments"], "role_name"), ["Microsoft Sentinel Responder", "Log Analytics Reader", "Reader"]);
+    assert_eq!(
+        names(&roles["assignments"], "role_name"),
+        ["Microsoft Sentinel Responder", "Log Analytics Reader", "Reader"]
+    );
     assert_eq!(names(&roles["assignments"], "scope_level"), ["workspace", "resource group", "subscription"]);
     let counts: Vec<(String, u64)> = roles["sentinel_roles"]
         .as_array()
@@ -334,10 +343,8 @@ fn the_workspace_and_the_callers_roles() {
             ("Log Analytics Reader".to_string(), 1)
         ]
     );
-    let given = session.call_ok(
-        "sentinel_authorization_summary",
-        json!({"principal_id": "2046feea-040d-4a46-9e2b-91c2941bfa70"}),
-    );
+    let given = session
+        .call_ok("sentinel_authorization_summary", json!({"principal_id": "2046feea-040d-4a46-9e2b-91c2941bfa70"}));
     assert_eq!(given["filter"], "assignedTo('2046feea-040d-4a46-9e2b-91c2941bfa70')");
     assert!(given["summary"].as_str().is_some_and(|s| s.contains("manage incidents")), "{given}");
     assert!(session.call_err("sentinel_authorization_summary", json!({"principal_id": "x' or 1"})).contains("GUID"));
@@ -353,10 +360,13 @@ fn without_a_workspace_the_local_tools_work_and_the_workspace_tools_say_how() {
     let env: Vec<(&str, String)> = env(&fake)
         .into_iter()
         .filter(|(name, _)| {
-            !matches!(*name, "KQLAB_WORKSPACE_ID" | "AZURE_SUBSCRIPTION_ID" | "KQLAB_RESOURCE_GROUP" | "KQLAB_WORKSPACE_NAME")
+            !matches!(
+                *name,
+                "KQLAB_WORKSPACE_ID" | "AZURE_SUBSCRIPTION_ID" | "KQLAB_RESOURCE_GROUP" | "KQLAB_WORKSPACE_NAME"
+            )
         })
         .collect();
-    let (mut session, _dir) = start(&fake, &env);
+    let (mut session, _dir) = start(&env);
     let valid = session.call_ok("kql_validate", json!({"query": "SigninLogs | take 1"}));
     assert_eq!(valid["valid"], true);
     let error = session.call_err("sentinel_incident_list", json!({}));
@@ -369,7 +379,7 @@ fn without_a_workspace_the_local_tools_work_and_the_workspace_tools_say_how() {
 fn a_workspace_without_arm_coordinates_says_which_are_missing() {
     let fake = FakeAzure::start();
     let env: Vec<(&str, String)> = env(&fake).into_iter().filter(|(name, _)| *name != "KQLAB_RESOURCE_GROUP").collect();
-    let (mut session, _dir) = start(&fake, &env);
+    let (mut session, _dir) = start(&env);
     let error = session.call_err("sentinel_watchlists_list", json!({}));
     assert!(error.contains("resource_group") && error.contains("KQLAB_RESOURCE_GROUP"), "{error}");
 }
@@ -377,11 +387,9 @@ fn a_workspace_without_arm_coordinates_says_which_are_missing() {
 #[test]
 fn a_missing_incident_is_a_404_with_a_hint() {
     let fake = FakeAzure::start();
-    let (mut session, _dir) = start(&fake, &env(&fake));
-    let error = session.call_err(
-        "sentinel_incident_details_get",
-        json!({"incident_id": "00000000-0000-0000-0000-000000000404"}),
-    );
+    let (mut session, _dir) = start(&env(&fake));
+    let error = session
+        .call_err("sentinel_incident_details_get", json!({"incident_id": "00000000-0000-0000-0000-000000000404"}));
     assert!(error.contains("HTTP 404") && error.contains("ResourceNotFound"), "{error}");
     assert!(error.contains("_list` tool"), "{error}");
     let escaped = session.call_err("sentinel_incident_details_get", json!({"incident_id": "../../alertRules"}));
@@ -393,7 +401,7 @@ fn a_missing_incident_is_a_404_with_a_hint() {
 #[test]
 fn throttling_is_waited_out_then_answered() {
     let fake = FakeAzure::start();
-    let (mut session, _dir) = start(&fake, &env(&fake));
+    let (mut session, _dir) = start(&env(&fake));
     fake_sentinel::throttle(fake.addr, 1);
     let started = std::time::Instant::now();
     let workspace = session.call_ok("sentinel_workspace_get", json!({"include_onboarding": false}));
@@ -411,7 +419,7 @@ fn a_refused_sign_in_is_a_tool_error_that_never_shows_the_secret() {
         .into_iter()
         .map(|(name, value)| if name == "AZURE_CLIENT_SECRET" { (name, WRONG.to_string()) } else { (name, value) })
         .collect();
-    let (mut session, _dir) = start(&fake, &env);
+    let (mut session, _dir) = start(&env);
     let error = session.call_err("sentinel_incident_list", json!({}));
     assert!(error.contains("could not sign in"), "{error}");
     assert!(error.contains("az login"), "{error}");

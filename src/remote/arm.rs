@@ -90,7 +90,8 @@ impl<'a> Arm<'a> {
     /// A URL under the workspace: `segments` are literal path parts, each
     /// checked by [`segment`] when it comes from a caller.
     pub fn workspace_url(&self, segments: &[&str], api_version: &str, query: &[(&str, String)]) -> Url {
-        let all: Vec<&str> = self.workspace_segments.iter().map(String::as_str).chain(segments.iter().copied()).collect();
+        let all: Vec<&str> =
+            self.workspace_segments.iter().map(String::as_str).chain(segments.iter().copied()).collect();
         self.url(&all, api_version, query)
     }
 
@@ -265,10 +266,8 @@ mod tests {
     fn sentinel_urls_have_the_prefix_the_version_and_encoded_parts() {
         let client = client();
         let arm = Arm::new(&client).unwrap();
-        let url = arm.sentinel_url(
-            &["incidents"],
-            &[("$filter", "properties/severity eq 'High'".into()), ("$top", "5".into())],
-        );
+        let url = arm
+            .sentinel_url(&["incidents"], &[("$filter", "properties/severity eq 'High'".into()), ("$top", "5".into())]);
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:9/arm/subscriptions/d0cfe6b2-9ac0-4464-9919-dccaee2e48c0/resourceGroups/my%20Rg/providers/\

@@ -410,7 +410,7 @@ mod tests {
         assert!(is_read_only_list_action(indicators));
         assert!(is_read_only_list_action(&indicators.to_lowercase()));
         let refused = [
-            format!("{incident}"),
+            incident.to_string(),
             format!("{incident}/createTeam"),
             format!("{incident}/runPlaybook"),
             format!("{incident}/comments/c1"),
@@ -418,8 +418,10 @@ mod tests {
             indicators.replace("queryIndicators", "createIndicator"),
             indicators.replace("/main/", "/other/"),
             indicators.replace("/queryIndicators", "/indicators/x/appendTags"),
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm/incidents/x/alerts".to_string(),
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws/savedSearches/x".to_string(),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm/incidents/x/alerts"
+                .to_string(),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws/savedSearches/x"
+                .to_string(),
             "/v1/workspaces/x/query".to_string(),
             "/alerts".to_string(),
             String::new(),

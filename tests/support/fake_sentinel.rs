@@ -90,7 +90,11 @@ pub fn route(method: &str, path: &str, query: &str, body: &str, addr: SocketAddr
     }
     let version = |expected: &str| query.contains(&format!("api-version={expected}"));
     let bad_version = || {
-        Some((400, vec![], r#"{"error":{"code":"InvalidApiVersionParameter","message":"bad api-version"}}"#.to_string()))
+        Some((
+            400,
+            vec![],
+            r#"{"error":{"code":"InvalidApiVersionParameter","message":"bad api-version"}}"#.to_string(),
+        ))
     };
     if rest.is_empty() || rest == "/savedsearches" || rest.starts_with("/savedsearches/") {
         if !version("2026-03-01") {
@@ -136,7 +140,9 @@ pub fn route(method: &str, path: &str, query: &str, body: &str, addr: SocketAddr
                 _ => not_found(),
             }
         }
-        ("GET", ["incidents", INCIDENT, "comments"]) => ok(example(&si("incidents/comments/GetAllIncidentComments.json"))),
+        ("GET", ["incidents", INCIDENT, "comments"]) => {
+            ok(example(&si("incidents/comments/GetAllIncidentComments.json")))
+        }
         ("GET", ["incidents", INCIDENT, "relations"]) => {
             ok(example(&si("incidents/relations/GetAllIncidentRelations.json")))
         }
@@ -198,7 +204,9 @@ pub fn route(method: &str, path: &str, query: &str, body: &str, addr: SocketAddr
         ("GET", ["securitymlanalyticssettings", "f209187f-1d17-4431-94af-c141bf5f23db"]) => {
             ok(example(&si("securityMLAnalyticsSettings/GetAnomalySecurityMLAnalyticsSetting.json")))
         }
-        ("GET", ["onboardingstates", "default"]) => ok(example(&si("onboardingStates/GetSentinelOnboardingState.json"))),
+        ("GET", ["onboardingstates", "default"]) => {
+            ok(example(&si("onboardingStates/GetSentinelOnboardingState.json")))
+        }
         _ => not_found(),
     }
 }

@@ -179,7 +179,9 @@ fn read_all(arm: &Arm, collection: Collection, include_query: bool) -> Result<(V
 pub fn list(arm: &Arm, collection: Collection, params: ListParams) -> Result<ListOutput, Error> {
     let (rules, capped) = read_all(arm, collection, params.include_query)?;
     let same = |given: &Option<String>, actual: &Option<String>| {
-        given.as_ref().is_none_or(|given| actual.as_ref().is_some_and(|actual| actual.eq_ignore_ascii_case(given.trim())))
+        given
+            .as_ref()
+            .is_none_or(|given| actual.as_ref().is_some_and(|actual| actual.eq_ignore_ascii_case(given.trim())))
     };
     let contains_name = params.name_contains.as_ref().map(|text| text.to_lowercase());
     let rules: Vec<Rule> = rules
@@ -187,7 +189,10 @@ pub fn list(arm: &Arm, collection: Collection, params: ListParams) -> Result<Lis
         .filter(|rule| same(&params.kind, &rule.kind) && same(&params.severity, &rule.severity))
         .filter(|rule| params.enabled.is_none_or(|enabled| rule.enabled == Some(enabled)))
         .filter(|rule| {
-            params.tactic.as_ref().is_none_or(|tactic| rule.tactics.iter().any(|t| t.eq_ignore_ascii_case(tactic.trim())))
+            params
+                .tactic
+                .as_ref()
+                .is_none_or(|tactic| rule.tactics.iter().any(|t| t.eq_ignore_ascii_case(tactic.trim())))
         })
         .filter(|rule| {
             params.technique.as_ref().is_none_or(|technique| {
@@ -197,9 +202,9 @@ pub fn list(arm: &Arm, collection: Collection, params: ListParams) -> Result<Lis
             })
         })
         .filter(|rule| {
-            contains_name.as_ref().is_none_or(|text| {
-                rule.display_name.as_ref().is_some_and(|name| name.to_lowercase().contains(text))
-            })
+            contains_name
+                .as_ref()
+                .is_none_or(|text| rule.display_name.as_ref().is_some_and(|name| name.to_lowercase().contains(text)))
         })
         .collect();
     let limit = read::limit(params.limit, read::DEFAULT_LIMIT, read::MAX_LIMIT);
@@ -232,7 +237,10 @@ pub struct GetOutput {
 /// One rule or template by name.
 pub fn get(arm: &Arm, collection: Collection, id: &str) -> Result<GetOutput, Error> {
     let value = arm.get(&arm.sentinel_url(&[collection.segment(), segment(id, "rule id")?], &[]))?;
-    Ok(GetOutput { rule: Rule::from_json(&value, true), raw: at(&value, &["properties"]).cloned().unwrap_or(Json::Null) })
+    Ok(GetOutput {
+        rule: Rule::from_json(&value, true),
+        raw: at(&value, &["properties"]).cloned().unwrap_or(Json::Null),
+    })
 }
 
 /// Parameters of the count tools.
@@ -293,7 +301,9 @@ pub fn count_rules(rules: &[Rule], by: CountBy, params: &CountParams, capped: bo
     let counted: Vec<&Rule> = rules
         .iter()
         .filter(|rule| !params.enabled_only || rule.enabled == Some(true))
-        .filter(|rule| params.kind.as_ref().is_none_or(|kind| rule.kind.as_ref().is_some_and(|k| k.eq_ignore_ascii_case(kind))))
+        .filter(|rule| {
+            params.kind.as_ref().is_none_or(|kind| rule.kind.as_ref().is_some_and(|k| k.eq_ignore_ascii_case(kind)))
+        })
         .collect();
     let mut counts: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut subs: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -358,21 +368,29 @@ mod tests {
     fn rules() -> Vec<Rule> {
         let list = body("securityinsights/2025-12-01/examples/alertRules/GetAllAlertRules.json");
         let mut rules: Vec<Rule> = list["value"].as_array().unwrap().iter().map(|v| Rule::from_json(v, true)).collect();
-        rules.push(Rule::from_json(&body("synthesized/securityinsights/alert-rule-scheduled-with-techniques.json"), true));
+        rules.push(Rule::from_json(
+            &body("synthesized/securityinsights/alert-rule-scheduled-with-techniques.json"),
+            true,
+        ));
         rules
     }
 
     #[test]
     fn the_rule_examples_read_into_their_fields() {
-        let rule = Rule::from_json(&body("securityinsights/2025-12-01/examples/alertRules/GetScheduledAlertRule.json"), true);
+        let rule =
+            Rule::from_json(&body("securityinsights/2025-12-01/examples/alertRules/GetScheduledAlertRule.json"), true);
         assert_eq!(rule.name, "73e01a99-5cd7-4139-a149-9f2736ff2ab5");
-        assert_eq!((rule.kind.as_deref(), rule.display_name.as_deref()), (Some("Scheduled"), Some("My scheduled rule")));
+        assert_eq!(
+            (rule.kind.as_deref(), rule.display_name.as_deref()),
+            (Some("Scheduled"), Some("My scheduled rule"))
+        );
         assert_eq!((rule.severity.as_deref(), rule.enabled), (Some("High"), Some(true)));
         assert_eq!(rule.query.as_deref(), Some("Heartbeat"));
         assert_eq!(rule.tactics, ["Persistence", "LateralMovement"]);
         assert_eq!(rule.query_period.as_deref(), Some("P2DT1H30M"));
         assert_eq!(rule.trigger_threshold, Some(0));
-        let fusion = Rule::from_json(&body("securityinsights/2025-12-01/examples/alertRules/GetFusionAlertRule.json"), false);
+        let fusion =
+            Rule::from_json(&body("securityinsights/2025-12-01/examples/alertRules/GetFusionAlertRule.json"), false);
         assert_eq!(fusion.alert_rule_template_name.as_deref(), Some("f71aba3d-28fb-450b-b192-4e76a83015c8"));
         assert_eq!(fusion.query, None);
     }

@@ -71,7 +71,10 @@ fn connector(value: &Json) -> Connector {
     let data_types = at(value, &["properties", "dataTypes"])
         .and_then(Json::as_object)
         .map(|types| {
-            types.iter().map(|(name, state)| DataTypeState { name: name.clone(), state: text(state, &["state"]) }).collect()
+            types
+                .iter()
+                .map(|(name, state)| DataTypeState { name: name.clone(), state: text(state, &["state"]) })
+                .collect()
         })
         .unwrap_or_default();
     Connector {
@@ -363,22 +366,28 @@ mod tests {
         let connectors: Vec<Connector> = list["value"].as_array().unwrap().iter().map(connector).collect();
         assert_eq!(connectors.len(), 8);
         let office = connectors.iter().find(|c| c.kind.as_deref() == Some("Office365")).unwrap();
-        let types: Vec<(&str, Option<&str>)> = office.data_types.iter().map(|d| (d.name.as_str(), d.state.as_deref())).collect();
+        let types: Vec<(&str, Option<&str>)> =
+            office.data_types.iter().map(|d| (d.name.as_str(), d.state.as_deref())).collect();
         assert_eq!(types, [("sharePoint", Some("Enabled")), ("exchange", Some("Enabled"))]);
-        let aad = connector(&body("securityinsights/2025-12-01/examples/dataConnectors/GetAzureActiveDirectoryById.json"));
+        let aad =
+            connector(&body("securityinsights/2025-12-01/examples/dataConnectors/GetAzureActiveDirectoryById.json"));
         assert_eq!(aad.tenant_id.as_deref(), Some("2070ecc9-b4d5-4ae4-adaa-936fa1954fa8"));
     }
 
     #[test]
     fn the_metadata_and_source_control_examples_read_into_their_fields() {
         let item = metadata(&body("securityinsights/2025-12-01/examples/metadata/GetMetadata.json"));
-        assert_eq!((item.kind.as_deref(), item.source_name.as_deref()), (Some("AnalyticsRule"), Some("Contoso Solution 1.0")));
+        assert_eq!(
+            (item.kind.as_deref(), item.source_name.as_deref()),
+            (Some("AnalyticsRule"), Some("Contoso Solution 1.0"))
+        );
         assert_eq!(item.support_tier.as_deref(), Some("Partner"));
         assert_eq!(item.providers, ["Amazon", "Microsoft"]);
         assert_eq!(item.tactics, ["reconnaissance", "commandandcontrol"]);
         let all = body("securityinsights/2025-12-01/examples/metadata/GetAllMetadata.json");
         assert_eq!(metadata(&all["value"][2]).kind.as_deref(), Some("Workbook"));
-        let control = source_control(&body("securityinsights/2025-12-01/examples/sourcecontrols/GetSourceControlById.json"));
+        let control =
+            source_control(&body("securityinsights/2025-12-01/examples/sourcecontrols/GetSourceControlById.json"));
         assert_eq!(control.display_name.as_deref(), Some("My Source Control"));
         assert_eq!((control.repo_type.as_deref(), control.branch.as_deref()), (Some("Github"), Some("master")));
         assert_eq!(control.last_deployment_result.as_deref(), Some("Success"));
@@ -386,7 +395,9 @@ mod tests {
 
     #[test]
     fn the_ml_setting_examples_read_into_their_fields() {
-        let list = body("securityinsights/2025-12-01/examples/securityMLAnalyticsSettings/GetAllSecurityMLAnalyticsSettings.json");
+        let list = body(
+            "securityinsights/2025-12-01/examples/securityMLAnalyticsSettings/GetAllSecurityMLAnalyticsSettings.json",
+        );
         let setting = ml_setting(&list["value"][0]);
         assert_eq!(setting.display_name.as_deref(), Some("Login from unusual region"));
         assert_eq!((setting.kind.as_deref(), setting.enabled), (Some("Anomaly"), Some(true)));

@@ -45,7 +45,9 @@ impl SavedSearch {
             .and_then(Json::as_array)
             .map(|tags| {
                 tags.iter()
-                    .filter_map(|tag| Some(Tag { name: text(tag, &["name"])?, value: text(tag, &["value"]).unwrap_or_default() }))
+                    .filter_map(|tag| {
+                        Some(Tag { name: text(tag, &["name"])?, value: text(tag, &["value"]).unwrap_or_default() })
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -91,7 +93,9 @@ impl HuntingQuery {
         let list = |tag: &str| -> Vec<String> {
             search
                 .tag(tag)
-                .map(|value| value.split([',', ';']).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect())
+                .map(|value| {
+                    value.split([',', ';']).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect()
+                })
                 .unwrap_or_default()
         };
         let tactics = list("tactics");
@@ -100,7 +104,9 @@ impl HuntingQuery {
         let other_tags = search
             .tags
             .iter()
-            .filter(|t| !["description", "tactics", "techniques"].iter().any(|known| t.name.eq_ignore_ascii_case(known)))
+            .filter(|t| {
+                !["description", "tactics", "techniques"].iter().any(|known| t.name.eq_ignore_ascii_case(known))
+            })
             .cloned()
             .collect();
         HuntingQuery {
@@ -162,10 +168,15 @@ pub fn saved_list(arm: &Arm, params: SavedListParams) -> Result<SavedListOutput,
     let searches: Vec<SavedSearch> = searches
         .into_iter()
         .filter(|s| {
-            params.category.as_ref().is_none_or(|c| s.category.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(c.trim())))
+            params
+                .category
+                .as_ref()
+                .is_none_or(|c| s.category.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(c.trim())))
         })
         .filter(|s| !params.functions_only || s.function_alias.is_some())
-        .filter(|s| contains.as_ref().is_none_or(|t| s.display_name.as_ref().is_some_and(|n| n.to_lowercase().contains(t))))
+        .filter(|s| {
+            contains.as_ref().is_none_or(|t| s.display_name.as_ref().is_some_and(|n| n.to_lowercase().contains(t)))
+        })
         .map(|mut s| {
             if !include_query {
                 s.query = None;
@@ -241,7 +252,9 @@ pub fn hunting_list(arm: &Arm, params: HuntingListParams) -> Result<HuntingListO
         .filter(SavedSearch::is_hunting_query)
         .map(|s| HuntingQuery::from_saved(s, params.include_query))
         .filter(|q| has(&q.tactics, &params.tactic) && has(&q.techniques, &params.technique))
-        .filter(|q| contains.as_ref().is_none_or(|t| q.display_name.as_ref().is_some_and(|n| n.to_lowercase().contains(t))))
+        .filter(|q| {
+            contains.as_ref().is_none_or(|t| q.display_name.as_ref().is_some_and(|n| n.to_lowercase().contains(t)))
+        })
         .collect();
     let limit = read::limit(params.limit, read::DEFAULT_LIMIT, read::MAX_LIMIT);
     let (hunting_queries, paging) = page(queries, params.offset, limit, capped);
@@ -266,7 +279,8 @@ pub fn hunting_get(arm: &Arm, params: HuntingGetParams) -> Result<HuntingGetOutp
     let wanted = params.name.trim();
     let (searches, _) = read_all(arm)?;
     let found = searches.into_iter().filter(SavedSearch::is_hunting_query).find(|s| {
-        s.name.eq_ignore_ascii_case(wanted) || s.display_name.as_deref().is_some_and(|n| n.trim().eq_ignore_ascii_case(wanted))
+        s.name.eq_ignore_ascii_case(wanted)
+            || s.display_name.as_deref().is_some_and(|n| n.trim().eq_ignore_ascii_case(wanted))
     });
     match found {
         Some(search) => Ok(HuntingGetOutput { hunting_query: HuntingQuery::from_saved(search, true) }),
@@ -310,14 +324,16 @@ mod tests {
         assert_eq!(search.category.as_deref(), Some("Saved Search Test Category"));
         assert_eq!(search.query.as_deref(), Some("* | measure Count() by Computer"));
         assert_eq!((search.tags[0].name.as_str(), search.tags[0].value.as_str()), ("Group", "Computer"));
-        let function = SavedSearch::from_json(&body("operationalinsights/2026-03-01/examples/WorkspacesSavedSearchesGet.json"));
+        let function =
+            SavedSearch::from_json(&body("operationalinsights/2026-03-01/examples/WorkspacesSavedSearchesGet.json"));
         assert_eq!(function.function_alias.as_deref(), Some("heartbeat_func"));
         assert_eq!(function.function_parameters.as_deref(), Some("a:int=1"));
     }
 
     #[test]
     fn a_hunting_query_reads_its_tags() {
-        let search = SavedSearch::from_json(&body("synthesized/operationalinsights/savedsearch-sentinel-hunting-query.json"));
+        let search =
+            SavedSearch::from_json(&body("synthesized/operationalinsights/savedsearch-sentinel-hunting-query.json"));
         assert!(search.is_hunting_query());
         let query = HuntingQuery::from_saved(search, true);
         assert_eq!(query.display_name.as_deref(), Some("Failed sign-ins from a single IP"));

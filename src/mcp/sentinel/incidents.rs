@@ -89,7 +89,9 @@ pub struct Incident {
 impl Incident {
     /// The fields of an incident resource.
     pub fn from_json(value: &Json) -> Incident {
-        let owner = ["assignedTo", "userPrincipalName", "email"].iter().find_map(|key| text(value, &["properties", "owner", key]));
+        let owner = ["assignedTo", "userPrincipalName", "email"]
+            .iter()
+            .find_map(|key| text(value, &["properties", "owner", key]));
         let labels = at(value, &["properties", "labels"])
             .and_then(Json::as_array)
             .map(|labels| labels.iter().filter_map(|label| text(label, &["labelName"])).collect())
@@ -173,9 +175,11 @@ fn choose(list: &str, allowed: &[&str], what: &str) -> Result<Vec<String>, Error
         .map(str::trim)
         .filter(|value| !value.is_empty())
         .map(|value| {
-            allowed.iter().find(|known| known.eq_ignore_ascii_case(value)).map(|known| known.to_string()).ok_or_else(
-                || Error::Config(format!("`{value}` is not a {what}; use one of {}", allowed.join(", "))),
-            )
+            allowed
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(value))
+                .map(|known| known.to_string())
+                .ok_or_else(|| Error::Config(format!("`{value}` is not a {what}; use one of {}", allowed.join(", "))))
         })
         .collect()
 }
@@ -372,7 +376,9 @@ pub fn details(arm: &Arm, params: DetailsParams) -> Result<DetailsOutput, Error>
     let incident = match (&params.incident_id, params.incident_number) {
         (Some(id), _) => arm.get(&arm.sentinel_url(&["incidents", segment(id, "incident id")?], &[]))?,
         (None, Some(number)) => find_by_number(arm, number)?,
-        (None, None) => return Err(Error::Config("give `incident_id` (the incident's name, a GUID) or `incident_number`".into())),
+        (None, None) => {
+            return Err(Error::Config("give `incident_id` (the incident's name, a GUID) or `incident_number`".into()));
+        }
     };
     let incident_name = name(&incident);
     let incident_name = segment(&incident_name, "incident id")?.to_string();
@@ -396,7 +402,9 @@ pub fn details(arm: &Arm, params: DetailsParams) -> Result<DetailsOutput, Error>
         .map(|counts| {
             counts
                 .iter()
-                .filter_map(|count| Some(KindCount { kind: text(count, &["entityKind"])?, count: int(count, &["count"])? }))
+                .filter_map(|count| {
+                    Some(KindCount { kind: text(count, &["entityKind"])?, count: int(count, &["count"])? })
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -415,7 +423,8 @@ pub fn details(arm: &Arm, params: DetailsParams) -> Result<DetailsOutput, Error>
         Ok(page.items)
     };
     let comments = if params.include_comments { Some(listed("comments")?.iter().map(comment).collect()) } else { None };
-    let relations = if params.include_relations { Some(listed("relations")?.iter().map(relation).collect()) } else { None };
+    let relations =
+        if params.include_relations { Some(listed("relations")?.iter().map(relation).collect()) } else { None };
     let tasks = if params.include_tasks { Some(listed("tasks")?.iter().map(task).collect()) } else { None };
     Ok(DetailsOutput {
         incident: Incident::from_json(&incident),
@@ -509,7 +518,8 @@ mod tests {
 
     #[test]
     fn the_incident_example_reads_into_its_fields() {
-        let incident = Incident::from_json(&body("securityinsights/2025-12-01/examples/incidents/GetIncidentById.json"));
+        let incident =
+            Incident::from_json(&body("securityinsights/2025-12-01/examples/incidents/GetIncidentById.json"));
         assert_eq!(incident.name, "73e01a99-5cd7-4139-a149-9f2736ff2ab5");
         assert_eq!(incident.incident_number, Some(3177));
         assert_eq!(incident.title.as_deref(), Some("My incident"));
@@ -519,7 +529,10 @@ mod tests {
         assert_eq!(incident.comments_count, Some(3));
         assert_eq!(incident.created_time_utc.as_deref(), Some("2019-01-01T13:15:30Z"));
         let list = body("securityinsights/2025-12-01/examples/incidents/GetIncidents.json");
-        assert_eq!(Incident::from_json(&list["value"][0]).classification_reason.as_deref(), Some("IncorrectAlertLogic"));
+        assert_eq!(
+            Incident::from_json(&list["value"][0]).classification_reason.as_deref(),
+            Some("IncorrectAlertLogic")
+        );
     }
 
     #[test]
@@ -531,7 +544,10 @@ mod tests {
         assert_eq!((alert.severity.as_deref(), alert.status.as_deref()), (Some("Low"), Some("New")));
         let entities = body("securityinsights/2025-12-01/examples/incidents/GetAllIncidentEntities.json");
         let account = entity(&entities["entities"][0]);
-        assert_eq!((account.kind.as_deref(), account.friendly_name.as_deref()), (Some("Account"), Some("administrator")));
+        assert_eq!(
+            (account.kind.as_deref(), account.friendly_name.as_deref()),
+            (Some("Account"), Some("administrator"))
+        );
         assert_eq!(account.properties["ntDomain"], "domain");
         let bookmarks = body("securityinsights/2025-12-01/examples/incidents/GetAllIncidentBookmarks.json");
         let first = bookmark(&bookmarks["value"][0]);

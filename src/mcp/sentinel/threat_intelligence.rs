@@ -292,7 +292,8 @@ mod tests {
 
     #[test]
     fn the_indicator_examples_read_into_their_fields() {
-        let one = indicator(&body("securityinsights/2025-12-01/examples/threatintelligence/GetThreatIntelligenceById.json"));
+        let one =
+            indicator(&body("securityinsights/2025-12-01/examples/threatintelligence/GetThreatIntelligenceById.json"));
         assert_eq!(one.name, "e16ef847-962e-d7b6-9c8b-a33e4bd30e47");
         assert_eq!(one.pattern.as_deref(), Some("[url:value = 'https://abc.com']"));
         assert_eq!((one.pattern_type.as_deref(), one.confidence), (Some("url"), Some(78)));
@@ -304,7 +305,9 @@ mod tests {
 
     #[test]
     fn metrics_are_added_up_by_name() {
-        let metrics = read_metrics(&body("securityinsights/2025-12-01/examples/threatintelligence/CollectThreatIntelligenceMetrics.json"));
+        let metrics = read_metrics(&body(
+            "securityinsights/2025-12-01/examples/threatintelligence/CollectThreatIntelligenceMetrics.json",
+        ));
         assert_eq!(metrics.last_updated_time_utc.as_deref(), Some("2020-09-01T19:44:44.117403Z"));
         let sources: Vec<(&str, i64)> = metrics.sources.iter().map(|m| (m.name.as_str(), m.value)).collect();
         assert_eq!(sources, [("Azure Sentinel", 10315), ("zinga", 2)]);
@@ -313,7 +316,11 @@ mod tests {
 
     #[test]
     fn query_criteria_take_only_what_is_given() {
-        let params = ListParams { min_confidence: Some(25), sources: Some(vec!["Azure Sentinel".into()]), ..ListParams::default() };
+        let params = ListParams {
+            min_confidence: Some(25),
+            sources: Some(vec!["Azure Sentinel".into()]),
+            ..ListParams::default()
+        };
         assert!(params.is_query());
         assert_eq!(
             params.criteria(100, Some("tok")),

@@ -94,8 +94,12 @@ const KNOWN_ROLES: [(&str, &str); 10] = [
 ];
 
 /// The roles counted in `sentinel_roles`.
-const SENTINEL_ROLES: [&str; 4] =
-    ["Microsoft Sentinel Reader", "Microsoft Sentinel Responder", "Microsoft Sentinel Contributor", "Log Analytics Reader"];
+const SENTINEL_ROLES: [&str; 4] = [
+    "Microsoft Sentinel Reader",
+    "Microsoft Sentinel Responder",
+    "Microsoft Sentinel Contributor",
+    "Log Analytics Reader",
+];
 
 /// Parameters of `sentinel_authorization_summary`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -148,7 +152,8 @@ pub struct RoleCount {
 }
 
 pub fn authorization(arm: &Arm, params: AuthorizationParams) -> Result<AuthorizationOutput, Error> {
-    let (principal_id, principal_source) = match params.principal_id.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    let (principal_id, principal_source) = match params.principal_id.as_deref().map(str::trim).filter(|p| !p.is_empty())
+    {
         Some(id) if crate::ruleset::config::is_guid(id) => (Some(id.to_string()), "parameter"),
         Some(id) => return Err(Error::Config(format!("`{id}` is not an object id (a GUID)"))),
         None => {
@@ -321,10 +326,15 @@ mod tests {
     #[test]
     fn known_roles_name_their_guid_and_the_summary_reads_them() {
         assert_eq!(
-            known_role("/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/3E150937-b8fe-4cfb-8069-0eaf05ecd056"),
+            known_role(
+                "/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/3E150937-b8fe-4cfb-8069-0eaf05ecd056"
+            ),
             Some("Microsoft Sentinel Responder")
         );
-        assert_eq!(known_role("/providers/Microsoft.Authorization/roleDefinitions/0b5fe924-9a61-425c-96af-cfe6e287ca2d"), None);
+        assert_eq!(
+            known_role("/providers/Microsoft.Authorization/roleDefinitions/0b5fe924-9a61-425c-96af-cfe6e287ca2d"),
+            None
+        );
         let reader = Assignment {
             name: "a".into(),
             role_name: Some("Log Analytics Reader".into()),
