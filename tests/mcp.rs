@@ -88,6 +88,8 @@ fn tools_are_listed_with_typed_input_and_output_schemas() {
     let tools = response["result"]["tools"].as_array().expect("a tools array");
     let mut names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().expect("a name")).collect();
     names.sort_unstable();
+    // The workspace tools (they call Azure) are checked in tests/mcp_sentinel.rs.
+    names.retain(|name| !name.starts_with("sentinel_") && !name.starts_with("log_analytics_saved_search"));
     assert_eq!(
         names,
         [

@@ -3,6 +3,7 @@
 //! tool's parameters, output and work live in `tools/`, one file per tool.
 
 pub mod context;
+mod sentinel;
 pub mod tools;
 
 use std::sync::Arc;
@@ -38,7 +39,7 @@ pub struct Server {
 impl Server {
     /// A server with every tool, reading what `context` allows.
     pub fn new(context: Arc<Context>) -> Server {
-        Server { tool_router: Self::local_router(), context }
+        Server { tool_router: Self::local_router() + Self::sentinel_router(), context }
     }
 
     /// The shared state of the server's tools.

@@ -2,9 +2,17 @@
 //! timeouts, a cap on response size, and retries with backoff on 429 and
 //! 5xx that honour `Retry-After`.
 //!
-//! Read-only by construction: [`Client`] has two ways to send, [`Client::get`]
-//! and [`Client::post_query`] (a POST only to a `/query` path). There is no
-//! method that can PUT, PATCH, DELETE or POST elsewhere.
+//! Read-only by construction: [`Client`] has three ways to send, and no
+//! write call exists:
+//!
+//! - [`Client::get`];
+//! - [`Client::post_query`]: a POST only to a `/query` path (a query reads);
+//! - [`Client::post_list_action`]: a POST only to the four documented ARM
+//!   list actions that are POSTs but read, matched by path suffix
+//!   ([`is_read_only_list_action`]): an incident's `alerts`, `entities` and
+//!   `bookmarks`, and Sentinel's threat intelligence `queryIndicators`.
+//!
+//! There is no method that can PUT, PATCH, DELETE or POST elsewhere.
 //!
 //! The client is blocking: it owns a single-threaded tokio runtime, so the
 //! CLI (and the schema cache) call it like any other function.
@@ -83,6 +91,36 @@ enum Read<'a> {
     Get,
     /// A query: the JSON body, and `Prefer` header value.
     Query(&'a serde_json::Value, Option<String>),
+    /// A read-only list action (see [`is_read_only_list_action`]): its JSON
+    /// body, if any.
+    ListAction(Option<&'a serde_json::Value>),
+}
+
+/// True for the paths of the ARM list actions that are POSTs but only
+/// read (Microsoft.SecurityInsights, every API version):
+///
+/// - `.../providers/Microsoft.SecurityInsights/incidents/{id}/alerts` (Incidents_ListAlerts),
+/// - `.../incidents/{id}/entities` (Incidents_ListEntities),
+/// - `.../incidents/{id}/bookmarks` (Incidents_ListBookmarks),
+/// - `.../providers/Microsoft.SecurityInsights/threatIntelligence/main/queryIndicators`
+///   (ThreatIntelligenceIndicator_QueryIndicators).
+///
+/// Segments are compared case-insensitively, as ARM does; anything else,
+/// including other incident actions such as `createTeam` or `runPlaybook`,
+/// is refused.
+pub fn is_read_only_list_action(path: &str) -> bool {
+    let segments: Vec<String> = path.trim_end_matches('/').split('/').map(str::to_ascii_lowercase).collect();
+    let tail = |n: usize| segments.len().checked_sub(n).map(|start| &segments[start..]);
+    let sentinel = |s: &[String]| s[0] == "providers" && s[1] == "microsoft.securityinsights";
+    if let Some(s) = tail(5)
+        && sentinel(s)
+        && s[2] == "incidents"
+        && !s[3].is_empty()
+        && matches!(s[4].as_str(), "alerts" | "entities" | "bookmarks")
+    {
+        return true;
+    }
+    matches!(tail(5), Some(s) if sentinel(s) && s[2] == "threatintelligence" && s[3] == "main" && s[4] == "queryindicators")
 }
 
 impl Client {
@@ -131,10 +169,38 @@ impl Client {
         self.runtime.block_on(self.send(url, scope, Read::Query(body, prefer)))
     }
 
+    /// POST to one of the read-only ARM list actions
+    /// ([`is_read_only_list_action`]), with an optional JSON body (the
+    /// threat intelligence query's filter); any other path is refused
+    /// before anything is sent.
+    pub fn post_list_action(
+        &self,
+        url: &Url,
+        scope: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Response, Error> {
+        if !is_read_only_list_action(url.path()) {
+            return Err(Error::Config(format!(
+                "refusing to POST to `{}`: only the read-only list actions (incident alerts, entities, bookmarks; \
+                 threat intelligence queryIndicators) take a POST",
+                url.path()
+            )));
+        }
+        self.runtime.block_on(self.send(url, scope, Read::ListAction(body)))
+    }
+
+    /// The signed-in principal's object id (the `oid` claim of its token
+    /// for `scope`), when the token is a JWT that has one. Only that claim
+    /// leaves this function, never the token.
+    pub fn caller_object_id(&self, scope: &str) -> Result<Option<String>, Error> {
+        let token = self.runtime.block_on(self.credentials.token(scope))?;
+        Ok(jwt_claim(token.secret(), "oid"))
+    }
+
     async fn send(&self, url: &Url, scope: &str, read: Read<'_>) -> Result<Response, Error> {
         let method = match read {
             Read::Get => Method::GET,
-            Read::Query(..) => Method::POST,
+            Read::Query(..) | Read::ListAction(..) => Method::POST,
         };
         let context = format!("{method} {}", url.path());
         let token = self.credentials.token(scope).await?;
@@ -149,6 +215,10 @@ impl Client {
                 if let Some(prefer) = prefer {
                     request = request.header("Prefer", prefer.as_str());
                 }
+            }
+            if let Read::ListAction(body) = &read {
+                let text = body.map(|body| body.to_string()).unwrap_or_default();
+                request = request.header("Content-Type", "application/json").body(text);
             }
             let outcome = request.send().await;
             let wait = match outcome {
@@ -264,6 +334,39 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     text("retry-after").and_then(|t| t.parse::<u64>().ok()).map(Duration::from_secs)
 }
 
+/// A string claim of a JWT's payload (not verified: the service does that).
+fn jwt_claim(token: &str, claim: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = decode_base64url(payload)?;
+    let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    json.get(claim)?.as_str().map(str::to_string)
+}
+
+/// Base64url without padding (JWT segments).
+fn decode_base64url(text: &str) -> Option<Vec<u8>> {
+    let mut bits: u32 = 0;
+    let mut n_bits = 0;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for byte in text.trim_end_matches('=').bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        n_bits += 6;
+        if n_bits >= 8 {
+            n_bits -= 8;
+            out.push((bits >> n_bits) as u8);
+            bits &= (1 << n_bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 /// A reqwest error as one line, with its causes (no URL query strings: none carry secrets here).
 fn describe(error: &reqwest::Error) -> String {
     let mut message = if error.is_timeout() {
@@ -295,6 +398,48 @@ mod tests {
         assert_eq!(retry_after(&headers), None);
         headers.insert("x-ms-retry-after-ms", "1500".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::from_millis(1500)));
+    }
+
+    #[test]
+    fn only_the_read_only_list_actions_may_be_posted() {
+        let incident = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws/providers/Microsoft.SecurityInsights/incidents/73e01a99";
+        for action in ["alerts", "entities", "bookmarks", "Alerts", "entities/"] {
+            assert!(is_read_only_list_action(&format!("{incident}/{action}")), "{action}");
+        }
+        let indicators = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws/providers/Microsoft.SecurityInsights/threatIntelligence/main/queryIndicators";
+        assert!(is_read_only_list_action(indicators));
+        assert!(is_read_only_list_action(&indicators.to_lowercase()));
+        let refused = [
+            incident.to_string(),
+            format!("{incident}/createTeam"),
+            format!("{incident}/runPlaybook"),
+            format!("{incident}/comments/c1"),
+            format!("{incident}/alerts/extra"),
+            indicators.replace("queryIndicators", "createIndicator"),
+            indicators.replace("/main/", "/other/"),
+            indicators.replace("/queryIndicators", "/indicators/x/appendTags"),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm/incidents/x/alerts"
+                .to_string(),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws/savedSearches/x"
+                .to_string(),
+            "/v1/workspaces/x/query".to_string(),
+            "/alerts".to_string(),
+            String::new(),
+        ];
+        for path in refused {
+            assert!(!is_read_only_list_action(&path), "{path}");
+        }
+    }
+
+    #[test]
+    fn the_object_id_is_read_from_the_token_payload() {
+        // {"oid":"2046feea-040d-4a46-9e2b-91c2941bfa70","aud":"x"} in base64url.
+        let payload = "eyJvaWQiOiIyMDQ2ZmVlYS0wNDBkLTRhNDYtOWUyYi05MWMyOTQxYmZhNzAiLCJhdWQiOiJ4In0";
+        let token = format!("eyJhbGciOiJub25lIn0.{payload}.");
+        assert_eq!(jwt_claim(&token, "oid").as_deref(), Some("2046feea-040d-4a46-9e2b-91c2941bfa70"));
+        assert_eq!(jwt_claim(&token, "tid"), None);
+        assert_eq!(jwt_claim("not-a-jwt", "oid"), None);
+        assert_eq!(decode_base64url("aGk_").unwrap(), b"hi?");
     }
 
     #[test]

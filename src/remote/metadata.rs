@@ -103,7 +103,7 @@ pub fn fetch_schema(client: &Client) -> Result<(Json, SchemaSource, Option<Error
 }
 
 /// A `nextLink`, which must stay on the ARM endpoint (the token is only for it).
-fn next_link(arm: &reqwest::Url, link: &str, context: &str) -> Result<reqwest::Url, Error> {
+pub(crate) fn next_link(arm: &reqwest::Url, link: &str, context: &str) -> Result<reqwest::Url, Error> {
     let url = reqwest::Url::parse(link)
         .map_err(|error| Error::Response { context: context.into(), message: format!("bad nextLink: {error}") })?;
     if url.scheme() == arm.scheme()

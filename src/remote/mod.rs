@@ -7,8 +7,11 @@
 //! - [`auth`]: a small explicit chain of `azure_identity` credentials that
 //!   says which one signed in and why the others did not;
 //! - [`client`]: HTTP with timeouts, size caps and retries on 429 and 5xx
-//!   (honouring `Retry-After`). It can only GET, and POST to the query
-//!   endpoint: there is no method that writes;
+//!   (honouring `Retry-After`). It can only GET, POST to the query
+//!   endpoint and POST to four allow-listed ARM list actions that read:
+//!   there is no method that writes;
+//! - [`arm`]: ARM and Microsoft Sentinel URLs of the workspace, lists
+//!   followed through `nextLink` up to a cap (the MCP workspace tools);
 //! - [`query`]: the query API, control commands refused before sending;
 //! - [`metadata`]: the metadata API, with the ARM tables API as fallback;
 //! - [`fixtures`]: a rule test case's tables inlined as `datatable`s, so the
@@ -17,6 +20,7 @@
 //! Secrets (client secrets, tokens) never appear in an [`Error`] or in
 //! output: tokens stay inside [`auth`], and error texts are scrubbed.
 
+pub mod arm;
 pub mod auth;
 pub mod client;
 pub mod compare;
