@@ -3,6 +3,7 @@
 //! tool's parameters, output and work live in `tools/`, one file per tool.
 
 pub mod context;
+pub mod redact;
 pub mod tools;
 
 use std::sync::Arc;
