@@ -5,6 +5,7 @@
 pub mod context;
 pub mod redact;
 pub mod tools;
+pub mod workspace;
 
 use std::sync::Arc;
 
@@ -39,7 +40,7 @@ pub struct Server {
 impl Server {
     /// A server with every tool, reading what `context` allows.
     pub fn new(context: Arc<Context>) -> Server {
-        Server { tool_router: Self::local_router(), context }
+        Server { tool_router: Self::local_router() + Self::workspace_router(), context }
     }
 
     /// The shared state of the server's tools.
