@@ -21,6 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+#[path = "fake_directory.rs"]
+mod fake_directory;
+
 /// The client secret the fake accepts.
 pub const SECRET: &str = "fake-secret-Zq8~never-shown";
 pub const TENANT: &str = "72f988bf-0000-0000-0000-000000000000";
@@ -236,6 +239,9 @@ fn route(
             "token_type": "Bearer",
         });
         return (200, vec![], body.to_string());
+    }
+    if let Some(answer) = fake_directory::route(method, target, headers, addr, &token) {
+        return answer;
     }
     let authorized = headers.iter().any(|(n, v)| n == "authorization" && v == &format!("Bearer {token}"));
     if !authorized {
