@@ -116,7 +116,8 @@ fn logs_search_returns_rows_as_objects_with_caps_throttling_and_located_errors()
     assert!(syntax.contains("Query could not be parsed at 'wher'"), "{syntax}");
     assert!(syntax.contains("line 1, column 11"), "{syntax}");
     let before = fake.requests().len();
-    let command = error(&setup.session.call("sentinel_logs_search", json!({"query": "// drop it\n.drop table Syslog"})));
+    let command =
+        error(&setup.session.call("sentinel_logs_search", json!({"query": "// drop it\n.drop table Syslog"})));
     assert!(command.contains("`.drop` is a control command"), "{command}");
     let timespan = error(&setup.session.call("sentinel_logs_search", json!({"query": "Syslog", "timespan": "1d"})));
     assert!(timespan.contains("ISO 8601"), "{timespan}");
@@ -184,7 +185,10 @@ fn schema_pull_fills_the_local_cache_the_table_tools_read() {
     let details = setup.session.call("sentinel_logs_table_details_get", json!({"table": "table1_SRCH"}));
     let output = ok(&details);
     assert_eq!(output["plan"], "Analytics");
-    assert_eq!((output["retention_in_days"].as_i64(), output["total_retention_in_days"].as_i64()), (Some(50), Some(50)));
+    assert_eq!(
+        (output["retention_in_days"].as_i64(), output["total_retention_in_days"].as_i64()),
+        (Some(50), Some(50))
+    );
     assert_eq!(output["table_type"], "SearchResults");
     let missing = error(&setup.session.call("sentinel_logs_table_details_get", json!({"table": "Nope"})));
     assert!(missing.contains("has no table `Nope`"), "{missing}");
@@ -217,7 +221,8 @@ fn entra_id_users_and_groups_with_paging_throttling_and_not_found() {
     assert_eq!(output["continuation"], Value::Null);
     let both = setup.session.call("entra_id_list_users", json!({"top": 1, "max_pages": 3}));
     assert_eq!(ok(&both)["returned"], 2);
-    let foreign = error(&setup.session.call("entra_id_list_users", json!({"continuation": "https://evil.example/v1.0/users"})));
+    let foreign =
+        error(&setup.session.call("entra_id_list_users", json!({"continuation": "https://evil.example/v1.0/users"})));
     assert!(foreign.contains("leaves the Graph endpoint"), "{foreign}");
 
     // $search needs ConsistencyLevel: eventual (the fake refuses it otherwise).
@@ -229,7 +234,10 @@ fn entra_id_users_and_groups_with_paging_throttling_and_not_found() {
     let user = setup.session.call("entra_id_get_user", json!({"user": "AdeleV@contoso.com"}));
     assert_eq!(ok(&user)["object"]["jobTitle"], "Retail Manager");
     let missing = error(&setup.session.call("entra_id_get_user", json!({"user": "nobody@contoso.com"})));
-    assert!(missing.contains("no user `nobody@contoso.com`") && missing.contains("Request_ResourceNotFound"), "{missing}");
+    assert!(
+        missing.contains("no user `nobody@contoso.com`") && missing.contains("Request_ResourceNotFound"),
+        "{missing}"
+    );
     let throttled = setup.session.call("entra_id_get_user", json!({"user": "throttled@contoso.com"}));
     assert_eq!(ok(&throttled)["object"]["displayName"], "Adele Vance");
     let bad = error(&setup.session.call("entra_id_get_user", json!({"user": "not a user"})));
@@ -326,7 +334,8 @@ fn a_refused_connection_is_a_clear_error_without_secrets() {
 fn redact_masks_users_and_addresses_consistently_across_calls() {
     let fake = FakeAzure::start();
     let mut setup = start(&fake, &["--redact"], &[]);
-    let originals = ["Adams@contoso.com", "admin@contoso.com", "adams@contoso.com", "Conf Room Adams", "MOD Administrator"];
+    let originals =
+        ["Adams@contoso.com", "admin@contoso.com", "adams@contoso.com", "Conf Room Adams", "MOD Administrator"];
     let first = setup.session.call("entra_id_list_users", json!({}));
     let second = setup.session.call("entra_id_list_users", json!({}));
     for result in [&first, &second] {

@@ -145,10 +145,7 @@ fn search_expression(search: &str) -> String {
 fn continuation_url(base: &Url, link: &str) -> Result<Url, Error> {
     let bad = |message: String| Error::Config(format!("the continuation is not valid here: {message}"));
     let url = Url::parse(link).map_err(|error| bad(format!("not a URL ({error})")))?;
-    let same_host = url.scheme() == base.scheme()
-        && url.host_str() == base.host_str()
-        && url.port_or_known_default() == base.port_or_known_default();
-    if !same_host {
+    if !crate::remote::config::same_origin(base, &url) {
         return Err(bad(format!("it leaves the Graph endpoint ({})", url.host_str().unwrap_or("?"))));
     }
     if url.path().trim_end_matches('/') != base.path().trim_end_matches('/') {

@@ -179,10 +179,7 @@ pub fn fetch_arm_table(client: &Client, name: &str) -> Result<Json, Error> {
 fn next_link(arm: &reqwest::Url, link: &str, context: &str) -> Result<reqwest::Url, Error> {
     let url = reqwest::Url::parse(link)
         .map_err(|error| Error::Response { context: context.into(), message: format!("bad nextLink: {error}") })?;
-    if url.scheme() == arm.scheme()
-        && url.host_str() == arm.host_str()
-        && url.port_or_known_default() == arm.port_or_known_default()
-    {
+    if crate::remote::config::same_origin(arm, &url) {
         Ok(url)
     } else {
         Err(Error::Response {

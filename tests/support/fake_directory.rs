@@ -37,7 +37,11 @@ pub fn route(
     let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
     if path.starts_with("/rdap") {
         if header("authorization").is_some() {
-            return Some((400, vec![], r#"{"errorCode":400,"title":"a token was sent to a public RDAP server"}"#.into()));
+            return Some((
+                400,
+                vec![],
+                r#"{"errorCode":400,"title":"a token was sent to a public RDAP server"}"#.into(),
+            ));
         }
         return Some(rdap(path, addr));
     }
@@ -71,7 +75,10 @@ fn graph_route(path: &str, query: &str, consistency: Option<&str>, addr: SocketA
         ["users"] if query.contains("$top=1") => {
             let mut page: serde_json::Value =
                 serde_json::from_str(&example("synthesized/graph/users-list-page1-with-nextLink.json")).unwrap();
-            let next = page["@odata.nextLink"].as_str().unwrap().replace("https://graph.microsoft.com", &format!("http://{addr}"));
+            let next = page["@odata.nextLink"]
+                .as_str()
+                .unwrap()
+                .replace("https://graph.microsoft.com", &format!("http://{addr}"));
             page["@odata.nextLink"] = next.into();
             (200, vec![], page.to_string())
         }
@@ -90,7 +97,9 @@ fn graph_route(path: &str, query: &str, consistency: Option<&str>, addr: SocketA
                 (200, vec![], example("graph/v1.0/users-get.json"))
             }
         }
-        ["users", key] if key.eq_ignore_ascii_case("AdeleV@contoso.com") || *key == "87d349ed-44d7-43e1-9a83-5f2406dee5bd" => {
+        ["users", key]
+            if key.eq_ignore_ascii_case("AdeleV@contoso.com") || *key == "87d349ed-44d7-43e1-9a83-5f2406dee5bd" =>
+        {
             (200, vec![], example("graph/v1.0/users-get.json"))
         }
         ["groups"] => (200, vec![], example("graph/v1.0/groups-list.json")),
@@ -110,7 +119,11 @@ fn arm_route(lower: &str, query: &str) -> Answer {
     let not_found = (404, vec![], example("synthesized/arm/error-404-resource-not-found.json"));
     if lower.ends_with("/microsoft.securityinsights/enrichment/ip/geodata/") {
         if !query.contains("api-version=2024-01-01-preview") {
-            return (400, vec![], r#"{"error":{"code":"InvalidApiVersionParameter","message":"bad api-version"}}"#.into());
+            return (
+                400,
+                vec![],
+                r#"{"error":{"code":"InvalidApiVersionParameter","message":"bad api-version"}}"#.into(),
+            );
         }
         return if query.contains("ipAddress=1.2.3.4") {
             (200, vec![], example("securityinsights/2022-01-01-preview/examples/enrichment/GetGeodataByIp.json"))
@@ -156,7 +169,9 @@ fn rdap(path: &str, addr: SocketAddr) -> Answer {
     }
     let not_found = (404, vec![], example("synthesized/rdap/error-404.json"));
     match path {
-        p if p.starts_with("/rdap/arin/ip/192.198.") => (200, vec![], example("rdap/icann-rdap/network_192_198_0_0.json")),
+        p if p.starts_with("/rdap/arin/ip/192.198.") => {
+            (200, vec![], example("rdap/icann-rdap/network_192_198_0_0.json"))
+        }
         "/rdap/arin/autnum/16509" => (200, vec![], example("rdap/icann-rdap/autnum_16509.json")),
         "/rdap/nic-cz/domain/example.cz" => (200, vec![], example("rdap/openrdap/domain-example.cz.json")),
         _ => not_found,
