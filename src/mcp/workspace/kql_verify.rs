@@ -118,10 +118,13 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
             context.redact_json(result);
         }
         let diff = outcome.comparison.as_ref().and_then(|c| c.diff.clone()).map(|diff| context.redact_text(&diff));
+        // Service errors can quote the query's data.
+        let mut diagnostics = render(&outcome.diagnostics);
+        diagnostics.iter_mut().for_each(|diagnostic| context.redact_json(diagnostic));
         output.runs.push(Run {
             case: unit.case.clone(),
             fixture_tables: unit.sent.tables.clone(),
-            diagnostics: render(&outcome.diagnostics),
+            diagnostics,
             result,
             row_count: outcome.remote.as_ref().map(|table| table.rows as u64),
             agree: outcome.comparison.as_ref().map(|c| c.diff.is_none()),
