@@ -41,7 +41,9 @@ async fn every_tool_publishes_typed_input_output_and_read_only_hint() {
         let output = tool.output_schema.as_ref().unwrap_or_else(|| panic!("{name}: no outputSchema"));
         assert_eq!(output.get("type"), Some(&json!("object")), "{name}: output schema");
         let annotations = tool.annotations.as_ref().unwrap_or_else(|| panic!("{name}: no annotations"));
-        assert_eq!(annotations.read_only_hint, Some(true), "{name}: readOnlyHint");
+        // schema_pull writes the local schema cache (never Azure); every other tool only reads.
+        assert_eq!(annotations.read_only_hint, Some(name != "schema_pull"), "{name}: readOnlyHint");
+        assert_ne!(annotations.destructive_hint, Some(true), "{name}: destructiveHint");
     }
     client.cancel().await.expect("stop");
 }

@@ -59,7 +59,7 @@ fn env(fake: &FakeAzure) -> Vec<(&'static str, String)> {
 
 fn start(env: &[(&str, String)]) -> (Session, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    (Session::start(dir.path(), &[], env), dir)
+    (Session::start_in(dir.path(), &[], env), dir)
 }
 
 fn names(items: &Value, key: &str) -> Vec<String> {
@@ -70,7 +70,7 @@ fn names(items: &Value, key: &str) -> Vec<String> {
 fn the_workspace_tools_are_listed_read_only_and_typed() {
     let fake = FakeAzure::start();
     let (mut session, _dir) = start(&env(&fake));
-    let response = session.request("tools/list", json!({}));
+    let response = session.rpc("tools/list", json!({}));
     let tools = response["result"]["tools"].as_array().expect("tools");
     for name in WORKSPACE_TOOLS {
         let tool = tools.iter().find(|t| t["name"] == name).unwrap_or_else(|| panic!("{name} is not listed"));

@@ -3,8 +3,10 @@
 //! tool's parameters, output and work live in `tools/`, one file per tool.
 
 pub mod context;
+pub mod redact;
 mod sentinel;
 pub mod tools;
+pub mod workspace;
 
 use std::sync::Arc;
 
@@ -39,7 +41,7 @@ pub struct Server {
 impl Server {
     /// A server with every tool, reading what `context` allows.
     pub fn new(context: Arc<Context>) -> Server {
-        Server { tool_router: Self::local_router() + Self::sentinel_router(), context }
+        Server { tool_router: Self::local_router() + Self::sentinel_router() + Self::workspace_router(), context }
     }
 
     /// The shared state of the server's tools.

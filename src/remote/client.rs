@@ -2,10 +2,11 @@
 //! timeouts, a cap on response size, and retries with backoff on 429 and
 //! 5xx that honour `Retry-After`.
 //!
-//! Read-only by construction: [`Client`] has three ways to send, and no
-//! write call exists:
+//! Read-only by construction: no write call exists. [`Client`] sends in
+//! these ways only:
 //!
-//! - [`Client::get`];
+//! - [`Client::get`] (also [`Client::get_eventual`], for Graph's advanced
+//!   queries);
 //! - [`Client::post_query`]: a POST only to a `/query` path (a query reads);
 //! - [`Client::post_list_action`]: a POST only to the four documented ARM
 //!   list actions that are POSTs but read, matched by path suffix
@@ -13,6 +14,8 @@
 //!   `bookmarks`, and Sentinel's threat intelligence `queryIndicators`.
 //!
 //! There is no method that can PUT, PATCH, DELETE or POST elsewhere.
+//! [`Anonymous`] only GETs public data (RDAP) without any token, and is the
+//! only one that follows redirects.
 //!
 //! The client is blocking: it owns a single-threaded tokio runtime, so the
 //! CLI (and the schema cache) call it like any other function.
@@ -74,6 +77,8 @@ pub struct Response {
     pub retries: Vec<Retry>,
     /// `x-ms-request-id`, for support cases.
     pub request_id: Option<String>,
+    /// Where a redirect (3xx) points; only [`Anonymous`] reads get one.
+    pub location: Option<Url>,
 }
 
 /// An authenticated, read-only client for one workspace.
@@ -89,6 +94,10 @@ pub struct Client {
 /// A request the client may send.
 enum Read<'a> {
     Get,
+    /// A GET with `ConsistencyLevel: eventual` (Graph's `$search` and `$count`).
+    GetEventual,
+    /// A GET without a token, whose redirects are returned, not followed.
+    Anonymous,
     /// A query: the JSON body, and `Prefer` header value.
     Query(&'a serde_json::Value, Option<String>),
     /// A read-only list action (see [`is_read_only_list_action`]): its JSON
@@ -126,18 +135,7 @@ pub fn is_read_only_list_action(path: &str) -> bool {
 impl Client {
     /// A client for `workspace`, with credentials from the environment.
     pub fn new(workspace: Workspace, policy: Policy, env: EnvLookup) -> Result<Client, Error> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| Error::Config(format!("cannot start the async runtime: {error}")))?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(policy.connect_timeout)
-            .timeout(policy.timeout)
-            .user_agent(concat!("kqlab/", env!("CARGO_PKG_VERSION")))
-            // Redirects could carry the bearer token elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| Error::Config(format!("cannot build the HTTP client: {error}")))?;
+        let (runtime, http) = runtime_and_http(&policy)?;
         let credentials = Credentials::from_env(&workspace, env, http.clone())?;
         Ok(Client { runtime, http, credentials, workspace, policy })
     }
@@ -150,6 +148,12 @@ impl Client {
     /// GET `url` with a token for `scope`; the body must be JSON.
     pub fn get(&self, url: &Url, scope: &str) -> Result<Response, Error> {
         self.runtime.block_on(self.send(url, scope, Read::Get))
+    }
+
+    /// GET `url` with `ConsistencyLevel: eventual`, the header Microsoft
+    /// Graph needs for `$search`, `$count` and advanced `$filter`s.
+    pub fn get_eventual(&self, url: &Url, scope: &str) -> Result<Response, Error> {
+        self.runtime.block_on(self.send(url, scope, Read::GetEventual))
     }
 
     /// POST a query to `url`, whose path must end in `/query`.
@@ -198,18 +202,111 @@ impl Client {
     }
 
     async fn send(&self, url: &Url, scope: &str, read: Read<'_>) -> Result<Response, Error> {
+        let token = self.credentials.token(scope).await?;
+        let exchange = Exchange {
+            http: &self.http,
+            policy: &self.policy,
+            secrets: self.credentials.secrets(),
+            token: Some(&token),
+        };
+        exchange.send(url, read).await
+    }
+}
+
+/// A public, unauthenticated reader (RDAP): the same timeouts, size cap
+/// and retries as [`Client`], no token ever, and at most a few redirects,
+/// each to `https` (or `http` on loopback).
+#[derive(Debug)]
+pub struct Anonymous {
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    pub policy: Policy,
+}
+
+impl Anonymous {
+    /// Most redirects followed for one GET.
+    pub const MAX_REDIRECTS: usize = 3;
+
+    pub fn new(policy: Policy) -> Result<Anonymous, Error> {
+        let (runtime, http) = runtime_and_http(&policy)?;
+        Ok(Anonymous { runtime, http, policy })
+    }
+
+    /// GET `url` (JSON), following up to [`Anonymous::MAX_REDIRECTS`]
+    /// redirects; the response's `location` is the URL that answered.
+    pub fn get(&self, url: &Url) -> Result<Response, Error> {
+        let exchange = Exchange { http: &self.http, policy: &self.policy, secrets: &[], token: None };
+        let mut url = url.clone();
+        for _ in 0..=Anonymous::MAX_REDIRECTS {
+            let response = self.runtime.block_on(exchange.send(&url, Read::Anonymous))?;
+            match response.location {
+                Some(next) => {
+                    if !(next.scheme() == "https" || crate::remote::config::is_loopback(&next)) {
+                        return Err(Error::Response {
+                            context: format!("GET {url}"),
+                            message: format!("redirected to `{next}`, which is not https; not followed"),
+                        });
+                    }
+                    url = next;
+                }
+                None => return Ok(Response { location: Some(url), ..response }),
+            }
+        }
+        Err(Error::Response {
+            context: format!("GET {url}"),
+            message: format!("more than {} redirects; not followed", Anonymous::MAX_REDIRECTS),
+        })
+    }
+}
+
+/// The runtime and HTTP client of a [`Client`] or [`Anonymous`].
+fn runtime_and_http(policy: &Policy) -> Result<(tokio::runtime::Runtime, reqwest::Client), Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::Config(format!("cannot start the async runtime: {error}")))?;
+    let http = reqwest::Client::builder()
+        .connect_timeout(policy.connect_timeout)
+        .timeout(policy.timeout)
+        .user_agent(concat!("kqlab/", env!("CARGO_PKG_VERSION")))
+        // Redirects could carry the bearer token elsewhere.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|error| Error::Config(format!("cannot build the HTTP client: {error}")))?;
+    Ok((runtime, http))
+}
+
+/// One request with its retries.
+struct Exchange<'a> {
+    http: &'a reqwest::Client,
+    policy: &'a Policy,
+    /// Values scrubbed from error texts.
+    secrets: &'a [String],
+    token: Option<&'a azure_core::credentials::Secret>,
+}
+
+impl Exchange<'_> {
+    async fn send(&self, url: &Url, read: Read<'_>) -> Result<Response, Error> {
         let method = match read {
-            Read::Get => Method::GET,
+            Read::Get | Read::GetEventual | Read::Anonymous => Method::GET,
             Read::Query(..) | Read::ListAction(..) => Method::POST,
         };
         let context = format!("{method} {}", url.path());
-        let token = self.credentials.token(scope).await?;
         let mut retries = Vec::new();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut request = self.http.request(method.clone(), url.clone()).bearer_auth(token.secret());
-            request = request.header("Accept", "application/json");
+            let mut request = self.http.request(method.clone(), url.clone());
+            if let Some(token) = self.token {
+                request = request.bearer_auth(token.secret());
+            }
+            request = match read {
+                Read::Anonymous => request.header("Accept", "application/rdap+json, application/json"),
+                _ => request.header("Accept", "application/json"),
+            };
+            if let Read::GetEventual = read {
+                request = request.header("ConsistencyLevel", "eventual");
+            }
             if let Read::Query(body, prefer) = &read {
                 request = request.header("Content-Type", "application/json").body(body.to_string());
                 if let Some(prefer) = prefer {
@@ -245,6 +342,19 @@ impl Client {
                             attempts: attempt,
                             retry_after,
                         });
+                    } else if status.is_redirection() && matches!(read, Read::Anonymous) {
+                        let location = response.headers().get("location").and_then(|value| value.to_str().ok());
+                        let location =
+                            location.and_then(|text| url.join(text).ok()).ok_or_else(|| Error::Response {
+                                context: context.clone(),
+                                message: format!("HTTP {status} without a usable Location"),
+                            })?;
+                        return Ok(Response {
+                            body: serde_json::Value::Null,
+                            retries,
+                            request_id,
+                            location: Some(location),
+                        });
                     } else {
                         let bytes = self.read_capped(response, &context).await?;
                         return self.finish(status, &bytes, context, retries, request_id);
@@ -256,10 +366,7 @@ impl Client {
                     wait
                 }
                 Err(error) => {
-                    return Err(Error::Network {
-                        context,
-                        message: redact(&describe(&error), self.credentials.secrets()),
-                    });
+                    return Err(Error::Network { context, message: redact(&describe(&error), self.secrets) });
                 }
             };
             tokio::time::sleep(wait).await;
@@ -310,11 +417,11 @@ impl Client {
                 Err(_) => None,
             }
             .unwrap_or_else(|| ApiError::plain(status.canonical_reason().unwrap_or("error"), bytes));
-            let error = error.redacted(self.credentials.secrets());
+            let error = error.redacted(self.secrets);
             return Err(Error::Api { context, status: status.as_u16(), error });
         }
         match body {
-            Ok(body) => Ok(Response { body, retries, request_id }),
+            Ok(body) => Ok(Response { body, retries, request_id, location: None }),
             Err(error) => Err(Error::Response { context, message: format!("the body is not JSON: {error}") }),
         }
     }

@@ -15,7 +15,13 @@
 //! - [`query`]: the query API, control commands refused before sending;
 //! - [`metadata`]: the metadata API, with the ARM tables API as fallback;
 //! - [`fixtures`]: a rule test case's tables inlined as `datatable`s, so the
-//!   remote run sees exactly the local data.
+//!   remote run sees exactly the local data;
+//! - [`verify`]: preparing, running and comparing what `kqlab verify` and
+//!   the MCP tool `kql_verify` send;
+//! - [`graph`]: Microsoft Graph users, groups and members (Entra ID);
+//! - [`enrichment`]: Sentinel's IP geodata and domain whois;
+//! - [`rdap`]: public RDAP lookups (no token) with the IANA bootstrap;
+//! - [`indicator`]: IP, domain and AS number inputs checked before sending.
 //!
 //! Secrets (client secrets, tokens) never appear in an [`Error`] or in
 //! output: tokens stay inside [`auth`], and error texts are scrubbed.
@@ -25,9 +31,14 @@ pub mod auth;
 pub mod client;
 pub mod compare;
 pub mod config;
+pub mod enrichment;
 pub mod fixtures;
+pub mod graph;
+pub mod indicator;
 pub mod metadata;
 pub mod query;
+pub mod rdap;
+pub mod verify;
 
 pub use metadata::{fetch_arm_tables, fetch_metadata};
 

@@ -21,6 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+#[path = "fake_directory.rs"]
+mod fake_directory;
 #[path = "fake_sentinel.rs"]
 pub mod fake_sentinel;
 
@@ -239,6 +241,9 @@ fn route(
             "token_type": "Bearer",
         });
         return (200, vec![], body.to_string());
+    }
+    if let Some(answer) = fake_directory::route(method, target, headers, addr, &token) {
+        return answer;
     }
     let authorized = headers.iter().any(|(n, v)| n == "authorization" && v == &format!("Bearer {token}"));
     if !authorized {

@@ -1,6 +1,7 @@
 //! `kqlab mcp` as a child process driven with raw JSON-RPC lines over
-//! stdio, as any MCP client would: start it with a chosen environment and
-//! working directory, initialize, send requests, read the answers.
+//! stdio, as any MCP client would, with no client crate in between: start
+//! it (in a chosen folder with a chosen environment, or as a `Command`),
+//! initialize, send requests, call tools, read the answers.
 
 #![allow(dead_code)]
 
@@ -23,14 +24,31 @@ pub struct Session {
 }
 
 impl Session {
+    /// `kqlab mcp` in the current directory with the test's environment (not initialized).
+    pub fn start() -> Session {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kqlab"));
+        command.arg("mcp");
+        Session::spawn(command)
+    }
+
     /// Starts `kqlab mcp ARGS` in `dir` with only `env` as its environment, and initializes it.
-    pub fn start(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Session {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kqlab"))
+    pub fn start_in(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Session {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kqlab"));
+        command
             .arg("mcp")
             .args(args)
             .current_dir(dir)
             .env_clear()
-            .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
+            .envs(env.iter().map(|(name, value)| (*name, value.as_str())));
+        let mut session = Session::spawn(command);
+        let result = session.initialize();
+        assert_eq!(result["serverInfo"]["name"], "kqlab", "{result}");
+        session
+    }
+
+    /// Starts `command` (a `kqlab mcp` with its arguments, environment and folder).
+    pub fn spawn(mut command: Command) -> Session {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -47,18 +65,7 @@ impl Session {
                 }
             }
         });
-        let mut session = Session { child, stdin, lines, next_id: 1, transcript: String::new() };
-        let response = session.request(
-            "initialize",
-            json!({
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "kqlab-test", "version": "0"}
-            }),
-        );
-        assert_eq!(response["result"]["serverInfo"]["name"], "kqlab", "{response}");
-        session.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-        session
+        Session { child, stdin, lines, next_id: 1000, transcript: String::new() }
     }
 
     pub fn send(&mut self, message: Value) {
@@ -66,10 +73,8 @@ impl Session {
         self.stdin.flush().expect("flushing");
     }
 
-    /// Sends a request and returns the response with its id.
-    pub fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
+    /// Sends a request and returns the response with the same id.
+    pub fn request(&mut self, id: u64, method: &str, params: Value) -> Value {
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         loop {
             let line = self.lines.recv_timeout(Duration::from_secs(60)).expect("a response within 60 s");
@@ -83,10 +88,32 @@ impl Session {
         }
     }
 
+    /// Sends a request with the next free id.
+    pub fn rpc(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.request(id, method, params)
+    }
+
+    /// `initialize` and `notifications/initialized`; returns the initialize result.
+    pub fn initialize(&mut self) -> Value {
+        let response = self.request(
+            1,
+            "initialize",
+            json!({
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "kqlab-test", "version": "0"}
+            }),
+        );
+        self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        response["result"].clone()
+    }
+
     /// Calls a tool; returns `result` (with `isError`, `structuredContent`, `content`).
     pub fn call(&mut self, tool: &str, arguments: Value) -> Value {
-        let response = self.request("tools/call", json!({"name": tool, "arguments": arguments}));
-        assert!(response.get("error").is_none(), "{tool}: {response}");
+        let response = self.rpc("tools/call", json!({"name": tool, "arguments": arguments}));
+        assert!(response["result"].is_object(), "{tool}: {response}");
         response["result"].clone()
     }
 
