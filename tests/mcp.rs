@@ -1,87 +1,20 @@
 //! `kqlab mcp` over stdio: the binary is driven with raw JSON-RPC lines, as
 //! any MCP client would, with no client crate in between.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::time::Duration;
+#[path = "support/mcp_session.rs"]
+mod mcp_session;
 
+use mcp_session::Session;
 use serde_json::{Value, json};
-
-/// A running `kqlab mcp` with its stdin and a channel of its stdout lines.
-struct Session {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Receiver<String>,
-}
-
-impl Session {
-    fn start() -> Session {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kqlab"))
-            .arg("mcp")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting kqlab mcp");
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (sender, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Session { child, stdin, lines }
-    }
-
-    fn send(&mut self, message: Value) {
-        writeln!(self.stdin, "{message}").expect("writing to kqlab mcp");
-        self.stdin.flush().expect("flushing");
-    }
-
-    /// Sends a request and returns the response with the same id.
-    fn request(&mut self, id: u64, method: &str, params: Value) -> Value {
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        loop {
-            let line = self.lines.recv_timeout(Duration::from_secs(30)).expect("a response within 30 s");
-            let message: Value =
-                serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {line}"));
-            if message["id"] == json!(id) {
-                return message;
-            }
-        }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn initialized_session() -> Session {
     let mut session = Session::start();
-    let response = session.request(
-        1,
-        "initialize",
-        json!({
-            "protocolVersion": "2025-11-25",
-            "capabilities": {},
-            "clientInfo": {"name": "kqlab-test", "version": "0"}
-        }),
-    );
-    assert_eq!(response["result"]["serverInfo"]["name"], "kqlab", "{response}");
-    let capabilities = &response["result"]["capabilities"];
+    let result = session.initialize();
+    assert_eq!(result["serverInfo"]["name"], "kqlab", "{result}");
     for capability in ["tools", "resources", "prompts", "completions"] {
-        assert!(capabilities[capability].is_object(), "{capability}: {response}");
+        assert!(result["capabilities"][capability].is_object(), "{capability}: {result}");
     }
-    assert!(response["result"]["instructions"].as_str().is_some_and(|text| text.contains("kql_validate")));
-    session.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    assert!(result["instructions"].as_str().is_some_and(|text| text.contains("kql_validate")), "{result}");
     session
 }
 
@@ -90,30 +23,41 @@ fn tools_are_listed_with_typed_input_and_output_schemas() {
     let mut session = initialized_session();
     let response = session.request(2, "tools/list", json!({}));
     let tools = response["result"]["tools"].as_array().expect("a tools array");
-    let mut names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().expect("a name")).collect();
-    names.sort_unstable();
-    assert_eq!(
-        names,
-        [
-            "diagnostic_explain",
-            "functions_search",
-            "kql_validate",
-            "llm_instructions_get",
-            "markdown_template_get",
-            "markdown_templates_list",
-            "rules_test",
-            "schema_table_get",
-            "schema_tables_list",
-            "tool_docs_get",
-            "tool_docs_list",
-            "tool_docs_search",
-        ]
-    );
+    let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().expect("a name")).collect();
+    // Every family is there; each family's own test file checks its tools in detail
+    // (tests/mcp_sentinel.rs, tests/mcp_workspace.rs).
+    for expected in [
+        "diagnostic_explain",
+        "functions_search",
+        "kql_validate",
+        "rules_test",
+        "schema_table_get",
+        "schema_tables_list",
+        "sentinel_incident_list",
+        "sentinel_logs_search",
+        "entra_id_list_users",
+        "rdap_lookup",
+        "tool_docs_list",
+        "tool_docs_get",
+        "tool_docs_search",
+        "llm_instructions_get",
+        "markdown_templates_list",
+        "markdown_template_get",
+    ] {
+        assert!(names.contains(&expected), "{expected} is not listed: {names:?}");
+    }
+    let mut unique = names.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "a tool name is listed twice");
     for tool in tools {
         assert_eq!(tool["inputSchema"]["type"], "object", "{tool}");
         assert!(tool["inputSchema"]["properties"].is_object(), "{tool}");
         assert_eq!(tool["outputSchema"]["type"], "object", "{tool}");
-        assert_eq!(tool["annotations"]["readOnlyHint"], true, "{tool}");
+        // schema_pull writes the local schema cache (never Azure); every other tool only reads.
+        let read_only = tool["name"] != "schema_pull";
+        assert_eq!(tool["annotations"]["readOnlyHint"], read_only, "{tool}");
+        assert_ne!(tool["annotations"]["destructiveHint"], true, "{tool}");
         assert!(tool["description"].as_str().is_some_and(|d| d.len() > 80), "{tool}");
     }
     let validate = tools.iter().find(|t| t["name"] == "kql_validate").expect("kql_validate");

@@ -6,7 +6,7 @@
 //! or one of the samples folders.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::remote::client::{Client, Policy};
 use crate::remote::config::{Selection, Workspace, process_env};
@@ -39,6 +39,8 @@ pub struct Context {
     workspace: Result<Workspace, String>,
     /// The read-only Azure client, made on first use.
     client: OnceLock<Result<Arc<Client>, String>>,
+    /// The session's masks (`--redact`).
+    redactor: Mutex<crate::mcp::redact::Redactor>,
 }
 
 impl Context {
@@ -50,7 +52,7 @@ impl Context {
             .filter_map(|path| path.canonicalize().ok())
             .collect();
         let workspace = resolve_workspace(&settings);
-        Context { settings, roots, workspace, client: OnceLock::new() }
+        Context { settings, roots, workspace, client: OnceLock::new(), redactor: Default::default() }
     }
 
     /// A context for tests and benches: the given folders, no workspace.
@@ -102,6 +104,27 @@ impl Context {
                 Client::new(workspace, Policy::default(), &process_env).map(Arc::new).map_err(|e| e.to_string())
             })
             .clone()
+    }
+}
+
+impl Context {
+    /// With `--redact`, masks user names, UPNs, e-mail and IP addresses in
+    /// a remote result (the same value gets the same mask for the whole
+    /// session); without it, does nothing. Every tool that returns remote
+    /// data calls it on its output before returning.
+    pub fn redact_json(&self, value: &mut serde_json::Value) {
+        if self.settings.redact {
+            self.redactor.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).redact_json(value);
+        }
+    }
+
+    /// [`Context::redact_json`] for a text (a tool error that quotes the service).
+    pub fn redact_text(&self, text: &str) -> String {
+        if self.settings.redact {
+            self.redactor.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).redact_text(text)
+        } else {
+            text.to_string()
+        }
     }
 }
 

@@ -6,8 +6,11 @@ mod completions;
 pub mod context;
 mod docs;
 mod prompts;
+pub mod redact;
 pub mod resources;
+mod sentinel;
 pub mod tools;
+pub mod workspace;
 
 use std::sync::Arc;
 
@@ -49,7 +52,10 @@ impl Server {
     /// A server with every tool, reading what `context` allows.
     pub fn new(context: Arc<Context>) -> Server {
         Server {
-            tool_router: Self::local_router() + Self::docs_router(),
+            tool_router: Self::local_router()
+                + Self::sentinel_router()
+                + Self::workspace_router()
+                + Self::docs_router(),
             prompt_router: Self::prompt_router(),
             context,
         }

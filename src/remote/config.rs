@@ -123,6 +123,15 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// True when `url` is on the same scheme, host and port as `endpoint`: a
+/// link a service returns (`nextLink`) is followed with the endpoint's
+/// token only then.
+pub fn same_origin(endpoint: &Url, url: &Url) -> bool {
+    url.scheme() == endpoint.scheme()
+        && url.host_str() == endpoint.host_str()
+        && url.port_or_known_default() == endpoint.port_or_known_default()
+}
+
 /// `base` joined with `path` (which starts with `/`), keeping a base path.
 pub fn join(base: &Url, path: &str) -> Url {
     let mut url = base.clone();

@@ -102,14 +102,84 @@ pub fn fetch_schema(client: &Client) -> Result<(Json, SchemaSource, Option<Error
     }
 }
 
+/// A workspace's schema as fetched by [`fetch_workspace_schema`].
+#[derive(Debug)]
+pub struct FetchedSchema {
+    /// The service's JSON as it came.
+    pub json: Json,
+    /// The schema, named after the workspace's label.
+    pub schema: crate::cache::WorkspaceSchema,
+    pub source: SchemaSource,
+    /// Things the caller should say: the metadata API's failure before the
+    /// ARM fallback, functions that could not be read.
+    pub warnings: Vec<String>,
+}
+
+impl SchemaSource {
+    /// `metadata API` or `ARM tables API`, for messages.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            SchemaSource::Metadata => "metadata API",
+            SchemaSource::ArmTables => "ARM tables API",
+        }
+    }
+}
+
+/// The workspace's tables, columns and functions ([`fetch_schema`]; with
+/// the ARM fallback, the functions are the saved searches with an alias),
+/// read into a cache snapshot. Shared by `kqlab schema pull` and the MCP
+/// tools.
+pub fn fetch_workspace_schema(client: &Client) -> Result<FetchedSchema, Error> {
+    let (json, source, metadata_error) = fetch_schema(client)?;
+    let mut warnings = Vec::new();
+    if let Some(error) = metadata_error {
+        warnings.push(format!("the metadata API failed ({error}); used the ARM tables API instead"));
+    }
+    let unreadable = |error: crate::cache::Error| Error::Response {
+        context: source.api_name().to_string(),
+        message: format!("the schema cannot be read: {error}"),
+    };
+    let mut schema = match source {
+        SchemaSource::Metadata => crate::cache::WorkspaceSchema::from_metadata_json(&json).map_err(unreadable)?,
+        SchemaSource::ArmTables => crate::cache::WorkspaceSchema::from_arm_tables_json(&json).map_err(unreadable)?,
+    };
+    if source == SchemaSource::ArmTables {
+        // The tables API has no functions: they are the saved searches with an alias.
+        let functions = fetch_arm_saved_searches(client)
+            .map_err(|error| error.to_string())
+            .and_then(|json| schema.add_saved_searches_json(&json).map_err(|error| error.to_string()));
+        if let Err(error) = functions {
+            warnings.push(format!("the workspace's functions (ARM saved searches) were not read: {error}"));
+        }
+    }
+    schema.workspace = client.workspace.label.clone();
+    Ok(FetchedSchema { json, schema, source, warnings })
+}
+
+/// One table of the workspace from the ARM tables API (`Tables_Get`): its
+/// plan, retention and schema. `name` must be a table name (letters,
+/// digits, `_`), so it cannot change the path.
+pub fn fetch_arm_table(client: &Client, name: &str) -> Result<Json, Error> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(Error::Config(format!("`{name}` is not a table name (letters, digits and `_`)")));
+    }
+    let (subscription, group, workspace) = client.workspace.require_arm()?;
+    let mut url = join(
+        &client.workspace.endpoints.arm,
+        &format!(
+            "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.OperationalInsights/workspaces/{workspace}/tables/{name}"
+        ),
+    );
+    url.set_query(Some(&format!("api-version={TABLES_API_VERSION}")));
+    let scope = client.workspace.endpoints.arm_scope.clone();
+    Ok(client.get(&url, &scope)?.body)
+}
+
 /// A `nextLink`, which must stay on the ARM endpoint (the token is only for it).
-fn next_link(arm: &reqwest::Url, link: &str, context: &str) -> Result<reqwest::Url, Error> {
+pub(crate) fn next_link(arm: &reqwest::Url, link: &str, context: &str) -> Result<reqwest::Url, Error> {
     let url = reqwest::Url::parse(link)
         .map_err(|error| Error::Response { context: context.into(), message: format!("bad nextLink: {error}") })?;
-    if url.scheme() == arm.scheme()
-        && url.host_str() == arm.host_str()
-        && url.port_or_known_default() == arm.port_or_known_default()
-    {
+    if crate::remote::config::same_origin(arm, &url) {
         Ok(url)
     } else {
         Err(Error::Response {

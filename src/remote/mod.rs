@@ -7,23 +7,38 @@
 //! - [`auth`]: a small explicit chain of `azure_identity` credentials that
 //!   says which one signed in and why the others did not;
 //! - [`client`]: HTTP with timeouts, size caps and retries on 429 and 5xx
-//!   (honouring `Retry-After`). It can only GET, and POST to the query
-//!   endpoint: there is no method that writes;
+//!   (honouring `Retry-After`). It can only GET, POST to the query
+//!   endpoint and POST to four allow-listed ARM list actions that read:
+//!   there is no method that writes;
+//! - [`arm`]: ARM and Microsoft Sentinel URLs of the workspace, lists
+//!   followed through `nextLink` up to a cap (the MCP workspace tools);
 //! - [`query`]: the query API, control commands refused before sending;
 //! - [`metadata`]: the metadata API, with the ARM tables API as fallback;
 //! - [`fixtures`]: a rule test case's tables inlined as `datatable`s, so the
-//!   remote run sees exactly the local data.
+//!   remote run sees exactly the local data;
+//! - [`verify`]: preparing, running and comparing what `kqlab verify` and
+//!   the MCP tool `kql_verify` send;
+//! - [`graph`]: Microsoft Graph users, groups and members (Entra ID);
+//! - [`enrichment`]: Sentinel's IP geodata and domain whois;
+//! - [`rdap`]: public RDAP lookups (no token) with the IANA bootstrap;
+//! - [`indicator`]: IP, domain and AS number inputs checked before sending.
 //!
 //! Secrets (client secrets, tokens) never appear in an [`Error`] or in
 //! output: tokens stay inside [`auth`], and error texts are scrubbed.
 
+pub mod arm;
 pub mod auth;
 pub mod client;
 pub mod compare;
 pub mod config;
+pub mod enrichment;
 pub mod fixtures;
+pub mod graph;
+pub mod indicator;
 pub mod metadata;
 pub mod query;
+pub mod rdap;
+pub mod verify;
 
 pub use metadata::{fetch_arm_tables, fetch_metadata};
 

@@ -30,12 +30,14 @@ pub struct QueryRequest {
     pub max_rows: usize,
     /// Bytes of row data kept per result (as JSON); more are cut and flagged.
     pub max_bytes: usize,
+    /// Ask for the service's query statistics (`Prefer: include-statistics=true`).
+    pub statistics: bool,
 }
 
 impl QueryRequest {
     /// A request with default caps (10,000 rows, 16 MB).
     pub fn new(query: impl Into<String>) -> QueryRequest {
-        QueryRequest { query: query.into(), timespan: None, max_rows: 10_000, max_bytes: 16 << 20 }
+        QueryRequest { query: query.into(), timespan: None, max_rows: 10_000, max_bytes: 16 << 20, statistics: false }
     }
 }
 
@@ -69,6 +71,8 @@ pub struct QueryResult {
     /// Waits imposed by throttling (429) or unavailability (5xx).
     pub retries: Vec<Retry>,
     pub request_id: Option<String>,
+    /// The service's `statistics` object, when asked for.
+    pub statistics: Option<Json>,
 }
 
 /// An error object of the API (`{"error": {"code", "message", "details",
@@ -116,7 +120,9 @@ pub fn run_query(client: &Client, request: &QueryRequest) -> Result<QueryResult,
     // Ask the service to run as long as we wait (its default is 3 minutes).
     let wait = client.policy.timeout.saturating_sub(Duration::from_secs(10)).as_secs().clamp(30, 600);
     let scope = client.workspace.endpoints.log_analytics_scope.clone();
-    let response = client.post_query(&url, &scope, &body, Some(format!("wait={wait}")))?;
+    let prefer =
+        if request.statistics { format!("wait={wait}, include-statistics=true") } else { format!("wait={wait}") };
+    let response = client.post_query(&url, &scope, &body, Some(prefer))?;
     parse_response(&response.body, request, response.retries, response.request_id, &format!("POST {}", url.path()))
 }
 
@@ -136,6 +142,7 @@ pub fn parse_response(
         truncated: Vec::new(),
         retries,
         request_id,
+        statistics: body.get("statistics").cloned(),
     };
     let mut bytes_left = request.max_bytes;
     for (index, table) in tables.iter().enumerate() {

@@ -21,6 +21,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+#[path = "fake_directory.rs"]
+mod fake_directory;
+#[path = "fake_sentinel.rs"]
+pub mod fake_sentinel;
+
 /// The client secret the fake accepts.
 pub const SECRET: &str = "fake-secret-Zq8~never-shown";
 pub const TENANT: &str = "72f988bf-0000-0000-0000-000000000000";
@@ -237,6 +242,9 @@ fn route(
         });
         return (200, vec![], body.to_string());
     }
+    if let Some(answer) = fake_directory::route(method, target, headers, addr, &token) {
+        return answer;
+    }
     let authorized = headers.iter().any(|(n, v)| n == "authorization" && v == &format!("Bearer {token}"));
     if !authorized {
         return (401, vec![], example("synthesized/loganalytics-query/error-401-no-auth.json"));
@@ -292,6 +300,9 @@ fn route(
     }
     if method == "GET" && lower == tables_path.replace("/tables", "/savedsearches") {
         return (200, vec![], example("synthesized/operationalinsights/saved-searches-list-with-function.json"));
+    }
+    if let Some(answer) = fake_sentinel::route(method, path, query, body, addr) {
+        return answer;
     }
     (404, vec![], example("synthesized/arm/error-404-resource-not-found.json"))
 }

@@ -16,7 +16,7 @@ use crate::cli::commands::verify::{WorkspaceArgs, resolve_workspace};
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::remote::client::{Client, Policy};
 use crate::remote::config::process_env;
-use crate::remote::metadata::{SchemaSource, fetch_schema};
+use crate::remote::metadata::{FetchedSchema, fetch_workspace_schema};
 
 /// Arguments of `kqlab schema`.
 #[derive(Debug, Args)]
@@ -132,28 +132,14 @@ fn pull(args: &PullArgs, cache: Option<&Path>) -> anyhow::Result<i32> {
     let workspace = resolve_workspace(&args.workspace)?;
     let policy = Policy { timeout: Duration::from_secs(args.timeout.max(1)), ..Policy::default() };
     let client = Client::new(workspace, policy, &process_env)?;
-    let (json, source, metadata_error) = fetch_schema(&client)?;
+    let FetchedSchema { json, schema, source, warnings } = fetch_workspace_schema(&client)?;
     if let Some(kind) = client.credentials().used() {
         eprintln!("note: signed in with `{}`", kind.name());
     }
-    if let Some(error) = metadata_error {
-        eprintln!("warning: the metadata API failed ({error}); used the ARM tables API instead");
+    for warning in warnings {
+        eprintln!("warning: {warning}");
     }
-    let (mut schema, api) = match source {
-        SchemaSource::Metadata => (WorkspaceSchema::from_metadata_json(&json)?, "metadata API"),
-        SchemaSource::ArmTables => (WorkspaceSchema::from_arm_tables_json(&json)?, "ARM tables API"),
-    };
-    if source == SchemaSource::ArmTables {
-        // The tables API has no functions: they are the saved searches with an alias.
-        match crate::remote::metadata::fetch_arm_saved_searches(&client)
-            .map_err(anyhow::Error::from)
-            .and_then(|json| Ok(schema.add_saved_searches_json(&json)?))
-        {
-            Ok(_) => {}
-            Err(error) => eprintln!("warning: the workspace's functions (ARM saved searches) were not read: {error}"),
-        }
-    }
-    schema.workspace = client.workspace.label.clone();
+    let api = source.api_name();
     let tables = schema.tables.len();
     if let Some(path) = &args.out {
         let text = serde_json::to_string_pretty(&json)?;

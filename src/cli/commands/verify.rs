@@ -12,22 +12,15 @@ use clap::{Args, ValueEnum};
 
 use crate::analysis::Globals;
 use crate::analysis::schema::Schemas;
-use crate::cli::commands::check::with_large_stack;
 use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostics::render::{JsonDiagnostic, render_text};
-use crate::diagnostics::{Code, Diagnostic, Severity, has_errors};
+use crate::diagnostics::{Diagnostic, Severity, has_errors};
 use crate::engine::output;
-use crate::engine::table::{Database, Table};
 use crate::remote::client::{Client, Policy};
 use crate::remote::config::{Selection, Workspace, process_env};
-use crate::remote::fixtures::{Sent, inline, missing_fixtures};
-use crate::remote::query::{QueryRequest, error_diagnostic, run_query};
-use crate::ruleset::config::{ConfigFile, FILE_NAME};
-use crate::ruleset::document::Document;
-use crate::ruleset::folder::Folder;
-use crate::ruleset::runner::{Limits, case_data, execute_query};
-use crate::ruleset::test_file::TestFile;
-use crate::text::{SourceFile, Span};
+use crate::remote::query::QueryRequest;
+use crate::remote::verify::{Options, Origin, Outcome, Prepared, Unit, prepare_file, prepare_text, run_unit};
+use crate::ruleset::config::ConfigFile;
 
 /// Which workspace: shared by `verify` and `schema pull`.
 #[derive(Debug, Clone, Args)]
@@ -96,36 +89,6 @@ pub struct VerifyArgs {
     pub no_color: bool,
 }
 
-/// One text to send: the query, or one test case's version of it.
-struct Unit {
-    /// `None` for a plain query; the case name with fixtures.
-    case: Option<String>,
-    sent: Sent,
-    /// The case's `now` (ticks), for the local run.
-    now: Option<i64>,
-}
-
-/// What the query came from, for diagnostics.
-struct Origin {
-    source: SourceFile,
-    /// The whole query in `source`.
-    whole: Span,
-    /// Maps a span of the query text to a span of `source`.
-    document: Option<Document>,
-}
-
-impl Origin {
-    fn map(&self, sent: &Sent, span: Span) -> Span {
-        match sent.query_span(span) {
-            Some(span) => match &self.document {
-                Some(document) => document.query.as_ref().map_or(self.whole, |query| query.map_span(span)),
-                None => span,
-            },
-            None => self.whole,
-        }
-    }
-}
-
 /// Runs `kqlab verify`.
 pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     let mut schemas = Schemas::builtin().clone();
@@ -143,38 +106,28 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
         (Some(text), None) if looks_like_file(text) => Some(PathBuf::from(text)),
         _ => None,
     };
+    let options = Options { with_fixtures: args.with_fixtures, case: args.case.clone(), no_pin_now: args.no_pin_now };
     let prepared = match (&path, &args.query) {
-        (Some(path), _) => with_large_stack(|| prepare_file(path, &args, &globals))?,
+        (Some(path), _) => prepare_file(path, &options, &globals),
         (None, Some(text)) => {
             if args.with_fixtures {
                 eprintln!("error: `--with-fixtures` needs a rule or query file with a test file beside it");
                 return Ok(EXIT_FAILURE);
             }
-            prepare_text(text)?
+            Ok(prepare_text(text))
         }
         (None, None) => {
             eprintln!("error: give a query, a rule file, or `-f FILE`");
             return Ok(EXIT_FAILURE);
         }
     };
-    let (origin, units, mut early) = match prepared {
+    let Prepared { origin, units, early } = match prepared {
         Ok(prepared) => prepared,
         Err(message) => {
             eprintln!("error: {message}");
             return Ok(EXIT_FAILURE);
         }
     };
-    // The whole text and the caller's own part (after fixtures and functions).
-    for unit in units.iter().take(1) {
-        let own = unit.sent.text.get(unit.sent.query_start as usize..).unwrap_or_default();
-        let refused = crate::remote::query::check_read_only(&unit.sent.text)
-            .and_then(|()| crate::remote::query::check_read_only(own));
-        if let Err(error) = refused
-            && let Some(diagnostic) = error_diagnostic(&error, origin.whole, &|_, _| None)
-        {
-            early.push(diagnostic);
-        }
-    }
     if args.dry_run {
         for diagnostic in &early {
             eprintln!("{}\n", render_text(diagnostic, &origin.source, color));
@@ -203,7 +156,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
         let mut request = QueryRequest::new(unit.sent.text.clone());
         request.timespan = args.timespan.clone();
         request.max_rows = args.max_rows;
-        let outcome = run_query(&client, &request);
+        let outcome = run_unit(&client, &origin, unit, request, args.compare, &globals);
         if !announced && let Some(kind) = client.credentials().used() {
             announced = true;
             let id = client.workspace.workspace_id.as_deref().unwrap_or("?");
@@ -213,60 +166,11 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
             };
             eprintln!("note: signed in with `{}`; workspace {workspace}", kind.name());
         }
-        let mut diagnostics = Vec::new();
-        let mut remote = None;
-        match outcome {
-            Ok(result) => {
-                diagnostics.extend(result.diagnostics(origin.whole));
-                match result.tables.first().map(|table| table.to_table()) {
-                    Some(Ok(table)) => remote = Some(table),
-                    Some(Err(message)) => anyhow::bail!("the remote result cannot be read: {message}"),
-                    None => {}
-                }
-            }
-            Err(error) => {
-                let span_of = |line, pos| unit.sent.span_at(line, pos).map(|span| origin.map(&unit.sent, span));
-                match error_diagnostic(&error, origin.whole, &span_of) {
-                    Some(diagnostic) => diagnostics.push(diagnostic),
-                    None => return Err(error.into()),
-                }
-            }
-        }
-        let mut comparison = None;
-        if args.compare
-            && let Some(remote) = &remote
-        {
-            match run_locally(&unit.sent, unit.now, &globals, timeout) {
-                Ok(local) => {
-                    let diff = crate::remote::compare::compare_tables(&local, remote);
-                    if diff.is_some() {
-                        diagnostics.push(
-                            Diagnostic::new(
-                                Code::ResultsDiffer,
-                                origin.whole,
-                                "the remote and the local results differ",
-                            )
-                            .with_help("`-` rows are local only, `+` rows remote only"),
-                        );
-                    }
-                    comparison = Some(Comparison { rows: local.rows, diff });
-                }
-                Err(diagnostic) => {
-                    let diagnostic = Diagnostic { span: origin.whole, ..diagnostic };
-                    diagnostics.push(diagnostic.with_help("the local run failed, so there is nothing to compare"));
-                }
-            }
-        }
-        failed |= has_errors(&diagnostics);
-        report_unit(&args, &origin, unit, &diagnostics, remote.as_ref(), comparison.as_ref(), color)?;
+        let outcome = outcome?;
+        failed |= has_errors(&outcome.diagnostics);
+        report_unit(&args, &origin, unit, &outcome, color)?;
     }
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
-}
-
-/// The outcome of `--compare`.
-struct Comparison {
-    rows: usize,
-    diff: Option<String>,
 }
 
 /// True when the argument names an existing query or rule file.
@@ -275,126 +179,6 @@ fn looks_like_file(text: &str) -> bool {
     !text.contains('\n')
         && path.is_file()
         && matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "kql" | "kusto" | "csl"))
-}
-
-type Prepared = Result<(Origin, Vec<Unit>, Vec<Diagnostic>), String>;
-
-fn prepare_text(text: &str) -> anyhow::Result<Prepared> {
-    let source = SourceFile::new("<query>", text.to_string());
-    let whole = Span::new(0, text.len() as u32);
-    let sent = inline(text, 0, text.len() as u32, &[], &[], None);
-    Ok(Ok((Origin { source, whole, document: None }, vec![Unit { case: None, sent, now: None }], Vec::new())))
-}
-
-/// A rule or query file: found in its rules folder (for its functions and
-/// test file) when there is one.
-fn prepare_file(path: &Path, args: &VerifyArgs, globals: &Globals) -> anyhow::Result<Prepared> {
-    let root = folder_root(path);
-    let folder = Folder::load(&root).with_context(|| format!("reading `{}`", root.display()))?;
-    let wanted = std::fs::canonicalize(path).with_context(|| format!("reading `{}`", path.display()))?;
-    let index = folder.documents.iter().position(|d| std::fs::canonicalize(&d.path).ok().as_deref() == Some(&wanted));
-    let Some(index) = index else {
-        if args.with_fixtures {
-            return Ok(Err(format!("`{}` is not a rule or query of a rules folder", path.display())));
-        }
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
-        let mut prepared = prepare_text(&text)?;
-        if let Ok((origin, _, _)) = &mut prepared {
-            origin.source = SourceFile::new(path.display().to_string(), text);
-        }
-        return Ok(prepared);
-    };
-    let document = folder.documents[index].clone();
-    let Some(analyzed) = crate::ruleset::query::analyze_document(&document, &folder.functions, globals) else {
-        return Ok(Err(format!("`{}` has no query", path.display())));
-    };
-    let query = document.query.as_ref().expect("analyze_document found a query");
-    let query_len = query.text.len() as u32;
-    let whole = query.map_span(Span::new(0, query_len));
-    let origin = Origin { source: document.source.clone(), whole, document: Some(document.clone()) };
-    let mut early: Vec<Diagnostic> =
-        analyzed.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
-    if !args.with_fixtures {
-        let sent = inline(&analyzed.text, analyzed.offset, query_len, &[], &[], None);
-        return Ok(Ok((origin, vec![Unit { case: None, sent, now: None }], early)));
-    }
-    let Some(test_path) = folder.test_for(&document) else {
-        return Ok(Err(format!(
-            "`{}` has no test file; `--with-fixtures` takes the tables of its `NAME.test.yaml`",
-            path.display()
-        )));
-    };
-    let text = std::fs::read_to_string(test_path).with_context(|| format!("reading `{}`", test_path.display()))?;
-    let file = TestFile::parse(test_path, text);
-    if let Some(problem) = file.diagnostics.iter().find(|d| d.severity == Severity::Error) {
-        return Ok(Err(format!("{}: {}", test_path.display(), problem.message)));
-    }
-    let (globals, _) = crate::ruleset::config::folder_globals(folder.config.as_ref(), &folder.root, globals);
-    let mut units = Vec::new();
-    for case in &file.cases {
-        if args.case.as_deref().is_some_and(|wanted| wanted != case.name) {
-            continue;
-        }
-        let data = match case_data(&folder, index, &file, case, &globals) {
-            Ok(data) => data,
-            Err(failures) => {
-                let messages: Vec<String> = failures.into_iter().map(|f| f.message).collect();
-                return Ok(Err(format!("case `{}`: {}", case.name, messages.join("; "))));
-            }
-        };
-        let now = (!args.no_pin_now).then_some(data.now);
-        let watchlists = watchlist_fixtures(&folder, &analyzed.text, data.now)?;
-        let sent = inline(&analyzed.text, analyzed.offset, query_len, &data.tables, &watchlists, now);
-        for missing in missing_fixtures(&sent, &globals) {
-            let span = origin.map(&sent, missing.span);
-            early.push(
-                Diagnostic::new(Code::MissingFixture, span, format!("case `{}`: {}", case.name, missing.message))
-                    .with_help(if missing.message.contains("has no fixture") {
-                        format!("give it in `{}` (an empty `rows: []` is fine)", test_path.display())
-                    } else {
-                        "verify without `--with-fixtures`, or give the folder the data (a watchlist CSV)".to_string()
-                    }),
-            );
-        }
-        units.push(Unit { case: Some(case.name.clone()), sent, now: Some(data.now) });
-    }
-    if units.is_empty() {
-        let known: Vec<&str> = file.cases.iter().map(|case| case.name.as_str()).collect();
-        return Ok(Err(format!("no case `{}`; cases: {}", args.case.as_deref().unwrap_or("?"), known.join(", "))));
-    }
-    Ok(Ok((origin, units, early)))
-}
-
-/// The folder's watchlists the text reads, as tables; none unless the
-/// folder has every one it reads (a missing one is then reported as a read
-/// of the workspace's data).
-fn watchlist_fixtures(folder: &Folder, text: &str, now: i64) -> anyhow::Result<Vec<(String, Table)>> {
-    let aliases = crate::remote::fixtures::watchlist_aliases(text);
-    let mut tables = Vec::new();
-    for alias in aliases {
-        let Some(watchlist) = folder.watchlists.iter().find(|w| w.alias == alias) else { return Ok(Vec::new()) };
-        let search_key = crate::ruleset::checks::search_key(folder, &alias);
-        let path = watchlist.path.display().to_string();
-        let table = crate::import::watchlist::import_watchlist(&path, &watchlist.text, search_key, now)
-            .with_context(|| format!("reading the watchlist `{path}`"))?;
-        tables.push((alias, table));
-    }
-    Ok(tables)
-}
-
-/// The folder a file belongs to: the nearest ancestor with a kqlab.toml,
-/// else the file's own folder.
-fn folder_root(path: &Path) -> PathBuf {
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut dir = Some(parent);
-    for _ in 0..16 {
-        let Some(current) = dir else { break };
-        if current.join(FILE_NAME).is_file() {
-            return current.to_path_buf();
-        }
-        dir = current.parent().filter(|p| !p.as_os_str().is_empty());
-    }
-    parent.to_path_buf()
 }
 
 /// The workspace the arguments name, with kqlab.toml from `.` or `rules/`.
@@ -412,26 +196,6 @@ pub fn resolve_workspace(args: &WorkspaceArgs) -> anyhow::Result<Workspace> {
     };
     let selection = Selection { name: args.workspace.as_deref(), workspace_id: args.workspace_id.as_deref() };
     Ok(Workspace::resolve(&selection, &configured, &process_env)?)
-}
-
-/// Runs the sent text with kqlab's engine (the fixtures are in the text).
-fn run_locally(sent: &Sent, now: Option<i64>, globals: &Globals, timeout: Duration) -> Result<Table, Diagnostic> {
-    let limits = Limits { timeout, ..Limits::default() };
-    let now = now.unwrap_or(0);
-    with_large_stack(|| {
-        let parse = crate::syntax::parse(&sent.text);
-        if let Some(error) = parse.diagnostics.iter().find(|d| d.severity == Severity::Error) {
-            return Err(error.clone());
-        }
-        match execute_query(&parse.query, &Database::new(), globals, now, &limits) {
-            Ok(tables) => match tables.into_iter().last() {
-                Some(last) => Ok(std::sync::Arc::unwrap_or_clone(last.table)),
-                None => Err(Diagnostic::new(Code::RuntimeError, Span::empty(0), "the query returned no table")),
-            },
-            Err(Some(error)) => Err(error.to_diagnostic(Span::empty(0))),
-            Err(None) => Err(Diagnostic::new(Code::RuntimeError, Span::empty(0), "internal error in kqlab's engine")),
-        }
-    })
 }
 
 /// Prints diagnostics found before anything ran.
@@ -455,15 +219,10 @@ fn report(args: &VerifyArgs, origin: &Origin, diagnostics: &[Diagnostic], color:
 }
 
 /// Prints one unit's result, diagnostics and comparison.
-fn report_unit(
-    args: &VerifyArgs,
-    origin: &Origin,
-    unit: &Unit,
-    diagnostics: &[Diagnostic],
-    remote: Option<&Table>,
-    comparison: Option<&Comparison>,
-    color: bool,
-) -> anyhow::Result<()> {
+fn report_unit(args: &VerifyArgs, origin: &Origin, unit: &Unit, outcome: &Outcome, color: bool) -> anyhow::Result<()> {
+    let diagnostics = &outcome.diagnostics;
+    let remote = outcome.remote.as_ref();
+    let comparison = outcome.comparison.as_ref();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

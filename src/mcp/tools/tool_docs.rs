@@ -118,9 +118,15 @@ pub fn get(tools: &[Tool], params: GetParams) -> Result<GetOutput, String> {
         _ => return Err("give `name` (e.g. `kql_validate`) or `path` (from tool_docs_list)".into()),
     };
     let Some(tool) = tools.iter().find(|tool| tool.name == wanted) else {
-        let mut names: Vec<&str> = tools.iter().map(|tool| tool.name.as_ref()).collect();
-        names.sort_unstable();
-        return Err(format!("no tool named `{wanted}`; the tools are {}", names.join(", ")));
+        let mut close: Vec<(usize, &str)> = tools
+            .iter()
+            .map(|tool| (crate::text::edit_distance(&wanted, &tool.name), tool.name.as_ref()))
+            .filter(|(distance, name)| *distance <= 3 || name.contains(wanted.as_str()))
+            .collect();
+        close.sort_unstable();
+        let close: Vec<String> = close.iter().take(5).map(|(_, name)| format!("`{name}`")).collect();
+        let hint = if close.is_empty() { String::new() } else { format!("did you mean {}? ", close.join(", ")) };
+        return Err(format!("no tool named `{wanted}`; {hint}tool_docs_list lists every tool"));
     };
     Ok(GetOutput {
         name: tool.name.to_string(),
@@ -292,8 +298,8 @@ mod tests {
         assert!(by_name.markdown.contains("| `query` | string | yes |"), "{}", by_name.markdown);
         assert!(by_name.markdown.contains("## Output"), "{}", by_name.markdown);
         assert!(by_name.output_schema.is_some());
-        let unknown = get(&tools, GetParams { name: Some("sentinel_logs_search".into()), path: None }).unwrap_err();
-        assert!(unknown.contains("kql_validate"), "{unknown}");
+        let unknown = get(&tools, GetParams { name: Some("kql_validat".into()), path: None }).unwrap_err();
+        assert!(unknown.contains("did you mean `kql_validate`"), "{unknown}");
         assert!(get(&tools, GetParams::default()).is_err());
     }
 
