@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod tools;
+pub mod workspace_schema;
 
 use std::sync::Arc;
 
@@ -50,14 +51,15 @@ impl Server {
 #[tool_router(router = local_router)]
 impl Server {
     #[tool(
-        description = "Check a KQL query offline, exactly as Microsoft Sentinel / Log Analytics would parse and type it: returns every diagnostic (stable code like KQL1002, severity, message, 1-based line/column, and a help text that often names the fix, e.g. a did-you-mean column) plus the query's output schema. Use it after writing or editing any KQL, before running it; it is instant and needs no Azure access. Known tables are the built-in Sentinel/Log Analytics schemas; pass `schemas_json` to add custom tables.",
+        description = "Check a KQL query offline, exactly as Microsoft Sentinel / Log Analytics would parse and type it: returns every diagnostic (stable code like KQL1002, severity, message, 1-based line/column, and a help text that often names the fix, e.g. a did-you-mean column) plus the query's output schema. Use it after writing or editing any KQL, before running it; it is instant and needs no Azure access. Known tables are the built-in Sentinel/Log Analytics schemas plus the cached workspace's (the server's `--workspace`, or `workspace`), if any; pass `schemas_json` to add custom tables.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn kql_validate(
         &self,
         Parameters(params): Parameters<tools::kql_validate::Params>,
     ) -> Result<Json<tools::kql_validate::Output>, String> {
-        run_blocking(move || tools::kql_validate::run(params)).await.map(Json)
+        let context = self.context.clone();
+        run_blocking(move || tools::kql_validate::run(&context, params)).await.map(Json)
     }
 
     #[tool(
@@ -72,25 +74,27 @@ impl Server {
     }
 
     #[tool(
-        description = "List the Log Analytics / Sentinel tables kqlab knows (built-in schemas), with their column counts, sorted by name and paginated. Use `filter` (case-insensitive substring, e.g. `Signin` or `Security`) to find the table for a data source, then schema_table_get for its columns.",
+        description = "List the Log Analytics / Sentinel tables kqlab knows (built-in schemas plus a cached workspace's, each with its `source`), with their column counts, sorted by name and paginated. Use `filter` (case-insensitive substring, e.g. `Signin` or `Security`) to find the table for a data source, then schema_table_get for its columns.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn schema_tables_list(
+    async fn schema_tables_list(
         &self,
         Parameters(params): Parameters<tools::schema_tables_list::Params>,
     ) -> Result<Json<tools::schema_tables_list::Output>, String> {
-        tools::schema_tables_list::run(params).map(Json)
+        let context = self.context.clone();
+        run_blocking(move || tools::schema_tables_list::run(&context, params)).await.map(Json)
     }
 
     #[tool(
-        description = "Show one table's schema: every column with its KQL type (string, datetime, long, dynamic, ...). Use it before writing a query against a table, so column names and types are right the first time. The table name is case-sensitive, as in KQL; a near miss gets suggestions.",
+        description = "Show one table's schema: every column with its KQL type (string, datetime, long, dynamic, ...). Use it before writing a query against a table, so column names and types are right the first time. A cached workspace's table (`workspace`, default the server's) wins over the built-in one; `source` says which was used. The table name is case-sensitive, as in KQL; a near miss gets suggestions.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn schema_table_get(
+    async fn schema_table_get(
         &self,
         Parameters(params): Parameters<tools::schema_table_get::Params>,
     ) -> Result<Json<tools::schema_table_get::Output>, String> {
-        tools::schema_table_get::run(params).map(Json)
+        let context = self.context.clone();
+        run_blocking(move || tools::schema_table_get::run(&context, params)).await.map(Json)
     }
 
     #[tool(
@@ -114,6 +118,18 @@ impl Server {
     ) -> Result<Json<tools::rules_test::Output>, String> {
         let context = self.context.clone();
         run_blocking(move || tools::rules_test::run(&context, params)).await.map(Json)
+    }
+
+    #[tool(
+        description = "Run a KQL query locally with kqlab's engine on sample data you give, and get its result rows: use it to see what a detection or hunting query actually returns on example events before deploying it, or to check a parser. Give each table the query reads in `tables` (`name` plus inline `text` — CSV, JSON/JSON Lines, XML incl. Windows event XML, CEF, syslog — or a `path` in the server's rules/samples folders); known tables are typed by their schema, and their other columns are nulls. Rules-folder functions and watchlists are available. Pin `now` when the query uses ago(). Returns up to `max_rows` rows as JSON objects, column types, total row count, diagnostics (as kql_validate) and import problems. Offline; usually milliseconds; runaway queries stop at the server's limits (10 s, 1M rows) with an error.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn kql_run(
+        &self,
+        Parameters(params): Parameters<tools::kql_run::Params>,
+    ) -> Result<Json<tools::kql_run::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::kql_run::run(&context, params)).await.map(Json)
     }
 }
 

@@ -232,13 +232,8 @@ pub fn run_case(
     for (name, table) in data.tables {
         database.insert(name, table);
     }
-    for watchlist in &folder.watchlists {
-        let path = watchlist.path.display().to_string();
-        let search_key = crate::ruleset::checks::search_key(folder, &watchlist.alias);
-        match crate::import::watchlist::import_watchlist(&path, &watchlist.text, search_key, now) {
-            Ok(table) => database.insert_watchlist(watchlist.alias.clone(), table),
-            Err(error) => result.failures.push(Failure::setup(format!("error[KQL3024]: watchlist: {error}"))),
-        }
+    for error in insert_watchlists(folder, now, &mut database) {
+        result.failures.push(Failure::setup(format!("error[KQL3024]: watchlist: {error}")));
     }
     match execute(document, folder, &database, globals, now, limits) {
         Ok(table) => {
@@ -249,6 +244,21 @@ pub fn run_case(
     }
     result.elapsed = started.elapsed();
     result
+}
+
+/// Adds the folder's watchlists to `database` for `_GetWatchlist`, updated
+/// at `now`; returns why each one that cannot be read was left out.
+pub fn insert_watchlists(folder: &Folder, now: i64, database: &mut Database) -> Vec<String> {
+    let mut errors = Vec::new();
+    for watchlist in &folder.watchlists {
+        let path = watchlist.path.display().to_string();
+        let search_key = crate::ruleset::checks::search_key(folder, &watchlist.alias);
+        match crate::import::watchlist::import_watchlist(&path, &watchlist.text, search_key, now) {
+            Ok(table) => database.insert_watchlist(watchlist.alias.clone(), table),
+            Err(error) => errors.push(error.to_string()),
+        }
+    }
+    errors
 }
 
 /// A case's input tables as its query sees them: imported (typed by the

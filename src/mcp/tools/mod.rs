@@ -3,6 +3,7 @@
 
 pub mod diagnostic_explain;
 pub mod functions_search;
+pub mod kql_run;
 pub mod kql_validate;
 pub mod rules_test;
 pub mod schema_table_get;
