@@ -131,6 +131,30 @@ impl Server {
         let context = self.context.clone();
         run_blocking(move || tools::kql_run::run(&context, params)).await.map(Json)
     }
+
+    #[tool(
+        description = "Turn sample data (inline `text` — CSV, JSON/JSON Lines, XML incl. Windows event XML, CEF, syslog — or a `path` in the server's rules/samples folders) into a KQL `let TABLE = datatable(...) [...];` fixture typed by the table's schema, plus its columns and types. Use it to inline test data into a query, e.g. to run a rule on known rows in a workspace or to write a test case; `max_rows` and `sample` (head, spread, random with `seed`) keep fixtures small. Offline and cheap.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn kql_fixture(
+        &self,
+        Parameters(params): Parameters<tools::kql_fixture::Params>,
+    ) -> Result<Json<tools::kql_fixture::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::kql_fixture::run(&context, params)).await.map(Json)
+    }
+
+    #[tool(
+        description = "Check Sentinel detection rules as `kqlab check` does: the query (parse, names, types, behind the rules folder's functions) and the rule's metadata (KQL3xxx: required fields, severity, tactics and techniques, schedule and lookback, entity mappings, custom details, alert details). Give `yaml` (a rule being written), a `path` (a rule file or folder in the server's folders), or nothing for the whole rules folder. Returns each problem with file, line, column, code, severity, message and help. Offline; a folder of hundreds of rules takes about a second.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn rule_check(
+        &self,
+        Parameters(params): Parameters<tools::rule_check::Params>,
+    ) -> Result<Json<tools::rule_check::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::rule_check::run(&context, params)).await.map(Json)
+    }
 }
 
 #[tool_handler(router = self.tool_router)]

@@ -227,7 +227,7 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
 }
 
 /// Refuses tables without exactly one source, repeated names and texts over the caps.
-fn check_tables(tables: &[TableParam]) -> Result<(), String> {
+pub fn check_tables(tables: &[TableParam]) -> Result<(), String> {
     let mut total = 0usize;
     for (index, table) in tables.iter().enumerate() {
         if table.name.trim().is_empty() {
@@ -300,26 +300,35 @@ fn load_tables(
     for table in tables {
         let known = schemas.table(&table.name).cloned();
         let imported = import_sample(context, table, known.as_deref())?;
-        let n_problems = imported.problems.len();
-        problems.extend(imported.problems.iter().take(SHOWN_PROBLEMS).map(|problem| ImportProblem {
-            table: table.name.clone(),
-            line: problem.line,
-            message: problem.message.clone(),
-            skipped: problem.skipped,
-        }));
-        if n_problems > SHOWN_PROBLEMS {
-            problems.push(ImportProblem {
-                table: table.name.clone(),
-                line: 0,
-                message: format!("{} more problems not listed", n_problems - SHOWN_PROBLEMS),
-                skipped: false,
-            });
-        }
+        problems.extend(import_problems(&table.name, &imported.problems));
         let (sample, table_type) = crate::import::bind_sample(imported.table, known.as_deref());
         schemas.add_table(&table.name, table_type.shared());
         database.insert(&table.name, sample);
     }
     Ok((database, Globals::with_schemas(schemas), problems))
+}
+
+/// The first import problems of a table, then a count of the others.
+pub fn import_problems(table: &str, problems: &[crate::import::Problem]) -> Vec<ImportProblem> {
+    let mut out: Vec<ImportProblem> = problems
+        .iter()
+        .take(SHOWN_PROBLEMS)
+        .map(|problem| ImportProblem {
+            table: table.to_string(),
+            line: problem.line,
+            message: problem.message.clone(),
+            skipped: problem.skipped,
+        })
+        .collect();
+    if problems.len() > SHOWN_PROBLEMS {
+        out.push(ImportProblem {
+            table: table.to_string(),
+            line: 0,
+            message: format!("{} more problems not listed", problems.len() - SHOWN_PROBLEMS),
+            skipped: false,
+        });
+    }
+    out
 }
 
 /// Imports one table's sample, inline or from a readable file; a sample

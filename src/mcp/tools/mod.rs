@@ -3,8 +3,10 @@
 
 pub mod diagnostic_explain;
 pub mod functions_search;
+pub mod kql_fixture;
 pub mod kql_run;
 pub mod kql_validate;
+pub mod rule_check;
 pub mod rules_test;
 pub mod schema_table_get;
 pub mod schema_tables_list;
