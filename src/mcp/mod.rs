@@ -155,6 +155,42 @@ impl Server {
         let context = self.context.clone();
         run_blocking(move || tools::rule_check::run(&context, params)).await.map(Json)
     }
+
+    #[tool(
+        description = "MITRE ATT&CK coverage of the rules folder's analytics rules and hunting queries (as `kqlab coverage`): per tactic, the rule count and the covered techniques and sub-techniques, and with `include_uncovered` the techniques no rule covers — use it to find detection gaps. Also finds the rules for a `tactic` (e.g. `CredentialAccess`) and/or `technique` (e.g. `T1110`, sub-techniques included), with name, path, kind, severity, tactics and techniques, paginated (`offset`, `limit`, `next_offset`). Offline and cheap.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn attack_coverage(
+        &self,
+        Parameters(params): Parameters<tools::attack_coverage::Params>,
+    ) -> Result<Json<tools::attack_coverage::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::attack_coverage::run(&context, params)).await.map(Json)
+    }
+
+    #[tool(
+        description = "The compatible name of kql_validate, for clients written for the earlier Sentinel MCP server: checks a KQL query offline and returns every diagnostic (code, severity, message, line/column, help) and the output schema. Same parameters and result as kql_validate; instant, no Azure access.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn sentinel_query_validate(
+        &self,
+        Parameters(params): Parameters<tools::kql_validate::Params>,
+    ) -> Result<Json<tools::kql_validate::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::kql_validate::run(&context, params)).await.map(Json)
+    }
+
+    #[tool(
+        description = "The compatible name of kql_run, for clients written for the earlier Sentinel MCP server (where it ran a query on mock data in the live workspace): here it runs the query offline with kqlab's local engine on the sample tables you give (`tables`: `name` plus inline `text` — CSV, JSON, XML, CEF, syslog — or a `path` in the server's folders) and returns the rows, column types and diagnostics. Never touches a workspace; stops at the server's limits (10 s, 1M rows). kql_run has more options (`now`, `max_rows`).",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn sentinel_logs_search_with_dummy_data(
+        &self,
+        Parameters(params): Parameters<tools::sentinel_logs_search_with_dummy_data::Params>,
+    ) -> Result<Json<tools::kql_run::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::sentinel_logs_search_with_dummy_data::run(&context, params)).await.map(Json)
+    }
 }
 
 #[tool_handler(router = self.tool_router)]
