@@ -124,9 +124,7 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
     let coverage = Coverage::of(&folder);
     let matching: Vec<usize> = (0..coverage.rules.len())
         .filter(|&rule| {
-            tactic.is_none_or(|tactic| {
-                coverage.tactics.iter().any(|t| t.tactic == tactic && t.rules.contains(&rule))
-            })
+            tactic.is_none_or(|tactic| coverage.tactics.iter().any(|t| t.tactic == tactic && t.rules.contains(&rule)))
         })
         .filter(|&rule| technique.is_none_or(|technique| covers(&coverage.rules[rule], technique)))
         .collect();
@@ -195,14 +193,17 @@ fn find_tactic(name: &str) -> Result<&'static Tactic, String> {
 /// The technique `id` names (a revoked one's replacement); an unknown one is an error.
 fn find_technique(id: &str) -> Result<&'static Technique, String> {
     let upper = id.to_ascii_uppercase();
-    let technique = attack::technique(&upper)
-        .ok_or_else(|| format!("unknown technique `{id}` in ATT&CK {}; ids look like `T1110` or `T1110.003`", attack::VERSION))?;
+    let technique = attack::technique(&upper).ok_or_else(|| {
+        format!("unknown technique `{id}` in ATT&CK {}; ids look like `T1110` or `T1110.003`", attack::VERSION)
+    })?;
     Ok(technique.replaced_by.filter(|_| technique.revoked).and_then(attack::technique).unwrap_or(technique))
 }
 
 /// Whether the rule lists `technique`, or a sub-technique of it.
 fn covers(rule: &CoveredRule, technique: &Technique) -> bool {
-    rule.techniques.iter().any(|t| t.id == technique.id || (!technique.is_subtechnique() && t.parent() == Some(technique)))
+    rule.techniques
+        .iter()
+        .any(|t| t.id == technique.id || (!technique.is_subtechnique() && t.parent() == Some(technique)))
 }
 
 fn rule_out(folder: &Folder, rule: &CoveredRule) -> RuleOut {
@@ -230,14 +231,7 @@ mod tests {
     use super::*;
 
     fn params() -> Params {
-        Params {
-            tactic: None,
-            technique: None,
-            include_uncovered: false,
-            folder: None,
-            limit: None,
-            offset: None,
-        }
+        Params { tactic: None, technique: None, include_uncovered: false, folder: None, limit: None, offset: None }
     }
 
     fn context() -> (tempfile::TempDir, Context) {
@@ -275,7 +269,8 @@ mod tests {
     #[test]
     fn rules_are_found_by_tactic_and_paginated() {
         let (_dir, context) = context();
-        let first = run(&context, Params { tactic: Some("CredentialAccess".into()), limit: Some(1), ..params() }).unwrap();
+        let first =
+            run(&context, Params { tactic: Some("CredentialAccess".into()), limit: Some(1), ..params() }).unwrap();
         assert_eq!((first.matching_rules, first.next_offset), (2, Some(1)));
         assert_eq!(first.tactics.len(), 1);
         assert_eq!(first.tactics[0].techniques[0].id, "T1110");

@@ -77,8 +77,7 @@ pub struct Output {
 
 /// Imports the sample and writes the fixture; an unreadable sample is a tool error.
 pub fn run(context: &Context, params: Params) -> Result<Output, String> {
-    let input =
-        TableParam { name: params.table.clone(), text: params.text, path: params.path, format: params.format };
+    let input = TableParam { name: params.table.clone(), text: params.text, path: params.path, format: params.format };
     super::kql_run::check_tables(std::slice::from_ref(&input))?;
     let schemas = ServerSchemas::load(context, params.workspace.as_deref());
     let known = schemas.schemas().table(&params.table).cloned();

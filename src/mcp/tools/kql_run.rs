@@ -173,7 +173,8 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
     }
     let document = Document::load(Path::new("query.kql"), params.query.clone());
     let limits = server_limits();
-    let options = Options { now, max_rows: limits.max_rows, max_memory: limits.max_memory, cancel: None, seed: Some(0) };
+    let options =
+        Options { now, max_rows: limits.max_rows, max_memory: limits.max_memory, cancel: None, seed: Some(0) };
     let empty_tables = params.empty_tables;
     let (diagnostics, result) = super::with_large_stack(|| {
         let Some(analyzed) = crate::ruleset::query::analyze_document(&document, &folder.functions, &globals) else {
@@ -183,8 +184,9 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
             return (analyzed.diagnostics, None);
         }
         let schemas = empty_tables.then_some(globals.schemas.as_ref());
-        let result = crate::ruleset::runner::execute_within(&analyzed.query, &database, &options, schemas, limits.timeout)
-            .map_err(|error| (error, analyzed.offset));
+        let result =
+            crate::ruleset::runner::execute_within(&analyzed.query, &database, &options, schemas, limits.timeout)
+                .map_err(|error| (error, analyzed.offset));
         (analyzed.diagnostics, Some(result))
     });
     let source = SourceFile::new("query", params.query);
@@ -339,7 +341,8 @@ pub fn import_sample(
     known: Option<&crate::analysis::types::TableType>,
 ) -> Result<Imported, String> {
     let format = table.format.as_deref().and_then(SampleFormat::from_name);
-    let named = |error: crate::import::ImportError| format!("the sample of table `{}` cannot be read: {error}", table.name);
+    let named =
+        |error: crate::import::ImportError| format!("the sample of table `{}` cannot be read: {error}", table.name);
     if let Some(text) = &table.text {
         let display = format!("{} (inline text)", table.name);
         return crate::import::import_text_checked(&display, text, format, known, false).map_err(named);
@@ -351,7 +354,9 @@ pub fn import_sample(
         return Err(format!("`{path}` is not a file"));
     }
     if size > MAX_FILE_BYTES {
-        return Err(format!("`{path}` is {size} bytes; samples read by the server may have up to {MAX_FILE_BYTES} bytes"));
+        return Err(format!(
+            "`{path}` is {size} bytes; samples read by the server may have up to {MAX_FILE_BYTES} bytes"
+        ));
     }
     match format {
         None => crate::import::import_file_checked(&resolved, known, false).map_err(named),
@@ -523,7 +528,8 @@ mod tests {
         std::fs::write(dir.path().join("secret.csv"), "a\n1\n").unwrap();
         std::fs::write(samples.join("ok.csv"), "a\n1\n2\n").unwrap();
         let context = Context::local(dir.path().join("rules"), vec![samples.clone()]);
-        let path = |p: &Path| TableParam { name: "T".into(), text: None, path: Some(p.display().to_string()), format: None };
+        let path =
+            |p: &Path| TableParam { name: "T".into(), text: None, path: Some(p.display().to_string()), format: None };
         let ok = run(&context, params("T | count", vec![path(&samples.join("ok.csv"))])).unwrap();
         assert_eq!(ok.rows[0]["Count"], 2);
         let outside = run(&context, params("T", vec![path(&dir.path().join("secret.csv"))])).unwrap_err();

@@ -72,7 +72,10 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
         (Some(_), Some(_)) => return Err("give `path` or `yaml`, not both".into()),
         (Some(yaml), None) => {
             if yaml.len() > MAX_YAML_BYTES {
-                return Err(format!("the rule is {} bytes; rule_check accepts up to {MAX_YAML_BYTES} bytes", yaml.len()));
+                return Err(format!(
+                    "the rule is {} bytes; rule_check accepts up to {MAX_YAML_BYTES} bytes",
+                    yaml.len()
+                ));
             }
             let document = Document::load(Path::new("inline.yaml"), yaml.clone());
             check_one(context, &mut schemas, document, None)
@@ -84,7 +87,10 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
             } else {
                 let bytes = std::fs::read(&resolved).map_err(|error| format!("cannot read `{path}`: {error}"))?;
                 if bytes.len() > MAX_YAML_BYTES {
-                    return Err(format!("`{path}` is {} bytes; rule_check reads up to {MAX_YAML_BYTES} bytes", bytes.len()));
+                    return Err(format!(
+                        "`{path}` is {} bytes; rule_check reads up to {MAX_YAML_BYTES} bytes",
+                        bytes.len()
+                    ));
                 }
                 let document = Document::from_bytes(&resolved, &bytes);
                 check_one(context, &mut schemas, document, Some(path))
@@ -133,12 +139,7 @@ struct Found {
 
 /// Checks one document behind the rules folder's functions and
 /// configuration; it replaces the folder's document of the same path.
-fn check_one(
-    context: &Context,
-    schemas: &mut ServerSchemas,
-    document: Document,
-    shown_as: Option<&str>,
-) -> Found {
+fn check_one(context: &Context, schemas: &mut ServerSchemas, document: Document, shown_as: Option<&str>) -> Found {
     let mut folder = super::kql_run::rules_folder(context, schemas);
     let index = match folder.documents.iter().position(|d| d.path == document.path) {
         Some(index) => {
@@ -235,7 +236,8 @@ mod tests {
         let file = dir.path().join("rules/good.yaml");
         let one = run(&context, params(Some(file.to_str().unwrap()), None)).unwrap();
         assert_eq!((one.ok, one.files_checked), (true, 1), "{:?}", one.diagnostics);
-        std::fs::write(dir.path().join("rules/bad.yaml"), RULE.replace("severity: Medium", "severity: Urgent")).unwrap();
+        std::fs::write(dir.path().join("rules/bad.yaml"), RULE.replace("severity: Medium", "severity: Urgent"))
+            .unwrap();
         let all = run(&context, params(None, None)).unwrap();
         assert_eq!(all.files_checked, 3);
         assert!(all.diagnostics.iter().any(|d| d.file.ends_with("bad.yaml")), "{:?}", all.diagnostics);

@@ -47,7 +47,8 @@ mod tests {
         };
         let context = Context::local("rules", vec![]);
         let output =
-            run(&context, Params { query: "Heartbeat | summarize dcount(Computer)".into(), tables: vec![table] }).unwrap();
+            run(&context, Params { query: "Heartbeat | summarize dcount(Computer)".into(), tables: vec![table] })
+                .unwrap();
         assert_eq!(output.rows[0]["dcount_Computer"], 2);
         let missing = run(&context, Params { query: "Heartbeat | count".into(), tables: vec![] }).unwrap_err();
         assert!(missing.contains("KQL4002"), "{missing}");
