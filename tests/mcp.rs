@@ -91,12 +91,18 @@ fn tools_are_listed_with_typed_input_and_output_schemas() {
     assert_eq!(
         names,
         [
+            "attack_coverage",
             "diagnostic_explain",
             "functions_search",
+            "kql_fixture",
+            "kql_run",
             "kql_validate",
+            "rule_check",
             "rules_test",
             "schema_table_get",
-            "schema_tables_list"
+            "schema_tables_list",
+            "sentinel_logs_search_with_dummy_data",
+            "sentinel_query_validate"
         ]
     );
     for tool in tools {
@@ -156,4 +162,121 @@ fn rules_test_runs_the_bundled_rules_cases() {
     assert!(output["passed"].as_u64().is_some_and(|n| n > 0), "{output}");
     assert_eq!(output["failed"], 0, "{output}");
     assert_eq!(output["rule_errors"], json!([]), "{output}");
+}
+
+/// Calls a tool and returns its result (structured content and `isError`).
+fn call(session: &mut Session, id: u64, tool: &str, arguments: Value) -> Value {
+    let response = session.request(id, "tools/call", json!({"name": tool, "arguments": arguments}));
+    response["result"].clone()
+}
+
+/// The text of a tool error.
+fn error_text(result: &Value) -> &str {
+    assert_eq!(result["isError"], true, "{result}");
+    result["content"][0]["text"].as_str().expect("an error text")
+}
+
+#[test]
+fn kql_run_runs_on_inline_samples_and_stops_runaway_queries() {
+    let mut session = initialized_session();
+    let csv = "TimeGenerated,UserPrincipalName,ResultType\n2025-01-01T00:00:00Z,alice@contoso.com,50126\n2025-01-01T00:01:00Z,alice@contoso.com,50126\n";
+    let result = call(
+        &mut session,
+        2,
+        "kql_run",
+        json!({
+            "query": "SigninLogs | summarize n = count(), ip = take_any(IPAddress) by UserPrincipalName",
+            "tables": [{"name": "SigninLogs", "text": csv}],
+            "now": "2025-01-02T00:00:00Z"
+        }),
+    );
+    assert_eq!(result["isError"], false, "{result}");
+    let output = &result["structuredContent"];
+    assert_eq!(output["rows"], json!([{"UserPrincipalName": "alice@contoso.com", "n": 2, "ip": ""}]), "{output}");
+    assert_eq!(output["columns"][1], json!({"name": "n", "type": "long"}));
+    assert_eq!((output["row_count"].as_u64(), output["truncated"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(output["now"], "2025-01-02T00:00:00Z");
+    let started = std::time::Instant::now();
+    let runaway = call(
+        &mut session,
+        3,
+        "kql_run",
+        json!({"query": "range x from 1 to 100000000 step 1 | join kind=inner (range y from 1 to 100000000 step 1) on $left.x == $right.y"}),
+    );
+    assert!(error_text(&runaway).contains("KQL4003"), "{runaway}");
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    let huge = call(&mut session, 4, "kql_run", json!({"query": "x".repeat(10 << 20)}));
+    assert!(error_text(&huge).contains("accepts up to"), "{huge}");
+    let no_data = call(&mut session, 5, "kql_run", json!({"query": "T", "tables": [{"name": "T"}]}));
+    assert!(error_text(&no_data).contains("has no data"), "{no_data}");
+    let outside =
+        call(&mut session, 6, "kql_run", json!({"query": "T", "tables": [{"name": "T", "path": "/etc/passwd"}]}));
+    assert!(error_text(&outside).contains("outside"), "{outside}");
+    // The server keeps serving after the errors.
+    let again = call(&mut session, 7, "kql_run", json!({"query": "print x = 1"}));
+    assert_eq!(again["structuredContent"]["rows"], json!([{"x": 1}]), "{again}");
+}
+
+#[test]
+fn kql_fixture_turns_a_sample_file_into_a_datatable() {
+    let mut session = initialized_session();
+    let result = call(
+        &mut session,
+        2,
+        "kql_fixture",
+        json!({"table": "CommonSecurityLog", "path": "samples/CommonSecurityLog_illusive.csv", "max_rows": 2}),
+    );
+    assert_eq!(result["isError"], false, "{result}");
+    let output = &result["structuredContent"];
+    let fixture = output["fixture"].as_str().expect("a fixture");
+    assert!(fixture.starts_with("let CommonSecurityLog = datatable("), "{fixture}");
+    assert_eq!(output["row_count"], 2);
+    assert_eq!(output["schema_source"], "builtin");
+    let broken = call(&mut session, 3, "kql_fixture", json!({"table": "T", "text": "\"a,b\n1,2\n", "format": "csv"}));
+    assert!(error_text(&broken).contains("cannot be read"), "{broken}");
+}
+
+#[test]
+fn rule_check_checks_a_bundled_rule_and_an_inline_one() {
+    let mut session = initialized_session();
+    let file = call(&mut session, 2, "rule_check", json!({"path": "rules/brute_force_attack_against_a_cloud_pc.yaml"}));
+    assert_eq!(file["isError"], false, "{file}");
+    assert_eq!(file["structuredContent"]["ok"], true, "{file}");
+    let yaml = "id: 0b9ae89d-8cad-461c-808f-0494f70ad5c4\nname: x\nkind: Scheduled\nseverity: Urgent\nquery: |\n  SigninLogs\n  | where Acount == 1\n";
+    let inline = call(&mut session, 3, "rule_check", json!({"yaml": yaml}));
+    let output = &inline["structuredContent"];
+    assert_eq!(output["ok"], false, "{output}");
+    let unknown = output["diagnostics"].as_array().expect("diagnostics").iter().find(|d| d["code"] == "KQL1002");
+    let unknown = unknown.unwrap_or_else(|| panic!("no KQL1002 in {output}"));
+    assert_eq!((unknown["file"].as_str(), unknown["line"].as_u64()), (Some("inline.yaml"), Some(7)));
+    let outside = call(&mut session, 4, "rule_check", json!({"path": "/etc/hostname"}));
+    assert!(error_text(&outside).contains("outside"), "{outside}");
+}
+
+#[test]
+fn attack_coverage_finds_rules_by_technique() {
+    let mut session = initialized_session();
+    let result = call(&mut session, 2, "attack_coverage", json!({"technique": "T1110", "limit": 1}));
+    assert_eq!(result["isError"], false, "{result}");
+    let output = &result["structuredContent"];
+    assert!(output["matching_rules"].as_u64().is_some_and(|n| n >= 1), "{output}");
+    assert!(output["rules"][0]["techniques"].as_array().is_some_and(|t| !t.is_empty()), "{output}");
+    let unknown = call(&mut session, 3, "attack_coverage", json!({"tactic": "Teleportation"}));
+    assert!(error_text(&unknown).contains("unknown tactic"), "{unknown}");
+}
+
+#[test]
+fn the_compatible_names_call_the_same_tools() {
+    let mut session = initialized_session();
+    let validate = call(&mut session, 2, "sentinel_query_validate", json!({"query": "SigninLogs | where Acount == 1"}));
+    assert_eq!(validate["structuredContent"]["diagnostics"][0]["code"], "KQL1002", "{validate}");
+    let search = call(
+        &mut session,
+        3,
+        "sentinel_logs_search_with_dummy_data",
+        json!({"query": "Heartbeat | count", "tables": [{"name": "Heartbeat", "text": "[{\"Computer\": \"a\"}]"}]}),
+    );
+    assert_eq!(search["structuredContent"]["rows"], json!([{"Count": 1}]), "{search}");
+    let missing = call(&mut session, 4, "sentinel_logs_search_with_dummy_data", json!({"query": "Heartbeat | count"}));
+    assert!(error_text(&missing).contains("KQL4002"), "{missing}");
 }

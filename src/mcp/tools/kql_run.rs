@@ -203,7 +203,7 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
         warning_count,
         diagnostics,
         import_problems,
-        now: Value::DateTime(now).to_kql_string(),
+        now: crate::engine::time::format_datetime_api(now),
         warnings,
         elapsed_ms: 0,
     };
