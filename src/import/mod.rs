@@ -102,7 +102,7 @@ pub fn import_file_checked(path: &Path, schema: Option<&TableType>, strict: bool
     let display = path.display().to_string();
     let io = |source| ImportError::Io { path: display.clone(), source };
     let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let format = extension.as_deref().and_then(SampleFormat::from_name);
+    let format = extension.as_deref().and_then(SampleFormat::from_extension);
     if format == Some(SampleFormat::Csv) {
         // CSV is read from the file (twice) rather than held in memory whole.
         let imported = csv::import_csv_with(&display, schema, || {
@@ -152,8 +152,16 @@ pub enum SampleFormat {
 }
 
 impl SampleFormat {
-    /// The format a file extension or a format name stands for: `csv`,
-    /// `json`, `jsonl`, `ndjson`, `xml`, `cef`, `syslog`, or `lines`/`text`.
+    /// The format a file extension stands for (`.csv`, `.json`, `.jsonl`,
+    /// `.ndjson`, `.xml`, `.cef`, `.syslog`); any other file is recognised
+    /// by its content.
+    pub fn from_extension(extension: &str) -> Option<SampleFormat> {
+        SampleFormat::from_name(extension).filter(|format| *format != SampleFormat::Lines)
+    }
+
+    /// The format a format name stands for: an extension
+    /// [`SampleFormat::from_extension`] knows, or `lines` (one `RawData` row
+    /// per line).
     pub fn from_name(name: &str) -> Option<SampleFormat> {
         Some(match name.to_ascii_lowercase().as_str() {
             "csv" => SampleFormat::Csv,
@@ -161,7 +169,7 @@ impl SampleFormat {
             "xml" => SampleFormat::Xml,
             "cef" => SampleFormat::Cef,
             "syslog" => SampleFormat::Syslog,
-            "lines" | "text" | "txt" | "log" => SampleFormat::Lines,
+            "lines" => SampleFormat::Lines,
             _ => return None,
         })
     }
@@ -454,4 +462,34 @@ pub fn push_text(builder: &mut ColumnBuilder, value: &str) -> bool {
         return valid;
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(text: &str) -> Vec<String> {
+        let imported = import_text_checked("inline", text, None, None, false).unwrap();
+        imported.table.fields.iter().map(|f| f.name.clone()).collect()
+    }
+
+    #[test]
+    fn inline_text_is_recognised_by_its_content() {
+        assert_eq!(columns("a,b\n1,2\n"), ["a", "b"]);
+        assert_eq!(columns("[{\"a\": 1}]"), ["a"]);
+        assert_eq!(columns("{\"a\": 1}\n{\"a\": 2}\n"), ["a"]);
+        assert_eq!(columns("just words\nmore words\n"), ["RawData"]);
+        let cef = "CEF:0|Vendor|Product|1.0|100|name|5|src=10.0.0.1 dst=10.0.0.2\n";
+        assert!(columns(cef).iter().any(|c| c == "DeviceVendor"));
+        let empty = import_text_checked("inline", " \n", None, None, false).unwrap_err();
+        assert!(empty.to_string().contains("the text is empty"), "{empty}");
+    }
+
+    #[test]
+    fn a_format_name_overrides_the_content() {
+        let imported = import_text_checked("inline", "a\n1\n2\n", Some(SampleFormat::Csv), None, false).unwrap();
+        assert_eq!((imported.table.rows, imported.table.fields[0].name.as_str()), (2, "a"));
+        assert_eq!(SampleFormat::from_extension("log"), None);
+        assert_eq!(SampleFormat::from_name("lines"), Some(SampleFormat::Lines));
+    }
 }

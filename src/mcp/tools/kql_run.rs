@@ -164,8 +164,10 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
     };
     let mut schemas = ServerSchemas::load(context, params.workspace.as_deref());
     let folder = rules_folder(context, &mut schemas);
-    let (globals, _) = crate::ruleset::config::folder_globals(folder.config.as_ref(), &folder.root, &schemas.globals);
+    let (globals, config_problems) =
+        crate::ruleset::config::folder_globals(folder.config.as_ref(), &folder.root, &schemas.globals);
     let mut warnings = std::mem::take(&mut schemas.warnings);
+    warnings.extend(config_problems.into_iter().map(|d| format!("the rules folder's kqlab.toml: {}", d.message)));
     let (database, globals, import_problems) = load_tables(context, &params.tables, globals)?;
     let mut database = database;
     for error in crate::ruleset::runner::insert_watchlists(&folder, now, &mut database) {
