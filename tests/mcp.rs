@@ -43,6 +43,12 @@ fn tools_are_listed_with_typed_input_and_output_schemas() {
         "llm_instructions_get",
         "markdown_templates_list",
         "markdown_template_get",
+        "attack_coverage",
+        "kql_fixture",
+        "kql_run",
+        "rule_check",
+        "sentinel_logs_search_with_dummy_data",
+        "sentinel_query_validate",
     ] {
         assert!(names.contains(&expected), "{expected} is not listed: {names:?}");
     }

@@ -20,6 +20,7 @@ use crate::analysis::schema::{STANDARD_COLUMNS, Schemas, StoredFunction, StoredP
 use crate::analysis::types::{Column, TableType, Type};
 use crate::cache::Cache;
 use crate::cache::model::{ColumnSchema, WorkspaceSchema};
+use crate::ruleset::functions::Functions;
 
 /// A workspace as read for a check: its latest snapshot when the cache could
 /// give it, and what went wrong or was repaired, as warnings.
@@ -87,6 +88,37 @@ impl WorkspaceSchema {
             schemas.add_watchlist(&watchlist.alias, &watchlist.columns);
         }
         schemas
+    }
+
+    /// The workspace's functions with bodies, as `let` definitions for a
+    /// rules folder (the folder's own functions win, see
+    /// [`crate::ruleset::folder::Folder::set_workspace_functions`]), and a
+    /// warning naming those kqlab cannot parse, which are then known by name
+    /// only.
+    pub fn folder_functions(&self) -> (Functions, Option<String>) {
+        let definitions = self
+            .functions
+            .iter()
+            .filter(|f| !f.body.trim().is_empty())
+            .map(|f| (f.name.as_str(), f.parameters.as_str(), f.body.as_str()));
+        let (functions, left_out) = Functions::from_definitions(definitions);
+        if left_out.is_empty() {
+            return (functions, None);
+        }
+        let shown: Vec<&str> = left_out.iter().take(5).map(String::as_str).collect();
+        let more = if left_out.len() > shown.len() {
+            format!(" and {} more", left_out.len() - shown.len())
+        } else {
+            String::new()
+        };
+        let warning = format!(
+            "{} function{} of workspace `{}` did not parse ({}{more}); calls to them are checked by name and parameters only",
+            left_out.len(),
+            if left_out.len() == 1 { "" } else { "s" },
+            self.workspace,
+            shown.join(", ")
+        );
+        (functions, Some(warning))
     }
 
     /// The analyzer's globals: the built-in schemas and catalog plus this workspace.

@@ -519,6 +519,18 @@ impl Code {
         format!("KQL{:04}", self.info().number)
     }
 
+    /// What the code flags, why, and an example with the fix: its doc
+    /// comment, one line per line, as `kqlab explain` and the MCP
+    /// `diagnostic_explain` tool show it.
+    pub fn explanation(self) -> String {
+        let mut out = String::new();
+        for line in self.info().doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+
     /// Looks a code up by its display form (`KQL0012`, case-insensitive),
     /// by number (`12`) or by name (`unexpected-token`).
     pub fn lookup(text: &str) -> Option<Code> {

@@ -9,6 +9,7 @@ pub mod cef;
 pub mod csv;
 pub mod csv_records;
 pub mod datatable;
+pub mod fixture;
 pub mod json;
 pub mod log_lines;
 pub mod log_table;
@@ -101,41 +102,136 @@ pub fn import_file_checked(path: &Path, schema: Option<&TableType>, strict: bool
     let display = path.display().to_string();
     let io = |source| ImportError::Io { path: display.clone(), source };
     let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let format = match extension.as_deref() {
+    let format = extension.as_deref().and_then(SampleFormat::from_extension);
+    if format == Some(SampleFormat::Csv) {
         // CSV is read from the file (twice) rather than held in memory whole.
-        Some("csv") => {
-            let imported = csv::import_csv_with(&display, schema, || {
-                std::fs::File::open(path).map(std::io::BufReader::new).map_err(io)
-            })?;
-            return checked(imported, display, strict);
-        }
-        Some("json" | "jsonl" | "ndjson") => {
-            let text = std::fs::read_to_string(path).map_err(io)?;
-            return checked(json::import_json(&display, &text, schema)?, display, strict);
-        }
-        Some("cef") => Some(LogFormat::Cef),
-        Some("syslog") => Some(LogFormat::Syslog),
-        Some("xml") => Some(LogFormat::Xml),
-        _ => None,
-    };
+        let imported = csv::import_csv_with(&display, schema, || {
+            std::fs::File::open(path).map(std::io::BufReader::new).map_err(io)
+        })?;
+        return checked(imported, display, strict);
+    }
     let bytes = std::fs::read(path).map_err(io)?;
     let format = match format {
         Some(format) => format,
-        None if bytes.iter().all(u8::is_ascii_whitespace) => {
-            return Err(ImportError::Format { path: display, line: 0, message: "the file is empty".into() });
-        }
-        None if xml::looks_like_xml(&bytes) => LogFormat::Xml,
-        None if is_binary(&bytes) => return Err(ImportError::UnknownFormat { path: display }),
-        None => detect_log_format(&bytes).unwrap_or(LogFormat::Lines),
+        None => detect_format(&display, &bytes, false)?,
     };
+    import_bytes_as(&display, &bytes, format, schema, strict)
+}
+
+/// Loads a table from sample text given inline (not from a file), named
+/// `display` in problems. With no `format`, the content decides as for a
+/// file without a known extension, except that JSON (`[` or `{` first) and
+/// CSV (a first line with commas, when the text is no CEF or syslog log)
+/// are recognised too.
+pub fn import_text_checked(
+    display: &str,
+    text: &str,
+    format: Option<SampleFormat>,
+    schema: Option<&TableType>,
+    strict: bool,
+) -> Result<Imported, ImportError> {
+    let format = match format {
+        Some(format) => format,
+        None => detect_format(display, text.as_bytes(), true)?,
+    };
+    import_bytes_as(display, text.as_bytes(), format, schema, strict)
+}
+
+/// The formats of sample data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleFormat {
+    Csv,
+    /// JSON: an array of objects, JSON Lines, or a Log Analytics query API response.
+    Json,
+    /// Windows event XML or other XML.
+    Xml,
+    Cef,
+    Syslog,
+    /// One `RawData` row per line.
+    Lines,
+}
+
+impl SampleFormat {
+    /// The format a file extension stands for (`.csv`, `.json`, `.jsonl`,
+    /// `.ndjson`, `.xml`, `.cef`, `.syslog`); any other file is recognised
+    /// by its content.
+    pub fn from_extension(extension: &str) -> Option<SampleFormat> {
+        SampleFormat::from_name(extension).filter(|format| *format != SampleFormat::Lines)
+    }
+
+    /// The format a format name stands for: an extension
+    /// [`SampleFormat::from_extension`] knows, or `lines` (one `RawData` row
+    /// per line).
+    pub fn from_name(name: &str) -> Option<SampleFormat> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "csv" => SampleFormat::Csv,
+            "json" | "jsonl" | "ndjson" => SampleFormat::Json,
+            "xml" => SampleFormat::Xml,
+            "cef" => SampleFormat::Cef,
+            "syslog" => SampleFormat::Syslog,
+            "lines" => SampleFormat::Lines,
+            _ => return None,
+        })
+    }
+}
+
+/// The format of `bytes` from their content; `tabular` also recognises
+/// JSON and CSV (which files announce by their extension instead).
+fn detect_format(display: &str, bytes: &[u8], tabular: bool) -> Result<SampleFormat, ImportError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        let message = if tabular { "the text is empty" } else { "the file is empty" };
+        return Err(ImportError::Format { path: display.to_string(), line: 0, message: message.into() });
+    }
+    if xml::looks_like_xml(bytes) {
+        return Ok(SampleFormat::Xml);
+    }
+    if is_binary(bytes) {
+        return Err(ImportError::UnknownFormat { path: display.to_string() });
+    }
+    let first = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes).iter().find(|b| !b.is_ascii_whitespace());
+    if tabular && matches!(first, Some(b'[' | b'{')) {
+        return Ok(SampleFormat::Json);
+    }
+    Ok(match detect_log_format(bytes) {
+        Some(LogFormat::Cef) => SampleFormat::Cef,
+        Some(LogFormat::Syslog) => SampleFormat::Syslog,
+        Some(LogFormat::Xml) => SampleFormat::Xml,
+        Some(LogFormat::Lines) | None => {
+            let first_line = bytes.split(|b| *b == b'\n').find(|line| !line.trim_ascii().is_empty());
+            if tabular && first_line.is_some_and(|line| line.contains(&b',')) {
+                SampleFormat::Csv
+            } else {
+                SampleFormat::Lines
+            }
+        }
+    })
+}
+
+/// Imports `bytes` in a known format (see [`import_file_checked`]).
+fn import_bytes_as(
+    display: &str,
+    bytes: &[u8],
+    format: SampleFormat,
+    schema: Option<&TableType>,
+    strict: bool,
+) -> Result<Imported, ImportError> {
     let now = now_ticks();
     let imported = match format {
-        LogFormat::Cef => cef::import_cef(&bytes, schema, now),
-        LogFormat::Syslog => syslog::import_syslog(&bytes, schema, now),
-        LogFormat::Xml => xml::import_xml(&bytes, schema),
-        LogFormat::Lines => import_raw_lines(&bytes, schema),
+        SampleFormat::Csv => csv::import_csv_with(display, schema, || Ok(bytes))?,
+        SampleFormat::Json => {
+            let text = std::str::from_utf8(bytes).map_err(|error| ImportError::Format {
+                path: display.to_string(),
+                line: 0,
+                message: format!("not valid UTF-8 text: {error}"),
+            })?;
+            json::import_json(display, text, schema)?
+        }
+        SampleFormat::Cef => cef::import_cef(bytes, schema, now),
+        SampleFormat::Syslog => syslog::import_syslog(bytes, schema, now),
+        SampleFormat::Xml => xml::import_xml(bytes, schema),
+        SampleFormat::Lines => import_raw_lines(bytes, schema),
     };
-    checked(imported, display, strict)
+    checked(imported, display.to_string(), strict)
 }
 
 /// `table` with every column of `schema` it lacks appended as typed nulls,
@@ -156,6 +252,20 @@ pub fn with_schema_columns(mut table: Table, schema: &TableType) -> Table {
             .push(crate::engine::table::Field { name: column.name.clone(), column: std::sync::Arc::new(nulls) });
     }
     table
+}
+
+/// A sample table of a table that may have a known schema, as a local run
+/// binds it: the table with the schema's missing columns as typed nulls
+/// (see [`with_schema_columns`]), and the table type the analyzer sees: its
+/// columns with their types (a sample's column keeps its loaded type).
+pub fn bind_sample(table: Table, known: Option<&TableType>) -> (Table, TableType) {
+    use crate::analysis::types::{Column, Type};
+    let table = match known {
+        Some(known) => with_schema_columns(table, known),
+        None => table,
+    };
+    let columns = table.fields.iter().map(|f| Column::new(f.name.clone(), Type::Scalar(f.column.ty()))).collect();
+    (table, TableType::new(columns))
 }
 
 /// The import, or with `strict` its first problem as an error.
@@ -352,4 +462,34 @@ pub fn push_text(builder: &mut ColumnBuilder, value: &str) -> bool {
         return valid;
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(text: &str) -> Vec<String> {
+        let imported = import_text_checked("inline", text, None, None, false).unwrap();
+        imported.table.fields.iter().map(|f| f.name.clone()).collect()
+    }
+
+    #[test]
+    fn inline_text_is_recognised_by_its_content() {
+        assert_eq!(columns("a,b\n1,2\n"), ["a", "b"]);
+        assert_eq!(columns("[{\"a\": 1}]"), ["a"]);
+        assert_eq!(columns("{\"a\": 1}\n{\"a\": 2}\n"), ["a"]);
+        assert_eq!(columns("just words\nmore words\n"), ["RawData"]);
+        let cef = "CEF:0|Vendor|Product|1.0|100|name|5|src=10.0.0.1 dst=10.0.0.2\n";
+        assert!(columns(cef).iter().any(|c| c == "DeviceVendor"));
+        let empty = import_text_checked("inline", " \n", None, None, false).unwrap_err();
+        assert!(empty.to_string().contains("the text is empty"), "{empty}");
+    }
+
+    #[test]
+    fn a_format_name_overrides_the_content() {
+        let imported = import_text_checked("inline", "a\n1\n2\n", Some(SampleFormat::Csv), None, false).unwrap();
+        assert_eq!((imported.table.rows, imported.table.fields[0].name.as_str()), (2, "a"));
+        assert_eq!(SampleFormat::from_extension("log"), None);
+        assert_eq!(SampleFormat::from_name("lines"), Some(SampleFormat::Lines));
+    }
 }

@@ -11,6 +11,7 @@ pub mod resources;
 mod sentinel;
 pub mod tools;
 pub mod workspace;
+pub mod workspace_schema;
 
 use std::sync::Arc;
 
@@ -70,14 +71,15 @@ impl Server {
 #[tool_router(router = local_router)]
 impl Server {
     #[tool(
-        description = "Check a KQL query offline, exactly as Microsoft Sentinel / Log Analytics would parse and type it: returns every diagnostic (stable code like KQL1002, severity, message, 1-based line/column, and a help text that often names the fix, e.g. a did-you-mean column) plus the query's output schema. Use it after writing or editing any KQL, before running it; it is instant and needs no Azure access. Known tables are the built-in Sentinel/Log Analytics schemas; pass `schemas_json` to add custom tables.",
+        description = "Check a KQL query offline, exactly as Microsoft Sentinel / Log Analytics would parse and type it: returns every diagnostic (stable code like KQL1002, severity, message, 1-based line/column, and a help text that often names the fix, e.g. a did-you-mean column) plus the query's output schema. Use it after writing or editing any KQL, before running it; it is instant and needs no Azure access. Known tables are the built-in Sentinel/Log Analytics schemas plus the cached workspace's (the server's `--workspace`, or `workspace`), if any; pass `schemas_json` to add custom tables.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn kql_validate(
         &self,
         Parameters(params): Parameters<tools::kql_validate::Params>,
     ) -> Result<Json<tools::kql_validate::Output>, String> {
-        run_blocking(move || tools::kql_validate::run(params)).await.map(Json)
+        let context = self.context.clone();
+        run_blocking(move || tools::kql_validate::run(&context, params)).await.map(Json)
     }
 
     #[tool(
@@ -92,25 +94,27 @@ impl Server {
     }
 
     #[tool(
-        description = "List the Log Analytics / Sentinel tables kqlab knows (built-in schemas), with their column counts, sorted by name and paginated. Use `filter` (case-insensitive substring, e.g. `Signin` or `Security`) to find the table for a data source, then schema_table_get for its columns.",
+        description = "List the Log Analytics / Sentinel tables kqlab knows (built-in schemas plus a cached workspace's, each with its `source`), with their column counts, sorted by name and paginated. Use `filter` (case-insensitive substring, e.g. `Signin` or `Security`) to find the table for a data source, then schema_table_get for its columns.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn schema_tables_list(
+    async fn schema_tables_list(
         &self,
         Parameters(params): Parameters<tools::schema_tables_list::Params>,
     ) -> Result<Json<tools::schema_tables_list::Output>, String> {
-        tools::schema_tables_list::run(params).map(Json)
+        let context = self.context.clone();
+        run_blocking(move || tools::schema_tables_list::run(&context, params)).await.map(Json)
     }
 
     #[tool(
-        description = "Show one table's schema: every column with its KQL type (string, datetime, long, dynamic, ...). Use it before writing a query against a table, so column names and types are right the first time. The table name is case-sensitive, as in KQL; a near miss gets suggestions.",
+        description = "Show one table's schema: every column with its KQL type (string, datetime, long, dynamic, ...). Use it before writing a query against a table, so column names and types are right the first time. A cached workspace's table (`workspace`, default the server's) wins over the built-in one; `source` says which was used. The table name is case-sensitive, as in KQL; a near miss gets suggestions.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn schema_table_get(
+    async fn schema_table_get(
         &self,
         Parameters(params): Parameters<tools::schema_table_get::Params>,
     ) -> Result<Json<tools::schema_table_get::Output>, String> {
-        tools::schema_table_get::run(params).map(Json)
+        let context = self.context.clone();
+        run_blocking(move || tools::schema_table_get::run(&context, params)).await.map(Json)
     }
 
     #[tool(
@@ -134,6 +138,78 @@ impl Server {
     ) -> Result<Json<tools::rules_test::Output>, String> {
         let context = self.context.clone();
         run_blocking(move || tools::rules_test::run(&context, params)).await.map(Json)
+    }
+
+    #[tool(
+        description = "Run a KQL query locally with kqlab's engine on sample data you give, and get its result rows: use it to see what a detection or hunting query actually returns on example events before deploying it, or to check a parser. Give each table the query reads in `tables` (`name` plus inline `text` — CSV, JSON/JSON Lines, XML incl. Windows event XML, CEF, syslog — or a `path` in the server's rules/samples folders); known tables are typed by their schema, and their other columns are nulls. Rules-folder functions and watchlists are available. Pin `now` when the query uses ago(). Returns up to `max_rows` rows as JSON objects, column types, total row count, diagnostics (as kql_validate) and import problems. Offline; usually milliseconds; runaway queries stop at the server's limits (10 s, 1M rows) with an error.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn kql_run(
+        &self,
+        Parameters(params): Parameters<tools::kql_run::Params>,
+    ) -> Result<Json<tools::kql_run::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::kql_run::run(&context, params)).await.map(Json)
+    }
+
+    #[tool(
+        description = "Turn sample data (inline `text` — CSV, JSON/JSON Lines, XML incl. Windows event XML, CEF, syslog — or a `path` in the server's rules/samples folders) into a KQL `let TABLE = datatable(...) [...];` fixture typed by the table's schema, plus its columns and types. Use it to inline test data into a query, e.g. to run a rule on known rows in a workspace or to write a test case; `max_rows` and `sample` (head, spread, random with `seed`) keep fixtures small. Offline and cheap.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn kql_fixture(
+        &self,
+        Parameters(params): Parameters<tools::kql_fixture::Params>,
+    ) -> Result<Json<tools::kql_fixture::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::kql_fixture::run(&context, params)).await.map(Json)
+    }
+
+    #[tool(
+        description = "Check Sentinel detection rules as `kqlab check` does: the query (parse, names, types, behind the rules folder's functions) and the rule's metadata (KQL3xxx: required fields, severity, tactics and techniques, schedule and lookback, entity mappings, custom details, alert details). Give `yaml` (a rule being written), a `path` (a rule file or folder in the server's folders), or nothing for the whole rules folder. Returns each problem with file, line, column, code, severity, message and help. Offline; a folder of hundreds of rules takes about a second.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn rule_check(
+        &self,
+        Parameters(params): Parameters<tools::rule_check::Params>,
+    ) -> Result<Json<tools::rule_check::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::rule_check::run(&context, params)).await.map(Json)
+    }
+
+    #[tool(
+        description = "MITRE ATT&CK coverage of the rules folder's analytics rules and hunting queries (as `kqlab coverage`): per tactic, the rule count and the covered techniques and sub-techniques, and with `include_uncovered` the techniques no rule covers — use it to find detection gaps. Also finds the rules for a `tactic` (e.g. `CredentialAccess`) and/or `technique` (e.g. `T1110`, sub-techniques included), with name, path, kind, severity, tactics and techniques, paginated (`offset`, `limit`, `next_offset`). Offline and cheap.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn attack_coverage(
+        &self,
+        Parameters(params): Parameters<tools::attack_coverage::Params>,
+    ) -> Result<Json<tools::attack_coverage::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::attack_coverage::run(&context, params)).await.map(Json)
+    }
+
+    #[tool(
+        description = "The compatible name of kql_validate, for clients written for the earlier Sentinel MCP server: checks a KQL query offline and returns every diagnostic (code, severity, message, line/column, help) and the output schema. Same parameters and result as kql_validate; instant, no Azure access.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn sentinel_query_validate(
+        &self,
+        Parameters(params): Parameters<tools::kql_validate::Params>,
+    ) -> Result<Json<tools::kql_validate::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::kql_validate::run(&context, params)).await.map(Json)
+    }
+
+    #[tool(
+        description = "The compatible name of kql_run, for clients written for the earlier Sentinel MCP server (where it ran a query on mock data in the live workspace): here it runs the query offline with kqlab's local engine on the sample tables you give (`tables`: `name` plus inline `text` — CSV, JSON, XML, CEF, syslog — or a `path` in the server's folders) and returns the rows, column types and diagnostics. Never touches a workspace; stops at the server's limits (10 s, 1M rows). kql_run has more options (`now`, `max_rows`).",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn sentinel_logs_search_with_dummy_data(
+        &self,
+        Parameters(params): Parameters<tools::sentinel_logs_search_with_dummy_data::Params>,
+    ) -> Result<Json<tools::kql_run::Output>, String> {
+        let context = self.context.clone();
+        run_blocking(move || tools::sentinel_logs_search_with_dummy_data::run(&context, params)).await.map(Json)
     }
 }
 

@@ -70,7 +70,8 @@ impl Server {
         description = "Fix a KQL query: the prompt carries the query (with line numbers) and kqlab's real diagnostics for it (code, line:column, message, help), plus the error you saw, if any."
     )]
     async fn fix_query(&self, Parameters(params): Parameters<FixQueryParams>) -> Result<GetPromptResult, ErrorData> {
-        let text = tokio::task::spawn_blocking(move || fix_query_text(&params))
+        let context = self.context().clone();
+        let text = tokio::task::spawn_blocking(move || fix_query_text(&context, &params))
             .await
             .map_err(|error| ErrorData::internal_error(format!("checking the query failed: {error}"), None))?
             .map_err(|error| ErrorData::invalid_params(error, None))?;
@@ -184,8 +185,9 @@ pub fn write_detection_text(context: &Context, params: &WriteDetectionParams, ha
 }
 
 /// The `fix_query` task, with the analyzer's diagnostics for the query.
-pub fn fix_query_text(params: &FixQueryParams) -> Result<String, String> {
-    let output = kql_validate::run(kql_validate::Params { query: params.query.clone(), schemas_json: None })?;
+pub fn fix_query_text(context: &Context, params: &FixQueryParams) -> Result<String, String> {
+    let validate = kql_validate::Params { query: params.query.clone(), schemas_json: None, workspace: None };
+    let output = kql_validate::run(context, validate)?;
     let mut out = String::from(
         "Fix this KQL query (Microsoft Sentinel / Log Analytics). Line numbers are for reference only:\n\n```kql\n",
     );
@@ -399,7 +401,7 @@ mod tests {
     #[test]
     fn fix_query_carries_the_real_diagnostics() {
         let params = FixQueryParams { query: "SigninLogs\n| where Acount == 1".into(), error: Some("boom".into()) };
-        let text = fix_query_text(&params).unwrap();
+        let text = fix_query_text(&Context::local("rules", vec![]), &params).unwrap();
         assert!(text.contains("line 2, column 9: error KQL1002 `unknown-column`"), "{text}");
         assert!(text.contains("  2 | | where Acount == 1"), "{text}");
         assert!(text.contains("boom"));

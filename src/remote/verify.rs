@@ -299,8 +299,7 @@ fn run_locally(sent: &Sent, now: Option<i64>, globals: &Globals, timeout: Durati
                 Some(last) => Ok(std::sync::Arc::unwrap_or_clone(last.table)),
                 None => Err(Diagnostic::new(Code::RuntimeError, Span::empty(0), "the query returned no table")),
             },
-            Err(Some(error)) => Err(error.to_diagnostic(Span::empty(0))),
-            Err(None) => Err(Diagnostic::new(Code::RuntimeError, Span::empty(0), "internal error in kqlab's engine")),
+            Err(error) => Err(error.to_diagnostic(Span::empty(0))),
         }
     })
 }

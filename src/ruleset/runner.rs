@@ -232,13 +232,8 @@ pub fn run_case(
     for (name, table) in data.tables {
         database.insert(name, table);
     }
-    for watchlist in &folder.watchlists {
-        let path = watchlist.path.display().to_string();
-        let search_key = crate::ruleset::checks::search_key(folder, &watchlist.alias);
-        match crate::import::watchlist::import_watchlist(&path, &watchlist.text, search_key, now) {
-            Ok(table) => database.insert_watchlist(watchlist.alias.clone(), table),
-            Err(error) => result.failures.push(Failure::setup(format!("error[KQL3024]: watchlist: {error}"))),
-        }
+    for error in insert_watchlists(folder, now, &mut database) {
+        result.failures.push(Failure::setup(format!("error[KQL3024]: watchlist: {error}")));
     }
     match execute(document, folder, &database, globals, now, limits) {
         Ok(table) => {
@@ -249,6 +244,21 @@ pub fn run_case(
     }
     result.elapsed = started.elapsed();
     result
+}
+
+/// Adds the folder's watchlists to `database` for `_GetWatchlist`, updated
+/// at `now`; returns why each one that cannot be read was left out.
+pub fn insert_watchlists(folder: &Folder, now: i64, database: &mut Database) -> Vec<String> {
+    let mut errors = Vec::new();
+    for watchlist in &folder.watchlists {
+        let path = watchlist.path.display().to_string();
+        let search_key = crate::ruleset::checks::search_key(folder, &watchlist.alias);
+        match crate::import::watchlist::import_watchlist(&path, &watchlist.text, search_key, now) {
+            Ok(table) => database.insert_watchlist(watchlist.alias.clone(), table),
+            Err(error) => errors.push(error.to_string()),
+        }
+    }
+    errors
 }
 
 /// A case's input tables as its query sees them: imported (typed by the
@@ -410,51 +420,63 @@ fn execute(
             first.code, at.line, first.message
         ));
     }
-    let tables = execute_query(&analyzed.query, database, globals, now, limits).map_err(|outcome| match outcome {
-        Some(error) => {
-            let diagnostic = error.to_diagnostic(crate::text::Span::empty(analyzed.offset));
-            format!("the query failed: error[{}]: {}", diagnostic.code, diagnostic.message)
-        }
-        None => "internal error in kqlab's engine (a bug: please report the rule)".to_string(),
+    let tables = execute_query(&analyzed.query, database, globals, now, limits).map_err(|error| {
+        let diagnostic = error.to_diagnostic(crate::text::Span::empty(analyzed.offset));
+        format!("the query failed: error[{}]: {}", diagnostic.code, diagnostic.message)
     })?;
     let last = tables.into_iter().last().ok_or_else(|| "the query returned no table".to_string())?;
     Ok(Arc::unwrap_or_clone(last.table))
 }
 
 /// Runs a parsed query on `database` within `limits` (the timeout cancels
-/// it). The error is the engine's, or `None` when the engine panicked (a bug).
+/// it), with `now` and seed 0; tables the query names but `database` lacks
+/// are empty tables of their schema. See [`execute_within`].
 pub fn execute_query(
     query: &crate::syntax::ast::Query,
     database: &Database,
     globals: &Globals,
     now: i64,
     limits: &Limits,
-) -> Result<Vec<crate::engine::table::NamedTable>, Option<crate::engine::error::ExecError>> {
+) -> Result<Vec<crate::engine::table::NamedTable>, crate::engine::error::ExecError> {
+    let options =
+        Options { now, max_rows: limits.max_rows, max_memory: limits.max_memory, cancel: None, seed: Some(0) };
+    execute_within(query, database, &options, Some(globals.schemas.as_ref()), limits.timeout)
+}
+
+/// Runs a parsed query with `options` (their `cancel` flag is replaced by
+/// one a timer sets after `timeout`), catching panics: a bug in the engine
+/// becomes this query's error rather than the end of the caller (a batch, a
+/// watch session, an MCP server). With `schemas`, tables the query names
+/// but `database` lacks are empty tables of their schema.
+pub fn execute_within(
+    query: &crate::syntax::ast::Query,
+    database: &Database,
+    options: &Options,
+    schemas: Option<&crate::analysis::schema::Schemas>,
+    timeout: Duration,
+) -> Result<Vec<crate::engine::table::NamedTable>, crate::engine::error::ExecError> {
     let cancel = Arc::new(AtomicBool::new(false));
-    let options = Options {
-        now,
-        max_rows: limits.max_rows,
-        max_memory: limits.max_memory,
-        cancel: Some(cancel.clone()),
-        seed: Some(0),
-    };
+    let options = Options { cancel: Some(cancel.clone()), ..options.clone() };
     let (done, watchdog) = std::sync::mpsc::channel::<()>();
-    let timeout = limits.timeout;
     let timer = std::thread::spawn(move || {
         if watchdog.recv_timeout(timeout) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
             cancel.store(true, Ordering::Relaxed);
         }
     });
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::engine::execute_named(query, database, &options, Some(globals.schemas.as_ref()))
+        crate::engine::execute_named(query, database, &options, schemas)
     }));
     let _ = done.send(());
     let _ = timer.join();
-    match outcome {
-        Ok(Ok(tables)) => Ok(tables),
-        Ok(Err(error)) => Err(Some(error)),
-        Err(_) => Err(None),
-    }
+    outcome.unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown cause");
+        Err(crate::engine::error::ExecError::runtime(format!("internal error in kqlab's engine: {message}"))
+            .with_help("this is a bug in kqlab; please report the query"))
+    })
 }
 
 fn current_ticks() -> i64 {

@@ -232,30 +232,12 @@ fn load_workspace(name: &str, cache: Option<&Path>) -> Option<WorkspaceSchema> {
     loaded.schema
 }
 
-/// The workspace's functions with bodies, as `let` definitions for the
-/// rules folders (the folder's own functions win); a warning names those
-/// kqlab cannot parse, which are then known by name only.
+/// The workspace's functions with bodies for the rules folders, with a
+/// warning naming those kqlab cannot parse.
 fn workspace_functions(workspace: &WorkspaceSchema) -> Functions {
-    let definitions = workspace
-        .functions
-        .iter()
-        .filter(|f| !f.body.trim().is_empty())
-        .map(|f| (f.name.as_str(), f.parameters.as_str(), f.body.as_str()));
-    let (functions, left_out) = Functions::from_definitions(definitions);
-    if !left_out.is_empty() {
-        let shown: Vec<&str> = left_out.iter().take(5).map(String::as_str).collect();
-        let more = if left_out.len() > shown.len() {
-            format!(" and {} more", left_out.len() - shown.len())
-        } else {
-            String::new()
-        };
-        eprintln!(
-            "warning: {} function{} of workspace `{}` did not parse ({}{more}); calls to them are checked by name and parameters only",
-            left_out.len(),
-            plural(left_out.len()),
-            workspace.workspace,
-            shown.join(", ")
-        );
+    let (functions, warning) = workspace.folder_functions();
+    if let Some(warning) = warning {
+        eprintln!("warning: {warning}");
     }
     functions
 }

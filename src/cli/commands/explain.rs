@@ -41,10 +41,5 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<i32> {
 /// The full explanation of `code`, as printed by `kqlab explain`.
 pub fn explain_text(code: Code) -> String {
     let info = code.info();
-    let mut out = format!("{code} {} ({})\n\n", info.name, info.severity.as_str());
-    for line in info.doc.lines() {
-        out.push_str(line.strip_prefix(' ').unwrap_or(line));
-        out.push('\n');
-    }
-    out
+    format!("{code} {} ({})\n\n{}", info.name, info.severity.as_str(), code.explanation())
 }

@@ -12,6 +12,7 @@ use crate::cli::EXIT_OK;
 use crate::engine::output;
 use crate::engine::table::Table;
 use crate::import::datatable::write_let;
+use crate::import::fixture::{FixtureOptions, RowSample, fixture_table};
 
 /// Output formats of `kqlab fixture`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -22,18 +23,6 @@ pub enum FixtureFormat {
     Json,
     /// CSV with a header row (one file at a time).
     Csv,
-}
-
-/// Which rows `--rows` keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FixtureSample {
-    /// The first rows.
-    Head,
-    /// Rows spread evenly over the file, in their order.
-    Spread,
-    /// Rows drawn at random (uniformly, without repeats; `--seed` makes
-    /// the draw repeatable), in file order.
-    Random,
 }
 
 /// Arguments of `kqlab fixture`.
@@ -51,8 +40,9 @@ pub struct FixtureArgs {
     /// Keep at most this many rows of each file.
     #[arg(long)]
     pub rows: Option<usize>,
-    #[arg(long, value_enum, default_value_t = FixtureSample::Head)]
-    pub sample: FixtureSample,
+    /// Which rows `--rows` keeps.
+    #[arg(long, value_enum, default_value_t = RowSample::Head)]
+    pub sample: RowSample,
     /// The seed of `--sample random`; default: a new draw each run.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -81,6 +71,8 @@ pub fn run(args: FixtureArgs) -> anyhow::Result<i32> {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         now.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32)
     });
+    let options =
+        FixtureOptions { rows: args.rows, sample: args.sample, seed, sample_columns_only: args.sample_columns_only };
     let mut tables: Vec<(String, Table)> = Vec::new();
     for spec in &args.paths {
         let text = spec.to_string_lossy();
@@ -91,14 +83,9 @@ pub fn run(args: FixtureArgs) -> anyhow::Result<i32> {
             _ => (args.table.clone().unwrap_or_else(|| table_name_of(spec)), spec.clone()),
         };
         let known = schemas.table(&name).cloned();
-        let mut table = crate::cli::commands::run::import_table(&path, known.as_deref(), args.strict)
+        let table = crate::cli::commands::run::import_table(&path, known.as_deref(), args.strict)
             .with_context(|| format!("importing `{}`", path.display()))?;
-        if let Some(known) = &known
-            && !args.sample_columns_only
-        {
-            table = crate::import::with_schema_columns(table, known);
-        }
-        tables.push((name, sample(table, args.rows, args.sample, seed)));
+        tables.push((name, fixture_table(table, known.as_deref(), &options)));
     }
     match args.format {
         FixtureFormat::Kql => {
@@ -138,15 +125,4 @@ fn table_name_of(path: &std::path::Path) -> String {
         name.insert(0, '_');
     }
     name
-}
-
-/// At most `rows` rows: the first ones, evenly spread ones, or random ones.
-fn sample(table: Table, rows: Option<usize>, how: FixtureSample, seed: u64) -> Table {
-    let Some(rows) = rows.filter(|rows| *rows < table.rows) else { return table };
-    let indexes: Vec<usize> = match how {
-        FixtureSample::Head => (0..rows).collect(),
-        FixtureSample::Spread => (0..rows).map(|i| i * table.rows / rows).collect(),
-        FixtureSample::Random => crate::engine::operators::sample::sample_indexes(table.rows, rows, seed),
-    };
-    table.take(&indexes)
 }

@@ -3,7 +3,6 @@
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -12,7 +11,7 @@ use serde::Serialize;
 
 use crate::analysis::Globals;
 use crate::analysis::schema::Schemas;
-use crate::analysis::types::{Column as SchemaColumn, TableType, Type};
+use crate::analysis::types::TableType;
 use crate::cli::commands::check::{BatchRecord, with_large_stack};
 use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostics::render::{JsonDiagnostic, render_text};
@@ -192,22 +191,11 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Setup> {
             anyhow::bail!("`--table {spec}`: expected NAME=PATH");
         };
         let known = schemas.table(name).cloned();
-        let mut table = import_table(Path::new(path), known.as_deref(), args.strict)?;
-        if let Some(known) = &known {
-            // The columns the sample lacks are there, empty, as in a workspace.
-            table = crate::import::with_schema_columns(table, known);
-        }
-        // The analyzer sees the loaded columns (plus the known schema's others).
-        let mut columns: Vec<SchemaColumn> =
-            table.fields.iter().map(|f| SchemaColumn::new(f.name.clone(), Type::Scalar(f.column.ty()))).collect();
-        if let Some(known) = &known {
-            for column in &known.columns {
-                if !columns.iter().any(|c| c.name == column.name) {
-                    columns.push(column.clone());
-                }
-            }
-        }
-        schemas.add_table(name, Arc::new(TableType::new(columns)));
+        let table = import_table(Path::new(path), known.as_deref(), args.strict)?;
+        // The columns the sample lacks are there, empty, as in a workspace,
+        // and the analyzer sees the loaded columns (plus the known schema's others).
+        let (table, table_type) = crate::import::bind_sample(table, known.as_deref());
+        schemas.add_table(name, Arc::new(table_type));
         database.insert(name, table);
     }
     let now = match &args.now {
@@ -321,33 +309,10 @@ fn run_query(text: &str, prelude: &str, setup: &Setup) -> Outcome {
     if has_errors(&diagnostics) {
         return Outcome { diagnostics: diagnostics.into_iter().map(shift).collect(), tables: None };
     }
-    let cancel = Arc::new(AtomicBool::new(false));
-    let options = Options { cancel: Some(cancel.clone()), ..setup.options.clone() };
-    let (done, watchdog) = std::sync::mpsc::channel::<()>();
-    let timeout = setup.timeout;
-    let timer = std::thread::spawn(move || {
-        if watchdog.recv_timeout(timeout) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
-            cancel.store(true, Ordering::Relaxed);
-        }
-    });
     let schemas = if setup.empty_tables { Some(setup.globals.schemas.as_ref()) } else { None };
-    // A bug in the engine must not end a batch: a panic becomes this query's error.
     let result = with_large_stack(|| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::engine::execute_named(&parse.query, &setup.database, &options, schemas)
-        }))
-        .unwrap_or_else(|panic| {
-            let message = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("unknown cause");
-            Err(crate::engine::error::ExecError::runtime(format!("internal error in kqlab's engine: {message}"))
-                .with_help("this is a bug in kqlab; please report the query"))
-        })
+        crate::ruleset::runner::execute_within(&parse.query, &setup.database, &setup.options, schemas, setup.timeout)
     });
-    let _ = done.send(());
-    let _ = timer.join();
     match result {
         Ok(tables) => Outcome { diagnostics: diagnostics.into_iter().map(shift).collect(), tables: Some(tables) },
         Err(error) => {

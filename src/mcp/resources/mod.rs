@@ -130,7 +130,7 @@ pub fn read(context: &Context, uri: &str) -> Result<ReadResourceResult, ErrorDat
             let (kind, rest) = split(uri).ok_or_else(|| not_found(uri, "unknown resource"))?;
             let argument = percent_decode(rest).ok_or_else(|| not_found(uri, "the URI is not valid UTF-8"))?;
             match kind {
-                "schema" => text(uri, schema::table(&argument).map_err(|e| not_found(uri, &e))?, JSON),
+                "schema" => text(uri, schema::table(context, &argument).map_err(|e| not_found(uri, &e))?, JSON),
                 "functions" => text(uri, functions::function(&argument).map_err(|e| not_found(uri, &e))?, JSON),
                 "diagnostics" => text(uri, catalogs::diagnostic(&argument).map_err(|e| not_found(uri, &e))?, MARKDOWN),
                 "rules" => {

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::mcp::Context;
+
 use crate::analysis::schema::Schemas;
 use crate::mcp::tools::schema_table_get;
 
@@ -37,10 +39,11 @@ pub fn index() -> String {
     to_json(&Index { template: TEMPLATE, tables })
 }
 
-/// One table's columns, as schema_table_get returns them; an unknown table
-/// is an error naming the closest tables.
-pub fn table(name: &str) -> Result<String, String> {
-    let output = schema_table_get::run(schema_table_get::Params { table: name.to_string() })?;
+/// One table's columns, as schema_table_get returns them (built-in, or the
+/// server's cached workspace); an unknown table is an error naming the
+/// closest tables.
+pub fn table(context: &Context, name: &str) -> Result<String, String> {
+    let output = schema_table_get::run(context, schema_table_get::Params { table: name.to_string(), workspace: None })?;
     Ok(to_json(&output))
 }
 

@@ -35,12 +35,11 @@ pub fn run(params: Params) -> Result<Output, String> {
         ));
     };
     let info = code.info();
-    let explanation: Vec<&str> = info.doc.lines().map(|line| line.strip_prefix(' ').unwrap_or(line)).collect();
     Ok(Output {
         code: code.as_string(),
         name: info.name.to_string(),
         severity: info.severity.as_str().to_string(),
-        explanation: explanation.join("\n").trim().to_string(),
+        explanation: code.explanation().trim().to_string(),
     })
 }
 

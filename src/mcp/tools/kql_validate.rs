@@ -4,13 +4,14 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::schema::Schemas;
 use crate::analysis::{Globals, Output as AnalysisOutput};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::mcp::Context;
+use crate::mcp::workspace_schema::ServerSchemas;
 use crate::text::SourceFile;
 
 /// Queries longer than this are refused rather than checked.
-const MAX_QUERY_BYTES: usize = 1 << 20;
+pub const MAX_QUERY_BYTES: usize = 1 << 20;
 
 /// Parameters of `kql_validate`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -22,6 +23,11 @@ pub struct Params {
     /// to (or replace) the built-in Sentinel / Log Analytics tables.
     #[serde(default)]
     pub schemas_json: Option<String>,
+    /// A workspace in the schema cache whose tables, functions and
+    /// watchlists to check against too; default: the server's
+    /// `--workspace`, when it has one.
+    #[serde(default)]
+    pub workspace: Option<String>,
 }
 
 /// What `kql_validate` found.
@@ -35,6 +41,8 @@ pub struct Output {
     pub diagnostics: Vec<DiagnosticOut>,
     /// The query's result columns, when they could be worked out.
     pub output_schema: Option<OutputSchema>,
+    /// Problems reading the schema cache (the built-in schemas were used).
+    pub warnings: Vec<String>,
 }
 
 /// One diagnostic, located in the query text.
@@ -80,38 +88,55 @@ pub struct ColumnOut {
 
 /// Checks `params.query`; a bad `schemas_json` or an oversized query is a
 /// tool error.
-pub fn run(params: Params) -> Result<Output, String> {
-    if params.query.len() > MAX_QUERY_BYTES {
-        return Err(format!(
-            "the query is {} bytes; kql_validate accepts up to {MAX_QUERY_BYTES} bytes",
-            params.query.len()
-        ));
-    }
-    let globals = match params.schemas_json.as_deref().filter(|text| !text.trim().is_empty()) {
-        None => Globals::builtin(),
-        Some(text) => {
-            let mut schemas = Schemas::builtin().clone();
-            schemas
-                .add_json(text, true)
-                .map_err(|error| format!("`schemas_json` is not a valid schema file: {error}"))?;
-            Globals::with_schemas(schemas)
-        }
-    };
+pub fn run(context: &Context, params: Params) -> Result<Output, String> {
+    check_query_size("kql_validate", &params.query)?;
+    let schemas = ServerSchemas::load(context, params.workspace.as_deref());
+    let globals = with_schemas_json(&schemas.globals, params.schemas_json.as_deref())?;
     let (diagnostics, output) = super::with_large_stack(|| crate::analysis::check_text(&params.query, &globals));
     let source = SourceFile::new("query", params.query);
-    let diagnostics: Vec<DiagnosticOut> = diagnostics.iter().map(|d| render_diagnostic(d, &source)).collect();
-    let error_count = diagnostics.iter().filter(|d| d.severity == Severity::Error.as_str()).count() as u32;
-    let warning_count = diagnostics.iter().filter(|d| d.severity == Severity::Warning.as_str()).count() as u32;
+    let diagnostics = render_diagnostics(&diagnostics, &source);
+    let (error_count, warning_count) = count(&diagnostics);
     Ok(Output {
         valid: error_count == 0,
         error_count,
         warning_count,
         diagnostics,
         output_schema: output_schema(output),
+        warnings: schemas.warnings,
     })
 }
 
-fn render_diagnostic(diagnostic: &Diagnostic, source: &SourceFile) -> DiagnosticOut {
+/// A tool error for a query over [`MAX_QUERY_BYTES`].
+pub fn check_query_size(tool: &str, query: &str) -> Result<(), String> {
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(format!("the query is {} bytes; {tool} accepts up to {MAX_QUERY_BYTES} bytes", query.len()));
+    }
+    Ok(())
+}
+
+/// `globals` with the tables of `schemas_json` (kqlab's schema file format)
+/// added; a bad file is a tool error.
+pub fn with_schemas_json(globals: &Globals, schemas_json: Option<&str>) -> Result<Globals, String> {
+    let Some(text) = schemas_json.filter(|text| !text.trim().is_empty()) else { return Ok(globals.clone()) };
+    let mut schemas = globals.schemas.as_ref().clone();
+    schemas.add_json(text, true).map_err(|error| format!("`schemas_json` is not a valid schema file: {error}"))?;
+    Ok(Globals::with_schemas(schemas))
+}
+
+/// The diagnostics of `source` located by line and column, in order.
+pub fn render_diagnostics(diagnostics: &[Diagnostic], source: &SourceFile) -> Vec<DiagnosticOut> {
+    diagnostics.iter().map(|d| render_diagnostic(d, source)).collect()
+}
+
+/// How many errors and warnings there are.
+pub fn count(diagnostics: &[DiagnosticOut]) -> (u32, u32) {
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error.as_str()).count() as u32;
+    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning.as_str()).count() as u32;
+    (errors, warnings)
+}
+
+/// One diagnostic located in `source`.
+pub fn render_diagnostic(diagnostic: &Diagnostic, source: &SourceFile) -> DiagnosticOut {
     let start = source.line_col(diagnostic.span.start);
     let end = source.line_col(diagnostic.span.end);
     let snippet = source.text.get(diagnostic.span.range()).unwrap_or_default().chars().take(200).collect();
@@ -129,7 +154,8 @@ fn render_diagnostic(diagnostic: &Diagnostic, source: &SourceFile) -> Diagnostic
     }
 }
 
-fn output_schema(output: Option<AnalysisOutput>) -> Option<OutputSchema> {
+/// The query's result columns, when known.
+pub fn output_schema(output: Option<AnalysisOutput>) -> Option<OutputSchema> {
     match output? {
         AnalysisOutput::Table(table) => Some(OutputSchema {
             kind: "table".into(),
@@ -148,9 +174,23 @@ fn output_schema(output: Option<AnalysisOutput>) -> Option<OutputSchema> {
 mod tests {
     use super::*;
 
+    fn context() -> Context {
+        Context::local("rules", vec![])
+    }
+
+    fn params(query: &str) -> Params {
+        Params { query: query.into(), schemas_json: None, workspace: None }
+    }
+
+    #[test]
+    fn a_ten_megabyte_query_is_refused() {
+        let error = run(&context(), params(&"x".repeat(10 << 20))).unwrap_err();
+        assert!(error.contains("accepts up to"), "{error}");
+    }
+
     #[test]
     fn unknown_column_is_located_with_its_code() {
-        let output = run(Params { query: "SigninLogs\n| where Acount == 1".into(), schemas_json: None }).unwrap();
+        let output = run(&context(), params("SigninLogs\n| where Acount == 1")).unwrap();
         assert!(!output.valid);
         let diagnostic = &output.diagnostics[0];
         assert_eq!((diagnostic.code.as_str(), diagnostic.line), ("KQL1002", 2));
@@ -158,9 +198,7 @@ mod tests {
 
     #[test]
     fn valid_query_has_an_output_schema() {
-        let output =
-            run(Params { query: "SigninLogs | summarize n = count() by UserPrincipalName".into(), schemas_json: None })
-                .unwrap();
+        let output = run(&context(), params("SigninLogs | summarize n = count() by UserPrincipalName")).unwrap();
         assert!(output.valid);
         let schema = output.output_schema.unwrap();
         assert_eq!(schema.columns.len(), 2);
