@@ -430,3 +430,22 @@ fn a_refused_sign_in_is_a_tool_error_that_never_shows_the_secret() {
     assert!(!session.transcript.contains(WRONG));
     assert!(!session.transcript.contains(fake_azure::SECRET));
 }
+
+#[test]
+fn redact_masks_people_and_addresses_in_sentinel_results() {
+    let fake = FakeAzure::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut plain = Session::start_in(dir.path(), &[], &env(&fake));
+    let shown = plain.call_ok("sentinel_incident_details_get", json!({"incident_id": fake_sentinel::INCIDENT}));
+    assert!(shown.to_string().contains("john doe"), "{shown}");
+    let mut session = Session::start_in(dir.path(), &["--redact"], &env(&fake));
+    let first = session.call_ok("sentinel_incident_details_get", json!({"incident_id": fake_sentinel::INCIDENT}));
+    let text = first.to_string();
+    for person in ["john doe", "john.doe@contoso.com", "john@contoso.com"] {
+        assert!(!text.contains(person), "{person} is shown: {text}");
+    }
+    // The same person gets the same mask in a later call.
+    let again = session.call_ok("sentinel_incident_details_get", json!({"incident_id": fake_sentinel::INCIDENT}));
+    assert_eq!(first["incident"]["owner"], again["incident"]["owner"]);
+    assert_ne!(first["incident"]["owner"], "john doe");
+}

@@ -47,6 +47,9 @@ pub struct Server {
     tool_router: ToolRouter<Server>,
     prompt_router: PromptRouter<Server>,
     context: Arc<Context>,
+    /// The Sentinel tools, whose results `--redact` masks as a whole (the
+    /// Log Analytics, Graph and RDAP tools mask their own results).
+    redacted_tools: Arc<std::collections::HashSet<String>>,
 }
 
 impl Server {
@@ -59,6 +62,7 @@ impl Server {
                 + Self::docs_router(),
             prompt_router: Self::prompt_router(),
             context,
+            redacted_tools: Arc::new(Self::sentinel_router().list_all().into_iter().map(|t| t.name.into()).collect()),
         }
     }
 
@@ -233,6 +237,22 @@ impl ServerHandler for Server {
         .with_instructions(INSTRUCTIONS)
     }
 
+    /// Runs the tool; with `--redact`, a Sentinel tool's result (structured
+    /// output, its text copy, or the error text) is masked before it leaves.
+    async fn call_tool(
+        &self,
+        request: rmcp::model::CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CallToolResponse, ErrorData> {
+        let redact = self.context.settings.redact && self.redacted_tools.contains(request.name.as_ref());
+        let call = rmcp::handler::server::tool::ToolCallContext::new(self, request, context);
+        let mut response = self.tool_router.call(call).await?;
+        if redact && let rmcp::model::CallToolResponse::Complete(result) = &mut response {
+            redact_result(&self.context, result);
+        }
+        Ok(response)
+    }
+
     async fn list_resources(
         &self,
         request: Option<PaginatedRequestParams>,
@@ -274,6 +294,23 @@ impl ServerHandler for Server {
         tokio::task::spawn_blocking(move || completions::complete(&context, &request))
             .await
             .map_err(|error| ErrorData::internal_error(format!("completing failed: {error}"), None))?
+    }
+}
+
+/// Masks a tool result in place: the structured output, and each text
+/// block (the JSON copy of the output is rewritten from the masked output,
+/// so both say the same).
+fn redact_result(context: &Context, result: &mut rmcp::model::CallToolResult) {
+    if let Some(structured) = &mut result.structured_content {
+        context.redact_json(structured);
+    }
+    for block in &mut result.content {
+        if let rmcp::model::ContentBlock::Text(text) = block {
+            text.text = match (&result.structured_content, serde_json::from_str::<serde_json::Value>(&text.text)) {
+                (Some(structured), Ok(_)) => structured.to_string(),
+                _ => context.redact_text(&text.text),
+            };
+        }
     }
 }
 

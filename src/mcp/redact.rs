@@ -168,7 +168,10 @@ fn is_user_name_key(key: &str) -> bool {
     ["username", "accountname", "userdisplayname", "accountdisplayname", "accountupn", "userid_name"]
         .iter()
         .any(|suffix| key.ends_with(suffix))
-        || matches!(key.as_str(), "account" | "identity" | "user" | "upn" | "samaccountname")
+        || matches!(
+            key.as_str(),
+            "account" | "identity" | "user" | "upn" | "samaccountname" | "owner" | "assignedto" | "assigned_to"
+        )
 }
 
 /// Name keys of a directory user object (Microsoft Graph).
