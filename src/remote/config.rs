@@ -196,6 +196,15 @@ impl Workspace {
                     let (name, config) = configured.iter().next().expect("one workspace");
                     (name.clone(), config.clone())
                 }
+                // The ARM coordinates alone name a workspace for the ARM
+                // (Sentinel) APIs; the query APIs then ask for its id.
+                None if configured.is_empty()
+                    && env(env::SUBSCRIPTION_ID).is_some()
+                    && env(env::RESOURCE_GROUP).is_some()
+                    && env(env::WORKSPACE_NAME).is_some() =>
+                {
+                    (env(env::WORKSPACE_NAME).unwrap_or_default(), WorkspaceConfig::default())
+                }
                 None => {
                     return Err(Error::Config(format!(
                         "which workspace? give `--workspace NAME` (a `[workspaces.NAME]` table of kqlab.toml), `--workspace-id GUID`, or set {}",
@@ -334,5 +343,16 @@ mod tests {
         assert!(from_env.require_arm().unwrap_err().to_string().contains("resource_group, workspace_name"));
         let bad = Workspace::resolve(&Selection { name: None, workspace_id: Some("nope") }, &configured, &none);
         assert!(bad.unwrap_err().to_string().contains("not a GUID"));
+    }
+
+    #[test]
+    fn arm_coordinates_alone_name_a_workspace_for_the_arm_apis() {
+        let env = lookup(&[(env::SUBSCRIPTION_ID, "sub"), (env::RESOURCE_GROUP, "rg"), (env::WORKSPACE_NAME, "ws")]);
+        let workspace = Workspace::resolve(&Selection::default(), &BTreeMap::new(), &env).unwrap();
+        assert_eq!(workspace.label, "ws");
+        assert_eq!(workspace.require_arm().unwrap(), ("sub", "rg", "ws"));
+        assert!(workspace.require_id().unwrap_err().to_string().contains("no `workspace_id`"));
+        let partial = lookup(&[(env::SUBSCRIPTION_ID, "sub"), (env::WORKSPACE_NAME, "ws")]);
+        assert!(Workspace::resolve(&Selection::default(), &BTreeMap::new(), &partial).is_err());
     }
 }
