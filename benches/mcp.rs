@@ -29,8 +29,11 @@ struct Case {
     tool: &'static str,
     arguments: Value,
     calls: usize,
-    baselines: Vec<(&'static str, Box<dyn FnMut()>)>,
+    baselines: Vec<(&'static str, Work)>,
 }
+
+/// In-process work, run once per call.
+type Work = Box<dyn FnMut()>;
 
 fn cases() -> Vec<Case> {
     let rule: Value = yaml_serde::from_str(&std::fs::read_to_string(RULE).expect("the rule")).expect("rule YAML");
@@ -89,6 +92,9 @@ fn main() {
 }
 
 fn run() {
+    // As on the server's blocking threads: the tools run their work here
+    // instead of on a new thread per call.
+    kqlab::stack::mark_large_stack();
     let mut server = Server::start();
     let mut cases = cases();
     println!("mcp: `kqlab mcp` over stdio, one request at a time; {WARM_UP} warm-up calls per tool");

@@ -171,11 +171,18 @@ async fn guard(State(access): State<Arc<Access>>, request: Request, next: Next) 
     }
 }
 
-/// Runs a transport on a one-thread runtime (tools do their work on
-/// blocking threads). The runtime is then dropped without waiting for the
-/// thread that reads stdin, which would block until the next line.
+/// Runs a transport on a one-thread runtime. Tools do their work on its
+/// blocking threads, which get the large stack the analyzer wants, so a
+/// call needs no thread of its own. The runtime is then dropped without
+/// waiting for the thread that reads stdin, which would block until the
+/// next line.
 fn run(work: impl Future<Output = Result<(), Error>>) -> Result<(), Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .thread_stack_size(crate::stack::LARGE_STACK_BYTES)
+        .on_thread_start(crate::stack::mark_large_stack)
+        .build()
+        .map_err(Error::Runtime)?;
     let result = runtime.block_on(work);
     runtime.shutdown_timeout(Duration::from_millis(100));
     result

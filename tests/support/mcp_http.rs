@@ -54,10 +54,11 @@ impl HttpServer {
         });
         let mut early_stderr = Vec::new();
         loop {
-            let line = lines.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
+            let Ok(line) = lines.recv_timeout(Duration::from_secs(30)) else {
                 let _ = child.kill();
-                panic!("no `listening on` line within 30 s; stderr: {early_stderr:?}")
-            });
+                let status = child.wait();
+                panic!("no `listening on` line within 30 s ({status:?}); stderr: {early_stderr:?}")
+            };
             early_stderr.push(line.clone());
             if let Some(url) = line.strip_prefix("kqlab mcp: listening on ") {
                 let authority = url.strip_prefix("http://").and_then(|rest| rest.strip_suffix("/mcp")).expect("a URL");
@@ -180,8 +181,7 @@ fn parse_response(raw: &[u8]) -> Response {
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(end) = data.windows(2).position(|window| window == b"\r\n") else { break };
+    while let Some(end) = data.windows(2).position(|window| window == b"\r\n") {
         let size_text = String::from_utf8_lossy(&data[..end]);
         let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
         if size == 0 {
