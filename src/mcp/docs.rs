@@ -22,8 +22,11 @@ impl Server {
         description = "List every tool of this server with a one-line summary and the `path` of its documentation. Cheap; use it to find the right tool, then tool_docs_get for its parameters and output.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn tool_docs_list(&self) -> Result<Json<tool_docs::ListOutput>, String> {
-        Ok(Json(tool_docs::list(&self.tools())))
+    fn tool_docs_list(
+        &self,
+        Parameters(params): Parameters<tool_docs::ListParams>,
+    ) -> Result<Json<tool_docs::ListOutput>, String> {
+        Ok(Json(tool_docs::list(&self.tools(), params.prefix.as_deref())))
     }
 
     #[tool(
@@ -52,7 +55,10 @@ impl Server {
         description = "Get this server's usage instructions for the model (the recommended workflow: look up schemas, validate every query, test rules), with its prompts and resource URIs. Call it first if you are unsure how to use kqlab.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn llm_instructions_get(&self) -> Result<Json<tool_docs::InstructionsOutput>, String> {
+    fn llm_instructions_get(
+        &self,
+        Parameters(params): Parameters<tool_docs::InstructionsParams>,
+    ) -> Result<Json<tool_docs::InstructionsOutput>, String> {
         let mut resources: Vec<String> =
             resources::templates().resource_templates.into_iter().map(|template| template.uri_template).collect();
         resources.extend(resources::CATALOG_URIS.iter().map(|uri| uri.to_string()));
@@ -60,6 +66,7 @@ impl Server {
             instructions: INSTRUCTIONS.to_string(),
             prompts: self.prompt_router.list_all().into_iter().map(|prompt| prompt.name).collect(),
             resources,
+            tools: params.include_tools.then(|| tool_docs::list(&self.tools(), None).tools),
         }))
     }
 
@@ -67,8 +74,11 @@ impl Server {
         description = "List the Markdown report templates (incident summary, rule review, hunting report) with what each is for. Use one when asked for a write-up, so reports have a consistent shape.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    fn markdown_templates_list(&self) -> Result<Json<markdown_templates::ListOutput>, String> {
-        Ok(Json(markdown_templates::list()))
+    fn markdown_templates_list(
+        &self,
+        Parameters(params): Parameters<markdown_templates::ListParams>,
+    ) -> Result<Json<markdown_templates::ListOutput>, String> {
+        Ok(Json(markdown_templates::list(params.filter.as_deref())))
     }
 
     #[tool(

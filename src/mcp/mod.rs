@@ -2,6 +2,7 @@
 //! Model Context Protocol. The server and its tool router live here; each
 //! tool's parameters, output and work live in `tools/`, one file per tool.
 
+pub mod access;
 mod completions;
 pub mod context;
 mod docs;
@@ -10,12 +11,14 @@ pub mod redact;
 pub mod resources;
 mod sentinel;
 pub mod tools;
+pub mod transport;
 pub mod workspace;
 pub mod workspace_schema;
 
 use std::sync::Arc;
 
 pub use context::{Context, Settings};
+pub use transport::{Error, HttpOptions};
 
 use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -25,19 +28,7 @@ use rmcp::model::{
     PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
-use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt, prompt_handler, tool, tool_handler, tool_router};
-
-/// Failures of the server itself (not of a tool call, which is reported to
-/// the client with `isError`).
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("starting the async runtime: {0}")]
-    Runtime(#[source] std::io::Error),
-    #[error("starting the MCP session: {0}")]
-    Initialize(String),
-    #[error("serving MCP: {0}")]
-    Serve(String),
-}
+use rmcp::{ErrorData, RoleServer, ServerHandler, prompt_handler, tool, tool_handler, tool_router};
 
 /// The kqlab MCP server: every tool is read-only. The tools are grouped
 /// in routers (`#[tool_router(router = NAME)]` impl blocks, one per family)
@@ -322,16 +313,15 @@ async fn run_blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work).await.map_err(|error| format!("the tool failed: {error}"))?
 }
 
-/// Serves MCP over stdin/stdout until the client closes the stream. Only
-/// JSON-RPC goes to stdout; anything else goes to stderr.
+/// Serves MCP over stdin/stdout until the client closes the stream or the
+/// process gets SIGINT / SIGTERM. Only JSON-RPC goes to stdout; anything
+/// else goes to stderr.
 pub fn serve_stdio(context: Arc<Context>) -> Result<(), Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(Error::Runtime)?;
-    runtime.block_on(async {
-        let service = Server::new(context)
-            .serve(rmcp::transport::stdio())
-            .await
-            .map_err(|error| Error::Initialize(error.to_string()))?;
-        service.waiting().await.map_err(|error| Error::Serve(error.to_string()))?;
-        Ok(())
-    })
+    transport::serve_stdio(Server::new(context))
+}
+
+/// Serves MCP over streamable HTTP (see [`transport::serve_http`]); the
+/// sessions share `context`.
+pub fn serve_http(context: Arc<Context>, options: HttpOptions) -> Result<(), Error> {
+    transport::serve_http(options, move || Server::new(context.clone()))
 }

@@ -62,11 +62,22 @@ pub struct GetOutput {
     pub markdown: String,
 }
 
-/// Every template, in a fixed order.
-pub fn list() -> ListOutput {
+/// Parameters of `markdown_templates_list`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ListParams {
+    /// Only the templates whose name or description contains this
+    /// (case-insensitive), e.g. `incident`.
+    #[serde(default)]
+    pub filter: Option<String>,
+}
+
+/// The templates matching `filter` (all without one), in a fixed order.
+pub fn list(filter: Option<&str>) -> ListOutput {
+    let filter = filter.map(|f| f.trim().to_lowercase()).unwrap_or_default();
     ListOutput {
         templates: TEMPLATES
             .iter()
+            .filter(|t| t.name.contains(&filter) || t.description.to_lowercase().contains(&filter))
             .map(|t| TemplateSummary { name: t.name.into(), description: t.description.into() })
             .collect(),
     }
@@ -94,7 +105,7 @@ mod tests {
 
     #[test]
     fn every_listed_template_can_be_read() {
-        for summary in list().templates {
+        for summary in list(None).templates {
             let template = get(GetParams { name: summary.name.clone() }).unwrap();
             assert!(template.markdown.starts_with("# "), "{}", summary.name);
         }

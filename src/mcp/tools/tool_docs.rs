@@ -93,12 +93,33 @@ pub struct InstructionsOutput {
     pub prompts: Vec<String>,
     /// The server's resource URIs and URI templates.
     pub resources: Vec<String>,
+    /// Every tool in short, when `include_tools` was asked for.
+    pub tools: Option<Vec<ToolSummary>>,
 }
 
-/// Summaries of `tools`, sorted by name.
-pub fn list(tools: &[Tool]) -> ListOutput {
+/// Parameters of `tool_docs_list`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ListParams {
+    /// Only the tools whose name starts with this, e.g. `kql_` (local KQL
+    /// tools), `sentinel_` (the workspace), `entra_id_` or `schema_`.
+    #[serde(default)]
+    pub prefix: Option<String>,
+}
+
+/// Parameters of `llm_instructions_get`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct InstructionsParams {
+    /// Also list every tool's name with its one-line summary (default false).
+    #[serde(default)]
+    pub include_tools: bool,
+}
+
+/// Summaries of `tools` (those whose name starts with `prefix`), sorted by name.
+pub fn list(tools: &[Tool], prefix: Option<&str>) -> ListOutput {
+    let prefix = prefix.map(str::trim).unwrap_or_default();
     let mut tools: Vec<ToolSummary> = tools
         .iter()
+        .filter(|tool| tool.name.starts_with(prefix))
         .map(|tool| ToolSummary {
             name: tool.name.to_string(),
             path: doc_path(&tool.name),
@@ -278,7 +299,7 @@ mod tests {
 
     #[test]
     fn every_tool_is_listed_with_a_path_and_summary() {
-        let output = list(&tools());
+        let output = list(&tools(), None);
         let names: Vec<&str> = output.tools.iter().map(|t| t.name.as_str()).collect();
         for name in ["kql_validate", "tool_docs_get", "llm_instructions_get", "markdown_template_get"] {
             assert!(names.contains(&name), "{names:?}");
