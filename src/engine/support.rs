@@ -16,6 +16,7 @@ const COMPILED_SCALARS: &[&str] = &[
     "pack_all",
     "bag_pack_columns",
     "table",
+    "estimate_data_size",
 ];
 
 /// One catalog entry and whether it runs locally.
@@ -93,6 +94,8 @@ mod tests {
         assert!(entry("row_number"));
         assert!(entry("series_decompose_anomalies"));
         assert!(entry("bag_unpack"));
-        assert!(!entry("hash_combine"));
+        assert!(entry("hash_combine"));
+        assert!(entry("estimate_data_size"));
+        assert!(!entry("http_request"));
     }
 }
