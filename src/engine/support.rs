@@ -19,11 +19,66 @@ const COMPILED_SCALARS: &[&str] = &[
     "estimate_data_size",
 ];
 
-/// One catalog entry and whether it runs locally.
+/// Why a function or plugin can never run offline: what it needs that a
+/// local engine does not have (a cluster, the network, an external
+/// runtime). Anything else that does not run locally is simply not
+/// implemented yet.
+const OFFLINE_REASONS: &[(&[&str], &str)] = &[
+    (
+        &["http_request", "http_request_post"],
+        "it sends an HTTP request to a web endpoint, and kqlab never uses the network to run a query",
+    ),
+    (
+        &["sql_request", "mysql_request", "postgresql_request", "cosmosdb_sql_request"],
+        "it queries an external database over the network",
+    ),
+    (&["azure_digital_twins_query_request"], "it queries an Azure Digital Twins instance over the network"),
+    (
+        &["ai_chat_completion", "ai_chat_completion_prompt", "ai_embeddings", "ai_embed_text"],
+        "it calls an Azure OpenAI model over the network",
+    ),
+    (
+        &["python", "r", "csharp"],
+        "it runs a script in the cluster's sandboxed language runtime, which kqlab does not embed",
+    ),
+    (&["execute_query", "execute_show_command"], "it runs a query or command on a remote cluster connection"),
+    (&["external_datatable"], "its rows are sent to the cluster by the client with the request"),
+    (&["infer_storage_schema", "infer_storage_schema_with_suggestions"], "it reads data files in external storage"),
+    (&["identity_v3"], "it is an internal test plugin of the Kusto service"),
+    (
+        &["cluster", "database", "external_table", "materialized_view", "stored_query_result", "entity_group", "graph"],
+        "it refers to an entity stored in a cluster (database, external table, materialized view, stored result, graph model); load its data with `--table` instead",
+    ),
+    (
+        &["current_cluster_endpoint", "current_database"],
+        "it describes the cluster and database the query runs in, and a local run has none",
+    ),
+    (
+        &["current_principal", "current_principal_details", "current_principal_is_member_of"],
+        "it needs the Microsoft Entra identity that signed in to the cluster",
+    ),
+    (
+        &["cursor_after", "cursor_before_or_at", "cursor_current"],
+        "it needs the database's ingestion cursors, which exist only in a cluster",
+    ),
+    (
+        &["extent_id", "extent_tags", "row_id"],
+        "it needs the cluster's storage extents (data shards), which local tables do not have",
+    ),
+];
+
+/// Why `name` can never run locally, or `None` when it runs or is only not
+/// implemented yet.
+pub fn offline_reason(name: &str) -> Option<&'static str> {
+    OFFLINE_REASONS.iter().find(|(names, _)| names.contains(&name)).map(|(_, reason)| *reason)
+}
+
+/// One catalog entry, whether it runs locally, and if it never can, why.
 #[derive(Debug, Clone)]
 pub struct Entry<'c> {
     pub function: &'c Function,
     pub runs_locally: bool,
+    pub offline_reason: Option<&'static str>,
 }
 
 /// Every documented (not hidden) catalog entry, by kind, category and name.
@@ -32,7 +87,14 @@ pub fn support_matrix() -> Vec<Entry<'static>> {
         .all()
         .into_iter()
         .filter(|function| !function.hidden)
-        .map(|function| Entry { function, runs_locally: runs_locally(function) })
+        .map(|function| {
+            let runs = runs_locally(function);
+            Entry {
+                function,
+                runs_locally: runs,
+                offline_reason: if runs { None } else { offline_reason(&function.name) },
+            }
+        })
         .collect();
     entries.sort_by(|a, b| {
         (kind_order(a.function.kind), &a.function.category, &a.function.name).cmp(&(
@@ -97,5 +159,21 @@ mod tests {
         assert!(entry("hash_combine"));
         assert!(entry("estimate_data_size"));
         assert!(!entry("http_request"));
+    }
+
+    #[test]
+    fn every_offline_reason_names_a_catalog_entry_that_does_not_run() {
+        let matrix = support_matrix();
+        for (names, _) in OFFLINE_REASONS {
+            for name in *names {
+                let found = Catalog::builtin().all().into_iter().find(|f| f.name == *name);
+                let found = found.unwrap_or_else(|| panic!("`{name}` is not in the catalog"));
+                assert!(!runs_locally(found), "`{name}` runs locally but has an offline reason");
+            }
+        }
+        let http = matrix.iter().find(|e| e.function.name == "http_request").expect("http_request");
+        assert!(http.offline_reason.is_some_and(|r| r.contains("network")));
+        let funnel = matrix.iter().find(|e| e.function.name == "funnel_sequence").expect("funnel_sequence");
+        assert_eq!(funnel.offline_reason, None);
     }
 }

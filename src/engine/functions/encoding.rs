@@ -422,6 +422,8 @@ mod tests {
         assert!(call_constant(hash_combine, &[Value::Long(1), Value::str("x")]).is_null());
         // Empty strings and extreme values hash like any other.
         assert!(!call_constant(hash_many, &[Value::str(""), Value::str("")]).is_null());
-        assert!(!call_constant(hash_combine, &[Value::Long(i64::MIN), Value::Long(i64::MAX), Value::Long(0)]).is_null());
+        assert!(
+            !call_constant(hash_combine, &[Value::Long(i64::MIN), Value::Long(i64::MAX), Value::Long(0)]).is_null()
+        );
     }
 }

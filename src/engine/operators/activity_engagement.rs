@@ -33,8 +33,7 @@ use crate::engine::value::Value;
 use crate::syntax::ast::{Expr, ScalarType};
 use crate::text::Span;
 
-const SYNTAX: &str =
-    "activity_engagement(IdColumn, TimelineColumn, [Start, End,] InnerActivityWindow, OuterActivityWindow [, dim1, ...])";
+const SYNTAX: &str = "activity_engagement(IdColumn, TimelineColumn, [Start, End,] InnerActivityWindow, OuterActivityWindow [, dim1, ...])";
 
 /// Runs the plugin on `input`.
 pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table, env: &Env<'q>) -> ExecResult<Table> {
@@ -56,13 +55,10 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
     let outer_span = args[inner_index + 1].span;
     // Outer windows are tracked on a grid fine enough for both windows: the
     // inner window's size must divide the outer one's.
-    let outer_bins = bins
-        .count(&outer)
-        .filter(|count| *count >= 1 && same_kind(&inner, &outer))
-        .ok_or_else(|| {
-            ExecError::runtime("`OuterActivityWindow` must be at least `InnerActivityWindow`, of the same type")
-                .at(outer_span)
-        })?;
+    let outer_bins = bins.count(&outer).filter(|count| *count >= 1 && same_kind(&inner, &outer)).ok_or_else(|| {
+        ExecError::runtime("`OuterActivityWindow` must be at least `InnerActivityWindow`, of the same type")
+            .at(outer_span)
+    })?;
     if bins.count(&outer).is_some_and(|count| !is_multiple(&inner, &outer, count)) {
         return Err(ExecError::unsupported(
             "`activity_engagement` with an outer window that is not a whole number of inner windows",
@@ -70,9 +66,9 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
         .at(outer_span));
     }
     let last_bin = match &range {
-        Some((_, end)) => Some(
-            bins.index(end).ok_or_else(|| ExecError::runtime("`End` is not a timeline value").at(args[3].span))?,
-        ),
+        Some((_, end)) => {
+            Some(bins.index(end).ok_or_else(|| ExecError::runtime("`End` is not a timeline value").at(args[3].span))?)
+        }
         None => None,
     };
     let in_range = |bin: i64| match last_bin {

@@ -53,14 +53,16 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
     };
     let (window, _) = exec.eval_scalar(&args[window_index], env)?;
     if let Value::String(text) = &window {
-        return Err(ExecError::unsupported(format!("`activity_metrics` with the `{text}` window"))
-            .at(args[window_index].span));
+        return Err(
+            ExecError::unsupported(format!("`activity_metrics` with the `{text}` window")).at(args[window_index].span)
+        );
     }
-    let bins = Bins::new(timeline.ty(), &window, range.as_ref().map(|(start, _)| start), "Window", args[window_index].span)?;
+    let bins =
+        Bins::new(timeline.ty(), &window, range.as_ref().map(|(start, _)| start), "Window", args[window_index].span)?;
     let last_bin = match &range {
-        Some((_, end)) => Some(
-            bins.index(end).ok_or_else(|| ExecError::runtime("`End` is not a timeline value").at(args[3].span))?,
-        ),
+        Some((_, end)) => {
+            Some(bins.index(end).ok_or_else(|| ExecError::runtime("`End` is not a timeline value").at(args[3].span))?)
+        }
         None => None,
     };
     let in_range = |bin: i64| match last_bin {
@@ -152,10 +154,12 @@ mod tests {
         let out = run_query("datatable(u: long, t: long) [] | evaluate activity_metrics(u, t, 0, 10, 1)");
         assert_eq!(out, "t:long,dcount_values:long,dcount_newvalues:long,retention_rate:real,churn_rate:real\n");
         // A row with a null timeline has no window and takes no part.
-        let out = run_query(
-            "datatable(u: long, t: long) [1, 0, 2, long(null)] | evaluate activity_metrics(u, t, 0, 10, 1)",
+        let out =
+            run_query("datatable(u: long, t: long) [1, 0, 2, long(null)] | evaluate activity_metrics(u, t, 0, 10, 1)");
+        assert_eq!(
+            out,
+            "t:long,dcount_values:long,dcount_newvalues:long,retention_rate:real,churn_rate:real\n0,1,1,NaN,NaN\n"
         );
-        assert_eq!(out, "t:long,dcount_values:long,dcount_newvalues:long,retention_rate:real,churn_rate:real\n0,1,1,NaN,NaN\n");
     }
 
     #[test]

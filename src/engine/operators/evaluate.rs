@@ -28,6 +28,7 @@ pub const PLUGINS: &[&str] = &[
     "dcount_intersect",
     "geo_line_lookup",
     "geo_polygon_lookup",
+    "identity",
     "ipv4_lookup",
     "ipv6_lookup",
     "narrow",
@@ -83,7 +84,11 @@ pub fn run<'q>(
             let mut tables = preview(exec, call.span, args, input, env)?;
             Ok(Arc::unwrap_or_clone(tables.swap_remove(0).table))
         }
-        (plugin, _) => Err(ExecError::unsupported(format!("the `{plugin}` plugin"))),
+        ("identity", Some(input)) => Ok(Arc::unwrap_or_clone(input)),
+        (plugin, _) => Err(match crate::engine::support::offline_reason(plugin) {
+            Some(reason) => ExecError::unsupported_offline(format!("the `{plugin}` plugin"), reason),
+            None => ExecError::unsupported(format!("the `{plugin}` plugin")),
+        }),
     }
 }
 

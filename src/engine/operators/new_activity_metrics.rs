@@ -53,16 +53,15 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
     let (end, _) = exec.eval_scalar(&args[3], env)?;
     let (window, _) = exec.eval_scalar(&args[4], env)?;
     if let Value::String(text) = &window {
-        return Err(
-            ExecError::unsupported(format!("`new_activity_metrics` with the `{text}` window")).at(args[4].span)
-        );
+        return Err(ExecError::unsupported(format!("`new_activity_metrics` with the `{text}` window")).at(args[4].span));
     }
     let bins = Bins::new(timeline.ty(), &window, Some(&start), "Window", args[4].span)?;
     let last_bin =
         bins.index(&end).ok_or_else(|| ExecError::runtime("`End` is not a timeline value").at(args[3].span))?;
     if last_bin >= MAX_WINDOWS {
-        return Err(ExecError::runtime(format!("`new_activity_metrics` over more than {MAX_WINDOWS} windows"))
-            .at(args[4].span));
+        return Err(
+            ExecError::runtime(format!("`new_activity_metrics` over more than {MAX_WINDOWS} windows")).at(args[4].span)
+        );
     }
     // The optional arguments: a cohort (a constant), dimensions (columns),
     // and a lookback table (the last argument, when it is not a column).
@@ -70,9 +69,9 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
     let mut lookback: Option<Arc<Column>> = None;
     if let Some(last) = rest.last().filter(|arg| !is_column_argument(input, arg) && names_table(arg)) {
         let table = exec.eval_table(last, env)?;
-        let column = table.column(&id_name).ok_or_else(|| {
-            ExecError::runtime(format!("the lookback table has no `{id_name}` column")).at(last.span)
-        })?;
+        let column = table
+            .column(&id_name)
+            .ok_or_else(|| ExecError::runtime(format!("the lookback table has no `{id_name}` column")).at(last.span))?;
         lookback = Some(column.clone());
         rest = &rest[..rest.len() - 1];
     }
@@ -226,7 +225,10 @@ mod tests {
              Users | evaluate new_activity_metrics(user, Timestamp, StartDate, datetime(2019-11-03), 1d, datetime(2019-11-02 10:00), Seen) \
              | project to = format_datetime(to_Timestamp, 'MM-dd'), dcount_retained_values, dcount_churn_values, retention_rate"
         ));
-        assert_eq!(out, "to:string,dcount_retained_values:long,dcount_churn_values:long,retention_rate:real\n11-02,1,0,1\n11-03,1,0,1\n");
+        assert_eq!(
+            out,
+            "to:string,dcount_retained_values:long,dcount_churn_values:long,retention_rate:real\n11-02,1,0,1\n11-03,1,0,1\n"
+        );
     }
 
     #[test]
