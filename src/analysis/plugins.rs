@@ -143,6 +143,53 @@ impl<'a> Binder<'a> {
                 columns.extend(counts.iter().map(|name| Column::new(*name, Type::LONG)));
                 Arc::new(TableType::new(columns))
             }
+            // The timeline, the dimensions (the input columns among the
+            // arguments after it: `Start`, `End` and the windows are
+            // constants), then the metrics, as Kusto.Language declares them.
+            "activity_metrics" | "activity_engagement" => {
+                let metrics: &[(&str, Type)] = if plugin_name == "activity_metrics" {
+                    &[
+                        ("dcount_values", Type::LONG),
+                        ("dcount_newvalues", Type::LONG),
+                        ("retention_rate", Type::REAL),
+                        ("churn_rate", Type::REAL),
+                    ]
+                } else {
+                    &[
+                        ("dcount_activities_inner", Type::LONG),
+                        ("dcount_activities_outer", Type::LONG),
+                        ("activity_ratio", Type::REAL),
+                    ]
+                };
+                let mut columns = referenced(args.get(1..2).unwrap_or_default());
+                columns.extend(referenced(args.get(2..).unwrap_or_default()));
+                columns.extend(metrics.iter().map(|(name, ty)| Column::new(*name, *ty)));
+                Arc::new(TableType::new(columns))
+            }
+            "new_activity_metrics" => {
+                let mut columns = Vec::new();
+                if let Some(timeline) = referenced(args.get(1..2).unwrap_or_default()).pop() {
+                    columns.push(Column::new(format!("from_{}", timeline.name), timeline.ty));
+                    columns.push(Column::new(format!("to_{}", timeline.name), timeline.ty));
+                }
+                columns.extend(referenced(args.get(5..).unwrap_or_default()));
+                for name in ["dcount_new_values", "dcount_retained_values", "dcount_churn_values"] {
+                    columns.push(Column::new(name, Type::LONG));
+                }
+                columns.push(Column::new("retention_rate", Type::REAL));
+                columns.push(Column::new("churn_rate", Type::REAL));
+                Arc::new(TableType::new(columns))
+            }
+            // The input's columns, then `s0` to `s<n-1>`.
+            "dcount_intersect" => {
+                let mut columns = input_columns;
+                for index in 0..args.len() {
+                    push_unique(&mut columns, Column::new(format!("s{index}"), Type::LONG));
+                }
+                Arc::new(TableType { columns, open: input.is_some_and(|t| t.open) })
+            }
+            // The first of its two result tables: the input's rows.
+            "preview" => Arc::new(TableType { columns: input_columns, open: input.is_none_or(|t| t.open) }),
             "bag_unpack" => {
                 let column = args.first().and_then(|a| expression_name(a, false));
                 let columns = input_columns.into_iter().filter(|c| Some(&c.name) != column.as_ref()).collect();

@@ -25,6 +25,14 @@ impl ExecError {
             .with_help("run the query in Log Analytics (`kqlab verify`) or rewrite it without this construct")
     }
 
+    /// A construct that can never run offline, and why (see
+    /// `engine::support::offline_reason`).
+    pub fn unsupported_offline(what: impl Into<String>, reason: &str) -> ExecError {
+        let what = what.into();
+        ExecError::new(Code::NotSupportedLocally, format!("{what} cannot run locally: {reason}"))
+            .with_help("run the query in Log Analytics or Azure Data Explorer (`kqlab verify` checks it there)")
+    }
+
     /// A runtime failure (bad argument value, invalid regex, ...).
     pub fn runtime(message: impl Into<String>) -> ExecError {
         ExecError::new(Code::RuntimeError, message)

@@ -423,7 +423,10 @@ impl<'q> Executor<'q> {
                     .with_help(format!(
                         "pass `--table {name}=FILE` with its rows, or `--empty-tables` to run on an empty result"
                     ))),
-                    Some(false) => Err(ExecError::unsupported(format!("calling `{name}()` as a table"))),
+                    Some(false) => Err(match crate::engine::support::offline_reason(name) {
+                        Some(reason) => ExecError::unsupported_offline(format!("`{name}()`"), reason),
+                        None => ExecError::unsupported(format!("calling `{name}()` as a table")),
+                    }),
                 }
             }
         }

@@ -283,7 +283,10 @@ impl<'a, 'q> Compiler<'a, 'q> {
                     .with_help("aggregates belong in `summarize`, `make-series` or `top-nested`"));
             }
             if crate::analysis::catalog::Catalog::builtin().scalar(name).is_some() {
-                return Err(ExecError::unsupported(format!("the function `{name}()`")));
+                return Err(match crate::engine::support::offline_reason(name) {
+                    Some(reason) => ExecError::unsupported_offline(format!("the function `{name}()`"), reason),
+                    None => ExecError::unsupported(format!("the function `{name}()`")),
+                });
             }
             return Err(ExecError::new(
                 crate::diagnostics::Code::UnknownFunction,

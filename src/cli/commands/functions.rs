@@ -34,6 +34,9 @@ struct JsonEntry<'a> {
     kind: &'static str,
     category: &'a str,
     runs_locally: bool,
+    /// Why it can never run locally (needs a cluster, the network, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offline_reason: Option<&'static str>,
     description: &'a str,
 }
 
@@ -43,7 +46,11 @@ pub fn run(args: FunctionsArgs) -> anyhow::Result<i32> {
     match args.format {
         FunctionsFormat::Text => {
             for entry in &entries {
-                let status = if entry.runs_locally { "runs" } else { "not yet" };
+                let status = match (entry.runs_locally, entry.offline_reason) {
+                    (true, _) => "runs",
+                    (false, Some(_)) => "never offline",
+                    (false, None) => "not yet",
+                };
                 println!(
                     "{:<36} {:<12} {:<12} {status}",
                     entry.function.name,
@@ -61,6 +68,7 @@ pub fn run(args: FunctionsArgs) -> anyhow::Result<i32> {
                     kind: kind_name(e.function.kind),
                     category: &e.function.category,
                     runs_locally: e.runs_locally,
+                    offline_reason: e.offline_reason,
                     description: &e.function.description,
                 })
                 .collect();

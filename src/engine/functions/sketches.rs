@@ -105,7 +105,7 @@ fn finish_hlls(name: &str, groups: Vec<Vec<Dyn>>) -> ExecResult<Column> {
 }
 
 /// The values of an `hll` result; `None` for anything that is not one.
-fn hll_values(value: &Value) -> Option<&[Dyn]> {
+pub(crate) fn hll_values(value: &Value) -> Option<&[Dyn]> {
     match value {
         Value::Dynamic(Dyn::Array(items)) => Some(items.as_slice()),
         _ => None,

@@ -10,7 +10,7 @@ use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::operators;
 use crate::engine::scope::Env;
-use crate::engine::table::{Field, Table};
+use crate::engine::table::{Field, NamedTable, Table};
 use crate::engine::value::Value;
 use crate::syntax::ast::operators::OutputSchema;
 use crate::syntax::ast::{Expr, ExprKind, ScalarType};
@@ -20,15 +20,21 @@ use crate::syntax::ast::{Expr, ExprKind, ScalarType};
 pub const PLUGINS: &[&str] = &[
     "active_users_count",
     "activity_counts_metrics",
+    "activity_engagement",
+    "activity_metrics",
     "autocluster",
     "bag_unpack",
     "basket",
+    "dcount_intersect",
     "geo_line_lookup",
     "geo_polygon_lookup",
+    "identity",
     "ipv4_lookup",
     "ipv6_lookup",
     "narrow",
+    "new_activity_metrics",
     "pivot",
+    "preview",
     "rolling_percentile",
     "rows_near",
     "schema_merge",
@@ -67,8 +73,73 @@ pub fn run<'q>(
             operators::activity_counts_metrics::run(exec, call.span, args, &input, env)
         }
         ("active_users_count", Some(input)) => operators::active_users_count::run(exec, call.span, args, &input, env),
-        (plugin, _) => Err(ExecError::unsupported(format!("the `{plugin}` plugin"))),
+        ("activity_metrics", Some(input)) => operators::activity_metrics::run(exec, call.span, args, &input, env),
+        ("new_activity_metrics", Some(input)) => {
+            operators::new_activity_metrics::run(exec, call.span, args, &input, env)
+        }
+        ("activity_engagement", Some(input)) => operators::activity_engagement::run(exec, call.span, args, &input, env),
+        ("dcount_intersect", Some(input)) => operators::dcount_intersect::run(exec, call.span, args, &input, env),
+        // Where one table is expected, `preview` gives its first one.
+        ("preview", Some(input)) => {
+            let mut tables = preview(exec, call.span, args, input, env)?;
+            Ok(Arc::unwrap_or_clone(tables.swap_remove(0).table))
+        }
+        ("identity", Some(input)) => Ok(Arc::unwrap_or_clone(input)),
+        (plugin, _) => Err(match crate::engine::support::offline_reason(plugin) {
+            Some(reason) => ExecError::unsupported_offline(format!("the `{plugin}` plugin"), reason),
+            None => ExecError::unsupported(format!("the `{plugin}` plugin")),
+        }),
     }
+}
+
+/// Whether `call` is a plugin with several result tables (`preview`).
+pub fn has_several_results(call: &Expr) -> bool {
+    matches!(&call.kind, ExprKind::Call { target: None, name, .. } if name.name == "preview")
+}
+
+/// Runs a plugin with several result tables on `input`.
+pub fn run_several<'q>(
+    exec: &Executor<'q>,
+    call: &'q Expr,
+    input: Arc<Table>,
+    env: &Env<'q>,
+) -> ExecResult<Vec<NamedTable>> {
+    match &call.kind {
+        ExprKind::Call { target: None, name, args } if name.name == "preview" => {
+            preview(exec, call.span, args, input, env)
+        }
+        _ => Err(ExecError::runtime("this plugin has a single result")),
+    }
+}
+
+/// `preview(NumberOfRows)`: as documented (preview-plugin.md), two result
+/// tables: up to `NumberOfRows` rows of the input (`T | take N`) and the
+/// input's row count in a `Count` column (`T | count`).
+fn preview<'q>(
+    exec: &Executor<'q>,
+    span: crate::text::Span,
+    args: &'q [Expr],
+    input: Arc<Table>,
+    env: &Env<'q>,
+) -> ExecResult<Vec<NamedTable>> {
+    let [rows_arg] = args else {
+        return Err(ExecError::new(
+            crate::diagnostics::Code::WrongArgumentCount,
+            format!("`preview` takes the number of rows, got {} arguments", args.len()),
+        )
+        .at(span)
+        .with_help("write `evaluate preview(NumberOfRows)`"));
+    };
+    let (rows, _) = exec.eval_scalar(rows_arg, env)?;
+    let Some(rows) = rows.as_i64().filter(|n| *n >= 0) else {
+        return Err(ExecError::runtime("`preview` takes a non-negative number of rows").at(rows_arg.span));
+    };
+    let kept: Vec<usize> = (0..input.rows.min(usize::try_from(rows).unwrap_or(usize::MAX))).collect();
+    let first = if kept.len() == input.rows { input.clone() } else { Arc::new(input.take(&kept)) };
+    let mut count = ColumnBuilder::new(ScalarType::Long, 1);
+    count.push_long(Some(input.rows as i64));
+    let second = Table::new(vec![("Count".to_string(), count.finish())]);
+    Ok(vec![NamedTable::unnamed(first), NamedTable::unnamed(Arc::new(second))])
 }
 
 /// `narrow()`: one row per (row, column) with `Row`, `Column`, `Value`.

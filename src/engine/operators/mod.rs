@@ -4,11 +4,14 @@
 
 mod active_users_count;
 mod activity_counts_metrics;
+mod activity_engagement;
+mod activity_metrics;
 mod autocluster;
 mod bag_unpack;
 mod basket;
 mod count;
 mod datatable;
+mod dcount_intersect;
 mod distinct;
 pub mod evaluate;
 mod extend;
@@ -30,6 +33,7 @@ mod lookup;
 mod make_series;
 mod mv_apply;
 mod mv_expand;
+mod new_activity_metrics;
 mod parse;
 mod parse_kv;
 mod partition;
@@ -168,6 +172,7 @@ pub fn has_several_results(operator: &Operator) -> bool {
     match &operator.kind {
         OperatorKind::Fork(_) | OperatorKind::Facet { .. } => true,
         OperatorKind::GraphToTable(outputs) => outputs.len() > 1,
+        OperatorKind::Evaluate { call, .. } => evaluate::has_several_results(call),
         _ => false,
     }
 }
@@ -182,6 +187,7 @@ pub fn run_several<'q>(
     match &operator.kind {
         OperatorKind::Fork(branches) => fork::run(exec, branches, input, env),
         OperatorKind::Facet { columns, with } => facet::run(exec, columns, with.as_ref(), input, env),
+        OperatorKind::Evaluate { call, .. } => evaluate::run_several(exec, call, input, env),
         other => Err(ExecError::runtime(format!("`{}` has a single result", operator_name(other)))),
     }
 }

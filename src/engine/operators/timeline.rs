@@ -29,6 +29,14 @@ pub fn dimension_groups(input: &Table, args: &[Expr], plugin: &str) -> ExecResul
     Ok((dimensions, groups))
 }
 
+/// Whether `arg` names a column of `input`: how the plugins with optional
+/// arguments (`activity_metrics`' `Start, End`, `new_activity_metrics`'
+/// cohort) tell an optional constant from the first dimension, as
+/// Kusto.Language does.
+pub fn is_column_argument(input: &Table, arg: &Expr) -> bool {
+    matches!(&arg.kind, crate::syntax::ast::ExprKind::Name(ident) if input.column(&ident.name).is_some())
+}
+
 /// The leading output columns: the timeline column `name` holding the bin
 /// starts, then each dimension's value for each output row, taken from
 /// `source_rows` (the first input row of the output row's group). A
