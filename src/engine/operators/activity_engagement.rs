@@ -24,9 +24,11 @@ use std::sync::Arc;
 use crate::engine::column::ColumnBuilder;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
-use crate::engine::keys::{FastSet, group_rows};
+use crate::engine::keys::FastSet;
 use crate::engine::operators::evaluate::{check_arity, column_argument};
-use crate::engine::operators::timeline::{Bins, dimension_groups, is_column_argument, leading_fields};
+use crate::engine::operators::timeline::{
+    Bins, dimension_groups, distinct_ids_per_window, is_column_argument, leading_fields,
+};
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
 use crate::engine::value::Value;
@@ -65,23 +67,9 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
         )
         .at(outer_span));
     }
-    let last_bin = match &range {
-        Some((_, end)) => {
-            Some(bins.index(end).ok_or_else(|| ExecError::runtime("`End` is not a timeline value").at(args[3].span))?)
-        }
-        None => None,
-    };
-    let in_range = |bin: i64| match last_bin {
-        Some(last) => (0..=last).contains(&bin),
-        None => true,
-    };
     let (dimensions, groups) = dimension_groups(input, &args[inner_index + 2..], "activity_engagement")?;
-    let id_of_row = group_rows(&[ids.as_ref()], input.rows).group_of_row;
-    let mut cells: Vec<BTreeMap<i64, FastSet<u32>>> = vec![BTreeMap::new(); groups.len()];
-    for (row, bin) in bins.indexes(&timeline).into_iter().enumerate() {
-        let Some(bin) = bin.filter(|b| in_range(*b)) else { continue };
-        cells[groups.group_of_row[row] as usize].entry(bin).or_default().insert(id_of_row[row]);
-    }
+    let end = range.as_ref().map(|(_, end)| (end, args[3].span));
+    let cells = distinct_ids_per_window(&bins, &timeline, &ids, &groups, input.rows, end)?;
     let rows: usize = cells.iter().map(BTreeMap::len).sum();
     exec.check_rows(rows)?;
     let mut bin_out = ColumnBuilder::new(bins.ty(), rows);

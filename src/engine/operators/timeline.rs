@@ -5,11 +5,12 @@
 //! and the dimension columns those plugins group by and repeat in their
 //! output.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::engine::column::Column;
 use crate::engine::error::{ExecError, ExecResult};
-use crate::engine::keys::{Groups, group_rows};
+use crate::engine::keys::{FastSet, Groups, group_rows};
 use crate::engine::operators::evaluate::column_argument;
 use crate::engine::table::{Field, Table};
 use crate::engine::value::Value;
@@ -160,6 +161,32 @@ impl Bins {
             other => other,
         }
     }
+}
+
+/// The distinct ids of each group's rows per window (`activity_metrics`,
+/// `activity_engagement`): the rows whose window is from the first to
+/// `End`'s (every window when the plugin has no `End`), their ids numbered.
+pub fn distinct_ids_per_window(
+    bins: &Bins,
+    timeline: &Column,
+    ids: &Column,
+    groups: &Groups,
+    rows: usize,
+    end: Option<(&Value, Span)>,
+) -> ExecResult<Vec<BTreeMap<i64, FastSet<u32>>>> {
+    let last_bin = match end {
+        Some((end, span)) => {
+            Some(bins.index(end).ok_or_else(|| ExecError::runtime("`End` is not a timeline value").at(span))?)
+        }
+        None => None,
+    };
+    let id_of_row = group_rows(&[ids], rows).group_of_row;
+    let mut cells: Vec<BTreeMap<i64, FastSet<u32>>> = vec![BTreeMap::new(); groups.len()];
+    for (row, bin) in bins.indexes(timeline).into_iter().enumerate() {
+        let Some(bin) = bin.filter(|bin| last_bin.is_none_or(|last| (0..=last).contains(bin))) else { continue };
+        cells[groups.group_of_row[row] as usize].entry(bin).or_default().insert(id_of_row[row]);
+    }
+    Ok(cells)
 }
 
 #[cfg(test)]
