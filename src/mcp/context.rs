@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::remote::client::{Client, Policy};
 use crate::remote::config::{Selection, Workspace, process_env};
 use crate::ruleset::config::ConfigFile;
+use crate::ruleset::folder::Folder;
 
 /// The server's settings, from the command line.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +42,9 @@ pub struct Context {
     client: OnceLock<Result<Arc<Client>, String>>,
     /// The session's masks (`--redact`).
     redactor: Mutex<crate::mcp::redact::Redactor>,
+    /// Rules folders already read, by path, with the files' sizes and
+    /// modification times they were read at.
+    folders: Mutex<Vec<(PathBuf, Fingerprint, Arc<Folder>)>>,
 }
 
 impl Context {
@@ -52,7 +56,14 @@ impl Context {
             .filter_map(|path| path.canonicalize().ok())
             .collect();
         let workspace = resolve_workspace(&settings);
-        Context { settings, roots, workspace, client: OnceLock::new(), redactor: Default::default() }
+        Context {
+            settings,
+            roots,
+            workspace,
+            client: OnceLock::new(),
+            redactor: Default::default(),
+            folders: Default::default(),
+        }
     }
 
     /// A context for tests and benches: the given folders, no workspace.
@@ -128,6 +139,56 @@ impl Context {
     }
 }
 
+/// Each file under a folder with its size and modification time, sorted.
+type Fingerprint = Vec<(PathBuf, u64, Option<std::time::SystemTime>)>;
+
+/// Folders read this session, at most (the rules folder and a few of its parts).
+const CACHED_FOLDERS: usize = 8;
+
+impl Context {
+    /// The rules folder (or a folder or file inside it) at `path`, read
+    /// once and kept while no file under it changes: tools called again
+    /// and again (`kql_run`, `rules_test`, ...) do not re-read and re-parse
+    /// every rule each time. A change (a file added, removed, resized or
+    /// saved) is seen on the next call.
+    pub fn load_folder(&self, path: &Path) -> std::io::Result<Arc<Folder>> {
+        let fingerprint = fingerprint(path)?;
+        let mut folders = self.folders.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, _, folder)) = folders.iter().find(|(p, f, _)| p == path && *f == fingerprint) {
+            return Ok(folder.clone());
+        }
+        let folder = Arc::new(Folder::load(path)?);
+        folders.retain(|(p, _, _)| p != path);
+        if folders.len() >= CACHED_FOLDERS {
+            folders.remove(0);
+        }
+        folders.push((path.to_path_buf(), fingerprint, folder.clone()));
+        Ok(folder)
+    }
+}
+
+/// The files under `path` (or `path` itself) with their sizes and times.
+fn fingerprint(path: &Path) -> std::io::Result<Fingerprint> {
+    fn walk(path: &Path, out: &mut Fingerprint, depth: usize) -> std::io::Result<()> {
+        let metadata = std::fs::metadata(path)?;
+        if metadata.is_dir() {
+            if depth > 32 {
+                return Ok(());
+            }
+            for entry in std::fs::read_dir(path)? {
+                walk(&entry?.path(), out, depth + 1)?;
+            }
+        } else {
+            out.push((path.to_path_buf(), metadata.len(), metadata.modified().ok()));
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(path, &mut out, 0)?;
+    out.sort();
+    Ok(out)
+}
+
 /// The workspace from `--workspace`/`--workspace-id`, `kqlab.toml` (in `.`
 /// or the rules folder) and the environment.
 fn resolve_workspace(settings: &Settings) -> Result<Workspace, String> {
@@ -161,6 +222,20 @@ mod tests {
         assert!(dotdot.contains("outside"), "{dotdot}");
         let missing = context.readable(rules.join("nope.kql").to_str().unwrap()).unwrap_err();
         assert!(missing.contains("does not exist"), "{missing}");
+    }
+
+    #[test]
+    fn a_folder_is_read_again_only_when_a_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.kql"), "// params: ()\nprint 1").unwrap();
+        let context = Context::local(dir.path(), vec![]);
+        let first = context.load_folder(dir.path()).unwrap();
+        let again = context.load_folder(dir.path()).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        std::fs::write(dir.path().join("b.kql"), "print 2").unwrap();
+        let changed = context.load_folder(dir.path()).unwrap();
+        assert!(!Arc::ptr_eq(&first, &changed));
+        assert_eq!(changed.documents.len(), first.documents.len() + 1);
     }
 
     #[cfg(unix)]

@@ -120,7 +120,8 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
     let tactic = params.tactic.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(find_tactic).transpose()?;
     let technique =
         params.technique.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(find_technique).transpose()?;
-    let folder = Folder::load(&folder_path).map_err(|error| format!("reading `{}`: {error}", folder_path.display()))?;
+    let folder =
+        context.load_folder(&folder_path).map_err(|error| format!("reading `{}`: {error}", folder_path.display()))?;
     let coverage = Coverage::of(&folder);
     let matching: Vec<usize> = (0..coverage.rules.len())
         .filter(|&rule| {

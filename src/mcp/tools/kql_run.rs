@@ -281,10 +281,15 @@ pub fn check_tables(tables: &[TableParam]) -> Result<(), String> {
 /// folder when there is none).
 pub fn rules_folder(context: &Context, schemas: &mut ServerSchemas) -> Folder {
     let mut folder = match context.readable(&context.rules_folder().to_string_lossy()) {
-        Ok(path) if path.is_dir() => Folder::load(&path).unwrap_or_else(|error| {
-            schemas.warnings.push(format!("the rules folder could not be read ({error}); its functions are left out"));
-            Folder::default()
-        }),
+        Ok(path) if path.is_dir() => match context.load_folder(&path) {
+            Ok(folder) => Folder::clone(&folder),
+            Err(error) => {
+                schemas
+                    .warnings
+                    .push(format!("the rules folder could not be read ({error}); its functions are left out"));
+                Folder::default()
+            }
+        },
         _ => Folder::default(),
     };
     schemas.add_functions_to(&mut folder);

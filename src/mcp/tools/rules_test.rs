@@ -82,7 +82,8 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
     if !folder_path.is_dir() {
         return Err(format!("`{}` is not a folder", folder_path.display()));
     }
-    let folder = Folder::load(&folder_path).map_err(|error| format!("reading `{}`: {error}", folder_path.display()))?;
+    let folder =
+        context.load_folder(&folder_path).map_err(|error| format!("reading `{}`: {error}", folder_path.display()))?;
     let limits = Limits::default().with_config(&folder);
     let globals = Globals::builtin();
     let filter = params.filter.as_deref().filter(|f| !f.is_empty());
