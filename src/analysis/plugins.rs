@@ -188,6 +188,32 @@ impl<'a> Binder<'a> {
                 }
                 Arc::new(TableType { columns, open: input.is_some_and(|t| t.open) })
             }
+            // The window (an `int` timeline gives `long` windows), then
+            // `funnel_sequence`'s first table (prev, next, dcount, samples)
+            // or `funnel_sequence_completion`'s (state, Period, dcount).
+            "funnel_sequence" | "funnel_sequence_completion" => {
+                let timeline = referenced(args.get(1..2).unwrap_or_default()).pop().map(|mut column| {
+                    if column.ty == Type::INT {
+                        column.ty = Type::LONG;
+                    }
+                    column
+                });
+                let time_line = timeline.as_ref().is_some_and(|c| c.ty == Type::DATETIME || c.ty == Type::TIMESPAN);
+                let mut columns: Vec<Column> = timeline.into_iter().collect();
+                if plugin_name == "funnel_sequence" {
+                    columns.push(Column::new("prev", Type::STRING));
+                    columns.push(Column::new("next", Type::STRING));
+                    columns.push(Column::new("dcount", Type::LONG));
+                    columns.push(Column::new("samples", Type::DYNAMIC));
+                } else {
+                    if let Some(state) = referenced(args.get(5..6).unwrap_or_default()).pop() {
+                        columns.push(Column::new(state.name, Type::STRING));
+                    }
+                    columns.push(Column::new("Period", if time_line { Type::TIMESPAN } else { Type::LONG }));
+                    columns.push(Column::new("dcount", Type::LONG));
+                }
+                Arc::new(TableType::new(columns))
+            }
             // The first of its two result tables: the input's rows.
             "preview" => Arc::new(TableType { columns: input_columns, open: input.is_none_or(|t| t.open) }),
             "bag_unpack" => {

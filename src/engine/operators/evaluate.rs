@@ -26,6 +26,8 @@ pub const PLUGINS: &[&str] = &[
     "bag_unpack",
     "basket",
     "dcount_intersect",
+    "funnel_sequence",
+    "funnel_sequence_completion",
     "geo_line_lookup",
     "geo_polygon_lookup",
     "identity",
@@ -79,7 +81,14 @@ pub fn run<'q>(
         }
         ("activity_engagement", Some(input)) => operators::activity_engagement::run(exec, call.span, args, &input, env),
         ("dcount_intersect", Some(input)) => operators::dcount_intersect::run(exec, call.span, args, &input, env),
-        // Where one table is expected, `preview` gives its first one.
+        ("funnel_sequence_completion", Some(input)) => {
+            operators::funnel_sequence::run_completion(exec, call.span, args, &input, env)
+        }
+        // Where one table is expected, `preview` and `funnel_sequence` give their first one.
+        ("funnel_sequence", Some(input)) => {
+            let mut tables = operators::funnel_sequence::run_sequence(exec, call.span, args, &input, env)?;
+            Ok(Arc::unwrap_or_clone(tables.swap_remove(0).table))
+        }
         ("preview", Some(input)) => {
             let mut tables = preview(exec, call.span, args, input, env)?;
             Ok(Arc::unwrap_or_clone(tables.swap_remove(0).table))
@@ -92,9 +101,10 @@ pub fn run<'q>(
     }
 }
 
-/// Whether `call` is a plugin with several result tables (`preview`).
+/// Whether `call` is a plugin with several result tables (`preview`,
+/// `funnel_sequence`).
 pub fn has_several_results(call: &Expr) -> bool {
-    matches!(&call.kind, ExprKind::Call { target: None, name, .. } if name.name == "preview")
+    matches!(&call.kind, ExprKind::Call { target: None, name, .. } if matches!(name.name.as_str(), "preview" | "funnel_sequence"))
 }
 
 /// Runs a plugin with several result tables on `input`.
@@ -107,6 +117,9 @@ pub fn run_several<'q>(
     match &call.kind {
         ExprKind::Call { target: None, name, args } if name.name == "preview" => {
             preview(exec, call.span, args, input, env)
+        }
+        ExprKind::Call { target: None, name, args } if name.name == "funnel_sequence" => {
+            operators::funnel_sequence::run_sequence(exec, call.span, args, &input, env)
         }
         _ => Err(ExecError::runtime("this plugin has a single result")),
     }

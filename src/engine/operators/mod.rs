@@ -18,6 +18,7 @@ mod extend;
 mod facet;
 mod find;
 mod fork;
+mod funnel_sequence;
 mod geo_line_lookup;
 mod geo_polygon_lookup;
 mod getschema;
