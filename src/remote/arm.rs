@@ -229,15 +229,7 @@ fn next_link(arm: &Url, link: &str, context: &str) -> Result<Url, Error> {
 /// and the OData punctuation ARM documents literally (`$ ( ) , / :`); the
 /// quote is `%27`, as the URL parser writes it anyway.
 pub fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
-            b'$' | b'(' | b')' | b',' | b'/' | b':' => out.push(byte as char),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    crate::text::percent_encode(value, b"$(),/:")
 }
 
 #[cfg(test)]

@@ -292,15 +292,7 @@ fn directory_uri(path: &Path) -> String {
 /// sub-delimiters a path segment may hold (`:` is encoded, so that a first
 /// segment never reads as a scheme).
 fn encode_segment(segment: &str) -> String {
-    let mut out = String::new();
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    crate::text::percent_encode(segment, b"!$&'()*+,;=@")
 }
 
 #[cfg(test)]

@@ -133,6 +133,21 @@ pub fn edit_distance(left: &str, right: &str) -> usize {
     previous[right_chars.len()]
 }
 
+/// `text` with every byte percent-encoded (`%XX`, uppercase hex) except
+/// RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`) and the bytes
+/// of `also_keep`, which each caller picks for the URI part it writes.
+pub fn percent_encode(text: &str, also_keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) || also_keep.contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

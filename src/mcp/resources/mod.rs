@@ -189,15 +189,7 @@ fn percent_decode(text: &str) -> Option<String> {
 /// `text` with every byte but unreserved characters and `/` written as
 /// `%XX`, for a path inside a URI.
 fn percent_encode_path(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    crate::text::percent_encode(text, b"/")
 }
 
 #[cfg(test)]
