@@ -400,32 +400,7 @@ fn check_exact_arity(args: &[Expr], plugin: &str, syntax: &str, span: Span) -> E
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::operators::test_support::{run_error, run_query};
-
-    /// Every result table of `text`, each as `run_query` prints one.
-    fn run_tables(text: &str) -> Vec<String> {
-        use crate::engine::output::cell_text;
-        let parse = crate::syntax::parse(text);
-        assert!(parse.diagnostics.is_empty(), "{:?}", parse.diagnostics);
-        let database = crate::engine::table::Database::new();
-        let tables = crate::engine::execute(&parse.query, &database, &crate::engine::Options::default(), None)
-            .unwrap_or_else(|e| panic!("{}", e.message));
-        tables
-            .iter()
-            .map(|table| {
-                let header: Vec<String> =
-                    table.fields.iter().map(|f| format!("{}:{}", f.name, f.column.ty().name())).collect();
-                let mut out = header.join(",");
-                out.push('\n');
-                for row in 0..table.rows {
-                    let cells: Vec<String> = table.fields.iter().map(|f| cell_text(&f.column.get(row))).collect();
-                    out.push_str(&cells.join(","));
-                    out.push('\n');
-                }
-                out
-            })
-            .collect()
-    }
+    use crate::engine::operators::test_support::{run_error, run_query, run_tables};
 
     const EVENTS: &str = "datatable(id: long, t: long, s: string) [\
         1, 0, 'Hail', 1, 1, 'Tornado', 1, 2, 'Hail', \

@@ -386,17 +386,19 @@ pub(crate) mod test_support {
     use crate::engine::output::cell_text;
     use crate::engine::table::{Database, Table};
 
-    fn execute(text: &str) -> Result<std::sync::Arc<Table>, String> {
+    fn execute_all(text: &str) -> Result<Vec<std::sync::Arc<Table>>, String> {
         let parse = crate::syntax::parse(text);
         assert!(parse.diagnostics.is_empty(), "{:?}", parse.diagnostics);
         let (database, options) = (Database::new(), crate::engine::Options::default());
-        let mut tables = crate::engine::execute(&parse.query, &database, &options, None).map_err(|e| e.message)?;
-        Ok(tables.pop().expect("a query statement"))
+        crate::engine::execute(&parse.query, &database, &options, None).map_err(|e| e.message)
     }
 
-    /// The result of `text` as `name:type,...` and one line of cells per row.
-    pub fn run_query(text: &str) -> String {
-        let table = execute(text).unwrap_or_else(|message| panic!("{message}"));
+    fn execute(text: &str) -> Result<std::sync::Arc<Table>, String> {
+        Ok(execute_all(text)?.pop().expect("a query statement"))
+    }
+
+    /// `table` as `name:type,...` and one line of cells per row.
+    fn table_text(table: &Table) -> String {
         let header: Vec<String> = table.fields.iter().map(|f| format!("{}:{}", f.name, f.column.ty().name())).collect();
         let mut out = header.join(",");
         out.push('\n');
@@ -406,6 +408,18 @@ pub(crate) mod test_support {
             out.push('\n');
         }
         out
+    }
+
+    /// The result of `text` as `name:type,...` and one line of cells per row.
+    pub fn run_query(text: &str) -> String {
+        table_text(&execute(text).unwrap_or_else(|message| panic!("{message}")))
+    }
+
+    /// Every result table of `text` (a plugin may return several), each as
+    /// [`run_query`] prints one.
+    pub fn run_tables(text: &str) -> Vec<String> {
+        let tables = execute_all(text).unwrap_or_else(|message| panic!("{message}"));
+        tables.iter().map(|table| table_text(table)).collect()
     }
 
     /// The message of the error `text` fails with.
