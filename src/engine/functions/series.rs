@@ -31,7 +31,12 @@ pub fn series_stats(items: &[Dyn], ignore_nonfinite: bool) -> Dyn {
         }
     }
     if values.is_empty() {
-        return stats_bag(None);
+        // No value to describe (an empty series, or only skipped ones): the
+        // length is 0 and the other statistics are null. The page is silent;
+        // a length is never unknown.
+        let mut empty: [Dyn; 9] = Default::default();
+        empty[8] = Dyn::Long(0);
+        return stats_bag(Some(empty));
     }
     let n = values.len() as f64;
     let sum: f64 = values.iter().map(|(_, x)| x).sum();
@@ -139,6 +144,9 @@ mod tests {
         assert_eq!(series_stats(&series, false).get("avg"), Some(&Dyn::Null));
         assert_eq!(series_stats(&series, true).get("avg"), Some(&Dyn::Real(2.0)));
         assert_eq!(series_stats(&series, true).get("max_idx"), Some(&Dyn::Long(3)));
-        assert_eq!(series_stats(&[], false).get("len"), Some(&Dyn::Null));
+        assert_eq!(series_stats(&[], false).get("len"), Some(&Dyn::Long(0)));
+        assert_eq!(series_stats(&[], false).get("avg"), Some(&Dyn::Null));
+        assert_eq!(series_stats(&[Dyn::Null], true).get("len"), Some(&Dyn::Long(0)));
+        assert_eq!(series_stats(&[Dyn::Null], false).get("len"), Some(&Dyn::Null));
     }
 }

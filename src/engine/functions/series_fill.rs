@@ -82,8 +82,8 @@ fn series_fill_const(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 /// missing values between two present ones are interpolated linearly; with
 /// `fill_edges` (default true) leading and trailing ones take the nearest
 /// present value; a series with no present value is all `constant_value`
-/// (default 0). When every present value is a long, the interpolated values
-/// are truncated to longs.
+/// (default 0; an explicit null keeps the nulls). When every present value
+/// is a long, the interpolated values are truncated to longs.
 fn series_fill_linear(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("series_fill_linear", args, 1, 4)?;
     map_rows(args, ctx, ScalarType::Dynamic, |v| {
@@ -97,7 +97,9 @@ fn series_fill_linear(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
             .filter_map(|(index, item)| Some((index, item.as_f64()?)))
             .collect();
         if present.is_empty() {
-            let constant = v.get(3).filter(|c| !c.is_null()).map_or(Dyn::Real(0.0), Value::to_dyn);
+            // An explicit null `constant_value` keeps the nulls, as documented
+            // ("Setting this parameter to double(null) preserves the null values").
+            let constant = v.get(3).map_or(Dyn::Real(0.0), Value::to_dyn);
             return Ok(array_value(vec![constant; items.len()]));
         }
         let longs = present.iter().all(|(index, _)| matches!(items[*index], Dyn::Long(_)));
@@ -194,6 +196,10 @@ mod tests {
         assert_eq!(
             call("series_fill_linear", &[json("[null,null]"), Value::Null, Value::Bool(true), Value::Real(3.5)]),
             "[3.5,3.5]"
+        );
+        assert_eq!(
+            call("series_fill_linear", &[json("[null,null]"), Value::Null, Value::Bool(true), Value::Null]),
+            "[null,null]"
         );
     }
 

@@ -231,14 +231,16 @@ fn pairs(left: &Value, right: &Value) -> Option<(Vec<f64>, Vec<f64>)> {
 fn series_dot_product(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("series_dot_product", args, 2, 2)?;
     map_rows(args, ctx, ScalarType::Real, |v| {
+        // As documented, one empty series (or two) gives null, even beside
+        // a longer one that `zip_with` would pad with nulls.
+        if [&v[0], &v[1]].iter().any(|value| matches!(value, Value::Dynamic(Dyn::Array(items)) if items.is_empty())) {
+            return Ok(Value::Null);
+        }
         let products = zip_with(&v[0], &v[1], |x, y| match (number(x), number(y)) {
             (Some(a), Some(b)) => real(a * b),
             _ => Dyn::Null,
         });
         let Value::Dynamic(Dyn::Array(items)) = products else { return Ok(Value::Null) };
-        if items.is_empty() {
-            return Ok(Value::Null);
-        }
         Ok(Value::Real(items.iter().filter_map(number).sum()))
     })
 }
@@ -255,14 +257,24 @@ fn series_cosine_similarity(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> 
 }
 
 /// `series_pearson_correlation(series1, series2)`: the Pearson correlation
-/// coefficient of the numeric pairs.
+/// coefficient. As documented, "any non-numeric element or nonexisting
+/// element (arrays of different sizes) yields a null result", so unlike the
+/// cosine similarity no pair is left out.
 fn series_pearson_correlation(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("series_pearson_correlation", args, 2, 2)?;
     map_rows(args, ctx, ScalarType::Real, |v| {
-        let Some((x, y)) = pairs(&v[0], &v[1]) else { return Ok(Value::Null) };
-        if x.is_empty() {
+        let (Value::Dynamic(Dyn::Array(left)), Value::Dynamic(Dyn::Array(right))) = (&v[0], &v[1]) else {
+            return Ok(Value::Null);
+        };
+        if left.is_empty() || left.len() != right.len() {
             return Ok(Value::Null);
         }
+        let (Some(x), Some(y)) = (
+            left.iter().map(number).collect::<Option<Vec<f64>>>(),
+            right.iter().map(number).collect::<Option<Vec<f64>>>(),
+        ) else {
+            return Ok(Value::Null);
+        };
         let n = x.len() as f64;
         let (mean_x, mean_y) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
         let (mut covariance, mut variance_x, mut variance_y) = (0.0, 0.0, 0.0);
@@ -314,5 +326,21 @@ mod tests {
         assert!((similarity.parse::<f64>().expect("a number") - 0.923760430703401).abs() < 1e-12);
         assert_eq!(call("series_cosine_similarity", &[json("[]"), json("[1]")]), "");
         assert_eq!(call("series_dot_product", &[json("[1,2]"), json("[3,4,5]")]), "11");
+    }
+
+    #[test]
+    fn an_empty_series_gives_a_null_dot_product() {
+        assert_eq!(call("series_dot_product", &[json("[]"), json("[1,2]")]), "");
+        assert_eq!(call("series_dot_product", &[json("[1,2]"), json("[]")]), "");
+        assert_eq!(call("series_dot_product", &[json("[]"), Value::Long(3)]), "");
+    }
+
+    #[test]
+    fn pearson_correlation_is_null_for_a_non_numeric_or_missing_element() {
+        assert_eq!(call("series_pearson_correlation", &[json("[1,2,3]"), json("[3,2,1]")]), "-1");
+        assert_eq!(call("series_pearson_correlation", &[json("[1,null,3]"), json("[1,2,3]")]), "");
+        assert_eq!(call("series_pearson_correlation", &[json(r#"[1,"2",3]"#), json("[1,2,3]")]), "");
+        assert_eq!(call("series_pearson_correlation", &[json("[1,2,3]"), json("[1,2]")]), "");
+        assert_eq!(call("series_pearson_correlation", &[json("[]"), json("[]")]), "");
     }
 }

@@ -195,6 +195,14 @@ fn series_fit_line(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Vec<(&'static st
         ("line_fit", Dynamic),
     ];
     per_row(args, ctx, &outputs, |series, _| {
+        // No point to fit (an empty series, or only nulls): no line, and a
+        // `line_fit` of nulls as long as the input. The page is silent; an
+        // r-square of 1 or a NaN slope would read as a perfect fit or a value.
+        if finite(series).is_empty() {
+            let mut nulls = vec![Value::Null; outputs.len() - 1];
+            nulls.push(array(&vec![f64::NAN; series.len()]));
+            return Ok(nulls);
+        }
         let (_, interception) = fit(series, 0);
         let (rsquare, slope, variance, rvariance, line) = line_stats(series, 0);
         Ok(vec![
@@ -231,7 +239,7 @@ fn series_fit_2lines(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Vec<(&'static 
     ];
     per_row(args, ctx, &outputs, |series, _| {
         let n = series.len();
-        if n < 4 {
+        if n < 4 || finite(series).is_empty() {
             return Ok(vec![Value::Null; outputs.len()]);
         }
         let sse = |part: &[f64], from: usize| {
@@ -502,6 +510,17 @@ mod tests {
         assert!((rsquare - 1.0).abs() < 1e-12 && (slope - 2.0).abs() < 1e-12 && rvariance.abs() < 1e-12);
         assert_eq!(fit(&[3.0, 5.0, 7.0, 9.0], 0), (2.0, 1.0));
         assert_eq!(line.len(), 4);
+    }
+
+    #[test]
+    fn a_series_without_points_has_no_line() {
+        let series = Datum::Scalar(Value::Dynamic(Dyn::array(vec![Dyn::Null, Dyn::Null])), ScalarType::Dynamic);
+        let columns = series_fit_line(&[series], &EvalCtx { rows: 1, now: 0 }).expect("a fit");
+        let cells: Vec<String> = columns.iter().map(|(_, column)| column.get(0).to_kql_string()).collect();
+        assert_eq!(cells, ["", "", "", "", "", "[null,null]"]);
+        let empty = Datum::Scalar(Value::Dynamic(Dyn::array(Vec::new())), ScalarType::Dynamic);
+        let columns = series_fit_2lines(&[empty], &EvalCtx { rows: 1, now: 0 }).expect("a fit");
+        assert!(columns.iter().all(|(_, column)| column.is_null(0)));
     }
 
     #[test]

@@ -92,6 +92,8 @@ fn hll(name: &str, value: Option<&Datum>, predicate: Option<&Datum>, grouping: &
     finish_hlls(name, groups)
 }
 
+/// One `hll` per group; a group without values gets null, the default the
+/// summarize page gives every aggregation but the counts and `make_*` ones.
 fn finish_hlls(name: &str, groups: Vec<Vec<Dyn>>) -> ExecResult<Column> {
     let mut out = Vec::with_capacity(groups.len());
     for group in groups {
@@ -99,7 +101,7 @@ fn finish_hlls(name: &str, groups: Vec<Vec<Dyn>>) -> ExecResult<Column> {
         if distinct.len() > MAX_SKETCH_ENTRIES {
             return Err(too_large(name));
         }
-        out.push(Dyn::array(distinct));
+        out.push(if distinct.is_empty() { Dyn::Null } else { Dyn::array(distinct) });
     }
     Ok(Column::Dynamic(out.into_iter().collect()))
 }
@@ -185,6 +187,8 @@ fn digest_pairs(value: &Value) -> Option<Digest> {
         .collect()
 }
 
+/// One `tdigest` per group; a group without values gets null, as in
+/// [`finish_hlls`].
 fn finish_digests(name: &str, groups: Vec<Digest>) -> ExecResult<Column> {
     let mut out = Vec::with_capacity(groups.len());
     for group in groups {
@@ -192,7 +196,7 @@ fn finish_digests(name: &str, groups: Vec<Digest>) -> ExecResult<Column> {
         if digest.len() > MAX_SKETCH_ENTRIES {
             return Err(too_large(name));
         }
-        out.push(digest_to_dyn(digest));
+        out.push(if digest.is_empty() { Dyn::Null } else { digest_to_dyn(digest) });
     }
     Ok(Column::Dynamic(out.into_iter().collect()))
 }
@@ -384,6 +388,18 @@ mod tests {
         let predicate =
             Datum::Column(Column::Bool([Some(true), Some(true), Some(true), Some(false)].into_iter().collect()));
         assert_eq!(scalar(dcount_hll, &[one_group("hll_if", &[x, predicate], 4)]), Value::Long(1));
+    }
+
+    #[test]
+    fn sketches_of_no_values_are_null() {
+        // The summarize page: aggregations other than the counts and make_*
+        // default to null over no values (and nulls are ignored).
+        for name in ["hll", "tdigest", "hll_merge", "tdigest_merge"] {
+            assert!(one_group(name, &[longs(&[None, None])], 2).is_null(), "{name}");
+            assert!(one_group(name, &[longs(&[])], 0).is_null(), "{name}");
+        }
+        let empty = one_group("tdigest", &[longs(&[])], 0);
+        assert!(scalar(percentiles_array_tdigest, &[empty, Value::Real(50.0)]).is_null());
     }
 
     #[test]
