@@ -111,37 +111,7 @@ const EXEMPT_AGGREGATES: &[(&str, &str)] = &[];
 
 /// Aggregation and window functions that run locally but have no edge cases
 /// yet; like `UNCOVERED`, this list may only shrink.
-const UNCOVERED_AGGREGATES: &[&str] = &[
-    "binary_all_and",
-    "binary_all_or",
-    "binary_all_xor",
-    "buildschema",
-    "count_distinctif",
-    "covariance",
-    "covarianceif",
-    "covariancep",
-    "covariancepif",
-    "hll",
-    "hll_if",
-    "make_list_with_nulls",
-    "next",
-    "percentiles",
-    "percentiles_array",
-    "percentilesw",
-    "percentilesw_array",
-    "percentilew",
-    "prev",
-    "row_cumsum",
-    "row_number",
-    "row_rank_dense",
-    "row_rank_min",
-    "row_window_session",
-    "stdevp",
-    "take_anyif",
-    "tdigest",
-    "variancep",
-    "variancepif",
-];
+const UNCOVERED_AGGREGATES: &[&str] = &[];
 
 fn options() -> Options {
     Options { max_rows: 100_000, max_memory: 256 << 20, seed: Some(1), ..Options::default() }
