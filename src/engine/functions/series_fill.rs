@@ -97,6 +97,12 @@ fn series_fill_linear(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
             .filter_map(|(index, item)| Some((index, item.as_f64()?)))
             .collect();
         if present.is_empty() {
+            // Only a series made of missing values is filled with
+            // `constant_value`, as documented; one whose other elements are
+            // not numbers has nothing to interpolate from and stays as it is.
+            if !missing.iter().all(|gone| *gone) {
+                return Ok(array_value(items.to_vec()));
+            }
             // An explicit null `constant_value` keeps the nulls, as documented
             // ("Setting this parameter to double(null) preserves the null values").
             let constant = v.get(3).map_or(Dyn::Real(0.0), Value::to_dyn);
@@ -201,6 +207,7 @@ mod tests {
             call("series_fill_linear", &[json("[null,null]"), Value::Null, Value::Bool(true), Value::Null]),
             "[null,null]"
         );
+        assert_eq!(call("series_fill_linear", &[json(r#"["a",null,"b"]"#)]), r#"["a",null,"b"]"#);
     }
 
     #[test]
