@@ -275,13 +275,20 @@ fn digest_percentile(digest: &Digest, percent: f64) -> Option<Dyn> {
     digest.last().map(|(value, _)| value.clone())
 }
 
-/// `percentile_tdigest(td, percent [, type])`: the value (as `dynamic`);
-/// null for a digest that is not one or is empty.
+/// `percentile_tdigest(td, percent [, typeof(T)])`: the value, as `dynamic`
+/// or, as documented, of type `T` when a type literal is given (the analyzer
+/// passes it as the type's name); null for a digest that is not one or is
+/// empty.
 fn percentile_tdigest(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("percentile_tdigest", args, 2, 3)?;
-    map_rows(&args[..2], ctx, ScalarType::Dynamic, |v| {
+    let ty = match args.get(2) {
+        Some(Datum::Scalar(Value::String(name), _)) => ScalarType::from_name(name).unwrap_or(ScalarType::Dynamic),
+        _ => ScalarType::Dynamic,
+    };
+    map_rows(&args[..2], ctx, ty, |v| {
         let (Some(digest), Some(percent)) = (digest_pairs(&v[0]), v[1].as_f64()) else { return Ok(Value::Null) };
-        Ok(digest_percentile(&digest, percent).map_or(Value::Null, Value::Dynamic))
+        let value = digest_percentile(&digest, percent).map_or(Value::Null, Value::Dynamic);
+        Ok(if ty == ScalarType::Dynamic { value } else { crate::engine::functions::conversion::convert(&value, ty) })
     })
 }
 
@@ -435,7 +442,15 @@ mod tests {
         let weights = longs(&[Some(1), Some(2)]);
         let digest = one_group("tdigest", &[values, weights], 2);
         assert_eq!(scalar(percentile_tdigest, &[digest.clone(), Value::Real(50.0)]), Value::Dynamic(Dyn::Real(2.0)));
-        let merged = scalar(tdigest_merge, &[digest.clone(), digest]);
+        let merged = scalar(tdigest_merge, &[digest.clone(), digest.clone()]);
         assert_eq!(merged.to_kql_string(), "[[1,2],[2,4]]");
+        // percentile-tdigest-function.md: a type literal gives a result of that type.
+        let typed = [
+            Datum::Scalar(digest, ScalarType::Dynamic),
+            Datum::Scalar(Value::Real(50.0), ScalarType::Real),
+            Datum::Scalar(Value::str("long"), ScalarType::String),
+        ];
+        let result = percentile_tdigest(&typed, &EvalCtx { rows: 1, now: 0 }).expect("a percentile");
+        assert_eq!(result.get(0), Value::Long(2));
     }
 }
