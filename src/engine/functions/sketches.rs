@@ -126,10 +126,11 @@ fn hll_merge_aggregate(value: Option<&Datum>, grouping: &Grouping) -> ExecResult
     finish_hlls("hll_merge", groups)
 }
 
-/// `hll_merge(hll1, hll2, ...)`: the union. Arguments that are not `hll`
-/// results (null, a string) are skipped; if none is, the result is null.
+/// `hll_merge(hll1, hll2, ...)`: the union of 2 to 64 sketches (as
+/// documented). Arguments that are not `hll` results (null, a string) are
+/// skipped; if none is, the result is null.
 fn hll_merge(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
-    expect_args("hll_merge", args, 2, 16)?;
+    expect_args("hll_merge", args, 2, 64)?;
     map_rows(args, ctx, ScalarType::Dynamic, |v| {
         let sketches: Vec<&[Dyn]> = v.iter().filter_map(hll_values).collect();
         if sketches.is_empty() {
@@ -240,10 +241,11 @@ fn tdigest_merge_aggregate(value: Option<&Datum>, grouping: &Grouping) -> ExecRe
     finish_digests("tdigest_merge", groups)
 }
 
-/// `tdigest_merge(td1, td2, ...)`: arguments that are not `tdigest` results
-/// are skipped; if none is, the result is null.
+/// `tdigest_merge(td1, td2, ...)`: one or more digests (the merge_tdigest
+/// page: "one or more comma-separated column references"); arguments that are
+/// not `tdigest` results are skipped; if none is, the result is null.
 fn tdigest_merge(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
-    expect_args("tdigest_merge", args, 2, 16)?;
+    expect_args("tdigest_merge", args, 1, 16)?;
     map_rows(args, ctx, ScalarType::Dynamic, |v| {
         let digests: Vec<Digest> = v.iter().filter_map(digest_pairs).collect();
         if digests.is_empty() {
