@@ -312,7 +312,9 @@ fn seasonal(series: &[f64], period: usize, learn: usize) -> Vec<f64> {
     if period == 0 {
         return vec![0.0; series.len()];
     }
-    let phase_medians: Vec<f64> = (0..period)
+    // Only the phases of the series' own points: a period longer than the
+    // series must not allocate one median per phase.
+    let phase_medians: Vec<f64> = (0..period.min(series.len()))
         .map(|phase| {
             let points: Vec<f64> = (phase..learn).step_by(period).map(|i| series[i]).collect();
             let m = median(&points);
@@ -492,6 +494,12 @@ mod tests {
     fn seasonal_is_the_per_phase_median() {
         let s = [1.0, 3.0, 5.0, 2.0, 4.0, 6.0, 1.0, 3.0, 5.0, 2.0, 4.0, 6.0];
         assert_eq!(seasonal(&s, 3, s.len())[..3], [1.5, 3.5, 5.5]);
+    }
+
+    #[test]
+    fn a_period_longer_than_the_series_is_each_point_alone() {
+        assert_eq!(seasonal(&[4.0, 7.0], 1_000_000_000_000, 2), [4.0, 7.0]);
+        assert_eq!(seasonal(&[], usize::MAX, 0), Vec::<f64>::new());
     }
 
     #[test]
