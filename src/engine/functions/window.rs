@@ -37,7 +37,9 @@ fn row_number(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
             current = start;
         }
         values.push(current);
-        current += 1;
+        // Past the largest long the numbering wraps, as long arithmetic does,
+        // rather than failing the query.
+        current = current.wrapping_add(1);
     }
     Ok(Datum::Column(crate::engine::column::Column::Long(Prim::new(values))))
 }
@@ -45,16 +47,15 @@ fn row_number(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 /// `prev(column [, offset [, default]])` / `next(...)`.
 fn shifted(args: &[Datum], ctx: &EvalCtx, direction: i64) -> ExecResult<Datum> {
     expect_args("prev", args, 1, 3)?;
-    let offset = args.get(1).and_then(|d| d.get(0).as_i64()).unwrap_or(1) * direction;
+    let offset = args.get(1).and_then(|d| d.get(0).as_i64()).unwrap_or(1).saturating_mul(direction);
     let default = args.get(2).map(|d| d.get(0)).unwrap_or(Value::Null);
     let ty = args[0].ty();
     let mut builder = ColumnBuilder::new(ty, ctx.rows);
     for row in 0..ctx.rows as i64 {
-        let source = row + offset;
-        if (0..ctx.rows as i64).contains(&source) {
-            builder.push(&args[0].get(source as usize));
-        } else {
-            builder.push(&default);
+        // An offset beyond the rows (even one that overflows) gives the default.
+        match row.checked_add(offset) {
+            Some(source) if (0..ctx.rows as i64).contains(&source) => builder.push(&args[0].get(source as usize)),
+            _ => builder.push(&default),
         }
     }
     Ok(Datum::Column(builder.finish()))
@@ -82,12 +83,13 @@ fn row_cumsum(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
             }
             ScalarType::TimeSpan => {
                 if let Value::TimeSpan(t) = value {
-                    long_sum += t;
+                    long_sum = long_sum.wrapping_add(t);
                 }
                 builder.push(&Value::TimeSpan(long_sum));
             }
             _ => {
-                long_sum += value.as_i64().unwrap_or(0);
+                // Wrapping, as sum() does, so the last value is sum() over the rows.
+                long_sum = long_sum.wrapping_add(value.as_i64().unwrap_or(0));
                 builder.push(&Value::Long(long_sum));
             }
         }
@@ -128,9 +130,10 @@ fn axis(value: &Value) -> Option<f64> {
 }
 
 /// `row_window_session(value, max_from_first, max_between_neighbors [, restart])`:
-/// the value that started the row's session. A session ends when a value is
-/// more than `max_from_first` after its start or `max_between_neighbors`
-/// after the previous value, or when `restart` is true.
+/// the value that started the row's session. As documented, a value starts
+/// a new session when it "equals or exceeds" the session's start plus
+/// `max_from_first` or the previous value plus `max_between_neighbors`,
+/// when `restart` is true, and after a null value (which gets null).
 fn row_window_session(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("row_window_session", args, 3, 4)?;
     let limit = |datum: &Datum| axis(&datum.get(0));
@@ -145,12 +148,13 @@ fn row_window_session(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
         let value = args[0].get(row);
         let Some(position) = axis(&value) else {
             builder.push(&Value::Null);
+            session = None;
             continue;
         };
         let continues = !truthy(args.get(3), row)
             && session
                 .as_ref()
-                .is_some_and(|(_, start, previous)| position - start <= from_first && position - previous <= between);
+                .is_some_and(|(_, start, previous)| position - start < from_first && position - previous < between);
         match &mut session {
             Some((_, _, previous)) if continues => *previous = position,
             _ => session = Some((value, position, position)),
@@ -158,4 +162,64 @@ fn row_window_session(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
         builder.push(&session.as_ref().expect("set above").0);
     }
     Ok(Datum::Column(builder.finish()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::column::Column;
+
+    fn column(ty: ScalarType, values: &[Value]) -> Datum {
+        Datum::Column(Column::from_values(ty, values))
+    }
+
+    fn cells(result: ExecResult<Datum>, rows: usize) -> Vec<Value> {
+        let datum = result.expect("a window column");
+        (0..rows).map(|row| datum.get(row)).collect()
+    }
+
+    const MINUTE: i64 = 600_000_000;
+
+    #[test]
+    fn a_session_restarts_after_a_null_and_at_the_limits() {
+        let times = |minutes: &[Option<i64>]| {
+            let values: Vec<Value> =
+                minutes.iter().map(|m| m.map_or(Value::Null, |m| Value::DateTime(m * MINUTE))).collect();
+            column(ScalarType::DateTime, &values)
+        };
+        let limits = |from_first: i64, between: i64| {
+            [
+                Datum::Scalar(Value::TimeSpan(from_first * MINUTE), ScalarType::TimeSpan),
+                Datum::Scalar(Value::TimeSpan(between * MINUTE), ScalarType::TimeSpan),
+            ]
+        };
+        let session = |minutes: &[Option<i64>], from_first: i64, between: i64| {
+            let [first, neighbours] = limits(from_first, between);
+            let args = [times(minutes), first, neighbours];
+            cells(row_window_session(&args, &EvalCtx { rows: minutes.len(), now: 0 }), minutes.len())
+        };
+        let at = |m: i64| Value::DateTime(m * MINUTE);
+        // After a null, the next value starts a new session.
+        assert_eq!(session(&[Some(0), None, Some(1)], 60, 5), [at(0), Value::Null, at(1)]);
+        // "Equals or exceeds" the previous value plus the neighbour distance.
+        assert_eq!(session(&[Some(0), Some(5)], 60, 5), [at(0), at(5)]);
+        assert_eq!(session(&[Some(0), Some(4)], 60, 5), [at(0), at(0)]);
+        // "Equals or exceeds" the session start plus the distance from the first.
+        assert_eq!(session(&[Some(0), Some(4), Some(8), Some(10)], 10, 5), [at(0), at(0), at(0), at(10)]);
+    }
+
+    #[test]
+    fn overflowing_sums_offsets_and_numbers_do_not_fail() {
+        let longs = column(ScalarType::Long, &[Value::Long(i64::MAX), Value::Long(1)]);
+        let sums = cells(row_cumsum(std::slice::from_ref(&longs), &EvalCtx { rows: 2, now: 0 }), 2);
+        assert_eq!(sums, [Value::Long(i64::MAX), Value::Long(i64::MIN)]);
+        let offset = Datum::Scalar(Value::Long(i64::MAX), ScalarType::Long);
+        let next = cells(shifted(&[longs.clone(), offset.clone()], &EvalCtx { rows: 2, now: 0 }, 1), 2);
+        assert_eq!(next, [Value::Null, Value::Null]);
+        let minimum = Datum::Scalar(Value::Long(i64::MIN), ScalarType::Long);
+        let prev = cells(shifted(&[longs, minimum], &EvalCtx { rows: 2, now: 0 }, -1), 2);
+        assert_eq!(prev, [Value::Null, Value::Null]);
+        let numbers = cells(row_number(&[offset], &EvalCtx { rows: 2, now: 0 }), 2);
+        assert_eq!(numbers, [Value::Long(i64::MAX), Value::Long(i64::MIN)]);
+    }
 }
