@@ -262,14 +262,15 @@ fn tdigest_merge(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 /// The nearest-rank percentile of a digest: the smallest value whose
 /// cumulative weight reaches `percent`% of the total.
 fn digest_percentile(digest: &Digest, percent: f64) -> Option<Dyn> {
-    let total: i64 = digest.iter().map(|(_, w)| *w).sum();
+    // Weights are summed as i128: a digest's weights may add up past i64.
+    let total: i128 = digest.iter().map(|(_, w)| i128::from(*w)).sum();
     if total <= 0 || !percent.is_finite() {
         return None;
     }
     let rank = ((percent.clamp(0.0, 100.0) / 100.0) * total as f64).ceil().max(1.0);
-    let mut cumulative = 0i64;
+    let mut cumulative = 0i128;
     for (value, weight) in digest {
-        cumulative += weight;
+        cumulative += i128::from(*weight);
         if cumulative as f64 >= rank {
             return Some(value.clone());
         }
@@ -314,8 +315,8 @@ fn percentiles_array_tdigest(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum>
 
 /// The total weight of the values less than or equal to `value`; `None` when
 /// the digest holds no value comparable with it.
-fn digest_rank(digest: &Digest, value: &Dyn) -> Option<(i64, i64)> {
-    let total: i64 = digest.iter().map(|(_, w)| *w).sum();
+fn digest_rank(digest: &Digest, value: &Dyn) -> Option<(i128, i128)> {
+    let total: i128 = digest.iter().map(|(_, w)| i128::from(*w)).sum();
     let comparable = |item: &Dyn| {
         matches!(
             (item, value),
@@ -327,7 +328,8 @@ fn digest_rank(digest: &Digest, value: &Dyn) -> Option<(i64, i64)> {
     if digest.is_empty() || !digest.iter().all(|(item, _)| comparable(item)) {
         return None;
     }
-    let rank = digest.iter().filter(|(item, _)| item.compare(value) != Ordering::Greater).map(|(_, w)| *w).sum();
+    let rank =
+        digest.iter().filter(|(item, _)| item.compare(value) != Ordering::Greater).map(|(_, w)| i128::from(*w)).sum();
     Some((rank, total))
 }
 
@@ -409,6 +411,13 @@ mod tests {
         }
         let empty = one_group("tdigest", &[longs(&[])], 0);
         assert!(scalar(percentiles_array_tdigest, &[empty, Value::Real(50.0)]).is_null());
+    }
+
+    #[test]
+    fn weights_past_a_long_do_not_overflow() {
+        let digest = one_group("tdigest", &[longs(&[Some(1), Some(2)]), longs(&[Some(i64::MAX), Some(i64::MAX)])], 2);
+        assert_eq!(scalar(percentile_tdigest, &[digest.clone(), Value::Real(50.0)]), Value::Dynamic(Dyn::Long(1)));
+        assert_eq!(scalar(percentrank_tdigest, &[digest, Value::Long(2)]), Value::Real(100.0));
     }
 
     #[test]
