@@ -37,6 +37,9 @@ use crate::engine::value::Value;
 use crate::syntax::ast::{Expr, ScalarType};
 use crate::text::Span;
 
+/// One appearance of an id: its time on the timeline and its bin.
+type Appearance = (f64, Option<i64>);
+
 const SYNTAX: &str = "session_count(IdColumn, TimelineColumn, Start, End, Bin, LookBackWindow [, dim1, ...])";
 
 /// Runs the plugin on `input`.
@@ -69,7 +72,7 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
     let (dimensions, groups) = dimension_groups(input, &args[6..], "session_count")?;
     let id_of_row = group_rows(&[ids.as_ref()], input.rows).group_of_row;
     // Each (group, id)'s appearances: (time, bin).
-    let mut appearances: HashMap<(u32, u32), Vec<(f64, Option<i64>)>> = HashMap::new();
+    let mut appearances: HashMap<(u32, u32), Vec<Appearance>> = HashMap::new();
     for (row, id) in id_of_row.iter().enumerate() {
         if ids.get(row).is_null() {
             continue;
