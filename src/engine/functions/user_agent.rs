@@ -39,6 +39,7 @@ const OTHER: &str = "Other";
 /// The `look_for` values, as the page lists them.
 const TARGET_NAMES: &str = "\"browser\", \"os\" or \"device\"";
 
+/// The kernel of `name` when it is this file's function.
 pub fn lookup(name: &str) -> Option<ScalarKernel> {
     Some(match name {
         "parse_user_agent" => parse_user_agent_kernel,
@@ -49,8 +50,11 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
 /// Which parts of a user agent to parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Targets {
+    /// `"browser"`: the `Browser` bag.
     pub browser: bool,
+    /// `"os"`: the `OperatingSystem` bag.
     pub os: bool,
+    /// `"device"`: the `Device` bag.
     pub device: bool,
 }
 
