@@ -47,6 +47,12 @@ const OFFLINE_REASONS: &[(&[&str], &str)] = &[
     (&["external_datatable"], "its rows are sent to the cluster by the client with the request"),
     (&["infer_storage_schema", "infer_storage_schema_with_suggestions"], "it reads data files in external storage"),
     (&["identity_v3"], "it is an internal test plugin of the Kusto service"),
+    // No page of the KQL reference documents it; Azure's Spark connector
+    // calls it as "just a heuristic" to size its reads.
+    (
+        &["estimate_rows_count"],
+        "it is an undocumented cluster plugin that guesses a query's row count from the cluster's storage statistics; locally, use `count` for the exact number",
+    ),
     (
         &["cluster", "database", "external_table", "materialized_view", "stored_query_result", "entity_group", "graph"],
         "it refers to an entity stored in a cluster (database, external table, materialized view, stored result, graph model); load its data with `--table` instead",
@@ -212,6 +218,8 @@ mod tests {
         assert!(entry("bag_unpack"));
         assert!(entry("hash_combine"));
         assert!(entry("estimate_data_size"));
+        assert!(entry("parse_user_agent"));
+        assert!(entry("session_count"));
         assert!(!entry("http_request"));
     }
 
@@ -229,5 +237,7 @@ mod tests {
         assert!(http.offline_reason.is_some_and(|r| r.contains("network")));
         let funnel = matrix.iter().find(|e| e.function.name == "funnel_sequence").expect("funnel_sequence");
         assert_eq!(funnel.offline_reason, None);
+        let estimate = matrix.iter().find(|e| e.function.name == "estimate_rows_count").expect("estimate_rows_count");
+        assert!(estimate.offline_reason.is_some_and(|r| r.contains("undocumented")));
     }
 }

@@ -44,6 +44,7 @@ pub mod timezone;
 pub mod unit_conversion;
 pub mod units;
 pub mod url;
+pub mod user_agent;
 pub mod version;
 pub mod window;
 pub mod xml;
@@ -88,6 +89,7 @@ pub fn scalar(name: &str) -> Option<ScalarKernel> {
         .or_else(|| series_math::lookup(name))
         .or_else(|| series_fill::lookup(name))
         .or_else(|| url::lookup(name))
+        .or_else(|| user_agent::lookup(name))
         .or_else(|| units::lookup(name))
         .or_else(|| unit_conversion::lookup(name))
         .or_else(|| sketches::lookup(name))

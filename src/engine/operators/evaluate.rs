@@ -41,6 +41,7 @@ pub const PLUGINS: &[&str] = &[
     "rows_near",
     "schema_merge",
     "sequence_detect",
+    "session_count",
     "sliding_window_counts",
 ];
 
@@ -68,6 +69,7 @@ pub fn run<'q>(
         ("geo_polygon_lookup", Some(input)) => operators::geo_polygon_lookup::run(exec, call.span, args, &input, env),
         ("geo_line_lookup", Some(input)) => operators::geo_line_lookup::run(exec, call.span, args, &input, env),
         ("ipv6_lookup", Some(input)) => operators::ipv6_lookup::run(exec, call.span, args, &input, env),
+        ("session_count", Some(input)) => operators::session_count::run(exec, call.span, args, &input, env),
         ("sliding_window_counts", Some(input)) => {
             operators::sliding_window_counts::run(exec, call.span, args, &input, env)
         }

@@ -51,6 +51,7 @@ mod schema_merge;
 mod search;
 mod segments;
 mod sequence_detect;
+mod session_count;
 mod sliding_window_counts;
 mod sort;
 pub mod summarize;

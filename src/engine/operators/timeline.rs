@@ -1,6 +1,6 @@
 //! Fixed-size bins over a timeline column, shared by the plugins that count
 //! or aggregate per step (`rolling_percentile`, `sliding_window_counts`,
-//! `activity_counts_metrics`, `active_users_count`): each row's bin as a
+//! `activity_counts_metrics`, `active_users_count`, `session_count`): each row's bin as a
 //! whole number, and back from a bin number to the value that starts it;
 //! and the dimension columns those plugins group by and repeat in their
 //! output.
