@@ -219,7 +219,11 @@ pub fn closest_on_arc(point: Vec3, a: Vec3, b: Vec3) -> Vec3 {
         return a;
     }
     let unit = normal.normalize();
-    let projected = point.minus(unit.scale(point.dot(unit)));
+    // The part of `point` in the arc's plane, as `n × (p × n)`: the same as
+    // `p - (p·n) n`, without its cancellation when `point` is near the
+    // plane's pole (for example the north pole and an arc on the equator,
+    // where the subtraction left a residue as large as the true component).
+    let projected = unit.cross(point.cross(unit));
     if a.cross(projected).dot(normal) >= 0.0 && projected.cross(b).dot(normal) >= 0.0 && projected.norm() > 0.0 {
         return projected.normalize();
     }
@@ -237,18 +241,17 @@ pub fn interpolate(a: Vec3, b: Vec3, t: f64) -> Vec3 {
 }
 
 /// The point at `distance` (radians) from `origin` in direction `azimuth`
-/// (radians clockwise from north).
+/// (radians clockwise from north). Computed with the origin's north and
+/// east tangent vectors, which stay defined at the poles (there "north" is
+/// along the origin's meridian across the pole), where the trigonometric
+/// formula divides zero by zero.
 pub fn destination(longitude: f64, latitude: f64, azimuth: f64, distance: f64) -> (f64, f64) {
     let (lng, lat) = (longitude.to_radians(), latitude.to_radians());
-    let lat2 = (lat.sin() * distance.cos() + lat.cos() * distance.sin() * azimuth.cos()).clamp(-1.0, 1.0).asin();
-    let lng2 = lng + (azimuth.sin() * distance.sin() * lat.cos()).atan2(distance.cos() - lat.sin() * lat2.sin());
-    let mut lng2 = lng2.to_degrees();
-    if lng2 > 180.0 {
-        lng2 -= 360.0;
-    } else if lng2 < -180.0 {
-        lng2 += 360.0;
-    }
-    (lng2, lat2.to_degrees())
+    let origin = Vec3::from_degrees(longitude, latitude);
+    let north = Vec3::new(-lat.sin() * lng.cos(), -lat.sin() * lng.sin(), lat.cos());
+    let east = Vec3::new(-lng.sin(), lng.cos(), 0.0);
+    let direction = north.scale(azimuth.cos()).plus(east.scale(azimuth.sin()));
+    origin.scale(distance.cos()).plus(direction.scale(distance.sin())).normalize().to_degrees()
 }
 
 /// The initial bearing of the geodesic from point 1 to point 2, in radians
@@ -284,5 +287,27 @@ mod tests {
         let p = Vec3::from_degrees;
         assert!(arcs_intersect(p(0.0, 0.0), p(1.0, 1.0), p(0.0, 1.0), p(1.0, 0.0)));
         assert!(!arcs_intersect(p(0.0, 0.0), p(1.0, 0.0), p(0.0, 1.0), p(1.0, 1.0)));
+    }
+
+    #[test]
+    fn every_point_of_an_equator_arc_is_a_quarter_turn_from_the_pole() {
+        let pole = Vec3::from_degrees(0.0, 90.0);
+        let closest = closest_on_arc(pole, Vec3::from_degrees(0.0, 0.0), Vec3::from_degrees(10.0, 0.0));
+        assert!((pole.angle(closest) - std::f64::consts::FRAC_PI_2).abs() < 1e-12, "{closest:?}");
+    }
+
+    #[test]
+    fn destination_moves_along_the_azimuth_even_from_a_pole() {
+        let (longitude, latitude) = destination(10.0, 0.0, 0.0, 1f64.to_radians());
+        assert!((longitude - 10.0).abs() < 1e-9 && (latitude - 1.0).abs() < 1e-9, "{longitude} {latitude}");
+        let (longitude, latitude) = destination(0.0, 0.0, std::f64::consts::FRAC_PI_2, 1f64.to_radians());
+        assert!((longitude - 1.0).abs() < 1e-9 && latitude.abs() < 1e-9, "{longitude} {latitude}");
+        // From the pole, every direction leads 1 degree south, to distinct longitudes.
+        let ring: Vec<(f64, f64)> =
+            (0..4).map(|k| destination(0.0, 90.0, k as f64 * std::f64::consts::FRAC_PI_2, 1f64.to_radians())).collect();
+        for (index, (longitude, latitude)) in ring.iter().enumerate() {
+            assert!((latitude - 89.0).abs() < 1e-9, "{ring:?}");
+            assert!(ring[..index].iter().all(|(other, _)| (other - longitude).abs() > 1.0), "{ring:?}");
+        }
     }
 }
