@@ -194,6 +194,13 @@ pub fn arcs_intersect(a: Vec3, b: Vec3, c: Vec3, d: Vec3) -> bool {
     let cd = c.cross(d);
     let (side_c, side_d) = (ab.dot(c), ab.dot(d));
     let (side_a, side_b) = (cd.dot(a), cd.dot(b));
+    // An endpoint on the other arc (a shared vertex, a T junction) touches
+    // it; its side is zero up to rounding, which the sign test below cannot
+    // be trusted with.
+    let touches = |point: Vec3, side: f64, x: Vec3, y: Vec3| side.abs() < 1e-14 && on_arc(point, x, y);
+    if touches(c, side_c, a, b) || touches(d, side_d, a, b) || touches(a, side_a, c, d) || touches(b, side_b, c, d) {
+        return true;
+    }
     if side_c * side_d > 0.0 || side_a * side_b > 0.0 {
         return false;
     }
@@ -287,6 +294,14 @@ mod tests {
         let p = Vec3::from_degrees;
         assert!(arcs_intersect(p(0.0, 0.0), p(1.0, 1.0), p(0.0, 1.0), p(1.0, 0.0)));
         assert!(!arcs_intersect(p(0.0, 0.0), p(1.0, 0.0), p(0.0, 1.0), p(1.0, 1.0)));
+    }
+
+    #[test]
+    fn arcs_sharing_an_endpoint_intersect() {
+        let p = Vec3::from_degrees;
+        assert!(arcs_intersect(p(0.0, 0.0), p(1.0, 1.0), p(1.0, 1.0), p(2.0, 0.0)));
+        assert!(arcs_intersect(p(-73.9, 40.7), p(-73.8, 40.8), p(-73.7, 40.6), p(-73.8, 40.8)));
+        assert!(!arcs_intersect(p(0.0, 0.0), p(1.0, 1.0), p(1.0, 1.0001), p(2.0, 0.0)));
     }
 
     #[test]
