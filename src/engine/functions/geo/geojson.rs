@@ -93,7 +93,8 @@ pub fn parse_lines(shape: &Dyn) -> Option<Vec<Vec<(f64, f64)>>> {
 }
 
 /// A linear ring: at least four positions, the first equal to the last,
-/// the others distinct (so at least three vertices).
+/// the others distinct (so at least three vertices), edges shorter than 180
+/// degrees, and no edge crossing or touching another but its neighbors.
 fn parse_ring(positions: &Dyn) -> Option<Loop> {
     let ring = parse_positions(positions)?;
     if ring.len() < 4 || ring.first() != ring.last() || !edges_are_short(&ring) {
@@ -105,7 +106,8 @@ fn parse_ring(positions: &Dyn) -> Option<Loop> {
     if sorted.windows(2).any(|pair| pair[0] == pair[1]) {
         return None;
     }
-    Some(Loop::new(vertices.iter().map(|&(x, y)| Vec3::from_degrees(x, y)).collect()))
+    let ring = Loop::new(vertices.iter().map(|&(x, y)| Vec3::from_degrees(x, y)).collect());
+    (!ring.crosses_itself()).then_some(ring)
 }
 
 fn parse_polygon_rings(rings: &Dyn) -> Option<Polygon> {

@@ -122,6 +122,48 @@ impl Loop {
         (0..n).map(move |i| (self.vertices[i], self.vertices[(i + 1) % n]))
     }
 
+    /// Whether two edges that do not follow each other share a point: the
+    /// ring crosses or touches itself, which the polygon rules forbid
+    /// ("LinearRing must not cross", geo_point_in_polygon page). Sort and
+    /// sweep over boxes that hold each arc (its chord's box widened by the
+    /// arc's bulge, 1 - cos(θ/2)), so a ring of n edges costs about
+    /// n log n, not n², on ordinary shapes.
+    pub fn crosses_itself(&self) -> bool {
+        let n = self.vertices.len();
+        if n < 4 {
+            return false;
+        }
+        let mut boxes: Vec<(usize, [f64; 3], [f64; 3])> = self
+            .edges()
+            .enumerate()
+            .map(|(index, (a, b))| {
+                let slack = 1.0 - (a.angle(b) / 2.0).cos() + 1e-12;
+                let low = [a.x.min(b.x) - slack, a.y.min(b.y) - slack, a.z.min(b.z) - slack];
+                let high = [a.x.max(b.x) + slack, a.y.max(b.y) + slack, a.z.max(b.z) + slack];
+                (index, low, high)
+            })
+            .collect();
+        boxes.sort_by(|first, second| first.1[0].total_cmp(&second.1[0]));
+        let edge = |index: usize| (self.vertices[index], self.vertices[(index + 1) % n]);
+        for (position, (first, low, high)) in boxes.iter().enumerate() {
+            for (second, other_low, other_high) in &boxes[position + 1..] {
+                if other_low[0] > high[0] {
+                    break;
+                }
+                let apart = (1..3).any(|axis| other_low[axis] > high[axis] || other_high[axis] < low[axis]);
+                let gap = first.abs_diff(*second);
+                if apart || gap == 1 || gap == n - 1 {
+                    continue;
+                }
+                let ((a, b), (c, d)) = (edge(*first), edge(*second));
+                if arcs_intersect(a, b, c, d) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     /// The area of the region, in steradians.
     pub fn area(&self) -> f64 {
         fan_area(&self.vertices).abs()
@@ -294,6 +336,26 @@ mod tests {
         let p = Vec3::from_degrees;
         assert!(arcs_intersect(p(0.0, 0.0), p(1.0, 1.0), p(0.0, 1.0), p(1.0, 0.0)));
         assert!(!arcs_intersect(p(0.0, 0.0), p(1.0, 0.0), p(0.0, 1.0), p(1.0, 1.0)));
+    }
+
+    #[test]
+    fn a_bow_tie_crosses_itself_and_a_fine_circle_does_not() {
+        let p = Vec3::from_degrees;
+        let bow_tie = Loop::new(vec![p(0.0, 0.0), p(10.0, 10.0), p(10.0, 0.0), p(0.0, 10.0)]);
+        assert!(bow_tie.crosses_itself());
+        let square = Loop::new(vec![p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0), p(0.0, 10.0)]);
+        assert!(!square.crosses_itself());
+        // A vertex on a non-adjacent edge touches it.
+        let touching = Loop::new(vec![p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0), p(5.0, 0.0), p(0.0, 10.0)]);
+        assert!(touching.crosses_itself());
+        let circle: Vec<Vec3> = (0..20_000)
+            .map(|k| {
+                let azimuth = -std::f64::consts::TAU * k as f64 / 20_000.0;
+                let (longitude, latitude) = destination(10.0, 50.0, azimuth, 0.01);
+                p(longitude, latitude)
+            })
+            .collect();
+        assert!(!Loop::new(circle).crosses_itself());
     }
 
     #[test]
