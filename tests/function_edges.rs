@@ -61,49 +61,7 @@ const EXEMPT: &[(&str, &str)] = &[
 /// may only shrink: the gate fails when a function on it has gained its
 /// cases (remove it here) and when a function is neither covered, exempt nor
 /// listed (a newly registered function needs its cases).
-const UNCOVERED: &[&str] = &[
-    "geo_angle",
-    "geo_azimuth",
-    "geo_closest_point_on_line",
-    "geo_closest_point_on_polygon",
-    "geo_distance_2points",
-    "geo_distance_point_to_line",
-    "geo_distance_point_to_polygon",
-    "geo_from_wkt",
-    "geo_geohash_neighbors",
-    "geo_geohash_to_central_point",
-    "geo_geohash_to_polygon",
-    "geo_h3cell_children",
-    "geo_h3cell_level",
-    "geo_h3cell_neighbors",
-    "geo_h3cell_parent",
-    "geo_h3cell_rings",
-    "geo_h3cell_to_central_point",
-    "geo_h3cell_to_polygon",
-    "geo_info_from_ip_address",
-    "geo_intersects_2lines",
-    "geo_intersects_2polygons",
-    "geo_intersects_line_with_polygon",
-    "geo_line_centroid",
-    "geo_line_densify",
-    "geo_line_interpolate_point",
-    "geo_line_length",
-    "geo_line_locate_point",
-    "geo_line_simplify",
-    "geo_point_buffer",
-    "geo_point_in_circle",
-    "geo_point_in_polygon",
-    "geo_point_to_geohash",
-    "geo_point_to_h3cell",
-    "geo_point_to_s2cell",
-    "geo_polygon_area",
-    "geo_polygon_centroid",
-    "geo_polygon_densify",
-    "geo_polygon_perimeter",
-    "geo_polygon_simplify",
-    "geo_s2cell_to_central_point",
-    "geo_s2cell_to_polygon",
-];
+const UNCOVERED: &[&str] = &[];
 
 /// Aggregation and window functions without a null or an empty/boundary
 /// case on purpose.

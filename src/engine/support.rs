@@ -58,6 +58,10 @@ const OFFLINE_REASONS: &[(&[&str], &str)] = &[
         "it refers to an entity stored in a cluster (database, external table, materialized view, stored result, graph model); load its data with `--table` instead",
     ),
     (
+        &["geo_info_from_ip_address"],
+        "it looks addresses up in MaxMind's GeoLite2-City database, which the service embeds and kqlab does not bundle; give the locations as a table instead",
+    ),
+    (
         &["current_cluster_endpoint", "current_database"],
         "it describes the cluster and database the query runs in, and a local run has none",
     ),
@@ -221,6 +225,9 @@ mod tests {
         assert!(entry("parse_user_agent"));
         assert!(entry("session_count"));
         assert!(!entry("http_request"));
+        // It needs MaxMind's GeoIP database: never offline, not merely "not yet".
+        assert!(!entry("geo_info_from_ip_address"));
+        assert!(offline_reason("geo_info_from_ip_address").is_some_and(|r| r.contains("GeoLite2")));
     }
 
     #[test]

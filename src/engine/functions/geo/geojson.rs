@@ -60,16 +60,20 @@ fn parse_positions(positions: &Dyn) -> Option<Vec<(f64, f64)>> {
 /// are not antipodal (an edge is shorter than 180 degrees).
 fn parse_line(positions: &Dyn) -> Option<Vec<(f64, f64)>> {
     let line = parse_positions(positions)?;
-    if line.len() < 2 {
+    if line.len() < 2 || !edges_are_short(&line) {
         return None;
     }
-    for pair in line.windows(2) {
-        let (a, b) = (Vec3::from_degrees(pair[0].0, pair[0].1), Vec3::from_degrees(pair[1].0, pair[1].1));
-        if a.angle(b) >= std::f64::consts::PI - 1e-12 {
-            return None;
-        }
-    }
     Some(line)
+}
+
+/// Whether every edge of a chain is shorter than 180 degrees (the
+/// geo_point_in_polygon page: "LinearRing edge length must be less than 180
+/// degrees"; an antipodal pair has no single shortest geodesic).
+fn edges_are_short(chain: &[(f64, f64)]) -> bool {
+    chain.windows(2).all(|pair| {
+        let (a, b) = (Vec3::from_degrees(pair[0].0, pair[0].1), Vec3::from_degrees(pair[1].0, pair[1].1));
+        a.angle(b) < std::f64::consts::PI - 1e-12
+    })
 }
 
 /// The lines of a `LineString` or `MultiLineString`.
@@ -89,10 +93,11 @@ pub fn parse_lines(shape: &Dyn) -> Option<Vec<Vec<(f64, f64)>>> {
 }
 
 /// A linear ring: at least four positions, the first equal to the last,
-/// the others distinct (so at least three vertices).
+/// the others distinct (so at least three vertices), edges shorter than 180
+/// degrees, and no edge crossing or touching another but its neighbors.
 fn parse_ring(positions: &Dyn) -> Option<Loop> {
     let ring = parse_positions(positions)?;
-    if ring.len() < 4 || ring.first() != ring.last() {
+    if ring.len() < 4 || ring.first() != ring.last() || !edges_are_short(&ring) {
         return None;
     }
     let vertices = &ring[..ring.len() - 1];
@@ -101,7 +106,8 @@ fn parse_ring(positions: &Dyn) -> Option<Loop> {
     if sorted.windows(2).any(|pair| pair[0] == pair[1]) {
         return None;
     }
-    Some(Loop::new(vertices.iter().map(|&(x, y)| Vec3::from_degrees(x, y)).collect()))
+    let ring = Loop::new(vertices.iter().map(|&(x, y)| Vec3::from_degrees(x, y)).collect());
+    (!ring.crosses_itself()).then_some(ring)
 }
 
 fn parse_polygon_rings(rings: &Dyn) -> Option<Polygon> {
@@ -194,5 +200,15 @@ mod tests {
         );
         assert!(parse_polygons(&shape(r#"{"type":"Polygon"}"#)).is_none());
         assert!(parse_lines(&shape(r#"{"type":"LineString","coordinates":[[1,1]]}"#)).is_none());
+    }
+
+    #[test]
+    fn ring_with_an_antipodal_edge_is_invalid() {
+        assert!(
+            parse_polygons(&shape(r#"{"type":"Polygon","coordinates":[[[0,0],[180,0],[10,10],[0,0]]]}"#)).is_none()
+        );
+        assert!(
+            parse_polygons(&shape(r#"{"type":"Polygon","coordinates":[[[0,0],[179,0],[10,10],[0,0]]]}"#)).is_some()
+        );
     }
 }

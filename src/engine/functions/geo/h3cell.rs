@@ -79,28 +79,34 @@ fn h3cell_to_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 }
 
 /// The parent at a coarser resolution (default: one level up); empty when
-/// the cell or the resolution is invalid.
+/// the cell or the resolution is invalid. The page gives the resolution
+/// range [0, 14] and an empty result for one finer than the cell's; the
+/// cell's own resolution gives the cell, as H3's `cellToParent` does.
 fn h3cell_parent(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_h3cell_parent", args, 1, 2)?;
     map_rows(args, ctx, ScalarType::String, |v| {
         Ok(or_null((|| {
             let cell = cell(&v[0])?;
             let level = u8::from(cell.resolution()) as f64;
-            let resolution = resolution(optional_number(v, 1, level - 1.0)?)?;
+            let requested = optional_number(v, 1, level - 1.0).filter(|r| *r <= 14.0)?;
+            let resolution = resolution(requested)?;
             Some(Value::str(&cell.parent(resolution)?.to_string()))
         })()))
     })
 }
 
 /// The children at a finer resolution (default: one level down), at most
-/// five levels down; null otherwise.
+/// five levels down; null otherwise. The page gives the resolution range
+/// [1, 15] and null for a resolution lower than the cell's; the cell's own
+/// resolution gives the cell itself, as H3's `cellToChildren` does.
 fn h3cell_children(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_h3cell_children", args, 1, 2)?;
     map_rows(args, ctx, ScalarType::Dynamic, |v| {
         Ok(or_null((|| {
             let cell = cell(&v[0])?;
             let level = u8::from(cell.resolution());
-            let resolution = resolution(optional_number(v, 1, level as f64 + 1.0)?)?;
+            let requested = optional_number(v, 1, level as f64 + 1.0).filter(|r| *r >= 1.0)?;
+            let resolution = resolution(requested)?;
             let depth = u8::from(resolution).checked_sub(level)?;
             if depth > MAX_CHILDREN_DEPTH {
                 return None;
@@ -154,6 +160,38 @@ fn h3cell_neighbors(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn children(token: &str, resolution: f64) -> Value {
+        let args = [
+            Datum::Scalar(Value::str(token), ScalarType::String),
+            Datum::Scalar(Value::Real(resolution), ScalarType::Real),
+        ];
+        h3cell_children(&args, &EvalCtx { rows: 1, now: 0 }).expect("a result").get(0)
+    }
+
+    #[test]
+    fn parent_resolution_is_zero_to_fourteen_and_not_above_the_cell() {
+        let parent = |token: &str, resolution: f64| {
+            let args = [
+                Datum::Scalar(Value::str(token), ScalarType::String),
+                Datum::Scalar(Value::Real(resolution), ScalarType::Real),
+            ];
+            h3cell_parent(&args, &EvalCtx { rows: 1, now: 0 }).expect("a result").get(0)
+        };
+        // A string result is never null in Kusto: empty.
+        let empty = |value: Value| value.is_null() || value == Value::str("");
+        let leaf = LatLng::new(1.0, 1.0).expect("a point").to_cell(Resolution::Fifteen).to_string();
+        assert!(empty(parent(&leaf, 15.0)));
+        assert_eq!(parent("862a1072fffffff", 6.0), Value::str("862a1072fffffff"));
+        assert!(empty(parent("862a1072fffffff", 7.0)));
+    }
+
+    #[test]
+    fn children_resolution_is_one_to_fifteen_and_not_below_the_cell() {
+        assert!(children("802bfffffffffff", 0.0).is_null());
+        assert_eq!(children("862a1072fffffff", 6.0).to_kql_string(), r#"["862a1072fffffff"]"#);
+        assert!(children("862a1072fffffff", 5.0).is_null());
+    }
 
     #[test]
     fn documented_ring_order() {

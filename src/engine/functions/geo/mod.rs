@@ -18,15 +18,14 @@ pub mod simplify;
 pub mod sphere;
 pub mod wkt;
 
-use crate::engine::datum::Datum;
-use crate::engine::error::{ExecError, ExecResult};
-use crate::engine::functions::{EvalCtx, ScalarKernel};
+use crate::engine::functions::ScalarKernel;
 use crate::engine::value::Value;
 
+/// The kernel of a `geo_*` function. `geo_info_from_ip_address` has none:
+/// it looks addresses up in MaxMind's GeoLite2-City database, which kqlab
+/// does not bundle, so it is one of the functions that never run offline
+/// (`engine::support::offline_reason`).
 pub fn lookup(name: &str) -> Option<ScalarKernel> {
-    if name == "geo_info_from_ip_address" {
-        return Some(geo_info_from_ip_address);
-    }
     points::lookup(name)
         .or_else(|| shapes::lookup(name))
         .or_else(|| simplify::lookup(name))
@@ -58,13 +57,4 @@ pub fn optional_number(args: &[Value], index: usize, default: f64) -> Option<f64
 /// A value or null.
 pub fn or_null(value: Option<Value>) -> Value {
     value.unwrap_or(Value::Null)
-}
-
-/// `geo_info_from_ip_address` needs a GeoIP database, which kqlab does not
-/// ship: the lookup cannot be reproduced offline.
-fn geo_info_from_ip_address(_args: &[Datum], _ctx: &EvalCtx) -> ExecResult<Datum> {
-    Err(ExecError::unsupported("the function `geo_info_from_ip_address()`").with_help(
-        "it looks addresses up in Microsoft's GeoIP database, which is not available offline; \
-         run the query in Log Analytics (`kqlab verify`) or give the locations as a table",
-    ))
 }

@@ -204,7 +204,7 @@ fn map_point_polygon(
     args: &[Datum],
     ctx: &EvalCtx,
     ty: ScalarType,
-    f: impl Fn(Vec3, &[Polygon]) -> Value,
+    f: impl Fn((f64, f64), &[Polygon]) -> Value,
 ) -> ExecResult<Datum> {
     let constant = args[2].as_scalar().map(|shape| shape_value(shape).and_then(|s| parse_polygons(&s)));
     map_rows(args, ctx, ty, |v| {
@@ -218,7 +218,7 @@ fn map_point_polygon(
                     &parsed
                 }
             };
-            Some(f(Vec3::from_degrees(longitude, latitude), polygons))
+            Some(f((longitude, latitude), polygons))
         })()))
     })
 }
@@ -226,23 +226,22 @@ fn map_point_polygon(
 /// The shortest distance in meters to a (multi)polygon: 0 when it holds the point.
 fn distance_point_to_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_distance_point_to_polygon", args, 3, 3)?;
-    map_point_polygon(args, ctx, ScalarType::Real, |point, polygons| {
-        Value::Real(distance_to_polygons(point, polygons) * EARTH_RADIUS_METERS)
+    map_point_polygon(args, ctx, ScalarType::Real, |(longitude, latitude), polygons| {
+        Value::Real(distance_to_polygons(Vec3::from_degrees(longitude, latitude), polygons) * EARTH_RADIUS_METERS)
     })
 }
 
 /// The point of a (multi)polygon closest to a location: the location itself
-/// when the polygon holds it, else the nearest point of a ring.
+/// when the polygon holds it (its coordinates as given, not rounded through
+/// a unit vector), else the nearest point of a ring.
 fn closest_point_on_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_closest_point_on_polygon", args, 3, 3)?;
-    let longitude_latitude = |v: Vec3| v.to_degrees();
-    map_point_polygon(args, ctx, ScalarType::Dynamic, |point, polygons| {
-        let closest = if polygons.iter().any(|polygon| polygon.contains(point)) {
-            Some(point)
-        } else {
-            closest_on_polygons(point, polygons)
-        };
-        match closest.map(longitude_latitude) {
+    map_point_polygon(args, ctx, ScalarType::Dynamic, |(longitude, latitude), polygons| {
+        let point = Vec3::from_degrees(longitude, latitude);
+        if polygons.iter().any(|polygon| polygon.contains(point)) {
+            return geojson::point(longitude, latitude);
+        }
+        match closest_on_polygons(point, polygons).map(Vec3::to_degrees) {
             Some((x, y)) => geojson::point(x, y),
             None => Value::Null,
         }
@@ -252,16 +251,26 @@ fn closest_point_on_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> 
 /// The most vertices a buffer polygon gets.
 const MAX_BUFFER_VERTICES: usize = 10_000;
 
+/// The default tolerance of `geo_point_buffer`, in meters (its page).
+const DEFAULT_BUFFER_TOLERANCE: f64 = 10.0;
+/// The smallest tolerance, as a fraction of the radius: the page says the
+/// tolerance "should be no lower than 0.0001% of the radius".
+const MIN_BUFFER_TOLERANCE_RATIO: f64 = 1e-6;
+
 /// A polygon approximating the circle of `radius` meters around a point,
 /// its vertices on the circle and close enough together that no edge
-/// strays more than `tolerance` meters (default 0.1) from it.
+/// strays more than `tolerance` meters (default 10) from it; a tolerance
+/// above the radius is lowered, as documented. The page gives no largest
+/// radius; a circle wider than a hemisphere is not a valid GeoJSON polygon
+/// here (a ring bounds the smaller region), so its radius gives null.
 fn point_buffer(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_point_buffer", args, 3, 4)?;
     map_rows(args, ctx, ScalarType::Dynamic, |v| {
         Ok(or_null((|| {
             let (longitude, latitude) = coordinate(&v[0], &v[1])?;
             let radius = number(&v[2]).filter(|r| *r > 0.0 && *r < PI * EARTH_RADIUS_METERS / 2.0)?;
-            let tolerance = optional_number(v, 3, 0.1).filter(|t| *t > 0.0)?;
+            let tolerance = optional_number(v, 3, DEFAULT_BUFFER_TOLERANCE)
+                .filter(|t| *t > 0.0 && *t >= radius * MIN_BUFFER_TOLERANCE_RATIO)?;
             let half_step = (1.0 - (tolerance / radius).min(1.0)).acos();
             let count = ((PI / half_step).ceil() as usize).clamp(8, MAX_BUFFER_VERTICES);
             let ring: Vec<(f64, f64)> = (0..count)
@@ -301,6 +310,37 @@ mod tests {
         assert!(json.contains("-73.98120558015") && json.contains("40.76935945284"), "{json}");
         let inside = run("geo_closest_point_on_polygon", vec![Value::Real(-73.965), Value::Real(40.782), park]);
         assert_eq!(inside.to_kql_string(), r#"{"type":"Point","coordinates":[-73.965,40.782]}"#);
+    }
+
+    #[test]
+    fn a_point_inside_is_its_own_closest_point_exactly() {
+        let square = Value::Dynamic(crate::engine::value::Dyn::parse_json(
+            r#"{"type":"Polygon","coordinates":[[[0,0],[10,0],[10,10],[0,10],[0,0]]]}"#,
+        ));
+        let closest = run("geo_closest_point_on_polygon", vec![Value::Real(5.0), Value::Real(5.0), square]);
+        assert_eq!(closest.to_kql_string(), r#"{"type":"Point","coordinates":[5,5]}"#);
+    }
+
+    #[test]
+    fn buffer_tolerance_below_a_millionth_of_the_radius_is_invalid() {
+        let buffer = |radius: f64, tolerance: f64| {
+            run(
+                "geo_point_buffer",
+                vec![Value::Real(10.0), Value::Real(10.0), Value::Real(radius), Value::Real(tolerance)],
+            )
+        };
+        assert!(buffer(1_000_000.0, 0.1).is_null());
+        assert!(!buffer(1_000_000.0, 1.0).is_null());
+        // A tolerance above the radius is lowered, not refused.
+        assert!(!buffer(5.0, 100.0).is_null());
+    }
+
+    #[test]
+    fn a_buffer_around_the_pole_is_a_valid_polygon_holding_it() {
+        let buffer = run("geo_point_buffer", vec![Value::Real(0.0), Value::Real(90.0), Value::Real(1000.0)]);
+        assert!(!buffer.is_null());
+        let inside = run("geo_point_in_polygon", vec![Value::Real(45.0), Value::Real(90.0), buffer]);
+        assert_eq!(inside, Value::Bool(true));
     }
 
     #[test]

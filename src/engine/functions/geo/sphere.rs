@@ -122,6 +122,48 @@ impl Loop {
         (0..n).map(move |i| (self.vertices[i], self.vertices[(i + 1) % n]))
     }
 
+    /// Whether two edges that do not follow each other share a point: the
+    /// ring crosses or touches itself, which the polygon rules forbid
+    /// ("LinearRing must not cross", geo_point_in_polygon page). Sort and
+    /// sweep over boxes that hold each arc (its chord's box widened by the
+    /// arc's bulge, 1 - cos(θ/2)), so a ring of n edges costs about
+    /// n log n, not n², on ordinary shapes.
+    pub fn crosses_itself(&self) -> bool {
+        let n = self.vertices.len();
+        if n < 4 {
+            return false;
+        }
+        let mut boxes: Vec<(usize, [f64; 3], [f64; 3])> = self
+            .edges()
+            .enumerate()
+            .map(|(index, (a, b))| {
+                let slack = 1.0 - (a.angle(b) / 2.0).cos() + 1e-12;
+                let low = [a.x.min(b.x) - slack, a.y.min(b.y) - slack, a.z.min(b.z) - slack];
+                let high = [a.x.max(b.x) + slack, a.y.max(b.y) + slack, a.z.max(b.z) + slack];
+                (index, low, high)
+            })
+            .collect();
+        boxes.sort_by(|first, second| first.1[0].total_cmp(&second.1[0]));
+        let edge = |index: usize| (self.vertices[index], self.vertices[(index + 1) % n]);
+        for (position, (first, low, high)) in boxes.iter().enumerate() {
+            for (second, other_low, other_high) in &boxes[position + 1..] {
+                if other_low[0] > high[0] {
+                    break;
+                }
+                let apart = (1..3).any(|axis| other_low[axis] > high[axis] || other_high[axis] < low[axis]);
+                let gap = first.abs_diff(*second);
+                if apart || gap == 1 || gap == n - 1 {
+                    continue;
+                }
+                let ((a, b), (c, d)) = (edge(*first), edge(*second));
+                if arcs_intersect(a, b, c, d) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     /// The area of the region, in steradians.
     pub fn area(&self) -> f64 {
         fan_area(&self.vertices).abs()
@@ -194,6 +236,13 @@ pub fn arcs_intersect(a: Vec3, b: Vec3, c: Vec3, d: Vec3) -> bool {
     let cd = c.cross(d);
     let (side_c, side_d) = (ab.dot(c), ab.dot(d));
     let (side_a, side_b) = (cd.dot(a), cd.dot(b));
+    // An endpoint on the other arc (a shared vertex, a T junction) touches
+    // it; its side is zero up to rounding, which the sign test below cannot
+    // be trusted with.
+    let touches = |point: Vec3, side: f64, x: Vec3, y: Vec3| side.abs() < 1e-14 && on_arc(point, x, y);
+    if touches(c, side_c, a, b) || touches(d, side_d, a, b) || touches(a, side_a, c, d) || touches(b, side_b, c, d) {
+        return true;
+    }
     if side_c * side_d > 0.0 || side_a * side_b > 0.0 {
         return false;
     }
@@ -219,7 +268,11 @@ pub fn closest_on_arc(point: Vec3, a: Vec3, b: Vec3) -> Vec3 {
         return a;
     }
     let unit = normal.normalize();
-    let projected = point.minus(unit.scale(point.dot(unit)));
+    // The part of `point` in the arc's plane, as `n × (p × n)`: the same as
+    // `p - (p·n) n`, without its cancellation when `point` is near the
+    // plane's pole (for example the north pole and an arc on the equator,
+    // where the subtraction left a residue as large as the true component).
+    let projected = unit.cross(point.cross(unit));
     if a.cross(projected).dot(normal) >= 0.0 && projected.cross(b).dot(normal) >= 0.0 && projected.norm() > 0.0 {
         return projected.normalize();
     }
@@ -237,18 +290,17 @@ pub fn interpolate(a: Vec3, b: Vec3, t: f64) -> Vec3 {
 }
 
 /// The point at `distance` (radians) from `origin` in direction `azimuth`
-/// (radians clockwise from north).
+/// (radians clockwise from north). Computed with the origin's north and
+/// east tangent vectors, which stay defined at the poles (there "north" is
+/// along the origin's meridian across the pole), where the trigonometric
+/// formula divides zero by zero.
 pub fn destination(longitude: f64, latitude: f64, azimuth: f64, distance: f64) -> (f64, f64) {
     let (lng, lat) = (longitude.to_radians(), latitude.to_radians());
-    let lat2 = (lat.sin() * distance.cos() + lat.cos() * distance.sin() * azimuth.cos()).clamp(-1.0, 1.0).asin();
-    let lng2 = lng + (azimuth.sin() * distance.sin() * lat.cos()).atan2(distance.cos() - lat.sin() * lat2.sin());
-    let mut lng2 = lng2.to_degrees();
-    if lng2 > 180.0 {
-        lng2 -= 360.0;
-    } else if lng2 < -180.0 {
-        lng2 += 360.0;
-    }
-    (lng2, lat2.to_degrees())
+    let origin = Vec3::from_degrees(longitude, latitude);
+    let north = Vec3::new(-lat.sin() * lng.cos(), -lat.sin() * lng.sin(), lat.cos());
+    let east = Vec3::new(-lng.sin(), lng.cos(), 0.0);
+    let direction = north.scale(azimuth.cos()).plus(east.scale(azimuth.sin()));
+    origin.scale(distance.cos()).plus(direction.scale(distance.sin())).normalize().to_degrees()
 }
 
 /// The initial bearing of the geodesic from point 1 to point 2, in radians
@@ -284,5 +336,55 @@ mod tests {
         let p = Vec3::from_degrees;
         assert!(arcs_intersect(p(0.0, 0.0), p(1.0, 1.0), p(0.0, 1.0), p(1.0, 0.0)));
         assert!(!arcs_intersect(p(0.0, 0.0), p(1.0, 0.0), p(0.0, 1.0), p(1.0, 1.0)));
+    }
+
+    #[test]
+    fn a_bow_tie_crosses_itself_and_a_fine_circle_does_not() {
+        let p = Vec3::from_degrees;
+        let bow_tie = Loop::new(vec![p(0.0, 0.0), p(10.0, 10.0), p(10.0, 0.0), p(0.0, 10.0)]);
+        assert!(bow_tie.crosses_itself());
+        let square = Loop::new(vec![p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0), p(0.0, 10.0)]);
+        assert!(!square.crosses_itself());
+        // A vertex on a non-adjacent edge touches it.
+        let touching = Loop::new(vec![p(0.0, 0.0), p(10.0, 0.0), p(10.0, 10.0), p(5.0, 0.0), p(0.0, 10.0)]);
+        assert!(touching.crosses_itself());
+        let circle: Vec<Vec3> = (0..20_000)
+            .map(|k| {
+                let azimuth = -std::f64::consts::TAU * k as f64 / 20_000.0;
+                let (longitude, latitude) = destination(10.0, 50.0, azimuth, 0.01);
+                p(longitude, latitude)
+            })
+            .collect();
+        assert!(!Loop::new(circle).crosses_itself());
+    }
+
+    #[test]
+    fn arcs_sharing_an_endpoint_intersect() {
+        let p = Vec3::from_degrees;
+        assert!(arcs_intersect(p(0.0, 0.0), p(1.0, 1.0), p(1.0, 1.0), p(2.0, 0.0)));
+        assert!(arcs_intersect(p(-73.9, 40.7), p(-73.8, 40.8), p(-73.7, 40.6), p(-73.8, 40.8)));
+        assert!(!arcs_intersect(p(0.0, 0.0), p(1.0, 1.0), p(1.0, 1.0001), p(2.0, 0.0)));
+    }
+
+    #[test]
+    fn every_point_of_an_equator_arc_is_a_quarter_turn_from_the_pole() {
+        let pole = Vec3::from_degrees(0.0, 90.0);
+        let closest = closest_on_arc(pole, Vec3::from_degrees(0.0, 0.0), Vec3::from_degrees(10.0, 0.0));
+        assert!((pole.angle(closest) - std::f64::consts::FRAC_PI_2).abs() < 1e-12, "{closest:?}");
+    }
+
+    #[test]
+    fn destination_moves_along_the_azimuth_even_from_a_pole() {
+        let (longitude, latitude) = destination(10.0, 0.0, 0.0, 1f64.to_radians());
+        assert!((longitude - 10.0).abs() < 1e-9 && (latitude - 1.0).abs() < 1e-9, "{longitude} {latitude}");
+        let (longitude, latitude) = destination(0.0, 0.0, std::f64::consts::FRAC_PI_2, 1f64.to_radians());
+        assert!((longitude - 1.0).abs() < 1e-9 && latitude.abs() < 1e-9, "{longitude} {latitude}");
+        // From the pole, every direction leads 1 degree south, to distinct longitudes.
+        let ring: Vec<(f64, f64)> =
+            (0..4).map(|k| destination(0.0, 90.0, k as f64 * std::f64::consts::FRAC_PI_2, 1f64.to_radians())).collect();
+        for (index, (longitude, latitude)) in ring.iter().enumerate() {
+            assert!((latitude - 89.0).abs() < 1e-9, "{ring:?}");
+            assert!(ring[..index].iter().all(|(other, _)| (other - longitude).abs() > 1.0), "{ring:?}");
+        }
     }
 }
