@@ -7,23 +7,30 @@
 //! between 0 and 1; `detect` returns `num_periods` periods ordered by score,
 //! padded with zeros when fewer are found (the page's example returns
 //! `[14.0, 0.0]` and `[0.84, 0.0]`); `validate` returns the periods as given
-//! with one score each. The algorithm itself is not published. kqlab's:
+//! with one score each (0.84 for 14 and 0 for 10 on the same series). The
+//! algorithm itself is not published. kqlab's:
 //!
 //! 1. The series is cleaned: null and non-numeric elements are filled by
 //!    linear interpolation between their neighbours (the nearest value at
-//!    the ends), then the least-squares line is subtracted (detrending), so
-//!    that growth is not mistaken for a long period.
-//! 2. The score of a period `p` is the sample autocorrelation of the
-//!    detrended series at lag `p`, with the textbook (Box–Jenkins, biased)
-//!    estimator `Σ x[t]·x[t+p] / Σ x[t]²`; a fractional `p` interpolates
-//!    linearly between the two whole lags around it. The estimator shrinks
-//!    long lags, so a pattern seen only twice scores at most about 0.5:
-//!    this matches `series_seasonal`'s page, whose 12-point series with a
-//!    6-point pattern is "too short" for the 0.7 threshold while a 25-point
-//!    series with a 6-point pattern is detected.
-//! 3. A score below the white-noise significance bound `2/√n` (Bartlett) is
-//!    0, as is a negative one: the period is not in the data. This gives the
-//!    documented 0 for a 10-point period in the example series.
+//!    the ends), and the mean is subtracted.
+//! 2. The score of a period `p` is an autocorrelation of the series at lag
+//!    `p`: `(Σ x[t]·x[t+p] / Σ x[t]²) · √(n / (n − p))`, the geometric mean
+//!    of the textbook biased estimator (which shrinks a lag by its share
+//!    `(n − p)/n` of pairs) and the unbiased one (which does not shrink it,
+//!    and so trusts a pattern seen twice as much as one seen ten times):
+//!    the evidence of a lag grows with the square root of its number of
+//!    pairs. Among these standard estimators it is the one that gives the
+//!    documented 0.84 for the example (the biased one gives 0.74, the
+//!    unbiased one 0.96, both after the mean is removed; removing a
+//!    least-squares line too gives 0.86). A fractional `p` interpolates
+//!    linearly between the two whole lags around it.
+//! 3. A score below the white-noise significance bound `2/√n` (Bartlett),
+//!    or negative, is 0: the period is not in the data (the documented 0 for
+//!    the 10-point period). A period must also sit on a peak of the
+//!    autocorrelation: `validate` scores 0 when no whole lag within 10% of
+//!    the period (at least one lag) is a local maximum, so a trend (whose
+//!    autocorrelation only decays) or the slope of another period's peak is
+//!    not taken for a period.
 //! 4. `detect` considers the whole lags between `max(4, min_period)` and
 //!    `min(n/2, max_period)` that are local maxima of the autocorrelation
 //!    (their neighbours may lie outside the range, so a slope leading to a
@@ -32,10 +39,10 @@
 //!    it (`|p − k·q| ≤ q/4`, k ≥ 1): those are the same pattern seen again
 //!    (`2q`) or its side lobes (`q ± 2` when a shorter cycle rides on it).
 //!
-//! Where kqlab differs: on the documented example kqlab scores the 14-point
-//! period 0.75 where Kusto shows 0.84 (same period, same order, same zero
-//! for 10), because Kusto's exact normalisation is not published.
-//! `num_periods` outside 0..=1024 and null bounds give null results.
+//! `num_periods` outside 0..=1024 and null bounds give null results; a
+//! series with fewer than two numbers or without variation has no period.
+//! kqlab's `series_decompose` family keeps its own detector (see
+//! `series_model`).
 
 use crate::engine::column::Column;
 use crate::engine::datum::Datum;
@@ -88,7 +95,7 @@ pub fn series_periods_validate(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Vec<
         let scores: Vec<f64> = periods
             .iter()
             .map(|period| match &acf {
-                Some(acf) if acf.allows(*period) => acf.score(*period),
+                Some(acf) if acf.allows(*period) && acf.near_peak(*period) => acf.score(*period),
                 _ => 0.0,
             })
             .collect();
@@ -96,25 +103,26 @@ pub fn series_periods_validate(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Vec<
     })
 }
 
-/// Steps 1 to 3: the autocorrelation of the cleaned, detrended series.
+/// Steps 1 to 3: the autocorrelation of the cleaned series.
 struct Autocorrelation {
     /// The autocorrelation at each whole lag from 0 to n - 1.
     by_lag: Vec<f64>,
 }
 
 impl Autocorrelation {
-    /// `None` when the series has no two numbers or does not vary around
-    /// its trend (no period can be scored).
+    /// `None` when the series has no two numbers or does not vary.
     fn of(series: &[f64]) -> Option<Autocorrelation> {
-        let values = detrended(&filled(series)?);
+        let values = centered(&filled(series)?);
         let sums = lagged_products(&values);
         let energy = sums.first().copied().unwrap_or(0.0);
-        // A series on a straight line leaves rounding noise only.
+        // A constant series leaves rounding noise only.
         let scale: f64 = series.iter().filter(|v| v.is_finite()).map(|v| v * v).sum();
         if energy <= 1e-18 * scale.max(1e-300) {
             return None;
         }
-        Some(Autocorrelation { by_lag: sums.iter().map(|sum| sum / energy).collect() })
+        let n = values.len() as f64;
+        let by_lag = sums.iter().enumerate().map(|(lag, sum)| sum / energy * (n / (n - lag as f64)).sqrt()).collect();
+        Some(Autocorrelation { by_lag })
     }
 
     fn len(&self) -> usize {
@@ -124,6 +132,18 @@ impl Autocorrelation {
     /// Whether `period` is between 4 and half the series.
     fn allows(&self, period: f64) -> bool {
         period.is_finite() && period >= MIN_PERIOD && period <= self.len() as f64 / 2.0
+    }
+
+    /// Whether a whole lag is a local maximum of the autocorrelation.
+    fn is_peak(&self, lag: usize) -> bool {
+        lag >= 1 && self.at(lag) >= self.at(lag - 1) && self.at(lag) >= self.at(lag + 1)
+    }
+
+    /// Step 3: whether a peak lies within 10% of `period` (at least one lag).
+    fn near_peak(&self, period: f64) -> bool {
+        let reach = (period * 0.1).max(1.0);
+        let (from, to) = ((period - reach).ceil().max(1.0) as usize, (period + reach).floor() as usize);
+        (from..=to).any(|lag| self.is_peak(lag))
     }
 
     /// The autocorrelation at a whole lag (0 past the series).
@@ -152,8 +172,7 @@ fn detect(acf: &Autocorrelation, min_period: f64, max_period: f64) -> Vec<(f64, 
     }
     let mut peaks: Vec<(usize, f64)> = Vec::new();
     for lag in from as usize..=to as usize {
-        let here = acf.at(lag);
-        if here >= acf.at(lag - 1) && here >= acf.at(lag + 1) {
+        if acf.is_peak(lag) {
             let score = acf.score(lag as f64);
             if score > 0.0 {
                 peaks.push((lag, score));
@@ -220,19 +239,10 @@ fn filled(series: &[f64]) -> Option<Vec<f64>> {
     Some(values)
 }
 
-/// Step 1: the residuals from the least-squares line over x = 0..n.
-fn detrended(values: &[f64]) -> Vec<f64> {
-    let n = values.len() as f64;
-    let mean_x = (n - 1.0) / 2.0;
-    let mean_y = values.iter().sum::<f64>() / n;
-    let (mut sxx, mut sxy) = (0.0, 0.0);
-    for (index, value) in values.iter().enumerate() {
-        let dx = index as f64 - mean_x;
-        sxx += dx * dx;
-        sxy += dx * (value - mean_y);
-    }
-    let slope = if sxx == 0.0 { 0.0 } else { sxy / sxx };
-    values.iter().enumerate().map(|(index, value)| value - mean_y - slope * (index as f64 - mean_x)).collect()
+/// Step 1: the values less their mean.
+fn centered(values: &[f64]) -> Vec<f64> {
+    let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+    values.iter().map(|value| value - mean).collect()
 }
 
 #[cfg(test)]
@@ -268,7 +278,7 @@ mod tests {
             call(series_periods_detect, &[traffic(), Value::Real(0.0), Value::Real(50.0), Value::Long(2)]);
         assert_eq!(periods, "[14,0]");
         let scores: Vec<f64> = serde_json::from_str(&scores).expect("numbers");
-        assert!(scores[0] > 0.7 && scores[0] <= 1.0, "{scores:?}");
+        assert!((scores[0] - 0.84).abs() < 0.005, "{scores:?}");
         assert_eq!(scores[1], 0.0);
     }
 
@@ -277,7 +287,7 @@ mod tests {
         let (periods, scores) = call(series_periods_validate, &[traffic(), Value::Real(14.0), Value::Real(10.0)]);
         assert_eq!(periods, "[14,10]");
         let scores: Vec<f64> = serde_json::from_str(&scores).expect("numbers");
-        assert!(scores[0] > 0.7, "{scores:?}");
+        assert!((scores[0] - 0.84).abs() < 0.005, "{scores:?}");
         assert_eq!(scores[1], 0.0);
     }
 
@@ -292,10 +302,13 @@ mod tests {
 
     #[test]
     fn a_pure_cycle_scores_by_its_share_of_the_series() {
-        // Period 6 repeated 6 times (36 points): the biased estimator gives 30/36.
+        // Period 6 repeated 6 times (36 points): 30 of the 36 pairs, so
+        // (30/36) · √(36/30) = √(30/36).
         let cycle: Vec<f64> = (0..36).map(|i| [1.0, 3.0, 5.0, 7.0, 5.0, 3.0][i % 6]).collect();
         let acf = Autocorrelation::of(&cycle).expect("varies");
-        assert!((acf.score(6.0) - 30.0 / 36.0).abs() < 0.05, "{}", acf.score(6.0));
+        assert!((acf.score(6.0) - (30.0f64 / 36.0).sqrt()).abs() < 1e-9, "{}", acf.score(6.0));
+        // A period given in round figures near the peak still validates.
+        assert!(acf.near_peak(6.4) && !acf.near_peak(9.0));
         assert_eq!(detect(&acf, 4.0, 18.0)[0].0, 6.0);
         // Twelve is the same pattern seen again, not a second period.
         assert!(detect(&acf, 4.0, 18.0).iter().all(|(period, _)| *period != 12.0));
@@ -312,11 +325,18 @@ mod tests {
     }
 
     #[test]
-    fn gaps_are_interpolated_and_a_straight_line_has_no_period() {
+    fn gaps_are_interpolated_and_a_trend_or_a_constant_has_no_period() {
         assert_eq!(filled(&[f64::NAN, 1.0, f64::NAN, 3.0, f64::NAN]), Some(vec![1.0, 1.0, 2.0, 3.0, 3.0]));
         assert_eq!(filled(&[f64::NAN, 1.0]), None);
+        assert!(Autocorrelation::of(&[5.0; 20]).is_none());
+        // A trend correlates at every lag, but its autocorrelation only decays.
         let line: Vec<f64> = (0..40).map(|i| 2.0 * i as f64 + 1.0).collect();
-        assert!(Autocorrelation::of(&line).is_none());
+        let acf = Autocorrelation::of(&line).expect("varies");
+        assert!(detect(&acf, 4.0, 20.0).is_empty());
+        let line = json(&format!("{line:?}"));
+        let (_, scores) =
+            call(series_periods_validate, &[line, Value::Real(4.0), Value::Real(10.0), Value::Real(20.0)]);
+        assert_eq!(scores, "[0,0,0]");
     }
 
     #[test]
