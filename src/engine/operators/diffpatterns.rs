@@ -8,8 +8,9 @@
 //! a numeric column counting each row that many times (default 1; kqlab
 //! counts a null weight as 0 and rejects negative ones); `Threshold`, the
 //! least difference of shares a pattern must show, between 0.015 and 1,
-//! default 0.05; `MaxDimensions`, the most values a pattern fixes, default
-//! unlimited; then custom wildcards, one per type (see
+//! default 0.05; `MaxDimensions`, the most values a pattern is built from,
+//! default unlimited (the values all its rows share come on top, as `basket`
+//! reads "uncorrelated dimensions"); then custom wildcards, one per type (see
 //! [`segments`](crate::engine::operators::segments)). The result is
 //! `SegmentId`, `CountA`, `CountB`, `PercentA` (100 × CountA / |A|),
 //! `PercentB`, `PercentDiffAB` (|PercentA − PercentB|), then the input's
@@ -101,13 +102,13 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
     let kept: Vec<Field> =
         input.fields.iter().enumerate().filter(|(index, _)| *index != split_column).map(|(_, f)| f.clone()).collect();
     let projected = Table::from_fields(kept, input.rows);
-    let weight_column = weight_argument(exec, rest.first(), &projected, "diffpatterns", env)?;
-    if weight_column.is_none()
-        && let Some(ExprKind::Name(ident)) = rest.first().map(|arg| &arg.kind)
+    if let Some(weight) = rest.first()
+        && let ExprKind::Name(ident) = &weight.kind
         && ident.name == split_name.name
     {
-        return Err(ExecError::runtime("the `diffpatterns` weight column cannot be the split column").at(span));
+        return Err(ExecError::runtime("the `diffpatterns` weight column cannot be the split column").at(weight.span));
     }
+    let weight_column = weight_argument(exec, rest.first(), &projected, "diffpatterns", env)?;
     let threshold = number_argument(exec, rest.get(1), env)?.unwrap_or(DEFAULT_THRESHOLD);
     if !(MIN_THRESHOLD..=1.0).contains(&threshold) {
         return Err(ExecError::runtime(format!(
@@ -523,5 +524,7 @@ mod tests {
         assert!(error(r#"Split, "A", "B", "~", "~", 0"#).contains("MaxDimensions"));
         assert!(error(r#"Split, "A", "A""#).contains("two different sets"));
         assert!(error(r#"Split, "A", "B", Event"#).contains("must be numeric"));
+        assert!(error(r#"Split, "A", "B", Split"#).contains("cannot be the split column"));
+        assert!(error(r#"Nope, "A", "B""#).contains("unknown column"));
     }
 }
