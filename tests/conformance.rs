@@ -28,7 +28,7 @@ const GATE: [&str; 4] = ["Tabular operators", "Aggregation functions", "Window f
 const MIN_PASSING: usize = 468;
 /// Ratchet on the count that includes examples passing against a corrected
 /// expectation (`DOC_CORRECTIONS`).
-const MIN_PASSING_CORRECTED: usize = 502;
+const MIN_PASSING_CORRECTED: usize = 503;
 
 /// Examples whose documented output is wrong, found by reading the page: the
 /// example id, what is wrong, and a JSON object whose fields replace the
@@ -152,6 +152,11 @@ const DOC_CORRECTIONS: &[(&str, &str, &str)] = &[
         "series-product-function.md#1",
         "the header says `s1`; the query names the column `arr`",
         r#"{"columns": ["arr", "series_product"]}"#,
+    ),
+    (
+        "series-periods-validate-function.md#2",
+        "the header keeps the Markdown escapes of the underscores (`series\\_periods\\_validate...`)",
+        r#"{"columns": ["series_periods_validate_y_periods", "series_periods_validate_y_scores"]}"#,
     ),
     (
         "series-sin-function.md#1",

@@ -292,7 +292,9 @@ impl<'a> Binder<'a> {
                     Column::new("PercentB", Type::REAL),
                     Column::new("PercentDiffAB", Type::REAL),
                 ];
-                columns.extend(input_columns);
+                // The input's columns without the split column (the documented example).
+                let split = args.first().and_then(|a| expression_name(a, false));
+                columns.extend(input_columns.into_iter().filter(|c| Some(&c.name) != split.as_ref()));
                 Arc::new(TableType::new(columns))
             }
             "sequence_detect" => sequence_detect_columns(input, args, &arg_types),

@@ -33,6 +33,7 @@ pub mod series;
 pub mod series_fill;
 pub mod series_math;
 pub mod series_model;
+pub mod series_periods;
 pub mod series_poly;
 pub mod series_signal;
 pub mod sketches;

@@ -56,6 +56,8 @@ pub fn multi(name: &str) -> Option<MultiKernel> {
         "series_fft" => |a, c| crate::engine::functions::series_signal::series_fft(a, c, false),
         "series_ifft" => |a, c| crate::engine::functions::series_signal::series_fft(a, c, true),
         "series_fit_poly" => crate::engine::functions::series_poly::series_fit_poly,
+        "series_periods_detect" => crate::engine::functions::series_periods::series_periods_detect,
+        "series_periods_validate" => crate::engine::functions::series_periods::series_periods_validate,
         "array_sort_asc" => |args, ctx| crate::engine::functions::dynamic::array_sort_columns(args, ctx, false),
         "array_sort_desc" => |args, ctx| crate::engine::functions::dynamic::array_sort_columns(args, ctx, true),
         _ => return None,

@@ -103,7 +103,7 @@ pub fn series_fft(args: &[Datum], ctx: &EvalCtx, inverse: bool) -> ExecResult<Ve
 }
 
 /// The discrete Fourier transform in place (inverse: conjugate sign, / N).
-fn transform(re: &mut [f64], im: &mut [f64], inverse: bool) {
+pub(super) fn transform(re: &mut [f64], im: &mut [f64], inverse: bool) {
     let n = re.len();
     if n <= 1 {
         return;

@@ -12,6 +12,7 @@ mod basket;
 mod count;
 mod datatable;
 mod dcount_intersect;
+mod diffpatterns;
 mod distinct;
 pub mod evaluate;
 mod extend;

@@ -1,4 +1,4 @@
-//! What `basket` and `autocluster` share: their optional arguments (`~`
+//! What `basket`, `autocluster` and `diffpatterns` share: their optional arguments (`~`
 //! for a default, the weight column, the custom wildcards), the input's
 //! dimensions as value ids, and the result table, one row per segment.
 //!
@@ -195,6 +195,19 @@ pub fn segments_table(
         Field { name: "Count".to_string(), column: Arc::new(counts.finish()) },
         Field { name: "Percent".to_string(), column: Arc::new(percents.finish()) },
     ];
+    fields.extend(pattern_columns(input, dimensions, segments, wildcards));
+    Table::from_fields(fields, segments.len())
+}
+
+/// `input`'s columns, one row per segment: the segment's value where it
+/// fixes the column's dimension, else the wildcard of the column's type.
+pub fn pattern_columns(
+    input: &Table,
+    dimensions: &Dimensions,
+    segments: &[Segment],
+    wildcards: &[(ScalarType, Value)],
+) -> Vec<Field> {
+    let mut fields = Vec::with_capacity(input.fields.len());
     for (index, field) in input.fields.iter().enumerate() {
         let ty = field.column.ty();
         let wildcard = match wildcards.iter().find(|(wildcard_type, _)| *wildcard_type == ty) {
@@ -217,5 +230,5 @@ pub fn segments_table(
         }
         fields.push(Field { name: field.name.clone(), column: Arc::new(builder.finish()) });
     }
-    Table::from_fields(fields, segments.len())
+    fields
 }
