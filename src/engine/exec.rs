@@ -77,7 +77,12 @@ impl<'q> Executor<'q> {
                         results.extend(tables);
                         continue;
                     }
-                    let table = if self.is_tabular(expr, &env) {
+                    // A query that is only a name bound to nothing names a
+                    // table (`Heartbeat`): without data for it, that is
+                    // KQL4002 with its hint, not an unknown scalar.
+                    let unbound_name =
+                        matches!(&expr.kind, ExprKind::Name(ident) if lookup(&env, &ident.name).is_none());
+                    let table = if unbound_name || self.is_tabular(expr, &env) {
                         self.eval_table(expr, &env)?
                     } else {
                         let (value, ty) = self.eval_scalar(expr, &env).map_err(|e| e.at(expr.span))?;
