@@ -6,13 +6,15 @@
 //! - `points` — distances, angles, circles, point in polygon, buffers;
 //! - `shapes` — lines and polygons: length, area, centroid, densify, intersects;
 //! - `simplify` — `geo_line_simplify`, `geo_polygon_simplify`;
-//! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `wkt` — `geo_from_wkt`.
+//! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `s2covering` — S2
+//!   cells covering a polygon or a line; `wkt` — `geo_from_wkt`.
 
 pub mod geohash;
 pub mod geojson;
 pub mod h3cell;
 pub mod points;
 pub mod s2cell;
+pub mod s2covering;
 pub mod shapes;
 pub mod simplify;
 pub mod sphere;
