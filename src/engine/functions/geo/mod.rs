@@ -7,11 +7,13 @@
 //! - `shapes` — lines and polygons: length, area, centroid, densify, intersects;
 //! - `simplify` — `geo_line_simplify`, `geo_polygon_simplify`;
 //! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `s2covering` — S2
-//!   cells covering a polygon or a line; `wkt` — `geo_from_wkt`.
+//!   cells covering a polygon or a line; `h3covering` — H3 cells of a polygon;
+//!   `wkt` — `geo_from_wkt`.
 
 pub mod geohash;
 pub mod geojson;
 pub mod h3cell;
+pub mod h3covering;
 pub mod points;
 pub mod s2cell;
 pub mod s2covering;
