@@ -5,6 +5,7 @@
 //! - `sphere` — unit vectors, loops, arcs; `geojson` — shapes in and out;
 //! - `points` — distances, angles, circles, point in polygon, buffers;
 //! - `shapes` — lines and polygons: length, area, centroid, densify, intersects;
+//! - `intersection` — the intersection of two lines, or of a line and a polygon;
 //! - `simplify` — `geo_line_simplify`, `geo_polygon_simplify`;
 //! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `s2covering` — S2
 //!   cells covering a polygon or a line; `h3covering` — H3 cells of a polygon;
@@ -14,6 +15,7 @@ pub mod geohash;
 pub mod geojson;
 pub mod h3cell;
 pub mod h3covering;
+pub mod intersection;
 pub mod points;
 pub mod s2cell;
 pub mod s2covering;
@@ -33,6 +35,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
     }
     points::lookup(name)
         .or_else(|| shapes::lookup(name))
+        .or_else(|| intersection::lookup(name))
         .or_else(|| simplify::lookup(name))
         .or_else(|| geohash::lookup(name))
         .or_else(|| s2cell::lookup(name))
