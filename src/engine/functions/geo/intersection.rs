@@ -1,6 +1,6 @@
-//! Intersections that return a shape: `geo_intersection_2lines`,
-//! `geo_intersection_line_with_polygon` and, where no clipping is needed,
-//! `geo_intersection_2polygons`. Edges are geodesics on the sphere,
+//! Intersections that return a shape: `geo_intersection_2lines` and
+//! `geo_intersection_line_with_polygon` (and the geometry that
+//! `polygon_intersection` shares). Edges are geodesics on the sphere,
 //! as the pages say. The result is a `Point` or `MultiPoint` where lines
 //! cross, a `LineString` or `MultiLineString` where they run together (or
 //! where a line runs inside a polygon), an empty `GeometryCollection` when
@@ -12,10 +12,8 @@
 use std::sync::Arc;
 
 use crate::engine::datum::Datum;
-use crate::engine::error::{ExecError, ExecResult};
-use crate::engine::functions::geo::geojson::{
-    self, Polygon, Ring, parse_lines, parse_polygons, polygon_rings, position, shape_value,
-};
+use crate::engine::error::ExecResult;
+use crate::engine::functions::geo::geojson::{self, Polygon, parse_lines, parse_polygons, position, shape_value};
 use crate::engine::functions::geo::or_null;
 use crate::engine::functions::geo::sphere::Vec3;
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
@@ -26,75 +24,75 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
     Some(match name {
         "geo_intersection_2lines" => intersection_2lines,
         "geo_intersection_line_with_polygon" => intersection_line_with_polygon,
-        "geo_intersection_2polygons" => intersection_2polygons,
+        "geo_intersection_2polygons" => crate::engine::functions::geo::polygon_intersection::intersection_2polygons,
         _ => return None,
     })
 }
 
 /// Angles below this (radians, about 6 micrometers on the earth) are zero:
 /// where points coincide and edges lie on one great circle.
-const EPSILON: f64 = 1e-12;
+pub(super) const EPSILON: f64 = 1e-12;
 
-type Position = (f64, f64);
+pub(super) type Position = (f64, f64);
 
 /// A vertex: its coordinates as given (or computed) and its unit vector.
 #[derive(Debug, Clone, Copy)]
-struct Vertex {
-    position: Position,
-    vector: Vec3,
+pub(super) struct Vertex {
+    pub(super) position: Position,
+    pub(super) vector: Vec3,
 }
 
 impl Vertex {
-    fn new(position: Position) -> Vertex {
+    pub(super) fn new(position: Position) -> Vertex {
         Vertex { position, vector: Vec3::from_degrees(position.0, position.1) }
     }
 
-    fn computed(vector: Vec3) -> Vertex {
+    pub(super) fn computed(vector: Vec3) -> Vertex {
         Vertex { position: vector.to_degrees(), vector }
     }
 
-    fn same(self, other: Vertex) -> bool {
+    pub(super) fn same(self, other: Vertex) -> bool {
         self.position == other.position || self.vector.angle(other.vector) < EPSILON
     }
 }
 
 /// A geodesic edge `a b` with the frame that measures angles along it.
-struct Edge {
-    a: Vertex,
-    b: Vertex,
+pub(super) struct Edge {
+    pub(super) a: Vertex,
+    pub(super) b: Vertex,
     /// The unit normal of the edge's great circle (zero for a point edge).
     normal: Vec3,
-    length: f64,
+    pub(super) length: f64,
 }
 
 impl Edge {
-    fn new(a: Vertex, b: Vertex) -> Edge {
+    pub(super) fn new(a: Vertex, b: Vertex) -> Edge {
         Edge { a, b, normal: a.vector.cross(b.vector).normalize(), length: a.vector.angle(b.vector) }
     }
 
     /// The signed angle from `a` to the projection of `p` on the great circle.
-    fn along(&self, p: Vec3) -> f64 {
+    pub(super) fn along(&self, p: Vec3) -> f64 {
         self.normal.dot(self.a.vector.cross(p)).atan2(self.a.vector.dot(p))
     }
 
     /// The point at angle `t` from `a` along the edge.
-    fn at(&self, t: f64) -> Vec3 {
+    pub(super) fn at(&self, t: f64) -> Vec3 {
         let tangent = self.normal.cross(self.a.vector);
         self.a.vector.scale(t.cos()).plus(tangent.scale(t.sin())).normalize()
     }
 
-    fn on_same_circle(&self, other: &Edge) -> bool {
+    pub(super) fn on_same_circle(&self, other: &Edge) -> bool {
         self.normal.norm() > 0.0 && other.normal.norm() > 0.0 && self.normal.cross(other.normal).norm() < EPSILON
     }
 
     /// The distance from `p` to the edge is (nearly) zero.
-    fn touches(&self, p: Vec3) -> bool {
+    pub(super) fn touches(&self, p: Vec3) -> bool {
         (self.a.vector.angle(p) + p.angle(self.b.vector) - self.length).abs() < EPSILON
     }
 
     /// Where this edge crosses `other` (not on one great circle), if they meet:
     /// a shared or touching vertex keeps its coordinates.
-    fn crossing(&self, other: &Edge) -> Option<Vertex> {
+    pub(super) fn crossing(&self, other: &Edge) -> Option<Vertex> {
         for vertex in [self.a, self.b] {
             if other.touches(vertex.vector) {
                 return Some(vertex);
@@ -190,7 +188,7 @@ impl Parts {
 }
 
 /// One shape, or a `GeometryCollection` of several (empty when there are none).
-fn collection(mut shapes: Vec<(&str, Dyn)>) -> Value {
+pub(super) fn collection(mut shapes: Vec<(&str, Dyn)>) -> Value {
     if shapes.len() == 1 {
         let (kind, coordinates) = shapes.remove(0);
         return geojson::geometry(kind, coordinates);
@@ -211,12 +209,12 @@ fn collection(mut shapes: Vec<(&str, Dyn)>) -> Value {
 /// The shared stretch of two edges on one great circle, in the direction
 /// of `first`: a segment (with the angle where it starts), a single point,
 /// or nothing.
-enum Shared {
+pub(super) enum Shared {
     Segment(f64, Vertex, Vertex),
     Point(Vertex),
 }
 
-fn overlap(first: &Edge, second: &Edge) -> Option<Shared> {
+pub(super) fn overlap(first: &Edge, second: &Edge) -> Option<Shared> {
     let (tc, td) = (first.along(second.a.vector), first.along(second.b.vector));
     let (low_second, high_second) =
         if tc <= td { ((tc, second.a), (td, second.b)) } else { ((td, second.b), (tc, second.a)) };
@@ -333,127 +331,6 @@ fn intersection_line_with_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<D
     })
 }
 
-/// How the boundary of one polygon lies against another polygon.
-#[derive(Default)]
-struct Sides {
-    /// Some stretch of the boundary runs through the other's interior.
-    inside: bool,
-    /// Some stretch runs outside the other.
-    outside: bool,
-    /// The points where the boundary meets the other's boundary.
-    touches: Vec<Vertex>,
-}
-
-/// Where the rings of `polygon` lie against `other`: each edge is cut where
-/// it meets `other`'s rings and each piece is judged by its middle. `None`
-/// when an edge runs along one of `other`'s edges (clipping would be needed).
-fn sides(polygon: &Polygon, other: &Polygon) -> Option<Sides> {
-    let other_edges: Vec<Edge> = other
-        .loops()
-        .flat_map(|ring| ring.edges())
-        .map(|(c, d)| Edge::new(Vertex::computed(c), Vertex::computed(d)))
-        .collect();
-    let mut sides = Sides::default();
-    for (a, b) in polygon.loops().flat_map(|ring| ring.edges()) {
-        let edge = Edge::new(Vertex::computed(a), Vertex::computed(b));
-        let mut cuts = vec![0.0, edge.length];
-        for other_edge in &other_edges {
-            if edge.on_same_circle(other_edge) {
-                if matches!(overlap(&edge, other_edge), Some(Shared::Segment(..))) {
-                    return None;
-                }
-            } else if let Some(point) = edge.crossing(other_edge) {
-                cuts.push(edge.along(point.vector));
-                if !sides.touches.iter().any(|touch| touch.same(point)) {
-                    sides.touches.push(point);
-                }
-            }
-        }
-        cuts.sort_by(f64::total_cmp);
-        for pair in cuts.windows(2) {
-            if pair[1] - pair[0] > EPSILON {
-                if other.contains(edge.at((pair[0] + pair[1]) / 2.0)) {
-                    sides.inside = true;
-                } else {
-                    sides.outside = true;
-                }
-            }
-        }
-    }
-    Some(sides)
-}
-
-/// The intersection of two polygons when it needs no clipping: one holds
-/// the other, or they only touch. `Err` when their boundaries cross.
-fn intersect_polygons(
-    first: &[Polygon],
-    first_rings: &[Vec<Ring>],
-    second: &[Polygon],
-    second_rings: &[Vec<Ring>],
-) -> Result<Value, ()> {
-    let mut polygons: Vec<&Vec<Ring>> = Vec::new();
-    let mut points: Vec<Vertex> = Vec::new();
-    for (p, p_rings) in first.iter().zip(first_rings) {
-        for (q, q_rings) in second.iter().zip(second_rings) {
-            let (q_in_p, p_in_q) = (sides(q, p).ok_or(())?, sides(p, q).ok_or(())?);
-            if q_in_p.inside && q_in_p.outside || p_in_q.inside && p_in_q.outside {
-                return Err(());
-            }
-            if q_in_p.inside && !p_in_q.inside {
-                polygons.push(q_rings);
-            } else if p_in_q.inside && !q_in_p.inside {
-                polygons.push(p_rings);
-            } else if q_in_p.inside || p_in_q.inside {
-                // Each runs inside the other: a hole is involved.
-                return Err(());
-            } else {
-                for touch in q_in_p.touches.into_iter().chain(p_in_q.touches) {
-                    if !points.iter().any(|point| point.same(touch)) {
-                        points.push(touch);
-                    }
-                }
-            }
-        }
-    }
-    let rings_value = |rings: &Vec<Ring>| {
-        Dyn::array(rings.iter().map(|ring| Dyn::array(ring.iter().map(|&(x, y)| position(x, y)).collect())).collect())
-    };
-    let polygon_shape = match polygons.len() {
-        0 => None,
-        1 => Some(("Polygon", rings_value(polygons[0]))),
-        _ => Some(("MultiPolygon", Dyn::array(polygons.into_iter().map(rings_value).collect()))),
-    };
-    // A touching vertex keeps the coordinates it was given.
-    let given: Vec<Vertex> =
-        first_rings.iter().chain(second_rings).flatten().flatten().map(|&position| Vertex::new(position)).collect();
-    let snap = |point: &Vertex| given.iter().find(|vertex| vertex.same(*point)).copied().unwrap_or(*point);
-    let point_values: Vec<Dyn> = points.iter().map(snap).map(|p| position(p.position.0, p.position.1)).collect();
-    let point_shape = match point_values.len() {
-        0 => None,
-        1 => Some(("Point", point_values.into_iter().next().expect("one point"))),
-        _ => Some(("MultiPoint", Dyn::array(point_values))),
-    };
-    Ok(collection([point_shape, polygon_shape].into_iter().flatten().collect()))
-}
-
-/// `geo_intersection_2polygons`: null for an invalid polygon; where the
-/// boundaries cross, the result needs polygon clipping, which kqlab does not
-/// do yet (a clear error rather than a wrong shape).
-fn intersection_2polygons(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
-    expect_args("geo_intersection_2polygons", args, 2, 2)?;
-    map_rows(args, ctx, ScalarType::Dynamic, |v| {
-        let parse = |value: &Value| {
-            let shape = shape_value(value)?;
-            Some((parse_polygons(&shape)?, polygon_rings(&shape)?))
-        };
-        let (Some((first, first_rings)), Some((second, second_rings))) = (parse(&v[0]), parse(&v[1])) else {
-            return Ok(Value::Null);
-        };
-        intersect_polygons(&first, &first_rings, &second, &second_rings)
-            .map_err(|()| ExecError::unsupported("`geo_intersection_2polygons` of polygons whose boundaries cross"))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,35 +420,5 @@ mod tests {
         );
         let away = lines(r#"{"type":"LineString","coordinates":[[1, 1],[2, 2]]}"#);
         assert_eq!(text(clip_lines(&away, &polygon).into_value()), r#"{"type":"GeometryCollection","geometries":[]}"#);
-    }
-
-    fn polygon_pair(first: &str, second: &str) -> Result<String, ()> {
-        let (first, second) = (Dyn::parse_json(first), Dyn::parse_json(second));
-        let (p, p_rings) = (parse_polygons(&first).expect("valid"), polygon_rings(&first).expect("valid"));
-        let (q, q_rings) = (parse_polygons(&second).expect("valid"), polygon_rings(&second).expect("valid"));
-        intersect_polygons(&p, &p_rings, &q, &q_rings).map(text)
-    }
-
-    #[test]
-    fn documented_polygons_that_touch_or_miss() {
-        let triangle = r#"{"type":"Polygon","coordinates":[[[2,45],[0,45],[1,44],[2,45]]]}"#;
-        let touching = r#"{"type":"Polygon","coordinates":[[[3,44],[2,45],[2,43],[3,44]]]}"#;
-        assert_eq!(polygon_pair(triangle, touching), Ok(r#"{"type":"Point","coordinates":[2,45]}"#.to_string()));
-        let apart = r#"{"type":"Polygon","coordinates":[[[3,44],[3,45],[2,43],[3,44]]]}"#;
-        assert_eq!(polygon_pair(triangle, apart), Ok(r#"{"type":"GeometryCollection","geometries":[]}"#.to_string()));
-    }
-
-    #[test]
-    fn a_polygon_inside_another_is_the_intersection_and_crossing_ones_are_refused() {
-        let outer = r#"{"type":"Polygon","coordinates":[[[0,0],[10,0],[10,10],[0,10],[0,0]]]}"#;
-        let inner = r#"{"type":"Polygon","coordinates":[[[1,1],[2,1],[2,2],[1,1]]]}"#;
-        assert_eq!(
-            polygon_pair(outer, inner),
-            Ok(r#"{"type":"Polygon","coordinates":[[[1,1],[2,1],[2,2],[1,1]]]}"#.to_string())
-        );
-        assert_eq!(polygon_pair(inner, outer), polygon_pair(outer, inner));
-        let crossing = r#"{"type":"Polygon","coordinates":[[[5,5],[15,5],[15,15],[5,5]]]}"#;
-        assert_eq!(polygon_pair(outer, crossing), Err(()));
-        assert_eq!(polygon_pair(outer, outer), Err(()));
     }
 }

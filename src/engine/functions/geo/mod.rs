@@ -6,6 +6,7 @@
 //! - `points` — distances, angles, circles, point in polygon, buffers;
 //! - `shapes` — lines and polygons: length, area, centroid, densify, intersects;
 //! - `intersection` — the intersection of two lines, or of a line and a polygon;
+//!   `polygon_intersection` — of two polygons;
 //! - `simplify` — `geo_line_simplify`, `geo_polygon_simplify`;
 //! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `s2covering` — S2
 //!   cells covering a polygon or a line; `h3covering` — H3 cells of a polygon;
@@ -17,6 +18,7 @@ pub mod h3cell;
 pub mod h3covering;
 pub mod intersection;
 pub mod points;
+pub mod polygon_intersection;
 pub mod s2cell;
 pub mod s2covering;
 pub mod shapes;
