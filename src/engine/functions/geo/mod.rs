@@ -6,7 +6,8 @@
 //! - `points` — distances, angles, circles, point in polygon, buffers;
 //! - `shapes` — lines and polygons: length, area, centroid, densify, intersects;
 //! - `intersection` — the intersection of two lines, or of a line and a polygon;
-//!   `polygon_intersection` — of two polygons;
+//!   `polygon_intersection` — of two polygons; `union` — the measures of
+//!   overlapping polygons;
 //! - `simplify` — `geo_line_simplify`, `geo_polygon_simplify`;
 //! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `s2covering` — S2
 //!   cells covering a polygon or a line; `h3covering` — H3 cells of a polygon;
@@ -24,6 +25,7 @@ pub mod s2covering;
 pub mod shapes;
 pub mod simplify;
 pub mod sphere;
+pub mod union;
 pub mod wkt;
 
 use crate::engine::datum::Datum;
