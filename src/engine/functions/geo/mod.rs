@@ -7,7 +7,7 @@
 //! - `shapes` — lines and polygons: length, area, centroid, densify, intersects;
 //! - `intersection` — the intersection of two lines, or of a line and a polygon;
 //!   `polygon_intersection` — of two polygons; `union` — the measures of
-//!   overlapping polygons;
+//!   overlapping polygons; `polygon_union` — the union of an array of polygons;
 //! - `simplify` — `geo_line_simplify`, `geo_polygon_simplify`;
 //! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `s2covering` — S2
 //!   cells covering a polygon or a line; `h3covering` — H3 cells of a polygon;
@@ -20,6 +20,7 @@ pub mod h3covering;
 pub mod intersection;
 pub mod points;
 pub mod polygon_intersection;
+pub mod polygon_union;
 pub mod s2cell;
 pub mod s2covering;
 pub mod shapes;
@@ -40,6 +41,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
     points::lookup(name)
         .or_else(|| shapes::lookup(name))
         .or_else(|| intersection::lookup(name))
+        .or_else(|| polygon_union::lookup(name))
         .or_else(|| simplify::lookup(name))
         .or_else(|| geohash::lookup(name))
         .or_else(|| s2cell::lookup(name))

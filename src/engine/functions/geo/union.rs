@@ -34,7 +34,7 @@ pub fn measures(polygons: &[Polygon]) -> Option<Measures> {
 }
 
 /// The oriented edges of the union's boundary.
-fn boundary(polygons: &[Polygon]) -> Option<Vec<(Vec3, Vec3)>> {
+pub(super) fn boundary(polygons: &[Polygon]) -> Option<Vec<(Vec3, Vec3)>> {
     let rings_of = |polygon: &Polygon| -> Vec<Edge> {
         let shell = polygon.shell.edges().map(|(a, b)| (a, b));
         // A hole's loop goes around the hole; the polygon lies on its other side.
