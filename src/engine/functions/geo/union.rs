@@ -36,7 +36,7 @@ pub fn measures(polygons: &[Polygon]) -> Option<Measures> {
 /// The oriented edges of the union's boundary.
 pub(super) fn boundary(polygons: &[Polygon]) -> Option<Vec<(Vec3, Vec3)>> {
     let rings_of = |polygon: &Polygon| -> Vec<Edge> {
-        let shell = polygon.shell.edges().map(|(a, b)| (a, b));
+        let shell = polygon.shell.edges();
         // A hole's loop goes around the hole; the polygon lies on its other side.
         let holes = polygon.holes.iter().flat_map(|hole| hole.edges().map(|(a, b)| (b, a)));
         shell.chain(holes).map(|(a, b)| Edge::new(Vertex::computed(a), Vertex::computed(b))).collect()
@@ -106,8 +106,8 @@ mod tests {
         assert!((area - 10889971.5343487).abs() < 1e-9 * area, "{area}");
         assert!((perimeter - 15943.5384578745).abs() < 1e-9 * perimeter, "{perimeter}");
         let (longitude, latitude) = measures.centroid.normalize().to_degrees();
-        assert!((longitude - -73.968569587829577).abs() < 1e-9, "{longitude}");
-        assert!((latitude - 40.776310752555119).abs() < 1e-9, "{latitude}");
+        assert!((longitude - -73.968_569_587_829_58).abs() < 1e-9, "{longitude}");
+        assert!((latitude - 40.776_310_752_555_12).abs() < 1e-9, "{latitude}");
     }
 
     #[test]
