@@ -8,6 +8,7 @@
 //! - `intersection` — the intersection of two lines, or of a line and a polygon;
 //!   `polygon_intersection` — of two polygons; `union` — the measures of
 //!   overlapping polygons; `polygon_union` — the union of an array of polygons;
+//!   `line_union` — of an array of lines;
 //! - `simplify` — `geo_line_simplify`, `geo_polygon_simplify`;
 //! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `s2covering` — S2
 //!   cells covering a polygon or a line; `h3covering` — H3 cells of a polygon;
@@ -18,6 +19,7 @@ pub mod geojson;
 pub mod h3cell;
 pub mod h3covering;
 pub mod intersection;
+pub mod line_union;
 pub mod points;
 pub mod polygon_intersection;
 pub mod polygon_union;

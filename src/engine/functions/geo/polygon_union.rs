@@ -28,6 +28,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
     Some(match name {
         "geo_union_polygons_array" => union_polygons_array,
         "geo_simplify_polygons_array" => simplify_polygons_array,
+        "geo_union_lines_array" => crate::engine::functions::geo::line_union::union_lines_array,
         _ => return None,
     })
 }
