@@ -11,7 +11,7 @@
 //! coordinates; crossing points are computed.
 
 use crate::engine::datum::Datum;
-use crate::engine::error::ExecResult;
+use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::functions::geo::geojson::{
     self, Polygon, Ring, parse_polygons, polygon_rings, position, shape_value,
 };
@@ -42,14 +42,17 @@ type Rings = Vec<Ring>;
 
 fn union_polygons_array(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_union_polygons_array", args, 1, 1)?;
-    map_rows(args, ctx, ScalarType::Dynamic, |v| Ok(or_null(union_value(&v[0]).map(|polygons| shape(&polygons)))))
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        Ok(or_null(union_value("geo_union_polygons_array", &v[0])?.map(|polygons| shape(&polygons))))
+    })
 }
 
 fn simplify_polygons_array(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_simplify_polygons_array", args, 1, 2)?;
     map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        let united = union_value("geo_simplify_polygons_array", &v[0])?;
         Ok(or_null((|| {
-            let polygons = union_value(&v[0])?;
+            let polygons = united?;
             let tolerance = optional_number(v, 1, 10.0).filter(|t| (0.0..=MAX_TOLERANCE).contains(t))?;
             let tolerance = tolerance / EARTH_RADIUS_METERS;
             let simplified: Vec<Rings> = polygons
@@ -67,9 +70,17 @@ fn simplify_polygons_array(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 }
 
 /// The union of the polygons in an array; `None` when the value is not an
-/// array of valid polygons, the array is empty, or the union's boundary
-/// cannot be traced (rings sharing edges).
-fn union_value(value: &Value) -> Option<Vec<Rings>> {
+/// array of valid polygons or the array is empty; an error when the union's
+/// boundary cannot be traced (polygons that share edges, as neighbouring
+/// regions do), rather than a wrong shape.
+fn union_value(name: &str, value: &Value) -> ExecResult<Option<Vec<Rings>>> {
+    let Some((polygons, given)) = parse_array(value) else { return Ok(None) };
+    let traced = trace(&polygons, &given);
+    traced.map(Some).ok_or_else(|| ExecError::unsupported(format!("`{name}` of polygons that share edges")))
+}
+
+/// The polygons of an array, parsed and as given.
+fn parse_array(value: &Value) -> Option<(Vec<Polygon>, Vec<Rings>)> {
     let Value::Dynamic(Dyn::Array(items)) = value else { return None };
     let mut polygons: Vec<Polygon> = Vec::new();
     let mut given: Vec<Rings> = Vec::new();
@@ -78,17 +89,19 @@ fn union_value(value: &Value) -> Option<Vec<Rings>> {
         polygons.extend(parse_polygons(&shape)?);
         given.extend(polygon_rings(&shape)?);
     }
-    if polygons.is_empty() {
-        return None;
-    }
+    (!polygons.is_empty()).then_some((polygons, given))
+}
+
+/// The union's polygons; `None` when its boundary cannot be traced.
+fn trace(polygons: &[Polygon], given: &[Rings]) -> Option<Vec<Rings>> {
     let overlapping = polygons
         .iter()
         .enumerate()
         .any(|(index, first)| polygons[index + 1..].iter().any(|second| polygons_intersect(first, second)));
     if !overlapping {
-        return Some(given);
+        return Some(given.to_vec());
     }
-    let loops = chain(union::boundary(&polygons)?)?;
+    let loops = chain(union::boundary(polygons)?)?;
     let vertices: Vec<Vertex> = given.iter().flatten().flatten().map(|&p| Vertex::new(p)).collect();
     let positions = |ring: &[Vec3]| -> Ring {
         let mut out: Ring = ring
@@ -183,7 +196,7 @@ mod tests {
 
     #[test]
     fn documented_union_of_two_polygons() {
-        let out = text(shape(&union_value(&array(&[PARK, TRIANGLE])).expect("a union")));
+        let out = text(shape(&union_value("u", &array(&[PARK, TRIANGLE])).expect("traced").expect("a union")));
         let expected = [
             (-73.9495, 40.7969),
             (-73.95807, 40.80068),
@@ -211,10 +224,12 @@ mod tests {
     #[test]
     fn polygons_apart_are_kept_and_an_invalid_one_gives_null() {
         let far = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#;
-        let out = text(shape(&union_value(&array(&[PARK, far])).expect("a union")));
+        let out = text(shape(&union_value("u", &array(&[PARK, far])).expect("traced").expect("a union")));
         assert!(out.starts_with(r#"{"type":"MultiPolygon","coordinates":[[[[-73.9495,40.7969]"#), "{out}");
         let invalid = r#"{"type":"Polygon","coordinates":[[[-73.94622,40.79249]]]}"#;
-        assert!(union_value(&array(&[PARK, invalid])).is_none());
-        assert!(union_value(&array(&[])).is_none());
+        assert!(union_value("u", &array(&[PARK, invalid])).expect("no error").is_none());
+        assert!(union_value("u", &array(&[])).expect("no error").is_none());
+        let neighbour = r#"{"type":"Polygon","coordinates":[[[1,0],[2,0],[1,1],[1,0]]]}"#;
+        assert!(union_value("u", &array(&[far, neighbour])).is_err(), "a shared edge");
     }
 }

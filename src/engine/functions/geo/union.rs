@@ -42,16 +42,16 @@ pub(super) fn boundary(polygons: &[Polygon]) -> Option<Vec<(Vec3, Vec3)>> {
         shell.chain(holes).map(|(a, b)| Edge::new(Vertex::computed(a), Vertex::computed(b))).collect()
     };
     let edges: Vec<Vec<Edge>> = polygons.iter().map(rings_of).collect();
+    let caps: Vec<(Vec3, f64)> = polygons.iter().map(cap).collect();
     let mut pieces = Vec::new();
     for (index, own) in edges.iter().enumerate() {
-        let others: Vec<(&Polygon, &Vec<Edge>)> = polygons
-            .iter()
-            .zip(&edges)
-            .enumerate()
-            .filter(|(other, _)| *other != index)
-            .map(|(_, pair)| pair)
-            .collect();
         for edge in own {
+            // Only the polygons whose cap the edge can reach.
+            let others: Vec<(&Polygon, &Vec<Edge>)> = (0..polygons.len())
+                .filter(|&other| other != index)
+                .filter(|&other| caps[other].0.angle(edge.a.vector) <= caps[other].1 + edge.length + EPSILON)
+                .map(|other| (&polygons[other], &edges[other]))
+                .collect();
             let mut cuts = vec![0.0, edge.length];
             for other_edge in others.iter().flat_map(|(_, other_edges)| other_edges.iter()) {
                 if edge.on_same_circle(other_edge) {
@@ -85,6 +85,20 @@ pub(super) fn boundary(polygons: &[Polygon]) -> Option<Vec<(Vec3, Vec3)>> {
         }
     }
     Some(pieces)
+}
+
+/// A cap that holds a polygon: around the direction of its mean vertex, out
+/// to its farthest boundary point. A boundary inside a cap smaller than a
+/// hemisphere leaves the polygon (the smaller region) inside it too.
+fn cap(polygon: &Polygon) -> (Vec3, f64) {
+    let sum = polygon.shell.vertices.iter().fold(Vec3::ZERO, |sum, v| sum.plus(*v));
+    let center = sum.normalize();
+    let radius = polygon.shell.vertices.iter().map(|v| center.angle(*v)).fold(0.0, f64::max);
+    let longest = polygon.shell.edges().map(|(a, b)| a.angle(b)).fold(0.0, f64::max);
+    // An edge's points lie within half its length of one of its ends. A cap
+    // of half the sphere or more bounds nothing useful: take the sphere.
+    let radius = radius + longest / 2.0;
+    (center, if radius < std::f64::consts::FRAC_PI_2 { radius } else { std::f64::consts::PI })
 }
 
 #[cfg(test)]
