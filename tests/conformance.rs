@@ -25,10 +25,10 @@ use serde_json::Value as Json;
 /// Categories the engine issue is measured on.
 const GATE: [&str; 4] = ["Tabular operators", "Aggregation functions", "Window functions", "Query statements"];
 /// Ratchet: raise when more examples pass.
-const MIN_PASSING: usize = 468;
+const MIN_PASSING: usize = 490;
 /// Ratchet on the count that includes examples passing against a corrected
 /// expectation (`DOC_CORRECTIONS`).
-const MIN_PASSING_CORRECTED: usize = 503;
+const MIN_PASSING_CORRECTED: usize = 527;
 
 /// Examples whose documented output is wrong, found by reading the page: the
 /// example id, what is wrong, and a JSON object whose fields replace the
@@ -82,6 +82,16 @@ const DOC_CORRECTIONS: &[(&str, &str, &str)] = &[
         "geo-polygon-lookup-plugin.md#1",
         "the output names the museum `NY National Museum of Mathematics`; the query's data says `National Museum of Mathematics`",
         r#"{"rows": [["National Museum of Mathematics", "-73.9877850149622", "40.7435652327715", "New York", "{\"type\":\"Polygon\",\"coordinates\":[[[-73.97375470114766,40.74300078124614],[-73.98653921014294,40.75486501361894],[-73.99910622331992,40.74112695466084],[-73.97375470114766,40.74300078124614]]]}"], ["Empire State Building", "-73.9856733789857", "40.7484262997738", "New York", "{\"type\":\"Polygon\",\"coordinates\":[[[-73.97375470114766,40.74300078124614],[-73.98653921014294,40.75486501361894],[-73.99910622331992,40.74112695466084],[-73.97375470114766,40.74300078124614]]]}"], ["Eiffel Tower", "2.29448942606891", "48.8582634761692", "Paris", "{\"type\":\"Polygon\",\"coordinates\":[[[2.57564669886321,48.769567764921337],[2.420098611499384,49.05163394896812],[2.1016783119165725,48.80113794475062],[2.57564669886321,48.769567764921337]]]}"]]}"#,
+    ),
+    (
+        "geo-polygon-centroid-function.md#3",
+        "the output's GeoJSON lacks its opening `{`",
+        r#"{"rows": [["{\"type\": \"Point\", \"coordinates\": [-73.968569587829577, 40.776310752555119]}"]]}"#,
+    ),
+    (
+        "geo-polygon-to-s2cells-function.md#1",
+        "the output calls the first polygon `New York city`; the query's data says `New York`",
+        r#"{"rows": [["-73.95", "40.75", "New York"], ["-122.3", "47.6", "Seattle"], ["-115.18", "36.16", "Las Vegas"]]}"#,
     ),
     (
         "geospatial-joins.md#2",

@@ -210,18 +210,23 @@ pub fn aggregate(name: &str, args: &[Datum], grouping: &Grouping) -> ExecResult<
                 if item.is_null() && base != "make_list_with_nulls" {
                     continue;
                 }
-                // `make_list` of arrays keeps them as elements; `make_set` of arrays adds their elements.
-                if base == "make_set" {
-                    let elements = match &item {
-                        Dyn::Array(items) => items.iter().cloned().collect::<Vec<_>>(),
-                        other => vec![other.clone()],
-                    };
-                    for element in elements {
-                        if seen[group].insert(element.to_json()) && lists[group].len() < limit {
-                            lists[group].push(element);
+                // An array adds its elements, one level deep. The make_set page shows it
+                // ("Set from array column"); the make_list page is silent, but its callers'
+                // documented outputs rely on it: `geo_h3cell_rings` (example 3, `mv-apply` then
+                // `make_list` of the rings gives one flat list of cells), `geo_point_in_polygon`
+                // (example 5, `make_list(pack_array(polygon.coordinates))` gives a MultiPolygon's
+                // coordinates) and `geo_polygon_to_h3cells` (example 2, the same idiom).
+                if let Dyn::Array(items) = &item {
+                    for element in items.iter() {
+                        if lists[group].len() >= limit {
+                            break;
                         }
+                        if base == "make_set" && !seen[group].insert(element.to_json()) {
+                            continue;
+                        }
+                        lists[group].push(element.clone());
                     }
-                } else {
+                } else if base != "make_set" || seen[group].insert(item.to_json()) {
                     lists[group].push(item);
                 }
             }

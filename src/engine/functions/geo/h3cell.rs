@@ -24,6 +24,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "geo_h3cell_level" => h3cell_level,
         "geo_h3cell_rings" => h3cell_rings,
         "geo_h3cell_neighbors" => h3cell_neighbors,
+        "geo_polygon_to_h3cells" => crate::engine::functions::geo::h3covering::polygon_to_h3cells,
         _ => return None,
     })
 }

@@ -5,17 +5,30 @@
 //! - `sphere` — unit vectors, loops, arcs; `geojson` — shapes in and out;
 //! - `points` — distances, angles, circles, point in polygon, buffers;
 //! - `shapes` — lines and polygons: length, area, centroid, densify, intersects;
+//! - `intersection` — the intersection of two lines, or of a line and a polygon;
+//!   `polygon_intersection` — of two polygons; `union` — the measures of
+//!   overlapping polygons; `polygon_union` — the union of an array of polygons;
+//!   `line_union` — of an array of lines;
 //! - `simplify` — `geo_line_simplify`, `geo_polygon_simplify`;
-//! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `wkt` — `geo_from_wkt`.
+//! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `s2covering` — S2
+//!   cells covering a polygon or a line; `h3covering` — H3 cells of a polygon;
+//!   `wkt` — `geo_from_wkt`.
 
 pub mod geohash;
 pub mod geojson;
 pub mod h3cell;
+pub mod h3covering;
+pub mod intersection;
+pub mod line_union;
 pub mod points;
+pub mod polygon_intersection;
+pub mod polygon_union;
 pub mod s2cell;
+pub mod s2covering;
 pub mod shapes;
 pub mod simplify;
 pub mod sphere;
+pub mod union;
 pub mod wkt;
 
 use crate::engine::functions::ScalarKernel;
@@ -28,6 +41,8 @@ use crate::engine::value::Value;
 pub fn lookup(name: &str) -> Option<ScalarKernel> {
     points::lookup(name)
         .or_else(|| shapes::lookup(name))
+        .or_else(|| intersection::lookup(name))
+        .or_else(|| polygon_union::lookup(name))
         .or_else(|| simplify::lookup(name))
         .or_else(|| geohash::lookup(name))
         .or_else(|| s2cell::lookup(name))

@@ -1,5 +1,5 @@
 //! S2 cells: `geo_point_to_s2cell`, `geo_s2cell_to_central_point`,
-//! `geo_s2cell_to_polygon`. A cell id is the cube face (3 bits) and the
+//! `geo_s2cell_to_polygon`, `geo_s2cell_neighbors`. A cell id is the cube face (3 bits) and the
 //! position along a Hilbert curve over the face (2 bits a level), then a
 //! one bit; the token is its hex form without trailing zeros, as in the
 //! S2 library (`S2CellId::ToToken`), with its quadratic projection.
@@ -11,7 +11,7 @@ use crate::engine::error::ExecResult;
 use crate::engine::functions::geo::sphere::Vec3;
 use crate::engine::functions::geo::{coordinate, geojson, optional_number, or_null};
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
-use crate::engine::value::Value;
+use crate::engine::value::{Dyn, Value};
 use crate::syntax::ast::ScalarType;
 
 pub fn lookup(name: &str) -> Option<ScalarKernel> {
@@ -19,11 +19,17 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         "geo_point_to_s2cell" => point_to_s2cell,
         "geo_s2cell_to_central_point" => s2cell_to_central_point,
         "geo_s2cell_to_polygon" => s2cell_to_polygon,
+        "geo_s2cell_neighbors" => s2cell_neighbors,
+        "geo_polygon_to_s2cells" => crate::engine::functions::geo::s2covering::polygon_to_s2cells,
+        "geo_line_to_s2cells" => crate::engine::functions::geo::s2covering::line_to_s2cells,
         _ => return None,
     })
 }
 
-const MAX_LEVEL: u32 = 30;
+/// The finest level (leaf cells).
+pub const MAX_LEVEL: u32 = 30;
+/// Leaf cells along a face edge.
+const MAX_SIZE: i64 = 1 << MAX_LEVEL;
 const LOOKUP_BITS: u32 = 4;
 const SWAP_MASK: usize = 1;
 const INVERT_MASK: usize = 2;
@@ -79,7 +85,7 @@ fn init_lookup_cell(
 }
 
 /// The face of a point and its (u, v) coordinates on that face.
-fn xyz_to_face_uv(p: Vec3) -> (u64, f64, f64) {
+pub fn xyz_to_face_uv(p: Vec3) -> (u64, f64, f64) {
     let (ax, ay, az) = (p.x.abs(), p.y.abs(), p.z.abs());
     let mut face = if ax > ay {
         if ax > az { 0 } else { 2 }
@@ -103,7 +109,8 @@ fn xyz_to_face_uv(p: Vec3) -> (u64, f64, f64) {
     (face as u64, u, v)
 }
 
-fn face_uv_to_xyz(face: u64, u: f64, v: f64) -> Vec3 {
+/// The (unnormalized) point at (u, v) on a face.
+pub fn face_uv_to_xyz(face: u64, u: f64, v: f64) -> Vec3 {
     match face {
         0 => Vec3::new(1.0, u, v),
         1 => Vec3::new(-u, 1.0, v),
@@ -128,9 +135,13 @@ fn st_to_ij(s: f64) -> u64 {
 }
 
 /// The leaf cell id (level 30) of a point.
-fn leaf_id(point: Vec3) -> u64 {
+pub fn leaf_id(point: Vec3) -> u64 {
     let (face, u, v) = xyz_to_face_uv(point);
-    let (i, j) = (st_to_ij(uv_to_st(u)), st_to_ij(uv_to_st(v)));
+    from_face_ij(face, st_to_ij(uv_to_st(u)), st_to_ij(uv_to_st(v)))
+}
+
+/// The leaf cell id at (i, j) on a face (S2CellId::FromFaceIJ).
+fn from_face_ij(face: u64, i: u64, j: u64) -> u64 {
     let tables = tables();
     let mut n = face << 60;
     let mut bits = (face as usize) & SWAP_MASK;
@@ -146,7 +157,7 @@ fn leaf_id(point: Vec3) -> u64 {
 }
 
 /// The ancestor of `id` at `level`.
-fn parent(id: u64, level: u32) -> u64 {
+pub fn parent(id: u64, level: u32) -> u64 {
     let lsb = 1u64 << (2 * (MAX_LEVEL - level));
     (id & lsb.wrapping_neg()) | lsb
 }
@@ -168,7 +179,7 @@ pub fn parse_token(token: &str) -> Option<u64> {
 }
 
 /// The level of a valid cell id.
-fn level(id: u64) -> u32 {
+pub fn level(id: u64) -> u32 {
     MAX_LEVEL - id.trailing_zeros() / 2
 }
 
@@ -190,13 +201,69 @@ fn face_ij(id: u64) -> (u64, u64, u64) {
 }
 
 /// The cell's face and its (u, v) bounds: (u0, u1, v0, v1).
-fn cell_bounds(id: u64) -> (u64, [f64; 4]) {
+pub fn cell_bounds(id: u64) -> (u64, [f64; 4]) {
     let (face, i, j) = face_ij(id);
     let size = 1u64 << (MAX_LEVEL - level(id));
     let (i0, j0) = (i & size.wrapping_neg(), j & size.wrapping_neg());
     let scale = (1u64 << MAX_LEVEL) as f64;
     let u = |ij: u64| st_to_uv(ij as f64 / scale);
     (face, [u(i0), u(i0 + size), u(j0), u(j0 + size)])
+}
+
+/// The leaf cell at (i, j) of a face, or, when (i, j) lies just beyond the
+/// face, at the matching place on the adjacent face (S2CellId::FromFaceIJWrap).
+fn from_face_ij_wrap(face: u64, i: i64, j: i64) -> u64 {
+    let (i, j) = (i.clamp(-1, MAX_SIZE), j.clamp(-1, MAX_SIZE));
+    let scale = 1.0 / MAX_SIZE as f64;
+    let limit = 1.0 + f64::EPSILON;
+    // The linear projection u = 2s - 1, kept barely outside the face.
+    let u = (scale * (2 * (i - MAX_SIZE / 2) + 1) as f64).clamp(-limit, limit);
+    let v = (scale * (2 * (j - MAX_SIZE / 2) + 1) as f64).clamp(-limit, limit);
+    let (face, u, v) = xyz_to_face_uv(face_uv_to_xyz(face, u, v));
+    from_face_ij(face, st_to_ij(0.5 * (u + 1.0)), st_to_ij(0.5 * (v + 1.0)))
+}
+
+fn from_face_ij_same(face: u64, i: i64, j: i64, same_face: bool) -> u64 {
+    if same_face { from_face_ij(face, i as u64, j as u64) } else { from_face_ij_wrap(face, i, j) }
+}
+
+/// The cells of the same level around a cell, in S2's order
+/// (S2CellId::AppendAllNeighbors): the two lower diagonals, below, above,
+/// left, right, then the two upper diagonals. Near a cube corner a cell has
+/// only seven distinct neighbours; a repeated one is kept once. The page's
+/// example lists the same eight cells in another order, which it does not
+/// explain (it matches no ordering of S2's neighbour functions).
+pub fn neighbors(id: u64) -> Vec<u64> {
+    let (face, i, j) = face_ij(id);
+    let cell_level = level(id);
+    let size = 1i64 << (MAX_LEVEL - cell_level);
+    let (i, j) = (i as i64 & -size, j as i64 & -size);
+    let mut out: Vec<u64> = Vec::with_capacity(8);
+    let mut push = |leaf: u64| {
+        let cell = parent(leaf, cell_level);
+        if !out.contains(&cell) {
+            out.push(cell);
+        }
+    };
+    let mut k = -size;
+    loop {
+        let same_face = if k < 0 {
+            j + k >= 0
+        } else if k >= size {
+            j + k < MAX_SIZE
+        } else {
+            push(from_face_ij_same(face, i + k, j - size, j - size >= 0));
+            push(from_face_ij_same(face, i + k, j + size, j + size < MAX_SIZE));
+            true
+        };
+        push(from_face_ij_same(face, i - size, j + k, same_face && i - size >= 0));
+        push(from_face_ij_same(face, i + size, j + k, same_face && i + size < MAX_SIZE));
+        if k >= size {
+            break;
+        }
+        k += size;
+    }
+    out
 }
 
 fn point_to_s2cell(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
@@ -238,6 +305,18 @@ fn s2cell_to_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
+/// The eight cells around a cell (seven near a cube corner), same level.
+fn s2cell_neighbors(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
+    expect_args("geo_s2cell_neighbors", args, 1, 1)?;
+    map_rows(args, ctx, ScalarType::Dynamic, |v| {
+        Ok(or_null((|| {
+            let id = parse_token(&v[0].to_kql_string())?;
+            let cells = neighbors(id).into_iter().map(|cell| Dyn::str(&token(cell))).collect();
+            Some(Value::Dynamic(Dyn::array(cells)))
+        })()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +330,27 @@ mod tests {
         assert_eq!(cell(-80.195829, 25.802215, 8), "88d9b");
         assert_eq!(cell(10.1234, 53.0, 8), "47b1d");
         assert_eq!(cell(10.6842, 53.0, 8), "47ae3");
+    }
+
+    #[test]
+    fn documented_neighbors() {
+        let id = parse_token("89c259").expect("a valid token");
+        let mut cells: Vec<String> = neighbors(id).into_iter().map(token).collect();
+        // The page lists them as 89c25d, 89c2f9, 89c251, 89c257, 89c25f,
+        // 89c25b, 89c2f7, 89c2f5: the same cells in another order.
+        cells.sort();
+        assert_eq!(cells, ["89c251", "89c257", "89c25b", "89c25d", "89c25f", "89c2f5", "89c2f7", "89c2f9"]);
+    }
+
+    #[test]
+    fn a_face_has_four_neighbours_and_a_corner_cell_seven() {
+        // A level-0 face touches four faces along its edges; its diagonal
+        // "neighbours" are those same faces.
+        assert_eq!(neighbors(parse_token("1").expect("face 0")).len(), 4);
+        let corner = parent(leaf_id(Vec3::new(1.0, 1.0, 1.0).normalize()), 10);
+        let cells = neighbors(corner);
+        assert_eq!(cells.len(), 7, "{cells:?}");
+        assert!(cells.iter().all(|&cell| level(cell) == 10 && cell != corner));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::functions::geo::geojson::{self, Polygon, parse_lines, parse_polygons, position, shape_value};
 use crate::engine::functions::geo::sphere::{EARTH_RADIUS_METERS, Vec3, arcs_intersect, closest_on_arc, interpolate};
+use crate::engine::functions::geo::union;
 use crate::engine::functions::geo::{number, optional_number, or_null};
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
 use crate::engine::value::{Dyn, Value};
@@ -73,26 +74,39 @@ fn line_centroid(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
-/// The polygons of a shape, refusing a `MultiPolygon` whose polygons
-/// overlap: Kusto measures their union, which needs polygon union.
-fn disjoint_polygons(name: &str, value: &Value) -> ExecResult<Option<Vec<Polygon>>> {
+/// The polygons of a shape: apart, or overlapping (a `MultiPolygon` whose
+/// polygons overlap), when Kusto measures their union.
+enum Region {
+    Disjoint(Vec<Polygon>),
+    Union(union::Measures),
+}
+
+fn region(name: &str, value: &Value) -> ExecResult<Option<Region>> {
     let Some(polygons) = shape_value(value).and_then(|shape| parse_polygons(&shape)) else { return Ok(None) };
-    for (index, first) in polygons.iter().enumerate() {
-        if polygons[index + 1..].iter().any(|second| polygons_intersect(first, second)) {
-            return Err(ExecError::unsupported(format!("`{name}` of a MultiPolygon whose polygons overlap")));
-        }
+    let overlapping = polygons
+        .iter()
+        .enumerate()
+        .any(|(index, first)| polygons[index + 1..].iter().any(|second| polygons_intersect(first, second)));
+    if !overlapping {
+        return Ok(Some(Region::Disjoint(polygons)));
     }
-    Ok(Some(polygons))
+    match union::measures(&polygons) {
+        Some(measures) => Ok(Some(Region::Union(measures))),
+        None => Err(ExecError::unsupported(format!("`{name}` of a MultiPolygon whose polygons share edges"))),
+    }
 }
 
 fn polygon_area(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_polygon_area", args, 1, 1)?;
     map_rows(args, ctx, ScalarType::Real, |v| {
-        let Some(polygons) = disjoint_polygons("geo_polygon_area", &v[0])? else { return Ok(Value::Null) };
-        let steradians: f64 = polygons
-            .iter()
-            .map(|polygon| polygon.shell.area() - polygon.holes.iter().map(|hole| hole.area()).sum::<f64>())
-            .sum();
+        let steradians = match region("geo_polygon_area", &v[0])? {
+            None => return Ok(Value::Null),
+            Some(Region::Union(measures)) => measures.area,
+            Some(Region::Disjoint(polygons)) => polygons
+                .iter()
+                .map(|polygon| polygon.shell.area() - polygon.holes.iter().map(|hole| hole.area()).sum::<f64>())
+                .sum(),
+        };
         Ok(Value::Real(steradians * EARTH_RADIUS_METERS * EARTH_RADIUS_METERS))
     })
 }
@@ -100,8 +114,13 @@ fn polygon_area(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 fn polygon_perimeter(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_polygon_perimeter", args, 1, 1)?;
     map_rows(args, ctx, ScalarType::Real, |v| {
-        let Some(polygons) = disjoint_polygons("geo_polygon_perimeter", &v[0])? else { return Ok(Value::Null) };
-        let radians: f64 = polygons.iter().flat_map(|polygon| polygon.loops()).map(|ring| ring.perimeter()).sum();
+        let radians = match region("geo_polygon_perimeter", &v[0])? {
+            None => return Ok(Value::Null),
+            Some(Region::Union(measures)) => measures.perimeter,
+            Some(Region::Disjoint(polygons)) => {
+                polygons.iter().flat_map(|polygon| polygon.loops()).map(|ring| ring.perimeter()).sum()
+            }
+        };
         Ok(Value::Real(radians * EARTH_RADIUS_METERS))
     })
 }
@@ -111,11 +130,14 @@ fn polygon_perimeter(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
 fn polygon_centroid(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_polygon_centroid", args, 1, 1)?;
     map_rows(args, ctx, ScalarType::Dynamic, |v| {
-        let Some(polygons) = disjoint_polygons("geo_polygon_centroid", &v[0])? else { return Ok(Value::Null) };
-        let sum = polygons.iter().fold(Vec3::ZERO, |sum, polygon| {
-            let holes = polygon.holes.iter().fold(Vec3::ZERO, |sum, hole| sum.plus(hole.centroid()));
-            sum.plus(polygon.shell.centroid().minus(holes))
-        });
+        let sum = match region("geo_polygon_centroid", &v[0])? {
+            None => return Ok(Value::Null),
+            Some(Region::Union(measures)) => measures.centroid,
+            Some(Region::Disjoint(polygons)) => polygons.iter().fold(Vec3::ZERO, |sum, polygon| {
+                let holes = polygon.holes.iter().fold(Vec3::ZERO, |sum, hole| sum.plus(hole.centroid()));
+                sum.plus(polygon.shell.centroid().minus(holes))
+            }),
+        };
         if sum.norm() == 0.0 {
             return Ok(Value::Null);
         }

@@ -23,7 +23,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
     })
 }
 
-type Positions = Vec<(f64, f64)>;
+pub(super) type Positions = Vec<(f64, f64)>;
 
 /// The largest line tolerance: the docs give the range [0, ~7,800,000 m).
 const MAX_LINE_TOLERANCE: f64 = 7_800_000.0;
@@ -93,7 +93,7 @@ fn simplify_line(line: &[(f64, f64)], tolerance: f64) -> Option<Positions> {
 
 /// The simplified ring (closed, first vertex kept), `None` when it
 /// disappears; oriented counter-clockwise when `shell`, else clockwise.
-fn simplify_ring(ring: &[(f64, f64)], tolerance: f64, shell: bool) -> Option<Positions> {
+pub(super) fn simplify_ring(ring: &[(f64, f64)], tolerance: f64, shell: bool) -> Option<Positions> {
     let vertices = &ring[..ring.len() - 1];
     let chain: Vec<Vec3> = ring.iter().copied().map(vector).collect();
     // Split the ring at the vertex farthest from the first.
