@@ -28,7 +28,7 @@ const GATE: [&str; 4] = ["Tabular operators", "Aggregation functions", "Window f
 const MIN_PASSING: usize = 490;
 /// Ratchet on the count that includes examples passing against a corrected
 /// expectation (`DOC_CORRECTIONS`).
-const MIN_PASSING_CORRECTED: usize = 527;
+const MIN_PASSING_CORRECTED: usize = 528;
 
 /// Examples whose documented output is wrong, found by reading the page: the
 /// example id, what is wrong, and a JSON object whose fields replace the
@@ -202,6 +202,11 @@ const DOC_CORRECTIONS: &[(&str, &str, &str)] = &[
         "trim-start-function.md#1",
         "the markdown turned the URL into an autolink `<https://bing.com>`",
         r#"{"rows": [["https://bing.com", "bing.com"]]}"#,
+    ),
+    (
+        "trim-end-function.md#2",
+        "the query uses `x` without making it; its five rows come from the `range x from 1 to 5` the trim and trim_start pages' same example starts with",
+        r#"{"query": "range x from 1 to 5 step 1\n| project str = strcat(\"-  \",\"Te st\",x,@\"// $\")\n| extend trimmed_str = trim_end(@\"[^\\w]+\",str)"}"#,
     ),
     (
         "url-encode-component-function.md#1",
