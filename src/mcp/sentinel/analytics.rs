@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::fields::{at, flag, int, name, prop, strings, text};
-use super::read::{self, Paging, page};
+use super::read::{self, Paging};
 use crate::remote::Error;
 use crate::remote::arm::{Arm, ListCap, segment};
 
@@ -52,12 +52,9 @@ pub struct ListParams {
     /// Include each rule's KQL query (default false: the list stays short).
     #[serde(default)]
     pub include_query: bool,
-    /// Items to return (default 50, at most 500).
-    #[serde(default)]
-    pub limit: Option<u32>,
-    /// Items to skip, for the next page (`next_offset` of the previous answer).
-    #[serde(default)]
-    pub offset: Option<u32>,
+    /// Which page: `limit` and `offset`.
+    #[serde(flatten)]
+    pub page: read::PageParams,
 }
 
 /// One page of analytics rules or templates.
@@ -207,8 +204,7 @@ pub fn list(arm: &Arm, collection: Collection, params: ListParams) -> Result<Lis
                 .is_none_or(|text| rule.display_name.as_ref().is_some_and(|name| name.to_lowercase().contains(text)))
         })
         .collect();
-    let limit = read::limit(params.limit, read::DEFAULT_LIMIT, read::MAX_LIMIT);
-    let (rules, paging) = page(rules, params.offset, limit, capped);
+    let (rules, paging) = params.page.cut(rules, capped);
     Ok(ListOutput { rules, paging })
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::fields::{at, flag, name, prop, strings, text};
-use super::read::{self, Paging, page};
+use super::read::{self, Paging};
 use crate::remote::Error;
 use crate::remote::arm::{Arm, ListCap, segment};
 
@@ -17,12 +17,9 @@ pub struct ListParams {
     /// `AnalyticsRule` for metadata, `Anomaly` for ML settings).
     #[serde(default)]
     pub kind: Option<String>,
-    /// Items to return (default 50, at most 500).
-    #[serde(default)]
-    pub limit: Option<u32>,
-    /// Items to skip, for the next page.
-    #[serde(default)]
-    pub offset: Option<u32>,
+    /// Which page: `limit` and `offset`.
+    #[serde(flatten)]
+    pub page: read::PageParams,
 }
 
 /// Reads a whole Sentinel list, keeps `kind`, and cuts one page.
@@ -43,7 +40,7 @@ fn list_kind<T>(
         })
         .map(read)
         .collect();
-    Ok(page(items, params.offset, read::limit(params.limit, read::DEFAULT_LIMIT, read::MAX_LIMIT), list.capped))
+    Ok(params.page.cut(items, list.capped))
 }
 
 /// A data connector.

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use super::analytics::{CountBy, CountOutput, CountParams, Rule, count_rules};
 use super::fields::{at, int, name, prop, text};
-use super::read::{self, Paging, page};
+use super::read::{self, Paging};
 use crate::remote::Error;
 use crate::remote::arm::{Arm, ListCap, OPERATIONAL_INSIGHTS_API_VERSION, segment};
 
@@ -144,12 +144,9 @@ pub struct SavedListParams {
     /// Include the KQL query of each (default true).
     #[serde(default)]
     pub include_query: Option<bool>,
-    /// Items to return (default 50, at most 500).
-    #[serde(default)]
-    pub limit: Option<u32>,
-    /// Items to skip, for the next page.
-    #[serde(default)]
-    pub offset: Option<u32>,
+    /// Which page: `limit` and `offset`.
+    #[serde(flatten)]
+    pub page: read::PageParams,
 }
 
 /// One page of saved searches.
@@ -184,8 +181,7 @@ pub fn saved_list(arm: &Arm, params: SavedListParams) -> Result<SavedListOutput,
             s
         })
         .collect();
-    let limit = read::limit(params.limit, read::DEFAULT_LIMIT, read::MAX_LIMIT);
-    let (saved_searches, paging) = page(searches, params.offset, limit, capped);
+    let (saved_searches, paging) = params.page.cut(searches, capped);
     Ok(SavedListOutput { saved_searches, paging })
 }
 
@@ -224,12 +220,9 @@ pub struct HuntingListParams {
     /// Include each KQL query (default false).
     #[serde(default)]
     pub include_query: bool,
-    /// Items to return (default 50, at most 500).
-    #[serde(default)]
-    pub limit: Option<u32>,
-    /// Items to skip, for the next page.
-    #[serde(default)]
-    pub offset: Option<u32>,
+    /// Which page: `limit` and `offset`.
+    #[serde(flatten)]
+    pub page: read::PageParams,
 }
 
 /// One page of hunting queries.
@@ -256,8 +249,7 @@ pub fn hunting_list(arm: &Arm, params: HuntingListParams) -> Result<HuntingListO
             contains.as_ref().is_none_or(|t| q.display_name.as_ref().is_some_and(|n| n.to_lowercase().contains(t)))
         })
         .collect();
-    let limit = read::limit(params.limit, read::DEFAULT_LIMIT, read::MAX_LIMIT);
-    let (hunting_queries, paging) = page(queries, params.offset, limit, capped);
+    let (hunting_queries, paging) = params.page.cut(queries, capped);
     Ok(HuntingListOutput { hunting_queries, paging })
 }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::mcp::Context;
 use crate::remote::Error;
@@ -58,6 +58,25 @@ pub fn describe(error: Error) -> String {
 /// The `limit` to use: the given one within 1..=`max`, else `default`.
 pub fn limit(given: Option<u32>, default: u32, max: u32) -> usize {
     given.unwrap_or(default).clamp(1, max) as usize
+}
+
+/// The paging parameters of the list tools that read a whole list and cut
+/// one page here; flattened into each tool's parameters.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct PageParams {
+    /// Items to return (default 50, at most 500).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Items to skip, for the next page (`next_offset` of the previous answer).
+    #[serde(default)]
+    pub offset: Option<u32>,
+}
+
+impl PageParams {
+    /// This page of `items`, and its paging facts.
+    pub fn cut<T>(&self, items: Vec<T>, capped: bool) -> (Vec<T>, Paging) {
+        page(items, self.offset, limit(self.limit, DEFAULT_LIMIT, MAX_LIMIT), capped)
+    }
 }
 
 /// One page of a list read whole and cut here (`offset`/`limit`).

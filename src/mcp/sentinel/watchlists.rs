@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::fields::{at, flag, int, name, prop, strings, text};
-use super::read::{self, Paging, page};
+use super::read::{self, Paging};
 use crate::remote::Error;
 use crate::remote::arm::{Arm, ListCap, segment};
 
@@ -56,12 +56,9 @@ fn watchlist(value: &Json) -> Watchlist {
 /// Parameters of `sentinel_watchlists_list`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct ListParams {
-    /// Items to return (default 50, at most 500).
-    #[serde(default)]
-    pub limit: Option<u32>,
-    /// Items to skip, for the next page.
-    #[serde(default)]
-    pub offset: Option<u32>,
+    /// Which page: `limit` and `offset`.
+    #[serde(flatten)]
+    pub page: read::PageParams,
 }
 
 /// One page of watchlists.
@@ -75,8 +72,7 @@ pub struct ListOutput {
 pub fn list(arm: &Arm, params: ListParams) -> Result<ListOutput, Error> {
     let list = arm.list(&arm.sentinel_url(&["watchlists"], &[]), ListCap::default())?;
     let watchlists = list.items.iter().map(watchlist).collect();
-    let limit = read::limit(params.limit, read::DEFAULT_LIMIT, read::MAX_LIMIT);
-    let (watchlists, paging) = page(watchlists, params.offset, limit, list.capped);
+    let (watchlists, paging) = params.page.cut(watchlists, list.capped);
     Ok(ListOutput { watchlists, paging })
 }
 
@@ -128,12 +124,9 @@ fn item(value: &Json) -> Item {
 pub struct ItemsParams {
     /// The watchlist's alias.
     pub watchlist_alias: String,
-    /// Rows to return (default 50, at most 500).
-    #[serde(default)]
-    pub limit: Option<u32>,
-    /// Rows to skip, for the next page.
-    #[serde(default)]
-    pub offset: Option<u32>,
+    /// Which page: `limit` and `offset`.
+    #[serde(flatten)]
+    pub page: read::PageParams,
 }
 
 /// One page of a watchlist's rows.
@@ -149,8 +142,7 @@ pub fn items(arm: &Arm, params: ItemsParams) -> Result<ItemsOutput, Error> {
     let alias = segment(&params.watchlist_alias, "watchlist alias")?;
     let list = arm.list(&arm.sentinel_url(&["watchlists", alias, "watchlistItems"], &[]), ListCap::default())?;
     let items = list.items.iter().map(item).collect();
-    let limit = read::limit(params.limit, read::DEFAULT_LIMIT, read::MAX_LIMIT);
-    let (items, paging) = page(items, params.offset, limit, list.capped);
+    let (items, paging) = params.page.cut(items, list.capped);
     Ok(ItemsOutput { watchlist_alias: alias.to_string(), items, paging })
 }
 
