@@ -1,8 +1,10 @@
 //! Geospatial functions (`geo_*`), with Kusto's semantics: a spherical
-//! earth of radius 6,371,010 m, geodesic edges, GeoJSON shapes, and null
-//! for an invalid coordinate, shape or parameter.
+//! earth of radius 6,371,010 m (the WGS-84 ellipsoid where `use_spheroid`
+//! is true), geodesic edges, GeoJSON shapes, and null for an invalid
+//! coordinate, shape or parameter.
 //!
 //! - `sphere` — unit vectors, loops, arcs; `geojson` — shapes in and out;
+//! - `spheroid` — WGS-84 geodesics, for the `use_spheroid` = true option;
 //! - `points` — distances, angles, circles, point in polygon, buffers;
 //! - `shapes` — lines and polygons: length, area, centroid, densify, intersects;
 //! - `simplify` — `geo_line_simplify`, `geo_polygon_simplify`;
@@ -16,6 +18,7 @@ pub mod s2cell;
 pub mod shapes;
 pub mod simplify;
 pub mod sphere;
+pub mod spheroid;
 pub mod wkt;
 
 use crate::engine::functions::ScalarKernel;
