@@ -207,6 +207,46 @@ mod tests {
         assert!((on_sphere - expected).abs() > 1e-6, "{on_sphere}");
     }
 
+    /// The point a distance `along` the line, walking its edges.
+    fn point_along(geodesic: &Geodesic, line: &[(f64, f64)], mut along: f64) -> (f64, f64) {
+        for pair in line.windows(2) {
+            let edge = Edge::new(geodesic, pair[0], pair[1]);
+            if along <= edge.length {
+                let (latitude, longitude, _): (f64, f64, f64) =
+                    geodesic.direct(pair[0].1, pair[0].0, edge.azimuth, along);
+                return (longitude, latitude);
+            }
+            along -= edge.length;
+        }
+        line[line.len() - 1]
+    }
+
+    #[test]
+    fn the_located_point_is_no_farther_than_any_sampled_point_of_the_line() {
+        let geodesic = Geodesic::wgs84();
+        let lines: [&[(f64, f64)]; 4] = [
+            &[(0.0, 0.0), (10.0, 0.0)],
+            &[(-10.0, 60.0), (100.0, 70.0), (170.0, -20.0)],
+            &[(0.0, -89.0), (0.0, 89.0)],
+            &[(179.0, 10.0), (-179.0, 12.0), (-170.0, -5.0)],
+        ];
+        for line in lines {
+            let total: f64 = line.windows(2).map(|pair| Edge::new(&geodesic, pair[0], pair[1]).length).sum();
+            for longitude in (-180..=180).step_by(45) {
+                for latitude in (-90..=90).step_by(30) {
+                    let point = (f64::from(longitude), f64::from(latitude));
+                    let fraction = locate_point(line, point).expect("a fraction");
+                    assert!((0.0..=1.0).contains(&fraction), "{line:?} {point:?} {fraction}");
+                    let found = distance_meters(point_along(&geodesic, line, fraction * total), point);
+                    let sampled = (0..=400)
+                        .map(|k| distance_meters(point_along(&geodesic, line, total * f64::from(k) / 400.0), point))
+                        .fold(f64::INFINITY, f64::min);
+                    assert!(found <= sampled + 1e-3, "{line:?} {point:?}: {found} > {sampled}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn points_beyond_the_ends_locate_to_the_ends_and_a_null_flag_is_none() {
         let line = [(0.0, 0.0), (10.0, 0.0)];
