@@ -109,7 +109,8 @@ impl Edge {
                 geodesic.inverse(latitude, longitude, point.1, point.0);
             (distance, azimuth, edge_azimuth)
         };
-        let mut along = start.clamp(0.0, self.length);
+        // `max`/`min`, not `clamp`, which panics on a NaN bound.
+        let mut along = start.max(0.0).min(self.length);
         if self.length > 0.0 {
             for _ in 0..MAX_STEPS {
                 let (distance, azimuth, edge_azimuth) = distance_at(along);
@@ -119,10 +120,13 @@ impl Edge {
                 let turn = (azimuth - edge_azimuth).to_radians();
                 let sigma = distance / STEP_RADIUS_METERS;
                 let step = STEP_RADIUS_METERS * (sigma.sin() * turn.cos()).atan2(sigma.cos());
-                let next = (along + step).clamp(0.0, self.length);
+                if !step.is_finite() {
+                    break;
+                }
+                let next = (along + step).max(0.0).min(self.length);
                 let moved = (next - along).abs();
                 along = next;
-                if moved < STEP_TOLERANCE_METERS || !step.is_finite() {
+                if moved < STEP_TOLERANCE_METERS {
                     break;
                 }
             }
