@@ -1,8 +1,10 @@
 //! Geospatial functions (`geo_*`), with Kusto's semantics: a spherical
-//! earth of radius 6,371,010 m, geodesic edges, GeoJSON shapes, and null
-//! for an invalid coordinate, shape or parameter.
+//! earth of radius 6,371,010 m (the WGS-84 ellipsoid where `use_spheroid`
+//! is true), geodesic edges, GeoJSON shapes, and null for an invalid
+//! coordinate, shape or parameter.
 //!
 //! - `sphere` — unit vectors, loops, arcs; `geojson` — shapes in and out;
+//! - `spheroid` — WGS-84 geodesics, for the `use_spheroid` = true option;
 //! - `points` — distances, angles, circles, point in polygon, buffers;
 //! - `shapes` — lines and polygons: length, area, centroid, densify, intersects;
 //! - `intersection` — the intersection of two lines, or of a line and a polygon;
@@ -28,6 +30,7 @@ pub mod s2covering;
 pub mod shapes;
 pub mod simplify;
 pub mod sphere;
+pub mod spheroid;
 pub mod union;
 pub mod wkt;
 

@@ -7,9 +7,10 @@
 use std::f64::consts::PI;
 
 use crate::engine::datum::Datum;
-use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::error::ExecResult;
 use crate::engine::functions::geo::geojson::{self, Polygon, parse_lines, parse_polygons, shape_value};
 use crate::engine::functions::geo::sphere::{self, EARTH_RADIUS_METERS, Vec3, closest_on_arc};
+use crate::engine::functions::geo::spheroid;
 use crate::engine::functions::geo::{coordinate, number, optional_number, or_null};
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
 use crate::engine::value::Value;
@@ -38,14 +39,11 @@ pub fn distance_meters(p1: (f64, f64), p2: (f64, f64)) -> f64 {
 
 fn distance_2points(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_distance_2points", args, 4, 5)?;
-    if let Some(spheroid) = args.get(4).and_then(Datum::as_scalar)
-        && matches!(spheroid, Value::Bool(true))
-    {
-        return Err(ExecError::unsupported("`use_spheroid` = true in `geo_distance_2points`"));
-    }
-    map_rows(&args[..4], ctx, ScalarType::Real, |v| {
+    map_rows(args, ctx, ScalarType::Real, |v| {
         Ok(or_null((|| {
-            let distance = distance_meters(coordinate(&v[0], &v[1])?, coordinate(&v[2], &v[3])?);
+            let (p1, p2) = (coordinate(&v[0], &v[1])?, coordinate(&v[2], &v[3])?);
+            let distance =
+                if spheroid::use_spheroid(v, 4)? { spheroid::distance_meters(p1, p2) } else { distance_meters(p1, p2) };
             Some(Value::Real(distance))
         })()))
     })

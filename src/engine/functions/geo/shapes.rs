@@ -8,6 +8,7 @@ use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::functions::geo::geojson::{self, Polygon, parse_lines, parse_polygons, position, shape_value};
 use crate::engine::functions::geo::sphere::{EARTH_RADIUS_METERS, Vec3, arcs_intersect, closest_on_arc, interpolate};
+use crate::engine::functions::geo::spheroid;
 use crate::engine::functions::geo::union;
 use crate::engine::functions::geo::{number, optional_number, or_null};
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
@@ -294,20 +295,22 @@ fn intersects_2polygons(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
-/// The single line of a `LineString`; a `MultiLineString` is refused, as
-/// the docs do not say how its parts are ordered along one length.
-fn single_line(name: &str, value: &Value) -> ExecResult<Option<Vec<Vec3>>> {
-    let Some(mut lines) = shape_value(value).and_then(|shape| parse_lines(&shape)) else { return Ok(None) };
-    if lines.len() > 1 {
-        return Err(ExecError::unsupported(format!("a MultiLineString in `{name}`")));
-    }
-    Ok(Some(to_vectors(&lines.remove(0))))
+/// The single line of a `LineString` (or of a `MultiLineString` holding
+/// one line), as positions; null for anything else. Both pages say "The
+/// input should not contain more than a single line string"
+/// (geo_line_interpolate_point, geo_line_locate_point), and neither says
+/// how the parts of a longer `MultiLineString` would be ordered along one
+/// length, so one with two or more lines is an invalid line: null, as the
+/// pages give for an invalid line.
+fn single_line(value: &Value) -> Option<Line> {
+    let mut lines = parse_lines(&shape_value(value)?)?;
+    (lines.len() == 1).then(|| lines.remove(0))
 }
 
 fn line_interpolate_point(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_line_interpolate_point", args, 2, 2)?;
     map_rows(args, ctx, ScalarType::Dynamic, |v| {
-        let Some(line) = single_line("geo_line_interpolate_point", &v[0])? else { return Ok(Value::Null) };
+        let Some(line) = single_line(&v[0]).map(|line| to_vectors(&line)) else { return Ok(Value::Null) };
         let Some(fraction) = number(&v[1]).filter(|f| (0.0..=1.0).contains(f)) else { return Ok(Value::Null) };
         let mut remaining = fraction * line_radians(&line);
         let mut point = line[line.len() - 1];
@@ -324,29 +327,33 @@ fn line_interpolate_point(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
+/// The fraction of the line's length from its start to its point nearest
+/// the location: on the sphere, or with `use_spheroid` = true on the WGS-84
+/// ellipsoid, where the page says the edges are geodesics on the spheroid.
 fn line_locate_point(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_line_locate_point", args, 3, 4)?;
-    if let Some(Value::Bool(true)) = args.get(3).and_then(Datum::as_scalar) {
-        return Err(ExecError::unsupported("`use_spheroid` = true in `geo_line_locate_point`"));
-    }
-    map_rows(&args[..3], ctx, ScalarType::Real, |v| {
-        let Some(line) = single_line("geo_line_locate_point", &v[0])? else { return Ok(Value::Null) };
-        let Some((longitude, latitude)) = crate::engine::functions::geo::coordinate(&v[1], &v[2]) else {
-            return Ok(Value::Null);
-        };
-        let point = Vec3::from_degrees(longitude, latitude);
-        let total = line_radians(&line);
-        let (mut best, mut walked, mut at) = (f64::INFINITY, 0.0, 0.0);
-        for (a, b) in edges(&line) {
-            let closest = closest_on_arc(point, a, b);
-            let distance = point.angle(closest);
-            if distance < best {
-                best = distance;
-                at = walked + a.angle(closest);
+    map_rows(args, ctx, ScalarType::Real, |v| {
+        Ok(or_null((|| {
+            let positions = single_line(&v[0])?;
+            let (longitude, latitude) = crate::engine::functions::geo::coordinate(&v[1], &v[2])?;
+            if spheroid::use_spheroid(v, 3)? {
+                return spheroid::locate_point(&positions, (longitude, latitude)).map(Value::Real);
             }
-            walked += a.angle(b);
-        }
-        Ok(if total == 0.0 { Value::Null } else { Value::Real(at / total) })
+            let line = to_vectors(&positions);
+            let point = Vec3::from_degrees(longitude, latitude);
+            let total = line_radians(&line);
+            let (mut best, mut walked, mut at) = (f64::INFINITY, 0.0, 0.0);
+            for (a, b) in edges(&line) {
+                let closest = closest_on_arc(point, a, b);
+                let distance = point.angle(closest);
+                if distance < best {
+                    best = distance;
+                    at = walked + a.angle(closest);
+                }
+                walked += a.angle(b);
+            }
+            (total > 0.0).then_some(Value::Real(at / total))
+        })()))
     })
 }
 
