@@ -154,12 +154,8 @@ mod tests {
         )
         .unwrap();
         assert!(validate.valid, "{:?}", validate.diagnostics);
-        let table = kql_run::TableParam {
-            name: "Lab_CL".into(),
-            text: Some("Host,Bytes\nweb,5\n".into()),
-            path: None,
-            format: None,
-        };
+        let table =
+            kql_run::TableParam { name: "Lab_CL".into(), source: kql_run::SampleSource::inline("Host,Bytes\nweb,5\n") };
         let run = kql_run::run(
             &context,
             kql_run::Params {

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::kql_run::{ImportProblem, TableParam, import_sample};
+use super::kql_run::{ImportProblem, SampleSource, TableParam, import_sample};
 use super::kql_validate::ColumnOut;
 use crate::import::fixture::{FixtureOptions, RowSample, fixture_table};
 use crate::mcp::Context;
@@ -21,18 +21,9 @@ pub struct Params {
     /// The table the rows belong to, e.g. `SigninLogs`: a known table types
     /// the columns by its schema. The fixture is `let NAME = datatable(...)`.
     pub table: String,
-    /// The sample inline: CSV with a header row, a JSON array of objects,
-    /// JSON Lines, XML (Windows event XML too), CEF or syslog lines. Give
-    /// `text` or `path`.
-    #[serde(default)]
-    pub text: Option<String>,
-    /// A sample file under the server's rules or samples folder.
-    #[serde(default)]
-    pub path: Option<String>,
-    /// The format when it should not be guessed: `csv`, `json`, `xml`,
-    /// `cef`, `syslog` or `lines`.
-    #[serde(default)]
-    pub format: Option<String>,
+    /// The sample: `text` or `path`, and `format`.
+    #[serde(flatten)]
+    pub source: SampleSource,
     /// Keep at most this many rows (default 100, at most 10000).
     #[serde(default)]
     pub max_rows: Option<u32>,
@@ -77,7 +68,7 @@ pub struct Output {
 
 /// Imports the sample and writes the fixture; an unreadable sample is a tool error.
 pub fn run(context: &Context, params: Params) -> Result<Output, String> {
-    let input = TableParam { name: params.table.clone(), text: params.text, path: params.path, format: params.format };
+    let input = TableParam { name: params.table.clone(), source: params.source };
     super::kql_run::check_tables(std::slice::from_ref(&input))?;
     let schemas = ServerSchemas::load(context, params.workspace.as_deref());
     let known = schemas.schemas().table(&params.table).cloned();
@@ -113,9 +104,7 @@ mod tests {
     fn params(table: &str, text: &str) -> Params {
         Params {
             table: table.into(),
-            text: Some(text.into()),
-            path: None,
-            format: None,
+            source: SampleSource::inline(text),
             max_rows: None,
             sample: RowSample::Head,
             seed: None,
@@ -147,7 +136,7 @@ mod tests {
         request.max_rows = Some(5);
         request.sample = RowSample::Spread;
         // One column has no commas to tell CSV from a text log by.
-        request.format = Some("csv".into());
+        request.source.format = Some("csv".into());
         let output = run(&context(), request).unwrap();
         assert_eq!((output.row_count, output.sample_rows), (5, 10));
         assert_eq!(output.schema_source, "inferred");
@@ -157,14 +146,14 @@ mod tests {
     #[test]
     fn missing_or_broken_samples_are_errors() {
         let mut none = params("T", "");
-        none.text = None;
+        none.source.text = None;
         assert!(run(&context(), none).unwrap_err().contains("has no data"));
         let mut broken = params("T", "\"a,b\n1,2\n");
-        broken.format = Some("csv".into());
+        broken.source.format = Some("csv".into());
         assert!(run(&context(), broken).unwrap_err().contains("cannot be read"));
         let mut outside = params("T", "");
-        outside.text = None;
-        outside.path = Some("/etc/passwd".into());
+        outside.source.text = None;
+        outside.source.path = Some("/etc/passwd".into());
         assert!(run(&context(), outside).unwrap_err().contains("outside"));
     }
 }

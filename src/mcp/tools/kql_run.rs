@@ -53,6 +53,15 @@ pub struct TableParam {
     /// The table name the query uses, e.g. `SigninLogs`. A known table's
     /// schema types the sample's columns and adds its other columns as nulls.
     pub name: String,
+    /// Where its rows come from: `text` or `path`, and `format`.
+    #[serde(flatten)]
+    pub source: SampleSource,
+}
+
+/// A sample given inline or as a file, and its format: shared by `kql_run`'s
+/// tables and `kql_fixture`, and flattened into their parameters.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct SampleSource {
     /// The sample data inline: CSV with a header row, a JSON array of
     /// objects, JSON Lines, XML (Windows event XML too), CEF or syslog lines,
     /// or any text (one `RawData` row per line). Give `text` or `path`.
@@ -67,6 +76,13 @@ pub struct TableParam {
     /// extension, else the content.
     #[serde(default)]
     pub format: Option<String>,
+}
+
+impl SampleSource {
+    /// A sample given inline.
+    pub fn inline(text: impl Into<String>) -> Self {
+        Self { text: Some(text.into()), ..Self::default() }
+    }
 }
 
 /// Parameters of `kql_run`.
@@ -240,7 +256,7 @@ pub fn check_tables(tables: &[TableParam]) -> Result<(), String> {
         if tables[..index].iter().any(|other| other.name == table.name) {
             return Err(format!("the table `{}` is given twice in `tables`", table.name));
         }
-        match (&table.text, &table.path) {
+        match (&table.source.text, &table.source.path) {
             (Some(_), Some(_)) => {
                 return Err(format!("the table `{}` has both `text` and `path`; give one of them", table.name));
             }
@@ -260,7 +276,7 @@ pub fn check_tables(tables: &[TableParam]) -> Result<(), String> {
             (Some(text), None) => total += text.len(),
             (None, Some(_)) => {}
         }
-        if let Some(format) = &table.format
+        if let Some(format) = &table.source.format
             && SampleFormat::from_name(format).is_none()
         {
             return Err(format!(
@@ -347,14 +363,14 @@ pub fn import_sample(
     table: &TableParam,
     known: Option<&crate::analysis::types::TableType>,
 ) -> Result<Imported, String> {
-    let format = table.format.as_deref().and_then(SampleFormat::from_name);
+    let format = table.source.format.as_deref().and_then(SampleFormat::from_name);
     let named =
         |error: crate::import::ImportError| format!("the sample of table `{}` cannot be read: {error}", table.name);
-    if let Some(text) = &table.text {
+    if let Some(text) = &table.source.text {
         let display = format!("{} (inline text)", table.name);
         return crate::import::import_text_checked(&display, text, format, known, false).map_err(named);
     }
-    let path = table.path.as_deref().unwrap_or_default();
+    let path = table.source.path.as_deref().unwrap_or_default();
     let resolved = context.readable(path)?;
     let size = std::fs::metadata(&resolved).map_err(|error| format!("cannot read `{path}`: {error}"))?.len();
     if !resolved.is_file() {
@@ -438,7 +454,7 @@ mod tests {
     use super::*;
 
     fn inline(name: &str, text: &str) -> TableParam {
-        TableParam { name: name.into(), text: Some(text.into()), path: None, format: None }
+        TableParam { name: name.into(), source: SampleSource::inline(text) }
     }
 
     fn params(query: &str, tables: Vec<TableParam>) -> Params {
@@ -493,7 +509,7 @@ mod tests {
 
     #[test]
     fn a_table_without_text_or_path_is_a_clear_error() {
-        let table = TableParam { name: "SigninLogs".into(), text: None, path: None, format: None };
+        let table = TableParam { name: "SigninLogs".into(), source: SampleSource::default() };
         let error = run(&context(), params("SigninLogs", vec![table])).unwrap_err();
         assert!(error.contains("has no data"), "{error}");
     }
@@ -510,11 +526,11 @@ mod tests {
     #[test]
     fn broken_csv_names_the_table() {
         let mut table = inline("MyLogs_CL", "\"Name,Count\nx,1\n");
-        table.format = Some("csv".into());
+        table.source.format = Some("csv".into());
         let error = run(&context(), params("MyLogs_CL", vec![table])).unwrap_err();
         assert!(error.contains("`MyLogs_CL`"), "{error}");
         let mut unknown = inline("MyLogs_CL", "a,b\n1,2\n");
-        unknown.format = Some("parquet".into());
+        unknown.source.format = Some("parquet".into());
         assert!(run(&context(), params("MyLogs_CL", vec![unknown])).unwrap_err().contains("`parquet`"));
     }
 
@@ -535,8 +551,10 @@ mod tests {
         std::fs::write(dir.path().join("secret.csv"), "a\n1\n").unwrap();
         std::fs::write(samples.join("ok.csv"), "a\n1\n2\n").unwrap();
         let context = Context::local(dir.path().join("rules"), vec![samples.clone()]);
-        let path =
-            |p: &Path| TableParam { name: "T".into(), text: None, path: Some(p.display().to_string()), format: None };
+        let path = |p: &Path| TableParam {
+            name: "T".into(),
+            source: SampleSource { path: Some(p.display().to_string()), ..SampleSource::default() },
+        };
         let ok = run(&context, params("T | count", vec![path(&samples.join("ok.csv"))])).unwrap();
         assert_eq!(ok.rows[0]["Count"], 2);
         let outside = run(&context, params("T", vec![path(&dir.path().join("secret.csv"))])).unwrap_err();

@@ -36,14 +36,13 @@ pub fn run(context: &Context, params: Params) -> Result<Output, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mcp::tools::kql_run::SampleSource;
 
     #[test]
     fn runs_locally_on_the_given_rows() {
         let table = TableParam {
             name: "Heartbeat".into(),
-            text: Some("[{\"Computer\": \"web1\"}, {\"Computer\": \"web2\"}]".into()),
-            path: None,
-            format: None,
+            source: SampleSource::inline("[{\"Computer\": \"web1\"}, {\"Computer\": \"web2\"}]"),
         };
         let context = Context::local("rules", vec![]);
         let output =
