@@ -200,6 +200,10 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (_, Dynamic(y)) if !matches!(y, Dyn::Array(_) | Dyn::Bag(_)) => compare(a, &y.to_value()),
         (String(x), String(y)) => Some(x.cmp(y)),
         (Bool(x), Bool(y)) => Some(x.cmp(y)),
+        // A bool is true (1) or false (0) (the bool data type page), so it
+        // compares with numbers as that number: `IsPrivate == 0`.
+        (Bool(x), Int(_) | Long(_) | Real(_) | Decimal(_)) => compare(&Long(i64::from(*x)), b),
+        (Int(_) | Long(_) | Real(_) | Decimal(_), Bool(y)) => compare(a, &Long(i64::from(*y))),
         (DateTime(x), DateTime(y)) | (TimeSpan(x), TimeSpan(y)) => Some(x.cmp(y)),
         (Guid(x), Guid(y)) => Some(x.cmp(y)),
         (Int(_) | Long(_), Int(_) | Long(_)) => Some(a.as_i64()?.cmp(&b.as_i64()?)),
