@@ -73,15 +73,20 @@ fn ago(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     })
 }
 
-#[derive(Clone, Copy)]
-enum Unit {
+/// A calendar unit of the `startof*`/`endof*` functions, also the calendar
+/// windows of the activity plugins (`engine::operators::timeline`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
     Day,
     Week,
     Month,
     Year,
 }
 
-fn start_ticks(ticks: i64, unit: Unit, offset: i64) -> Option<i64> {
+/// `startofday`/`startofweek`/`startofmonth`/`startofyear(ticks, offset)`:
+/// the start of the `unit` holding `ticks`, moved by `offset` units (weeks
+/// start on Sunday); `None` past the calendar's range.
+pub fn start_ticks(ticks: i64, unit: Unit, offset: i64) -> Option<i64> {
     let c = time::civil(ticks);
     let day_start = ticks.div_euclid(TICKS_PER_DAY) * TICKS_PER_DAY;
     Some(match unit {

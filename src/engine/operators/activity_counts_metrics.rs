@@ -8,8 +8,15 @@
 //! `aggregated_dcount` (distinct ids from the first window to this one).
 //! Windows count from `Start`; rows outside the windows of `Start` to `End`
 //! take no part and a window without rows gives no row. Rows are ordered by
-//! dimension group (first appearance) then window. The `week`/`month`/`year`
-//! string steps are not supported locally.
+//! dimension group (first appearance) then window.
+//!
+//! `Step` may also be the string `week`, `month` or `year`, "in which case
+//! all periods would be startofweek, startofmonth, or startofyear": windows
+//! are then calendar weeks (from Sunday), months or years, each as long as
+//! the calendar makes it, and the timeline column holds each one's start.
+//! The page is silent on a `Start` inside a calendar unit, so the first
+//! window is the whole unit holding `Start` (its rows before `Start`
+//! included), as `startofweek`/`startofmonth`/`startofyear(Start)` gives it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,7 +29,6 @@ use crate::engine::operators::evaluate::{check_arity, column_argument};
 use crate::engine::operators::timeline::{Bins, dimension_groups, leading_fields};
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
-use crate::engine::value::Value;
 use crate::syntax::ast::{Expr, ScalarType};
 use crate::text::Span;
 
@@ -36,12 +42,7 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
     let (start, _) = exec.eval_scalar(&args[2], env)?;
     let (end, _) = exec.eval_scalar(&args[3], env)?;
     let (step, _) = exec.eval_scalar(&args[4], env)?;
-    if let Value::String(text) = &step {
-        return Err(
-            ExecError::unsupported(format!("`activity_counts_metrics` with the `{text}` step")).at(args[4].span)
-        );
-    }
-    let bins = Bins::new(timeline.ty(), &step, Some(&start), "Step", args[4].span)?;
+    let bins = Bins::window(timeline.ty(), &step, Some(&start), "Step", args[4].span)?;
     let last_bin =
         bins.index(&end).ok_or_else(|| ExecError::runtime("`End` is not a timeline value").at(args[3].span))?;
     let (dimensions, groups) = dimension_groups(input, &args[5..], "activity_counts_metrics")?;
@@ -100,6 +101,82 @@ mod tests {
         let out =
             run_query("datatable(u: long, t: datetime) [] | evaluate activity_counts_metrics(u, t, now(), now(), 1d)");
         assert_eq!(out, "t:datetime,count:long,dcount:long,new_dcount:long,aggregated_dcount:long\n");
+    }
+
+    const HEADER: &str = "t:datetime,count:long,dcount:long,new_dcount:long,aggregated_dcount:long\n";
+
+    #[test]
+    fn a_month_step_follows_months_of_31_28_31_and_30_days() {
+        // 2023: January 31 days, February 28, March 31, April 30. Each row
+        // sits on the last instant or the first day of its month; May's row
+        // is after `End`'s month.
+        let out = run_query(
+            "datatable(u: string, t: datetime) [\
+             'a', datetime(2023-01-31 23:59:59), 'b', datetime(2023-02-01), 'a', datetime(2023-02-28 23:59:59),\
+             'c', datetime(2023-03-01), 'c', datetime(2023-03-31 12:00), 'd', datetime(2023-04-30 23:00),\
+             'e', datetime(2023-05-01)] \
+             | evaluate activity_counts_metrics(u, t, datetime(2023-01-01), datetime(2023-04-30), 'month')",
+        );
+        assert_eq!(
+            out,
+            format!(
+                "{HEADER}2023-01-01T00:00:00.0000000Z,1,1,1,1\n2023-02-01T00:00:00.0000000Z,2,2,1,2\n\
+                 2023-03-01T00:00:00.0000000Z,2,1,1,3\n2023-04-01T00:00:00.0000000Z,1,1,1,4\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_week_step_starts_on_sunday() {
+        // 2023-01-01 and 2023-01-08 were Sundays, 2023-01-07 a Saturday.
+        let out = run_query(
+            "datatable(u: string, t: datetime) [\
+             'a', datetime(2023-01-07 23:00), 'b', datetime(2023-01-08), 'a', datetime(2023-01-14), 'c', datetime(2023-01-15)] \
+             | evaluate activity_counts_metrics(u, t, datetime(2023-01-01), datetime(2023-01-21), 'week')",
+        );
+        assert_eq!(
+            out,
+            format!(
+                "{HEADER}2023-01-01T00:00:00.0000000Z,1,1,1,1\n2023-01-08T00:00:00.0000000Z,2,2,1,2\n\
+                 2023-01-15T00:00:00.0000000Z,1,1,1,3\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_year_step_and_a_start_inside_the_year() {
+        // `Start` in mid-2020: the first window is all of 2020 (see the header).
+        let out = run_query(
+            "datatable(u: string, t: datetime) [\
+             'a', datetime(2020-02-29), 'a', datetime(2020-12-31 23:00), 'b', datetime(2021-01-01), 'c', datetime(2022-06-01)] \
+             | evaluate activity_counts_metrics(u, t, datetime(2020-07-01), datetime(2021-12-31), 'year')",
+        );
+        assert_eq!(
+            out,
+            format!("{HEADER}2020-01-01T00:00:00.0000000Z,2,1,1,1\n2021-01-01T00:00:00.0000000Z,1,1,1,2\n")
+        );
+    }
+
+    #[test]
+    fn an_unknown_calendar_step_names_the_accepted_ones() {
+        let error =
+            run_error("print u = 1, t = now() | evaluate activity_counts_metrics(u, t, now(), now(), 'fortnight')");
+        assert!(error.contains("fortnight") && error.contains("`week`, `month` and `year`"), "{error}");
+        let error = run_error("print u = 1, t = 5 | evaluate activity_counts_metrics(u, t, 0, 10, 'week')");
+        assert!(error.contains("datetime timeline"), "{error}");
+    }
+
+    #[test]
+    fn a_calendar_step_over_an_empty_table_or_null_times() {
+        let out = run_query(
+            "datatable(u: long, t: datetime) [] | evaluate activity_counts_metrics(u, t, now(), now(), 'month')",
+        );
+        assert_eq!(out, HEADER);
+        let out = run_query(
+            "datatable(u: long, t: datetime) [1, datetime(null), 2, datetime(2023-03-05)] \
+             | evaluate activity_counts_metrics(u, t, datetime(2023-03-01), datetime(2023-03-31), 'month')",
+        );
+        assert_eq!(out, format!("{HEADER}2023-03-01T00:00:00.0000000Z,1,1,1,1\n"));
     }
 
     #[test]

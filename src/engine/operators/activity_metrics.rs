@@ -16,14 +16,22 @@
 //! window without rows gives no row. The columns are those Kusto.Language
 //! declares: the timeline (window start), the dimensions, then the four
 //! metrics; rows are ordered by dimension group (first appearance) then
-//! window. The `week`/`month`/`year` string windows are not supported
-//! locally.
+//! window.
+//!
+//! `Window` may also be the string `week`, `month` or `year`, "in which case
+//! all periods will be startofweek, startofmonth, or startofyear
+//! respectively": windows are then calendar weeks (from Sunday), months or
+//! years, each as long as the calendar makes it, the timeline column holds
+//! each one's start, and the previous window is the previous calendar unit.
+//! The page is silent on a `Start` inside a calendar unit, so the first
+//! window is the whole unit holding `Start` (its rows before `Start`
+//! included), as `startofweek`/`startofmonth`/`startofyear(Start)` gives it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::engine::column::ColumnBuilder;
-use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::error::ExecResult;
 use crate::engine::exec::Executor;
 use crate::engine::keys::FastSet;
 use crate::engine::operators::evaluate::{check_arity, column_argument};
@@ -54,13 +62,13 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
         (None, 2)
     };
     let (window, _) = exec.eval_scalar(&args[window_index], env)?;
-    if let Value::String(text) = &window {
-        return Err(
-            ExecError::unsupported(format!("`activity_metrics` with the `{text}` window")).at(args[window_index].span)
-        );
-    }
-    let bins =
-        Bins::new(timeline.ty(), &window, range.as_ref().map(|(start, _)| start), "Window", args[window_index].span)?;
+    let bins = Bins::window(
+        timeline.ty(),
+        &window,
+        range.as_ref().map(|(start, _)| start),
+        "Window",
+        args[window_index].span,
+    )?;
     let (dimensions, groups) = dimension_groups(input, &args[window_index + 1..], "activity_metrics")?;
     let end = range.as_ref().map(|(_, end)| (end, args[3].span));
     let cells = distinct_ids_per_window(&bins, &timeline, &ids, &groups, input.rows, end)?;
@@ -149,10 +157,68 @@ mod tests {
         );
     }
 
+    const HEADER: &str = "t:datetime,dcount_values:long,dcount_newvalues:long,retention_rate:real,churn_rate:real\n";
+
     #[test]
-    fn calendar_windows_and_bad_steps_are_refused() {
-        let error = run_error("print u = 1, t = now() | evaluate activity_metrics(u, t, now(), now(), 'week')");
-        assert!(error.contains("week"), "{error}");
+    fn a_month_window_compares_each_month_with_the_one_before() {
+        // 2023: January 31 days, February 28, March 31, April 30; rows on
+        // the months' edges. March follows February: b returns (1 of 2).
+        let out = run_query(
+            "datatable(u: string, t: datetime) [\
+             'a', datetime(2023-01-31 23:59:59), 'a', datetime(2023-02-01), 'b', datetime(2023-02-28 23:59:59),\
+             'b', datetime(2023-03-01), 'c', datetime(2023-03-31 23:00), 'c', datetime(2023-04-30), 'd', datetime(2023-05-01)] \
+             | evaluate activity_metrics(u, t, datetime(2023-01-01), datetime(2023-04-30), 'month')",
+        );
+        assert_eq!(
+            out,
+            format!(
+                "{HEADER}2023-01-01T00:00:00.0000000Z,1,1,NaN,NaN\n2023-02-01T00:00:00.0000000Z,2,1,1,0\n\
+                 2023-03-01T00:00:00.0000000Z,2,1,0.5,0.5\n2023-04-01T00:00:00.0000000Z,1,0,0.5,0.5\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_week_window_starts_on_sunday_without_start_and_end() {
+        // 2023-01-08 was a Sunday: the Saturday before is the previous week.
+        let out = run_query(
+            "datatable(u: long, t: datetime) [1, datetime(2023-01-07), 2, datetime(2023-01-07), 1, datetime(2023-01-08), 1, datetime(2023-01-14 23:00)] \
+             | evaluate activity_metrics(u, t, 'week')",
+        );
+        assert_eq!(
+            out,
+            format!("{HEADER}2023-01-01T00:00:00.0000000Z,2,2,NaN,NaN\n2023-01-08T00:00:00.0000000Z,1,0,0.5,0.5\n")
+        );
+    }
+
+    #[test]
+    fn a_year_window_and_a_start_inside_the_year() {
+        // `Start` in mid-2020: the first window is all of 2020 (see the header).
+        let out = run_query(
+            "datatable(u: long, t: datetime) [1, datetime(2020-02-29), 2, datetime(2020-12-31), 1, datetime(2021-12-31 23:00)] \
+             | evaluate activity_metrics(u, t, datetime(2020-07-01), datetime(2021-06-30), 'year')",
+        );
+        assert_eq!(
+            out,
+            format!("{HEADER}2020-01-01T00:00:00.0000000Z,2,2,NaN,NaN\n2021-01-01T00:00:00.0000000Z,1,0,0.5,0.5\n")
+        );
+    }
+
+    #[test]
+    fn a_calendar_window_over_an_empty_table_or_null_times() {
+        let out = run_query("datatable(u: long, t: datetime) [] | evaluate activity_metrics(u, t, 'year')");
+        assert_eq!(out, HEADER);
+        let out = run_query(
+            "datatable(u: long, t: datetime) [1, datetime(null)] \
+             | evaluate activity_metrics(u, t, datetime(2023-01-01), datetime(2023-12-31), 'month')",
+        );
+        assert_eq!(out, HEADER);
+    }
+
+    #[test]
+    fn unknown_calendar_windows_and_bad_steps_are_errors() {
+        let error = run_error("print u = 1, t = now() | evaluate activity_metrics(u, t, now(), now(), 'fortnight')");
+        assert!(error.contains("fortnight") && error.contains("`week`, `month` and `year`"), "{error}");
         let error = run_error("print u = 1, t = now() | evaluate activity_metrics(u, t, now(), now(), 1)");
         assert!(error.contains("Window"), "{error}");
     }

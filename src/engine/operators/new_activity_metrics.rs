@@ -20,8 +20,20 @@
 //! windows take no part. Columns as Kusto.Language declares them:
 //! `from_<Timeline>`, `to_<Timeline>`, the dimensions, then the metrics
 //! (`dcount_churn_values` a `long`); rows by dimension group (first
-//! appearance), `from`, `to`. The `week`/`month`/`year` string windows are
-//! not supported locally.
+//! appearance), `from`, `to`.
+//!
+//! `Window` may also be the string `week`, `month` or `year`, "in which case
+//! all periods will be startofweek/startofmonth/startofyear accordingly":
+//! windows are then calendar weeks (from Sunday), months or years, each as
+//! long as the calendar makes it, and `from_`/`to_` hold each one's start.
+//! The page adds: "When using startofweek, make sure start time is a Sunday,
+//! otherwise first cohort will be empty (since startofweek is considered a
+//! Sunday)". So when `Start` is inside a calendar unit, the first window
+//! starts at `Start` itself and holds no rows (the rows of that unit have
+//! its calendar start, before `Start`, and take no part); the next windows
+//! are the following calendar units. The page says so of weeks only; its
+//! reason holds for `startofmonth` and `startofyear` alike, so months and
+//! years are treated the same way.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -52,10 +64,11 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
     let (start, _) = exec.eval_scalar(&args[2], env)?;
     let (end, _) = exec.eval_scalar(&args[3], env)?;
     let (window, _) = exec.eval_scalar(&args[4], env)?;
-    if let Value::String(text) = &window {
-        return Err(ExecError::unsupported(format!("`new_activity_metrics` with the `{text}` window")).at(args[4].span));
-    }
-    let bins = Bins::new(timeline.ty(), &window, Some(&start), "Window", args[4].span)?;
+    let bins = Bins::window(timeline.ty(), &window, Some(&start), "Window", args[4].span)?;
+    // A calendar window with `Start` off its boundary: the first window
+    // starts at `Start` and is empty (see the header).
+    let unaligned_start = bins.is_calendar() && bins.start(0) != start;
+    let window_start = |bin: i64| if unaligned_start && bin == 0 { start.clone() } else { bins.start(bin) };
     let last_bin =
         bins.index(&end).ok_or_else(|| ExecError::runtime("`End` is not a timeline value").at(args[3].span))?;
     if last_bin >= MAX_WINDOWS {
@@ -101,7 +114,9 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
     // Per group and window: the distinct ids.
     let mut cells: Vec<BTreeMap<i64, FastSet<u32>>> = vec![BTreeMap::new(); groups.len()];
     for (row, bin) in bins.indexes(&timeline).into_iter().enumerate() {
-        let Some(bin) = bin.filter(|b| (0..=last_bin).contains(b)) else { continue };
+        let Some(bin) = bin.filter(|b| (0..=last_bin).contains(b) && !(unaligned_start && *b == 0)) else {
+            continue;
+        };
         if is_null_id[row] {
             continue;
         }
@@ -140,8 +155,8 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
                     )
                 };
                 let churned = cohort.len() - retained;
-                from_out.push(&bins.start(from));
-                to_out.push(&bins.start(to));
+                from_out.push(&window_start(from));
+                to_out.push(&window_start(to));
                 for (builder, value) in metrics.iter_mut().zip([new, retained, churned]) {
                     builder.push_long(Some(value as i64));
                 }
@@ -252,7 +267,98 @@ mod tests {
             out,
             "from_t:long,to_t:long,dcount_new_values:long,dcount_retained_values:long,dcount_churn_values:long,retention_rate:real,churn_rate:real\n"
         );
-        let error = run_error("print u = 1, t = now() | evaluate new_activity_metrics(u, t, now(), now(), 'month')");
-        assert!(error.contains("month"), "{error}");
+        let error =
+            run_error("print u = 1, t = now() | evaluate new_activity_metrics(u, t, now(), now(), 'fortnight')");
+        assert!(error.contains("fortnight") && error.contains("`week`, `month` and `year`"), "{error}");
+        let error = run_error("print u = 1, t = 3 | evaluate new_activity_metrics(u, t, 0, 5, 'month')");
+        assert!(error.contains("datetime timeline"), "{error}");
+    }
+
+    /// Each output row as `from,to,new,retained,churned,retention`, the
+    /// windows as dates.
+    const PROJECT: &str = "| project from = format_datetime(from_t, 'yyyy-MM-dd'), to = format_datetime(to_t, 'yyyy-MM-dd'), \
+        dcount_new_values, dcount_retained_values, dcount_churn_values, retention_rate";
+    const HEADER: &str = "from:string,to:string,dcount_new_values:long,dcount_retained_values:long,dcount_churn_values:long,retention_rate:real\n";
+
+    #[test]
+    fn a_month_window_follows_months_of_31_28_31_and_30_days() {
+        // 2023: January 31 days, February 28, March 31, April 30; rows on
+        // the months' edges. User 4 comes after `End`'s month.
+        let out = run_query(&format!(
+            "datatable(u: long, t: datetime) [\
+             1, datetime(2023-01-31 23:59:59), 2, datetime(2023-02-01), 2, datetime(2023-02-28 23:59:59),\
+             1, datetime(2023-03-01), 3, datetime(2023-03-31 23:00), 2, datetime(2023-04-30), 4, datetime(2023-05-01)] \
+             | evaluate new_activity_metrics(u, t, datetime(2023-01-01), datetime(2023-04-30), 'month') {PROJECT}"
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "{HEADER}2023-01-01,2023-01-01,1,1,0,1\n2023-01-01,2023-02-01,1,0,1,0\n\
+                 2023-01-01,2023-03-01,1,1,0,1\n2023-01-01,2023-04-01,1,0,1,0\n\
+                 2023-02-01,2023-02-01,1,1,0,1\n2023-02-01,2023-03-01,1,0,1,0\n2023-02-01,2023-04-01,0,1,0,1\n\
+                 2023-03-01,2023-03-01,1,1,0,1\n2023-03-01,2023-04-01,0,0,1,0\n\
+                 2023-04-01,2023-04-01,0,0,0,NaN\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_week_window_from_a_sunday() {
+        // 2023-01-01 and 2023-01-08 were Sundays, 2023-01-07 a Saturday.
+        let out = run_query(&format!(
+            "datatable(u: long, t: datetime) [1, datetime(2023-01-07 23:00), 2, datetime(2023-01-08), 1, datetime(2023-01-14)] \
+             | evaluate new_activity_metrics(u, t, datetime(2023-01-01), datetime(2023-01-14), 'week') {PROJECT}"
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "{HEADER}2023-01-01,2023-01-01,1,1,0,1\n2023-01-01,2023-01-08,1,1,0,1\n2023-01-08,2023-01-08,1,1,0,1\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_week_window_from_another_day_has_an_empty_first_cohort() {
+        // `Start` on Wednesday 2023-01-04: as the page warns, the first
+        // cohort is empty, and user 1's Thursday row takes no part.
+        let out = run_query(&format!(
+            "datatable(u: long, t: datetime) [1, datetime(2023-01-05), 2, datetime(2023-01-08), 1, datetime(2023-01-09)] \
+             | evaluate new_activity_metrics(u, t, datetime(2023-01-04), datetime(2023-01-14), 'week') {PROJECT}"
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "{HEADER}2023-01-04,2023-01-04,0,0,0,NaN\n2023-01-04,2023-01-08,2,0,0,NaN\n2023-01-08,2023-01-08,2,2,0,1\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_year_window() {
+        let out = run_query(&format!(
+            "datatable(u: long, t: datetime) [1, datetime(2020-12-31 23:00), 2, datetime(2021-01-01), 1, datetime(2021-06-01)] \
+             | evaluate new_activity_metrics(u, t, datetime(2020-01-01), datetime(2021-12-31), 'year') {PROJECT}"
+        ));
+        assert_eq!(
+            out,
+            format!(
+                "{HEADER}2020-01-01,2020-01-01,1,1,0,1\n2020-01-01,2021-01-01,1,1,0,1\n2021-01-01,2021-01-01,1,1,0,1\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_calendar_window_over_an_empty_table_or_null_times() {
+        let out = run_query(&format!(
+            "datatable(u: long, t: datetime) [] \
+             | evaluate new_activity_metrics(u, t, datetime(2023-01-01), datetime(2023-02-28), 'week') {PROJECT}"
+        ));
+        assert_eq!(out, HEADER);
+        // A row with a null time is in no window: the one window has an empty cohort.
+        let out = run_query(&format!(
+            "datatable(u: long, t: datetime) [1, datetime(null)] \
+             | evaluate new_activity_metrics(u, t, datetime(2023-01-01), datetime(2023-01-31), 'month') {PROJECT}"
+        ));
+        assert_eq!(out, format!("{HEADER}2023-01-01,2023-01-01,0,0,0,NaN\n"));
     }
 }
