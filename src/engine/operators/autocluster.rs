@@ -46,7 +46,8 @@ use std::collections::HashMap;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::operators::segments::{
-    Dimensions, Item, Segment, encode_dimensions, number_argument, segments_table, weight_argument, wildcard_arguments,
+    Dimensions, Segment, encode_dimensions, is_subset, number_argument, segments_table, weight_argument,
+    wildcard_arguments,
 };
 use crate::engine::scope::Env;
 use crate::engine::table::Table;
@@ -193,11 +194,6 @@ fn expand(dimensions: &Dimensions, scoring: &Scoring, mut segment: Segment) -> S
         }
     }
     segment
-}
-
-/// True when every item of `small` is in `large` (both sorted).
-fn is_subset(small: &[Item], large: &[Item]) -> bool {
-    small.iter().all(|item| large.binary_search(item).is_ok())
 }
 
 #[cfg(test)]

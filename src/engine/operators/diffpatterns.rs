@@ -60,7 +60,8 @@ use crate::engine::column::ColumnBuilder;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::operators::segments::{
-    Dimensions, Item, Segment, encode_dimensions, number_argument, pattern_columns, weight_argument, wildcard_arguments,
+    Dimensions, Item, Segment, close, encode_dimensions, intersect, is_subset, number_argument, pattern_columns,
+    weight_argument, wildcard_arguments,
 };
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
@@ -351,46 +352,6 @@ fn next_level(
 /// `items` without the one at `skip`.
 fn without(items: &[Item], skip: usize) -> Vec<Item> {
     items.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, item)| *item).collect()
-}
-
-/// True when every item of `small` is in `large` (both sorted).
-fn is_subset(small: &[Item], large: &[Item]) -> bool {
-    small.iter().all(|item| large.binary_search(item).is_ok())
-}
-
-/// The pattern `items` plus every value its rows all share.
-fn close(dimensions: &Dimensions, items: &[Item], rows: &[u32]) -> Vec<Item> {
-    let mut closure = items.to_vec();
-    let Some(&first_row) = rows.first() else { return closure };
-    for (dimension, values) in dimensions.value_of_row.iter().enumerate() {
-        if items.iter().any(|(d, _)| *d == dimension) {
-            continue;
-        }
-        let value = values[first_row as usize];
-        if rows.iter().all(|row| values[*row as usize] == value) {
-            closure.push((dimension, value));
-        }
-    }
-    closure.sort_unstable();
-    closure
-}
-
-/// The rows in both sorted lists.
-fn intersect(left: &[u32], right: &[u32]) -> Vec<u32> {
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::new();
-    while i < left.len() && j < right.len() {
-        match left[i].cmp(&right[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(left[i]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out
 }
 
 /// Step 5: a share as a percentage rounded to two decimals.
