@@ -334,6 +334,7 @@ fn intersection_line_with_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<D
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::functions::geo::test_support::{assert_close, text};
 
     fn lines(json: &str) -> Vec<Vec<Position>> {
         parse_lines(&Dyn::parse_json(json)).expect("a line")
@@ -341,26 +342,6 @@ mod tests {
 
     fn polygons(json: &str) -> Vec<Polygon> {
         parse_polygons(&Dyn::parse_json(json)).expect("a polygon")
-    }
-
-    fn text(value: Value) -> String {
-        match value {
-            Value::Dynamic(shape) => shape.to_json(),
-            other => other.to_kql_string(),
-        }
-    }
-
-    /// The numbers of a JSON text, for comparing within a tolerance.
-    fn numbers(text: &str) -> Vec<f64> {
-        text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-            .filter_map(|piece| piece.parse().ok())
-            .collect()
-    }
-
-    fn assert_close(actual: &str, expected: &str) {
-        let (a, e) = (numbers(actual), numbers(expected));
-        assert_eq!(a.len(), e.len(), "{actual} vs {expected}");
-        assert!(a.iter().zip(&e).all(|(x, y)| (x - y).abs() < 1e-9), "{actual} vs {expected}");
     }
 
     #[test]

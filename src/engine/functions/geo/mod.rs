@@ -76,3 +76,32 @@ pub fn optional_number(args: &[Value], index: usize, default: f64) -> Option<f64
 pub fn or_null(value: Option<Value>) -> Value {
     value.unwrap_or(Value::Null)
 }
+
+/// What the geo tests share: a shape as JSON text, and a comparison of two
+/// shapes' numbers within a tolerance.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::engine::value::Value;
+
+    /// A result as text: a shape as compact JSON, other values as KQL prints them.
+    pub fn text(value: Value) -> String {
+        match value {
+            Value::Dynamic(shape) => shape.to_json(),
+            other => other.to_kql_string(),
+        }
+    }
+
+    /// The numbers of a JSON text, in order.
+    pub fn numbers(text: &str) -> Vec<f64> {
+        text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+            .filter_map(|piece| piece.parse().ok())
+            .collect()
+    }
+
+    /// Asserts that two shapes have the same numbers, each within 1e-9.
+    pub fn assert_close(actual: &str, expected: &str) {
+        let (a, e) = (numbers(actual), numbers(expected));
+        assert_eq!(a.len(), e.len(), "{actual} vs {expected}");
+        assert!(a.iter().zip(&e).all(|(x, y)| (x - y).abs() < 1e-9), "{actual} vs {expected}");
+    }
+}

@@ -245,25 +245,7 @@ fn clip(p: &Polygon, q: &Polygon) -> Result<Vec<Vec<Vertex>>, ()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text(value: Value) -> String {
-        match value {
-            Value::Dynamic(shape) => shape.to_json(),
-            other => other.to_kql_string(),
-        }
-    }
-
-    fn numbers(text: &str) -> Vec<f64> {
-        text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-            .filter_map(|piece| piece.parse().ok())
-            .collect()
-    }
-
-    fn assert_close(actual: &str, expected: &str) {
-        let (a, e) = (numbers(actual), numbers(expected));
-        assert_eq!(a.len(), e.len(), "{actual} vs {expected}");
-        assert!(a.iter().zip(&e).all(|(x, y)| (x - y).abs() < 1e-9), "{actual} vs {expected}");
-    }
+    use crate::engine::functions::geo::test_support::{assert_close, numbers, text};
 
     fn polygon_pair(first: &str, second: &str) -> Result<String, ()> {
         let (first, second) = (Dyn::parse_json(first), Dyn::parse_json(second));

@@ -179,16 +179,10 @@ fn shape(polygons: &[Rings]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::functions::geo::test_support::text;
 
     fn array(shapes: &[&str]) -> Value {
         Value::Dynamic(Dyn::array(shapes.iter().map(|json| Dyn::parse_json(json)).collect()))
-    }
-
-    fn text(value: Value) -> String {
-        match value {
-            Value::Dynamic(shape) => shape.to_json(),
-            other => other.to_kql_string(),
-        }
     }
 
     const PARK: &str = r#"{"type":"Polygon","coordinates":[[[-73.9495,40.7969],[-73.95807,40.80068],[-73.98201,40.76825],[-73.97317,40.76455],[-73.9495,40.7969]]]}"#;
