@@ -38,7 +38,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
 const MAX_TOLERANCE: f64 = 7_800_000.0;
 
 /// A polygon as rings of positions, the shell first, each ring closed.
-type Rings = Vec<Ring>;
+pub(super) type Rings = Vec<Ring>;
 
 fn union_polygons_array(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_union_polygons_array", args, 1, 1)?;
@@ -93,7 +93,7 @@ fn parse_array(value: &Value) -> Option<(Vec<Polygon>, Vec<Rings>)> {
 }
 
 /// The union's polygons; `None` when its boundary cannot be traced.
-fn trace(polygons: &[Polygon], given: &[Rings]) -> Option<Vec<Rings>> {
+pub(super) fn trace(polygons: &[Polygon], given: &[Rings]) -> Option<Vec<Rings>> {
     let overlapping = polygons
         .iter()
         .enumerate()
@@ -165,7 +165,7 @@ fn chain(pieces: Vec<(Vec3, Vec3)>) -> Option<Vec<Vec<Vec3>>> {
 }
 
 /// A `Polygon` or a `MultiPolygon`.
-fn shape(polygons: &[Rings]) -> Value {
+pub(super) fn shape(polygons: &[Rings]) -> Value {
     let rings = |polygon: &Rings| {
         Dyn::array(polygon.iter().map(|ring| Dyn::array(ring.iter().map(|&(x, y)| position(x, y)).collect())).collect())
     };
