@@ -373,6 +373,22 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_line_example_is_a_thin_stadium() {
+        // The geo_line_buffer page's first example (its output is elided).
+        let line = r#"{"type":"LineString","coordinates":[[-80.66634997047466,24.894526340592122],[-80.67373241820246,24.890808090321286]]}"#;
+        let buffer =
+            run("geo_line_buffer", vec![shape_of(line), Value::Real(4.0), Value::Real(0.1)]).expect("a buffer");
+        assert!(buffer.to_kql_string().starts_with(r#"{"type":"Polygon""#));
+        let (a, b) = (
+            Vec3::from_degrees(-80.66634997047466, 24.894526340592122),
+            Vec3::from_degrees(-80.67373241820246, 24.890808090321286),
+        );
+        let expected = 2.0 * 4.0 * a.angle(b) * EARTH_RADIUS_METERS + std::f64::consts::PI * 16.0;
+        let area = area(&buffer);
+        assert!((area - expected).abs() < 0.01 * expected, "{area} {expected}");
+    }
+
+    #[test]
     fn a_bent_line_keeps_its_outer_corner_round() {
         let bent = shape_of(r#"{"type":"LineString","coordinates":[[0,0],[0.02,0],[0.02,0.02]]}"#);
         let buffer = run("geo_line_buffer", vec![bent, Value::Real(300.0)]).expect("a buffer");
