@@ -3,14 +3,14 @@
 //! tolerance as `geo_point_buffer` does.
 //!
 //! The buffer is built as a union (`polygon_union::trace`) of pieces: a
-//! circle around each vertex (the `geo_point_buffer` polygon), a band along
+//! circle around each vertex (as `geo_point_buffer` makes it), a band along
 //! each edge (its sides are the points at the radius from the edge's
 //! geodesic, sampled densely enough that a side's chords stray at most the
-//! tolerance inside it) and, for a polygon, the polygon itself. A band stops
-//! a little short of its edge's ends (half the tolerance, at most a quarter
-//! of the edge): its corners then lie just outside the vertex circles
-//! instead of on one of their vertices, so the union never has to trace
-//! two boundaries through the same point. Every vertex of the result lies
+//! tolerance inside it) and, for a polygon, the polygon itself. A band's
+//! corners are vertices of its end circles (the very same positions), and
+//! its ends are notched in to a point inside those circles, so pieces meet
+//! at shared vertices or cross cleanly, never run along each other nor
+//! graze at a sliver of an angle. Every vertex of the result lies
 //! between `radius - tolerance` and `radius` from the shape.
 
 use std::f64::consts::FRAC_PI_2;
