@@ -105,7 +105,12 @@ fn buffer(
     }
     match trace(&parsed, &given) {
         Some(united) => Ok(shape(&united)),
-        None => Err(ExecError::unsupported(format!("`{name}` where the buffer's pieces share an edge"))),
+        // Pieces that share an edge (the polygons of a MultiPolygon along a
+        // common border), or boundaries that meet where more than two of
+        // them pass (a line folding back on itself within the radius).
+        None => {
+            Err(ExecError::unsupported(format!("`{name}` where the union of the buffer's pieces cannot be traced")))
+        }
     }
 }
 
@@ -143,7 +148,11 @@ fn key(position: (f64, f64)) -> Key {
 /// A band's corners are vertices of the circles at its ends (the same
 /// positions, bit for bit), so where a band meets a circle the two share a
 /// vertex instead of crossing at a sliver of an angle; corners that differ
-/// by less than a nanoradian (two edges almost in line) are snapped to one.
+/// by less than `sqrt(angle · tolerance / 2)` (two edges almost in line,
+/// or almost turning back) are snapped to the first: the band whose corner
+/// moves then starts at most a quarter of the tolerance inside its side,
+/// and two sides no longer cross at a sliver of an angle near the corner,
+/// where the crossing point cannot be computed to the union's precision.
 fn pieces(chains: &[Ring], angle: f64, tolerance: f64, circle_count: usize) -> Option<Vec<Ring>> {
     let mut edges: Vec<((f64, f64), (f64, f64))> = Vec::new();
     let mut seen_edges = std::collections::HashSet::new();
@@ -164,11 +173,12 @@ fn pieces(chains: &[Ring], angle: f64, tolerance: f64, circle_count: usize) -> O
     }
     // The corners of every band, by the vertex they stand square to.
     let mut corners: std::collections::HashMap<Key, Vec<(f64, f64)>> = std::collections::HashMap::new();
+    let snap = (angle * tolerance.min(angle) / 2.0).sqrt();
     let mut corner = |center: (f64, f64), normal: Vec3, sign: f64| -> (f64, f64) {
         let at = Vec3::from_degrees(center.0, center.1);
         let point = at.scale(angle.cos()).plus(normal.scale(sign * angle.sin())).normalize();
         let list = corners.entry(key(center)).or_default();
-        if let Some(&near) = list.iter().find(|&&(x, y)| Vec3::from_degrees(x, y).angle(point) < 1e-9) {
+        if let Some(&near) = list.iter().find(|&&(x, y)| Vec3::from_degrees(x, y).angle(point) < snap) {
             return near;
         }
         let position = point.to_degrees();
@@ -274,7 +284,9 @@ fn phase_between(azimuths: &[f64], count: usize) -> f64 {
 /// nor along the edge itself (which a polygon's own ring follows).
 fn band(a: Vec3, b: Vec3, normal: Vec3, corners: [(f64, f64); 4], angle: f64, tolerance: f64) -> Ring {
     let length = a.angle(b);
-    let tolerance = tolerance.min(angle);
+    // Three quarters of the tolerance: a snapped corner may start the side
+    // a quarter of the tolerance inside (see `pieces`).
+    let tolerance = 0.75 * tolerance.min(angle);
     let step = if angle + tolerance >= FRAC_PI_2 {
         // Past a quarter circle the formula's tangent turns over; sample finely.
         tolerance
@@ -388,6 +400,29 @@ mod tests {
         let expected = 2.0 * 4.0 * a.angle(b) * EARTH_RADIUS_METERS + std::f64::consts::PI * 16.0;
         let area = area(&buffer);
         assert!((area - expected).abs() < 0.01 * expected, "{area} {expected}");
+    }
+
+    #[test]
+    fn crossing_and_nearly_straight_lines_are_traced() {
+        // The geo_line_buffer page's second example: two lines that cross.
+        let crossing = r#"{"type":"MultiLineString","coordinates":[[[14.429214068940496,50.10043066548272],[14.431184174126173,50.10046525983731]],[[14.43030222687753,50.100780677801936],[14.430309156347777,50.10020274131887]]]}"#;
+        // Edges almost in line: the bands' corners would be centimeters apart.
+        let wiggle =
+            r#"{"type":"LineString","coordinates":[[0,0],[0.01,0.0000001],[0.02,0],[0.03,0.0000002],[0.04,0]]}"#;
+        for json in [crossing, wiggle] {
+            for radius in [4.0, 100.0, 1000.0, 20_000.0] {
+                let buffer = run("geo_line_buffer", vec![shape_of(json), Value::Real(radius)]);
+                let buffer = buffer.unwrap_or_else(|error| panic!("{radius}: {}", error.message));
+                assert_eq!(polygons(&buffer).len(), 1, "{radius}");
+            }
+        }
+    }
+
+    #[test]
+    fn polygons_along_a_common_border_are_refused() {
+        let neighbours =
+            r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[1,0],[2,0],[1,1],[1,0]]]]}"#;
+        assert!(run("geo_polygon_buffer", vec![shape_of(neighbours), Value::Real(100.0)]).is_err());
     }
 
     #[test]
