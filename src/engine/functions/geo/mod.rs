@@ -10,12 +10,14 @@
 //! - `intersection` — the intersection of two lines, or of a line and a polygon;
 //!   `polygon_intersection` — of two polygons; `union` — the measures of
 //!   overlapping polygons; `polygon_union` — the union of an array of polygons;
-//!   `line_union` — of an array of lines;
+//!   `line_union` — of an array of lines; `buffer` — the buffers of lines
+//!   and polygons (a union of circles and bands);
 //! - `simplify` — `geo_line_simplify`, `geo_polygon_simplify`;
 //! - `geohash`, `s2cell`, `h3cell` — the three cell grids; `s2covering` — S2
 //!   cells covering a polygon or a line; `h3covering` — H3 cells of a polygon;
 //!   `wkt` — `geo_from_wkt`.
 
+pub mod buffer;
 pub mod geohash;
 pub mod geojson;
 pub mod h3cell;
@@ -46,6 +48,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
         .or_else(|| shapes::lookup(name))
         .or_else(|| intersection::lookup(name))
         .or_else(|| polygon_union::lookup(name))
+        .or_else(|| buffer::lookup(name))
         .or_else(|| simplify::lookup(name))
         .or_else(|| geohash::lookup(name))
         .or_else(|| s2cell::lookup(name))

@@ -249,11 +249,42 @@ fn closest_point_on_polygon(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> 
 /// The most vertices a buffer polygon gets.
 const MAX_BUFFER_VERTICES: usize = 10_000;
 
-/// The default tolerance of `geo_point_buffer`, in meters (its page).
-const DEFAULT_BUFFER_TOLERANCE: f64 = 10.0;
+/// The default tolerance of `geo_point_buffer`, in meters (its page; the
+/// `geo_line_buffer` and `geo_polygon_buffer` pages say the same).
+pub(super) const DEFAULT_BUFFER_TOLERANCE: f64 = 10.0;
 /// The smallest tolerance, as a fraction of the radius: the page says the
 /// tolerance "should be no lower than 0.0001% of the radius".
 const MIN_BUFFER_TOLERANCE_RATIO: f64 = 1e-6;
+
+/// A buffer's radius (meters, positive, below a quarter of a great circle)
+/// and tolerance (meters, default 10, no lower than a millionth of the
+/// radius) from arguments `radius_index` and `radius_index + 1`; `None`
+/// when either is invalid (the three buffer pages: null).
+pub(super) fn buffer_radius_and_tolerance(args: &[Value], radius_index: usize) -> Option<(f64, f64)> {
+    let radius = number(&args[radius_index]).filter(|r| *r > 0.0 && *r < PI * EARTH_RADIUS_METERS / 2.0)?;
+    let tolerance = optional_number(args, radius_index + 1, DEFAULT_BUFFER_TOLERANCE)
+        .filter(|t| *t > 0.0 && *t >= radius * MIN_BUFFER_TOLERANCE_RATIO)?;
+    Some((radius, tolerance))
+}
+
+/// How many vertices a circle of `radius` meters gets so that no chord
+/// strays more than `tolerance` meters inside it: a tolerance above the
+/// radius is lowered to the radius, as documented.
+pub(super) fn circle_vertex_count(radius: f64, tolerance: f64) -> usize {
+    let half_step = (1.0 - (tolerance / radius).min(1.0)).acos();
+    ((PI / half_step).ceil() as usize).clamp(8, MAX_BUFFER_VERTICES)
+}
+
+/// `count` points on the circle of `radius` meters around a point, going
+/// counter-clockwise (decreasing azimuths, from `-phase`), as GeoJSON shells do.
+pub(super) fn circle_ring(longitude: f64, latitude: f64, radius: f64, count: usize, phase: f64) -> Vec<(f64, f64)> {
+    (0..count)
+        .map(|k| {
+            let azimuth = -2.0 * PI * k as f64 / count as f64 - phase;
+            sphere::destination(longitude, latitude, azimuth, radius / EARTH_RADIUS_METERS)
+        })
+        .collect()
+}
 
 /// A polygon approximating the circle of `radius` meters around a point,
 /// its vertices on the circle and close enough together that no edge
@@ -266,18 +297,8 @@ fn point_buffer(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     map_rows(args, ctx, ScalarType::Dynamic, |v| {
         Ok(or_null((|| {
             let (longitude, latitude) = coordinate(&v[0], &v[1])?;
-            let radius = number(&v[2]).filter(|r| *r > 0.0 && *r < PI * EARTH_RADIUS_METERS / 2.0)?;
-            let tolerance = optional_number(v, 3, DEFAULT_BUFFER_TOLERANCE)
-                .filter(|t| *t > 0.0 && *t >= radius * MIN_BUFFER_TOLERANCE_RATIO)?;
-            let half_step = (1.0 - (tolerance / radius).min(1.0)).acos();
-            let count = ((PI / half_step).ceil() as usize).clamp(8, MAX_BUFFER_VERTICES);
-            let ring: Vec<(f64, f64)> = (0..count)
-                .map(|k| {
-                    // Decreasing azimuths go counter-clockwise, as GeoJSON shells do.
-                    let azimuth = -2.0 * PI * k as f64 / count as f64;
-                    sphere::destination(longitude, latitude, azimuth, radius / EARTH_RADIUS_METERS)
-                })
-                .collect();
+            let (radius, tolerance) = buffer_radius_and_tolerance(v, 2)?;
+            let ring = circle_ring(longitude, latitude, radius, circle_vertex_count(radius, tolerance), 0.0);
             Some(geojson::ring_polygon(&ring))
         })()))
     })

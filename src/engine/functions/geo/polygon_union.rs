@@ -38,7 +38,7 @@ pub fn lookup(name: &str) -> Option<ScalarKernel> {
 const MAX_TOLERANCE: f64 = 7_800_000.0;
 
 /// A polygon as rings of positions, the shell first, each ring closed.
-type Rings = Vec<Ring>;
+pub(super) type Rings = Vec<Ring>;
 
 fn union_polygons_array(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
     expect_args("geo_union_polygons_array", args, 1, 1)?;
@@ -93,7 +93,7 @@ fn parse_array(value: &Value) -> Option<(Vec<Polygon>, Vec<Rings>)> {
 }
 
 /// The union's polygons; `None` when its boundary cannot be traced.
-fn trace(polygons: &[Polygon], given: &[Rings]) -> Option<Vec<Rings>> {
+pub(super) fn trace(polygons: &[Polygon], given: &[Rings]) -> Option<Vec<Rings>> {
     let overlapping = polygons
         .iter()
         .enumerate()
@@ -138,8 +138,16 @@ fn signed_area(ring: &[Vec3]) -> f64 {
     (1..ring.len().saturating_sub(1)).map(|i| signed_triangle_area(ring[0], ring[i], ring[i + 1])).sum()
 }
 
+/// How far apart (radians, about 6 mm) the end of a boundary piece and the
+/// start of the next may be when no start lies within `EPSILON` of the
+/// end: a crossing of two edges at a narrow angle is computed a little
+/// differently on each edge.
+const LOOSE: f64 = 1e-9;
+
 /// The boundary's pieces joined end to start into loops (each without its
-/// closing vertex); `None` when a piece has no continuation.
+/// closing vertex); `None` when a piece has no continuation. A piece
+/// continues with one that starts where it ends, or failing that with the
+/// nearest start within `LOOSE`.
 fn chain(pieces: Vec<(Vec3, Vec3)>) -> Option<Vec<Vec<Vec3>>> {
     let same = |a: Vec3, b: Vec3| a.angle(b) < EPSILON;
     let mut used = vec![false; pieces.len()];
@@ -152,7 +160,17 @@ fn chain(pieces: Vec<(Vec3, Vec3)>) -> Option<Vec<Vec<Vec3>>> {
         let mut ring = vec![pieces[start].0];
         let mut end = pieces[start].1;
         while !same(end, ring[0]) {
-            let next = (0..pieces.len()).find(|&j| !used[j] && same(pieces[j].0, end))?;
+            let exact = (0..pieces.len()).find(|&j| !used[j] && same(pieces[j].0, end));
+            let nearest = || {
+                (0..pieces.len())
+                    .filter(|&j| !used[j] && pieces[j].0.angle(end) < LOOSE)
+                    .min_by(|&i, &j| pieces[i].0.angle(end).total_cmp(&pieces[j].0.angle(end)))
+            };
+            let next = match exact {
+                Some(next) => next,
+                None if end.angle(ring[0]) < LOOSE && nearest().is_none() => break,
+                None => nearest()?,
+            };
             used[next] = true;
             ring.push(pieces[next].0);
             end = pieces[next].1;
@@ -165,7 +183,7 @@ fn chain(pieces: Vec<(Vec3, Vec3)>) -> Option<Vec<Vec<Vec3>>> {
 }
 
 /// A `Polygon` or a `MultiPolygon`.
-fn shape(polygons: &[Rings]) -> Value {
+pub(super) fn shape(polygons: &[Rings]) -> Value {
     let rings = |polygon: &Rings| {
         Dyn::array(polygon.iter().map(|ring| Dyn::array(ring.iter().map(|&(x, y)| position(x, y)).collect())).collect())
     };

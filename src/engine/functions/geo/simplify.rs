@@ -8,7 +8,7 @@
 use crate::engine::datum::Datum;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::functions::geo::geojson::{self, parse_lines, polygon_rings, position, shape_value};
-use crate::engine::functions::geo::shapes::polygons_intersect;
+use crate::engine::functions::geo::polygon_union::trace;
 use crate::engine::functions::geo::sphere::{EARTH_RADIUS_METERS, Vec3, closest_on_arc, signed_triangle_area};
 use crate::engine::functions::geo::{optional_number, or_null};
 use crate::engine::functions::{EvalCtx, ScalarKernel, expect_args, map_rows};
@@ -158,14 +158,13 @@ fn polygon_simplify(args: &[Datum], ctx: &EvalCtx) -> ExecResult<Datum> {
         let Some(tolerance) = optional_number(v, 1, 10.0).filter(|t| (0.1..=10_000.0).contains(t)) else {
             return Ok(Value::Null);
         };
-        // The result of a MultiPolygon is its union's: polygons that overlap
-        // need polygon union, which is not implemented.
+        // The page: "If input is a multipolygon and contains more than one
+        // polygon, the result will be the area of polygons union" — so
+        // polygons that overlap are united first, then simplified.
         let polygons = geojson::parse_polygons(&shape).expect("validated by polygon_rings");
-        for (index, first) in polygons.iter().enumerate() {
-            if polygons[index + 1..].iter().any(|second| polygons_intersect(first, second)) {
-                return Err(ExecError::unsupported("`geo_polygon_simplify` of a MultiPolygon whose polygons overlap"));
-            }
-        }
+        let Some(rings) = trace(&polygons, &rings) else {
+            return Err(ExecError::unsupported("`geo_polygon_simplify` of a MultiPolygon whose polygons share edges"));
+        };
         let tolerance = tolerance / EARTH_RADIUS_METERS;
         let mut simplified: Vec<Dyn> = Vec::new();
         for polygon in &rings {
@@ -190,6 +189,33 @@ mod tests {
 
     fn meters(m: f64) -> f64 {
         m / EARTH_RADIUS_METERS
+    }
+
+    fn run(args: Vec<Value>) -> ExecResult<Value> {
+        let args: Vec<Datum> = args.into_iter().map(|v| Datum::Scalar(v, ScalarType::Dynamic)).collect();
+        polygon_simplify(&args, &EvalCtx { rows: 1, now: 0 }).map(|datum| datum.get(0))
+    }
+
+    #[test]
+    fn overlapping_polygons_are_united_then_simplified() {
+        // Two overlapping squares; a nearly straight extra vertex on the
+        // first one's south edge goes at the default tolerance.
+        let shape = Dyn::parse_json(
+            r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[0.5,0.0000001],[1,0],[1,1],[0,1],[0,0]]],[[[0.5,0.5],[1.5,0.5],[1.5,1.5],[0.5,1.5],[0.5,0.5]]]]}"#,
+        );
+        let out = run(vec![Value::Dynamic(shape)]).expect("a union");
+        let polygons = geojson::parse_polygons(&shape_value(&out).expect("a shape")).expect("valid");
+        assert_eq!(polygons.len(), 1, "{}", out.to_kql_string());
+        // The union's outline: 6 corners of the united squares, 2 of them crossings.
+        assert_eq!(polygons[0].shell.vertices.len(), 8, "{}", out.to_kql_string());
+        for (x, y) in [(0.2, 0.2), (1.2, 1.2), (0.75, 0.75)] {
+            assert!(polygons[0].contains(Vec3::from_degrees(x, y)));
+        }
+        assert!(!polygons[0].contains(Vec3::from_degrees(1.2, 0.2)));
+        let shared = Dyn::parse_json(
+            r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[1,0],[2,0],[1,1],[1,0]]]]}"#,
+        );
+        assert!(run(vec![Value::Dynamic(shared)]).is_err(), "polygons that share an edge");
     }
 
     #[test]
