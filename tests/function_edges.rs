@@ -11,7 +11,9 @@
 //! list, which may only shrink. The third is the same gate for the
 //! aggregation and window functions (`EXEMPT_AGGREGATES`,
 //! `UNCOVERED_AGGREGATES`): a case over only nulls and one over no rows or a
-//! boundary.
+//! boundary. The fourth asks every local scalar function that takes a
+//! dynamic argument for a `[dynamic]` case, a wrong-shaped dynamic value
+//! (`UNCOVERED_DYNAMIC` may only shrink).
 //!
 //! File format (see `tests/data/functions/edges/README.md`):
 //! - `[null]`, `[empty]`, `[boundary]`, `[dynamic]`, `[value]` start a section;
@@ -30,7 +32,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use kqlab::analysis::Globals;
-use kqlab::analysis::catalog::FunctionKind;
+use kqlab::analysis::catalog::{Catalog, FunctionKind, ParamKind, ParamType};
+use kqlab::analysis::types::Type;
 use kqlab::engine::support::support_matrix;
 use kqlab::engine::table::Database;
 use kqlab::engine::value::Value;
@@ -62,6 +65,83 @@ const EXEMPT: &[(&str, &str)] = &[
 /// cases (remove it here) and when a function is neither covered, exempt nor
 /// listed (a newly registered function needs its cases).
 const UNCOVERED: &[&str] = &[];
+
+/// Scalar functions that take a dynamic argument but have no `[dynamic]`
+/// case (a wrong-shaped dynamic value) yet; like `UNCOVERED`, this list may
+/// only shrink.
+const UNCOVERED_DYNAMIC: &[&str] = &[
+    "array_iff",
+    "array_index_of",
+    "array_reverse",
+    "array_rotate_left",
+    "array_rotate_right",
+    "array_shift_left",
+    "array_shift_right",
+    "array_slice",
+    "array_sort_asc",
+    "array_sort_desc",
+    "array_split",
+    "array_strcat",
+    "bag_merge",
+    "bag_remove_keys",
+    "bag_zip",
+    "case",
+    "extract_all",
+    "geo_intersection_2lines",
+    "geo_intersection_2polygons",
+    "geo_intersection_line_with_polygon",
+    "geo_line_buffer",
+    "geo_line_to_s2cells",
+    "geo_polygon_buffer",
+    "geo_polygon_to_h3cells",
+    "geo_polygon_to_s2cells",
+    "geo_simplify_polygons_array",
+    "geo_union_lines_array",
+    "geo_union_polygons_array",
+    "has_any_index",
+    "has_any_ipv4",
+    "has_any_ipv4_prefix",
+    "has_ipv4",
+    "has_ipv4_prefix",
+    "hll_merge",
+    "iff",
+    "iif",
+    "ipv4_is_in_any_range",
+    "ipv6_is_in_any_range",
+    "jaccard_index",
+    "merge_tdigest",
+    "parse_csv",
+    "parse_xml",
+    "percentrank_tdigest",
+    "series_decompose",
+    "series_decompose_anomalies",
+    "series_divide",
+    "series_equals",
+    "series_fit_2lines",
+    "series_fit_poly",
+    "series_greater_equals",
+    "series_ifft",
+    "series_less",
+    "series_less_equals",
+    "series_multiply",
+    "series_not_equals",
+    "series_periods_detect",
+    "series_pow",
+    "series_stats",
+    "series_subtract",
+    "set_difference",
+    "set_equals",
+    "set_has_element",
+    "set_intersect",
+    "set_union",
+    "strcat_array",
+    "string_size",
+    "strlen",
+    "tdigest_merge",
+    "toguid",
+    "treepath",
+    "zip",
+];
 
 /// Aggregation and window functions without a null or an empty/boundary
 /// case on purpose.
@@ -335,6 +415,59 @@ fn every_local_aggregate_and_window_function_has_null_and_boundary_cases() {
         functions.len(),
         EXEMPT_AGGREGATES.len(),
         UNCOVERED_AGGREGATES.len()
+    );
+    assert!(problems.is_empty(), "{} coverage problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// Whether a parameter takes dynamic values (arrays, bags or any dynamic).
+fn takes_dynamic(ty: &ParamType) -> bool {
+    match ty {
+        ParamType::Declared(types) => types.contains(&Type::DYNAMIC),
+        ParamType::Kind(kind) => matches!(
+            kind,
+            ParamKind::StringOrDynamic
+                | ParamKind::StringOrArray
+                | ParamKind::IntegerOrArray
+                | ParamKind::DynamicArray
+                | ParamKind::DynamicBag
+                | ParamKind::CommonScalarOrDynamic
+        ),
+    }
+}
+
+#[test]
+fn every_local_scalar_function_taking_dynamic_has_a_wrong_shape_case() {
+    let catalog = Catalog::builtin();
+    let functions: BTreeSet<String> = local_functions(|kind| matches!(kind, FunctionKind::Scalar))
+        .into_iter()
+        .filter(|name| {
+            catalog.scalar(name).is_some_and(|function| {
+                function.signatures.iter().any(|signature| signature.params.iter().any(|p| takes_dynamic(&p.ty)))
+            })
+        })
+        .collect();
+    let (kinds, _) = case_kinds();
+    let has_case = |name: &str| kinds.get(name).is_some_and(|k| k.contains("dynamic"));
+    let mut problems = Vec::new();
+    for name in &functions {
+        let listed = UNCOVERED_DYNAMIC.contains(&name.as_str());
+        if has_case(name) && listed {
+            problems.push(format!("`{name}` has a [dynamic] case now: remove it from UNCOVERED_DYNAMIC"));
+        }
+        if !has_case(name) && !listed {
+            problems.push(format!("`{name}` takes a dynamic argument and needs a [dynamic] case"));
+        }
+    }
+    for name in UNCOVERED_DYNAMIC {
+        if !functions.contains(*name) {
+            problems.push(format!("`{name}` is in UNCOVERED_DYNAMIC but takes no dynamic argument locally"));
+        }
+    }
+    println!(
+        "{} of {} local scalar functions taking dynamic arguments have a [dynamic] case, {} uncovered",
+        functions.iter().filter(|name| has_case(name)).count(),
+        functions.len(),
+        UNCOVERED_DYNAMIC.len()
     );
     assert!(problems.is_empty(), "{} coverage problems:\n{}", problems.len(), problems.join("\n"));
 }
