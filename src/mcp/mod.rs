@@ -61,6 +61,17 @@ impl Server {
     pub fn context(&self) -> &Arc<Context> {
         &self.context
     }
+
+    /// Runs a tool's `work` on the server's context, off the async thread
+    /// (tools read files and call Azure synchronously), with its output as
+    /// the tool's structured result.
+    pub(crate) async fn run_tool<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Context) -> Result<T, String> + Send + 'static,
+    ) -> Result<Json<T>, String> {
+        let context = self.context.clone();
+        run_blocking(move || work(&context)).await.map(Json)
+    }
 }
 
 #[tool_router(router = local_router)]
@@ -73,8 +84,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<tools::kql_validate::Params>,
     ) -> Result<Json<tools::kql_validate::Output>, String> {
-        let context = self.context.clone();
-        run_blocking(move || tools::kql_validate::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| tools::kql_validate::run(context, params)).await
     }
 
     #[tool(
@@ -96,8 +106,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<tools::schema_tables_list::Params>,
     ) -> Result<Json<tools::schema_tables_list::Output>, String> {
-        let context = self.context.clone();
-        run_blocking(move || tools::schema_tables_list::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| tools::schema_tables_list::run(context, params)).await
     }
 
     #[tool(
@@ -108,8 +117,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<tools::schema_table_get::Params>,
     ) -> Result<Json<tools::schema_table_get::Output>, String> {
-        let context = self.context.clone();
-        run_blocking(move || tools::schema_table_get::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| tools::schema_table_get::run(context, params)).await
     }
 
     #[tool(
@@ -131,8 +139,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<tools::rules_test::Params>,
     ) -> Result<Json<tools::rules_test::Output>, String> {
-        let context = self.context.clone();
-        run_blocking(move || tools::rules_test::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| tools::rules_test::run(context, params)).await
     }
 
     #[tool(
@@ -143,8 +150,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<tools::kql_run::Params>,
     ) -> Result<Json<tools::kql_run::Output>, String> {
-        let context = self.context.clone();
-        run_blocking(move || tools::kql_run::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| tools::kql_run::run(context, params)).await
     }
 
     #[tool(
@@ -155,8 +161,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<tools::kql_fixture::Params>,
     ) -> Result<Json<tools::kql_fixture::Output>, String> {
-        let context = self.context.clone();
-        run_blocking(move || tools::kql_fixture::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| tools::kql_fixture::run(context, params)).await
     }
 
     #[tool(
@@ -167,8 +172,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<tools::rule_check::Params>,
     ) -> Result<Json<tools::rule_check::Output>, String> {
-        let context = self.context.clone();
-        run_blocking(move || tools::rule_check::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| tools::rule_check::run(context, params)).await
     }
 
     #[tool(
@@ -179,8 +183,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<tools::attack_coverage::Params>,
     ) -> Result<Json<tools::attack_coverage::Output>, String> {
-        let context = self.context.clone();
-        run_blocking(move || tools::attack_coverage::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| tools::attack_coverage::run(context, params)).await
     }
 
     #[tool(
@@ -191,8 +194,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<tools::kql_validate::Params>,
     ) -> Result<Json<tools::kql_validate::Output>, String> {
-        let context = self.context.clone();
-        run_blocking(move || tools::kql_validate::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| tools::kql_validate::run(context, params)).await
     }
 
     #[tool(
@@ -203,8 +205,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<tools::sentinel_logs_search_with_dummy_data::Params>,
     ) -> Result<Json<tools::kql_run::Output>, String> {
-        let context = self.context.clone();
-        run_blocking(move || tools::sentinel_logs_search_with_dummy_data::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| tools::sentinel_logs_search_with_dummy_data::run(context, params)).await
     }
 }
 

@@ -17,7 +17,7 @@ use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
 use crate::cache::WorkspaceSchema;
-use crate::mcp::{Context, Server, run_blocking};
+use crate::mcp::{Context, Server};
 use crate::remote::Error;
 
 #[tool_router(router = workspace_router, vis = "pub(crate)")]
@@ -30,8 +30,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<logs_search::Params>,
     ) -> Result<Json<logs_search::Output>, String> {
-        let context = self.context().clone();
-        run_blocking(move || logs_search::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| logs_search::run(context, params)).await
     }
 
     #[tool(
@@ -42,8 +41,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<kql_verify::Params>,
     ) -> Result<Json<kql_verify::Output>, String> {
-        let context = self.context().clone();
-        run_blocking(move || kql_verify::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| kql_verify::run(context, params)).await
     }
 
     #[tool(
@@ -54,8 +52,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<schema_pull::Params>,
     ) -> Result<Json<schema_pull::Output>, String> {
-        let context = self.context().clone();
-        run_blocking(move || schema_pull::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| schema_pull::run(context, params)).await
     }
 
     #[tool(
@@ -66,8 +63,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<logs_tables::ListParams>,
     ) -> Result<Json<logs_tables::ListOutput>, String> {
-        let context = self.context().clone();
-        run_blocking(move || logs_tables::list(&context, params)).await.map(Json)
+        self.run_tool(move |context| logs_tables::list(context, params)).await
     }
 
     #[tool(
@@ -78,8 +74,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<logs_tables::TableParams>,
     ) -> Result<Json<logs_tables::SchemaOutput>, String> {
-        let context = self.context().clone();
-        run_blocking(move || logs_tables::schema(&context, params)).await.map(Json)
+        self.run_tool(move |context| logs_tables::schema(context, params)).await
     }
 
     #[tool(
@@ -90,8 +85,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<logs_tables::DetailsParams>,
     ) -> Result<Json<logs_tables::DetailsOutput>, String> {
-        let context = self.context().clone();
-        run_blocking(move || logs_tables::details(&context, params)).await.map(Json)
+        self.run_tool(move |context| logs_tables::details(context, params)).await
     }
 
     #[tool(
@@ -102,8 +96,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<entra_id::ListParams>,
     ) -> Result<Json<entra_id::ListOutput>, String> {
-        let context = self.context().clone();
-        run_blocking(move || entra_id::list_users(&context, params)).await.map(Json)
+        self.run_tool(move |context| entra_id::list_users(context, params)).await
     }
 
     #[tool(
@@ -114,8 +107,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<entra_id::UserParams>,
     ) -> Result<Json<entra_id::ObjectOutput>, String> {
-        let context = self.context().clone();
-        run_blocking(move || entra_id::get_user(&context, params)).await.map(Json)
+        self.run_tool(move |context| entra_id::get_user(context, params)).await
     }
 
     #[tool(
@@ -126,8 +118,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<entra_id::ListParams>,
     ) -> Result<Json<entra_id::ListOutput>, String> {
-        let context = self.context().clone();
-        run_blocking(move || entra_id::list_groups(&context, params)).await.map(Json)
+        self.run_tool(move |context| entra_id::list_groups(context, params)).await
     }
 
     #[tool(
@@ -138,8 +129,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<entra_id::GroupParams>,
     ) -> Result<Json<entra_id::GroupOutput>, String> {
-        let context = self.context().clone();
-        run_blocking(move || entra_id::get_group(&context, params)).await.map(Json)
+        self.run_tool(move |context| entra_id::get_group(context, params)).await
     }
 
     #[tool(
@@ -150,8 +140,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<enrichment::IpParams>,
     ) -> Result<Json<enrichment::Output>, String> {
-        let context = self.context().clone();
-        run_blocking(move || enrichment::ip_geodata(&context, params)).await.map(Json)
+        self.run_tool(move |context| enrichment::ip_geodata(context, params)).await
     }
 
     #[tool(
@@ -162,8 +151,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<enrichment::DomainParams>,
     ) -> Result<Json<enrichment::Output>, String> {
-        let context = self.context().clone();
-        run_blocking(move || enrichment::domain_whois(&context, params)).await.map(Json)
+        self.run_tool(move |context| enrichment::domain_whois(context, params)).await
     }
 
     #[tool(
@@ -174,8 +162,7 @@ impl Server {
         &self,
         Parameters(params): Parameters<rdap_lookup::Params>,
     ) -> Result<Json<rdap_lookup::Output>, String> {
-        let context = self.context().clone();
-        run_blocking(move || rdap_lookup::run(&context, params)).await.map(Json)
+        self.run_tool(move |context| rdap_lookup::run(context, params)).await
     }
 }
 
