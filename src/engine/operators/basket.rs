@@ -43,8 +43,8 @@ use std::collections::{HashMap, HashSet};
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::operators::segments::{
-    Dimensions, Item, Segment, close, encode_dimensions, intersect, number_argument, segments_table, weight_argument,
-    wildcard_arguments,
+    Dimensions, Item, Segment, close, encode_dimensions, intersect, joins, number_argument, segments_table,
+    weight_argument, wildcard_arguments, without,
 };
 use crate::engine::scope::Env;
 use crate::engine::table::Table;
@@ -156,25 +156,10 @@ fn next_level(
     let frequent: HashSet<&[Item]> = level.iter().map(|c| c.items.as_slice()).collect();
     let mut next = Vec::new();
     for (index, first) in level.iter().enumerate() {
-        let prefix = &first.items[..first.items.len() - 1];
-        let last = first.items[first.items.len() - 1];
-        for second in &level[index + 1..] {
-            if &second.items[..second.items.len() - 1] != prefix {
-                break;
-            }
-            let other = second.items[second.items.len() - 1];
-            // One value per dimension.
-            if other.0 == last.0 {
-                continue;
-            }
-            let mut items = first.items.clone();
-            items.push(other);
+        for (second, items) in joins(level, index, |candidate: &Candidate| &candidate.items) {
             // Every sub-pattern one value shorter must be frequent (Apriori).
-            let all_subsets_frequent = (0..items.len() - 2).all(|skip| {
-                let subset: Vec<Item> =
-                    items.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, item)| *item).collect();
-                frequent.contains(subset.as_slice())
-            });
+            let all_subsets_frequent =
+                (0..items.len() - 2).all(|skip| frequent.contains(without(&items, skip).as_slice()));
             if !all_subsets_frequent {
                 continue;
             }

@@ -60,8 +60,8 @@ use crate::engine::column::ColumnBuilder;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::operators::segments::{
-    Dimensions, Item, Segment, close, encode_dimensions, intersect, is_subset, number_argument, pattern_columns,
-    weight_argument, wildcard_arguments,
+    Dimensions, Item, Segment, close, encode_dimensions, intersect, is_subset, joins, number_argument, pattern_columns,
+    weight_argument, wildcard_arguments, without,
 };
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
@@ -314,19 +314,7 @@ fn next_level(
 ) -> ExecResult<Vec<Candidate>> {
     let mut next = Vec::new();
     for (index, first) in level.iter().enumerate() {
-        let prefix = &first.items[..first.items.len() - 1];
-        let last = first.items[first.items.len() - 1];
-        for second in &level[index + 1..] {
-            if &second.items[..second.items.len() - 1] != prefix {
-                break;
-            }
-            let other = second.items[second.items.len() - 1];
-            // One value per dimension.
-            if other.0 == last.0 {
-                continue;
-            }
-            let mut items = first.items.clone();
-            items.push(other);
+        for (second, items) in joins(level, index, |candidate: &Candidate| &candidate.items) {
             let rows = intersect(&first.rows, &second.rows);
             // A sub-pattern with the same rows means one value adds no
             // restriction; a missing one means a sub-pattern was infrequent
@@ -347,11 +335,6 @@ fn next_level(
         }
     }
     Ok(next)
-}
-
-/// `items` without the one at `skip`.
-fn without(items: &[Item], skip: usize) -> Vec<Item> {
-    items.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, item)| *item).collect()
 }
 
 /// Step 5: a share as a percentage rounded to two decimals.

@@ -233,6 +233,35 @@ pub fn pattern_columns(
     fields
 }
 
+/// Apriori's join step for the pattern at `index` of a level sorted by its
+/// items: the patterns after it that share all its values but the last, and
+/// whose last value fixes another dimension, each with the joined items.
+pub fn joins<'a, C>(
+    level: &'a [C],
+    index: usize,
+    items_of: fn(&C) -> &[Item],
+) -> impl Iterator<Item = (&'a C, Vec<Item>)> + 'a {
+    let first = items_of(&level[index]);
+    let (prefix, last) = first.split_at(first.len() - 1);
+    let last = last[0];
+    level[index + 1..].iter().take_while(move |second| &items_of(second)[..first.len() - 1] == prefix).filter_map(
+        move |second| {
+            let other = *items_of(second).last()?;
+            // One value per dimension.
+            (other.0 != last.0).then(|| {
+                let mut items = first.to_vec();
+                items.push(other);
+                (second, items)
+            })
+        },
+    )
+}
+
+/// `items` without the one at `skip`.
+pub fn without(items: &[Item], skip: usize) -> Vec<Item> {
+    items.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, item)| *item).collect()
+}
+
 /// True when every item of `small` is in `large` (both sorted).
 pub fn is_subset(small: &[Item], large: &[Item]) -> bool {
     small.iter().all(|item| large.binary_search(item).is_ok())
