@@ -43,11 +43,11 @@
 
 use std::collections::HashMap;
 
-use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::error::ExecResult;
 use crate::engine::exec::Executor;
 use crate::engine::operators::segments::{
-    Dimensions, Segment, encode_dimensions, is_subset, number_argument, segments_table, weight_argument,
-    wildcard_arguments,
+    Dimensions, Segment, count_argument, encode_dimensions, fraction_argument, is_subset, segments_table,
+    weight_argument, wildcard_arguments,
 };
 use crate::engine::scope::Env;
 use crate::engine::table::Table;
@@ -59,24 +59,10 @@ const DEFAULT_SEEDS: usize = 25;
 
 /// Runs the plugin on `input`.
 pub fn run<'q>(exec: &Executor<'q>, args: &'q [Expr], input: &Table, env: &Env<'q>) -> ExecResult<Table> {
-    let size_weight = number_argument(exec, args.first(), env)?.unwrap_or(DEFAULT_SIZE_WEIGHT);
-    if !(0.0..=1.0).contains(&size_weight) {
-        return Err(ExecError::runtime(format!(
-            "the `autocluster` SizeWeight must be between 0 and 1, not {size_weight}"
-        ))
-        .at(args[0].span));
-    }
+    let size_weight =
+        fraction_argument(exec, args.first(), env, (DEFAULT_SIZE_WEIGHT, 0.0), "autocluster", "SizeWeight")?;
     let weight_column = weight_argument(exec, args.get(1), input, "autocluster", env)?;
-    let seeds = match number_argument(exec, args.get(2), env)? {
-        None => DEFAULT_SEEDS,
-        Some(n) if n >= 1.0 && n.fract() == 0.0 => n as usize,
-        Some(n) => {
-            return Err(ExecError::runtime(format!(
-                "the `autocluster` NumSeeds must be a whole number of at least 1, not {n}"
-            ))
-            .at(args[2].span));
-        }
-    };
+    let seeds = count_argument(exec, args.get(2), env, DEFAULT_SEEDS, "autocluster", "NumSeeds")?;
     let wildcards = wildcard_arguments(exec, args.get(3..).unwrap_or_default(), env)?;
     let dimensions = encode_dimensions(input, weight_column, "autocluster")?;
     let segments = find_segments(exec, &dimensions, size_weight, seeds)?;

@@ -40,11 +40,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::engine::error::{ExecError, ExecResult};
+use crate::engine::error::ExecResult;
 use crate::engine::exec::Executor;
 use crate::engine::operators::segments::{
-    Dimensions, Item, Segment, close, encode_dimensions, intersect, joins, number_argument, segments_table,
-    weight_argument, wildcard_arguments, without,
+    Dimensions, Item, Segment, close, count_argument, encode_dimensions, fraction_argument, intersect, joins,
+    segments_table, weight_argument, wildcard_arguments, without,
 };
 use crate::engine::scope::Env;
 use crate::engine::table::Table;
@@ -58,24 +58,10 @@ const DEFAULT_MAX_DIMENSIONS: usize = 5;
 
 /// Runs the plugin on `input`.
 pub fn run<'q>(exec: &Executor<'q>, args: &'q [Expr], input: &Table, env: &Env<'q>) -> ExecResult<Table> {
-    let threshold = number_argument(exec, args.first(), env)?.unwrap_or(DEFAULT_THRESHOLD);
-    if !(MIN_THRESHOLD..=1.0).contains(&threshold) {
-        return Err(ExecError::runtime(format!(
-            "the `basket` threshold must be between {MIN_THRESHOLD} and 1, not {threshold}"
-        ))
-        .at(args[0].span));
-    }
+    let threshold =
+        fraction_argument(exec, args.first(), env, (DEFAULT_THRESHOLD, MIN_THRESHOLD), "basket", "threshold")?;
     let weight_column = weight_argument(exec, args.get(1), input, "basket", env)?;
-    let max_dimensions = match number_argument(exec, args.get(2), env)? {
-        None => DEFAULT_MAX_DIMENSIONS,
-        Some(n) if n >= 1.0 && n.fract() == 0.0 => n as usize,
-        Some(n) => {
-            return Err(ExecError::runtime(format!(
-                "the `basket` MaxDimensions must be a whole number of at least 1, not {n}"
-            ))
-            .at(args[2].span));
-        }
-    };
+    let max_dimensions = count_argument(exec, args.get(2), env, DEFAULT_MAX_DIMENSIONS, "basket", "MaxDimensions")?;
     let wildcards = wildcard_arguments(exec, args.get(3..).unwrap_or_default(), env)?;
     let dimensions = encode_dimensions(input, weight_column, "basket")?;
     let segments = frequent_closed_patterns(exec, &dimensions, threshold, max_dimensions)?;

@@ -60,8 +60,8 @@ use crate::engine::column::ColumnBuilder;
 use crate::engine::error::{ExecError, ExecResult};
 use crate::engine::exec::Executor;
 use crate::engine::operators::segments::{
-    Dimensions, Item, Segment, close, encode_dimensions, intersect, is_subset, joins, number_argument, pattern_columns,
-    weight_argument, wildcard_arguments, without,
+    Dimensions, Item, Segment, close, count_argument, encode_dimensions, fraction_argument, intersect, is_subset,
+    joins, pattern_columns, weight_argument, wildcard_arguments, without,
 };
 use crate::engine::scope::Env;
 use crate::engine::table::{Field, Table};
@@ -110,23 +110,9 @@ pub fn run<'q>(exec: &Executor<'q>, span: Span, args: &'q [Expr], input: &Table,
         return Err(ExecError::runtime("the `diffpatterns` weight column cannot be the split column").at(weight.span));
     }
     let weight_column = weight_argument(exec, rest.first(), &projected, "diffpatterns", env)?;
-    let threshold = number_argument(exec, rest.get(1), env)?.unwrap_or(DEFAULT_THRESHOLD);
-    if !(MIN_THRESHOLD..=1.0).contains(&threshold) {
-        return Err(ExecError::runtime(format!(
-            "the `diffpatterns` threshold must be between {MIN_THRESHOLD} and 1, not {threshold}"
-        ))
-        .at(rest[1].span));
-    }
-    let max_dimensions = match number_argument(exec, rest.get(2), env)? {
-        None => usize::MAX,
-        Some(n) if n >= 1.0 && n.fract() == 0.0 => n as usize,
-        Some(n) => {
-            return Err(ExecError::runtime(format!(
-                "the `diffpatterns` MaxDimensions must be a whole number of at least 1, not {n}"
-            ))
-            .at(rest[2].span));
-        }
-    };
+    let threshold =
+        fraction_argument(exec, rest.get(1), env, (DEFAULT_THRESHOLD, MIN_THRESHOLD), "diffpatterns", "threshold")?;
+    let max_dimensions = count_argument(exec, rest.get(2), env, usize::MAX, "diffpatterns", "MaxDimensions")?;
     let wildcards = wildcard_arguments(exec, rest.get(3..).unwrap_or_default(), env)?;
     let split = &input.fields[split_column].column;
     let sides: Vec<Option<Side>> = (0..input.rows)

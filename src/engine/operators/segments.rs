@@ -122,6 +122,46 @@ pub fn number_argument<'q>(exec: &Executor<'q>, arg: Option<&'q Expr>, env: &Env
     }
 }
 
+/// A number argument from `least` to 1, named `what` in the error (`~` or no
+/// argument: `default`).
+pub fn fraction_argument<'q>(
+    exec: &Executor<'q>,
+    arg: Option<&'q Expr>,
+    env: &Env<'q>,
+    (default, least): (f64, f64),
+    plugin: &str,
+    what: &str,
+) -> ExecResult<f64> {
+    let value = number_argument(exec, arg, env)?.unwrap_or(default);
+    match arg {
+        Some(arg) if !(least..=1.0).contains(&value) => {
+            Err(ExecError::runtime(format!("the `{plugin}` {what} must be between {least} and 1, not {value}"))
+                .at(arg.span))
+        }
+        _ => Ok(value),
+    }
+}
+
+/// A whole-number argument of at least 1, named `what` in the error (`~` or
+/// no argument: `default`).
+pub fn count_argument<'q>(
+    exec: &Executor<'q>,
+    arg: Option<&'q Expr>,
+    env: &Env<'q>,
+    default: usize,
+    plugin: &str,
+    what: &str,
+) -> ExecResult<usize> {
+    match (number_argument(exec, arg, env)?, arg) {
+        (None, _) | (_, None) => Ok(default),
+        (Some(n), _) if n >= 1.0 && n.fract() == 0.0 => Ok(n as usize),
+        (Some(n), Some(arg)) => {
+            Err(ExecError::runtime(format!("the `{plugin}` {what} must be a whole number of at least 1, not {n}"))
+                .at(arg.span))
+        }
+    }
+}
+
 /// The weight column argument: a numeric column of `input`, or `None` for
 /// `~` or no argument.
 pub fn weight_argument<'q>(
